@@ -1,0 +1,24 @@
+//! Records the compiler and tokio versions so every result says what built it.
+
+use std::process::Command;
+
+fn main() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    println!("cargo:rustc-env=CONLAB_RUSTC_VERSION={}", version.trim());
+
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    let tokio = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"tokio\"\n"))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+        .map(|v| v.trim_matches('"').to_string())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=CONLAB_TOKIO_VERSION={tokio}");
+    println!("cargo:rerun-if-changed=Cargo.lock");
+}

@@ -1,0 +1,187 @@
+//! From cells to conclusions: medians over repeats, the winner at each task count, bytes
+//! per task, crossover points and where each model failed.
+//!
+//! Only `ok` cells count towards speed and memory; a model that failed is reported where
+//! it failed instead of being compared on the tasks it managed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::results::{Analysis, CellResult, Crossover, FailurePoint, Status, Winner, WorkloadAnalysis};
+
+/// How much faster a model must be to count as a crossover: 10%.
+const CROSSOVER_MARGIN: f64 = 1.10;
+
+/// The figure a cell is judged on for speed: the work time, or the wall time when the
+/// cell reported none.
+pub fn cell_time(c: &CellResult) -> f64 {
+    c.work_s.unwrap_or(c.wall_s)
+}
+
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 })
+}
+
+/// Medians of the `ok` cells of one workload: (model, tasks) -> (time s, peak RSS bytes).
+pub fn medians(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), (f64, f64)> {
+    let mut groups: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for c in cells.iter().filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline) {
+        let g = groups.entry((c.model.clone(), c.tasks)).or_default();
+        g.0.push(cell_time(c));
+        g.1.push(c.peak_rss_bytes as f64);
+    }
+    groups
+        .into_iter()
+        .filter_map(|(k, (mut t, mut m))| Some((k, (median(&mut t)?, median(&mut m)?))))
+        .collect()
+}
+
+/// Least-squares slope of y over x.
+pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+pub fn analyze(cells: &[CellResult], baselines: &[CellResult], workloads: &[String], models: &[String]) -> Analysis {
+    Analysis { workloads: workloads.iter().map(|w| analyze_workload(cells, baselines, w, models)).collect() }
+}
+
+fn analyze_workload(cells: &[CellResult], baselines: &[CellResult], workload: &str, models: &[String]) -> WorkloadAnalysis {
+    let med = medians(cells, workload);
+    let task_counts: BTreeSet<usize> = med.keys().map(|k| k.1).collect();
+
+    let winners = task_counts
+        .iter()
+        .map(|&n| {
+            let here: Vec<_> = med.iter().filter(|(k, _)| k.1 == n).collect();
+            let best = |pick: fn(&(f64, f64)) -> f64| {
+                here.iter().min_by(|a, b| pick(a.1).total_cmp(&pick(b.1))).map(|(k, _)| k.0.clone())
+            };
+            Winner { tasks: n, by_time: best(|v| v.0), by_memory: best(|v| v.1) }
+        })
+        .collect();
+
+    let mut bytes_per_task = BTreeMap::new();
+    for model in models {
+        let mut points: Vec<(f64, f64)> =
+            med.iter().filter(|(k, _)| &k.0 == model).map(|(k, v)| (k.1 as f64, v.1)).collect();
+        if let Some(b) = baselines.iter().find(|b| &b.model == model && b.status == Status::Ok) {
+            points.push((0.0, b.peak_rss_bytes as f64));
+        }
+        if let Some(s) = slope(&points) {
+            bytes_per_task.insert(model.clone(), s);
+        }
+    }
+
+    let mut crossover = Vec::new();
+    for faster in models {
+        for slower in models.iter().filter(|m| *m != faster) {
+            if let Some(from_tasks) = crossover_point(&med, faster, slower) {
+                crossover.push(Crossover { faster: faster.clone(), slower: slower.clone(), from_tasks });
+            }
+        }
+    }
+
+    let mut failures = Vec::new();
+    for model in models {
+        let first = cells
+            .iter()
+            .filter(|c| c.workload == workload && &c.model == model && !c.baseline)
+            .filter(|c| !matches!(c.status, Status::Ok | Status::Skipped))
+            .min_by_key(|c| c.tasks);
+        if let Some(c) = first {
+            let f = c.failure.clone();
+            failures.push(FailurePoint {
+                model: model.clone(),
+                tasks: c.tasks,
+                status: c.status,
+                kind: f.as_ref().map(|f| f.kind.clone()).unwrap_or_default(),
+                at_task: f.as_ref().and_then(|f| f.at_task),
+                limit: f.and_then(|f| f.limit),
+            });
+        }
+    }
+    WorkloadAnalysis { workload: workload.to_string(), bytes_per_task, winners, crossover, failures }
+}
+
+/// The smallest task count from which `faster` is at least 10% faster than `slower` at
+/// every count both completed; `None` if it is not so at the largest common count.
+fn crossover_point(med: &BTreeMap<(String, usize), (f64, f64)>, faster: &str, slower: &str) -> Option<usize> {
+    let common: Vec<(usize, f64, f64)> = med
+        .iter()
+        .filter(|(k, _)| k.0 == faster)
+        .filter_map(|(k, v)| med.get(&(slower.to_string(), k.1)).map(|s| (k.1, v.0, s.0)))
+        .collect();
+    let mut from = None;
+    for &(n, tf, ts) in common.iter().rev() {
+        if ts >= tf * CROSSOVER_MARGIN {
+            from = Some(n);
+        } else {
+            break;
+        }
+    }
+    from
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cell::parent::{unrun, CellMeta};
+    use crate::results::Failure;
+    use std::time::Duration;
+
+    fn cell(model: &str, tasks: usize, time: f64, rss: u64, status: Status) -> CellResult {
+        let meta = CellMeta { index: 1, workload: "sleep:1s".into(), model: model.into(), tasks, repeat: 0, baseline: tasks == 0 };
+        let failure = Failure { kind: "spawn-limit".into(), message: String::new(), at_task: Some(5), limit: Some("pid_max".into()) };
+        let mut c = unrun(meta, status, failure, Duration::from_secs(60));
+        if status == Status::Ok {
+            c.failure = None;
+        }
+        c.work_s = Some(time);
+        c.peak_rss_bytes = rss;
+        c
+    }
+
+    #[test]
+    fn slope_is_least_squares() {
+        assert_eq!(slope(&[(0.0, 1.0), (1.0, 3.0), (2.0, 5.0)]), Some(2.0));
+        assert_eq!(slope(&[(1.0, 1.0)]), None);
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
+    }
+
+    #[test]
+    fn winners_bytes_crossover_and_failures() {
+        let cells = vec![
+            cell("thread", 10, 1.00, 1_200_000, Status::Ok),
+            cell("async", 10, 1.05, 1_010_000, Status::Ok),
+            cell("thread", 1000, 1.50, 21_000_000, Status::Ok),
+            cell("async", 1000, 1.01, 2_000_000, Status::Ok),
+            cell("thread", 10000, 0.0, 0, Status::Failed),
+            cell("async", 10000, 1.02, 11_000_000, Status::Ok),
+        ];
+        let baselines = vec![cell("thread", 0, 0.0, 1_000_000, Status::Ok), cell("async", 0, 0.0, 1_000_000, Status::Ok)];
+        let models = vec!["thread".to_string(), "async".to_string()];
+        let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &models).workloads[0];
+        assert_eq!(a.winners[0].by_time.as_deref(), Some("thread"));
+        assert_eq!(a.winners[1].by_time.as_deref(), Some("async"));
+        assert_eq!(a.winners[2].by_memory.as_deref(), Some("async"));
+        assert!((a.bytes_per_task["thread"] - 20_000.0).abs() < 100.0, "{:?}", a.bytes_per_task);
+        assert!((a.bytes_per_task["async"] - 1_000.0).abs() < 10.0, "{:?}", a.bytes_per_task);
+        assert_eq!(a.crossover, vec![Crossover { faster: "async".into(), slower: "thread".into(), from_tasks: 1000 }]);
+        assert_eq!(a.failures.len(), 1);
+        assert_eq!((a.failures[0].model.as_str(), a.failures[0].tasks), ("thread", 10000));
+        assert_eq!(a.failures[0].at_task, Some(5));
+    }
+}

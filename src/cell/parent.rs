@@ -1,0 +1,279 @@
+//! The parent side of a cell: spawn the cell process, sample its process tree, enforce
+//! the timeout, reap it with wait4, and classify how it ended.
+//!
+//! Nothing a cell does can take the sweep down with it: the cell runs in its own process
+//! group (killed whole on timeout or Ctrl-C), dies with the parent (PR_SET_PDEATHSIG),
+//! and any way it can end (result line, error exit, signal, silence) becomes a status.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
+use super::ChildReport;
+use crate::measure::clock::{mono_ns, secs_between};
+use crate::measure::rusage::{self, Exit};
+use crate::measure::sampler::{interval_after, TreeSampler};
+use crate::measure::limits;
+use crate::results::{CellResult, Failure, Status};
+
+/// Which cell this is, for the result.
+#[derive(Debug, Clone)]
+pub struct CellMeta {
+    pub index: usize,
+    pub workload: String,
+    pub model: String,
+    pub tasks: usize,
+    pub repeat: usize,
+    pub baseline: bool,
+}
+
+/// How long the end of a cell's stderr kept for a crash message may be.
+const STDERR_TAIL: usize = 4096;
+
+/// Run one cell process built by `cmd`. Returns `None` if `stop` was raised (the cell is
+/// killed and its partial figures are discarded).
+pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBool) -> Option<CellResult> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    // SAFETY: prctl is async-signal-safe; the cell is killed if conlab itself dies.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let spawn_ns = mono_ns();
+    let started = Instant::now();
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(err) => {
+            let failure = Failure {
+                kind: "spawn-limit".into(),
+                message: format!("the cell process could not be started: {err}"),
+                at_task: None,
+                limit: Some(limits::diagnose_spawn(&err)),
+            };
+            return Some(unrun(meta, Status::Failed, failure, timeout));
+        }
+    };
+    let pid = child.id() as i32;
+    let stdout = read_all(child.stdout.take(), usize::MAX);
+    let stderr = read_all(child.stderr.take(), STDERR_TAIL);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(rusage::wait(pid));
+    });
+
+    let mut sampler = TreeSampler::new(pid);
+    let mut timed_out = false;
+    let exit = loop {
+        sampler.sample();
+        match rx.recv_timeout(interval_after(started.elapsed())) {
+            Ok(exit) => break exit,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break Err(std::io::Error::other("waiter vanished")),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if stop.load(Ordering::Relaxed) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+            let _ = rx.recv();
+            return None;
+        }
+        if started.elapsed() > timeout {
+            timed_out = true;
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+            break rx.recv().unwrap_or_else(|_| Err(std::io::Error::other("waiter vanished")));
+        }
+    };
+    let wall_s = started.elapsed().as_secs_f64();
+    // Workers the cell left behind share its process group: stop them too.
+    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    drop(child);
+    let out = stdout.join().unwrap_or_default();
+    let err = stderr.join().unwrap_or_default();
+    let report = out.lines().rev().find(|l| !l.trim().is_empty()).map(serde_json::from_str::<ChildReport>);
+
+    let mut result = unrun(meta, Status::Ok, placeholder(), timeout);
+    result.failure = None;
+    result.wall_s = wall_s;
+    result.samples = sampler.peaks.samples;
+    let tail = last_lines(&err, 5);
+    result.stderr_tail = (!tail.is_empty()).then_some(tail.clone());
+    let p = sampler.peaks;
+    result.peak_rss_bytes = p.rss;
+    result.peak_vm_bytes = p.vm;
+    result.peak_pte_bytes = p.pte;
+    result.peak_threads = p.threads;
+    result.peak_fds = p.fds;
+    result.peak_processes = p.processes;
+    if let Ok(exit) = &exit {
+        apply_exit(&mut result, exit);
+    }
+    if let Some(Ok(report)) = &report {
+        apply_report(&mut result, report, spawn_ns);
+    }
+
+    let (status, failure) = classify(timed_out, timeout, &exit, report.as_ref(), &tail);
+    result.status = status;
+    result.failure = failure;
+    Some(result)
+}
+
+fn apply_exit(result: &mut CellResult, exit: &Exit) {
+    result.peak_rss_bytes = result.peak_rss_bytes.max(exit.max_rss);
+    result.user_s = exit.user_s;
+    result.sys_s = exit.sys_s;
+    result.ctx_voluntary = exit.ctx_voluntary;
+    result.ctx_involuntary = exit.ctx_involuntary;
+    result.exit = Some(match (exit.code, exit.signal) {
+        (Some(code), _) => format!("exit {code}"),
+        (_, Some(sig)) => rusage::signal_name(sig),
+        _ => "unknown".into(),
+    });
+}
+
+fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
+    result.ready_s = Some(secs_between(spawn_ns, r.ready_ns));
+    result.started_s = Some(secs_between(r.ready_ns, r.started_ns));
+    result.work_s = Some(secs_between(r.ready_ns, r.finished_ns));
+    result.tasks_ok = r.tasks_ok;
+    result.tasks_failed = r.tasks_failed;
+    result.errors.clone_from(&r.errors);
+    result.first_error.clone_from(&r.first_error);
+    result.latency_ms.clone_from(&r.latency_ms);
+    result.start_lag_ms.clone_from(&r.start_lag_ms);
+    result.runner = Some(r.runner.clone());
+    result.peak_rss_bytes = result.peak_rss_bytes.max(r.hwm_bytes);
+    result.peak_vm_bytes = result.peak_vm_bytes.max(r.vm_peak_bytes);
+    if let Some(full) = r.full {
+        result.peak_pte_bytes = result.peak_pte_bytes.max(full.pte);
+        result.peak_threads = result.peak_threads.max(full.threads);
+        result.peak_fds = result.peak_fds.max(full.fds);
+    }
+}
+
+/// Decide the status from how the process ended and what it said.
+fn classify(
+    timed_out: bool,
+    timeout: Duration,
+    exit: &std::io::Result<Exit>,
+    report: Option<&Result<ChildReport, serde_json::Error>>,
+    stderr_tail: &str,
+) -> (Status, Option<Failure>) {
+    let failure = |kind: &str, message: String, limit: Option<String>| Failure {
+        kind: kind.into(),
+        message,
+        at_task: None,
+        limit,
+    };
+    if timed_out {
+        let secs = timeout.as_secs_f64();
+        return (
+            Status::Timeout,
+            Some(failure("timeout", format!("no result within {secs:.0} s; killed"), Some(format!("--cell-timeout {secs:.0}s")))),
+        );
+    }
+    let last_err = stderr_tail.lines().last().unwrap_or("").to_string();
+    match (exit, report) {
+        (Ok(e), Some(Ok(r))) if e.code == Some(0) => match &r.failure {
+            None => (Status::Ok, None),
+            Some(f) => (Status::Failed, Some(f.clone())),
+        },
+        (Ok(e), _) if e.signal == Some(libc::SIGKILL) => (
+            Status::Crashed,
+            Some(failure(
+                "killed",
+                "killed by SIGKILL (not sent by conlab: the kernel's OOM killer is the usual sender)".into(),
+                Some("memory".into()),
+            )),
+        ),
+        (Ok(e), _) if e.signal.is_some() => {
+            let sig = rusage::signal_name(e.signal.unwrap_or(0));
+            (Status::Crashed, Some(failure("signal", format!("killed by {sig}. {last_err}").trim().to_string(), None)))
+        }
+        (Ok(_), Some(Err(parse))) => (
+            Status::Crashed,
+            Some(failure("protocol", format!("the cell's result line is not valid: {parse}"), None)),
+        ),
+        (Ok(e), _) => {
+            let what = if last_err.is_empty() { "no result line".to_string() } else { last_err };
+            (Status::Crashed, Some(failure("exit", format!("exit code {}: {what}", e.code.unwrap_or(-1)), None)))
+        }
+        (Err(err), _) => (Status::Crashed, Some(failure("wait", format!("could not reap the cell: {err}"), None))),
+    }
+}
+
+/// A result for a cell that never ran (skipped or not startable).
+pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration) -> CellResult {
+    CellResult {
+        index: meta.index,
+        workload: meta.workload,
+        model: meta.model,
+        tasks: meta.tasks,
+        repeat: meta.repeat,
+        baseline: meta.baseline,
+        status,
+        failure: Some(failure),
+        wall_s: 0.0,
+        ready_s: None,
+        started_s: None,
+        work_s: None,
+        tasks_ok: 0,
+        tasks_failed: 0,
+        errors: Default::default(),
+        first_error: None,
+        latency_ms: None,
+        start_lag_ms: None,
+        peak_rss_bytes: 0,
+        peak_vm_bytes: 0,
+        peak_pte_bytes: 0,
+        peak_threads: 0,
+        peak_fds: 0,
+        peak_processes: 0,
+        user_s: 0.0,
+        sys_s: 0.0,
+        ctx_voluntary: 0,
+        ctx_involuntary: 0,
+        runner: None,
+        timeout_s: timeout.as_secs_f64(),
+        samples: 0,
+        exit: None,
+        stderr_tail: None,
+    }
+}
+
+fn placeholder() -> Failure {
+    Failure { kind: String::new(), message: String::new(), at_task: None, limit: None }
+}
+
+/// Read a pipe to its end on a thread, keeping at most the last `keep` bytes.
+fn read_all(pipe: Option<impl Read + Send + 'static>, keep: usize) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let Some(mut pipe) = pipe else { return String::new() };
+        let mut kept: Vec<u8> = Vec::new();
+        let mut buf = [0u8; 16384];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            kept.extend_from_slice(&buf[..n]);
+            if kept.len() > keep.saturating_mul(2) {
+                kept.drain(..kept.len() - keep);
+            }
+        }
+        if kept.len() > keep {
+            kept.drain(..kept.len() - keep);
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    })
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

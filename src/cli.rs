@@ -1,0 +1,163 @@
+//! The command line, as a clap derive struct the library owns (so tests can parse it)
+//! with value parsers that turn raw text into checked values once, at the edge.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::units;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conlab",
+    version,
+    about = "A concurrency lab: the same workload under every concurrency model, measured",
+    long_about = "conlab runs one workload (sleep, compute, mix both) under many concurrency \
+                  models (a thread per task, a thread pool, tokio multi- and single-threaded, \
+                  worker processes), sweeps the number of concurrent tasks, measures each run \
+                  from outside in its own process, and says which model wins where."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a sweep: every workload under every model at every task count.
+    Bench(BenchArgs),
+    /// Show this machine's limits and the thread and connection counts they allow.
+    Env {
+        /// Print the environment as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List workloads and models with their parameters.
+    List,
+    /// Internal: run one cell and print one JSON result line.
+    #[command(hide = true)]
+    Cell { spec: String },
+    /// Internal: a worker process of the rs-process model.
+    #[command(hide = true)]
+    Worker { spec: String },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Workload spec, repeatable: sleep:1s, cpu:iterations=200000, mixed:io=10ms,cpu=10000,steps=4.
+    #[arg(long = "workload", value_name = "SPEC", value_parser = parse_workload)]
+    pub workloads: Vec<String>,
+    /// Comma-separated model specs: rs-thread,rs-pool:size=8,rs-async,rs-async-st,rs-process.
+    #[arg(long, value_name = "LIST", value_parser = parse_models)]
+    pub models: Option<ModelList>,
+    /// Comma-separated task counts: 1,100,10k,1m.
+    #[arg(long, value_name = "LIST", value_parser = parse_tasks)]
+    pub tasks: Option<TaskList>,
+    /// Runs of each (workload, model, tasks), interleaved across models.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// Kill a cell after this long [default: 60s plus the least time a pool or process
+    /// model needs to drain its queue].
+    #[arg(long, value_name = "DUR", value_parser = parse_timeout)]
+    pub cell_timeout: Option<Duration>,
+    /// Directory for results.jsonl and results.json [default: results/<UTC time>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Small task counts only (10,100,1000), for a quick look.
+    #[arg(long, conflicts_with_all = ["full", "tasks"])]
+    pub quick: bool,
+    /// Task counts from 1 to 1,000,000.
+    #[arg(long, conflicts_with = "tasks")]
+    pub full: bool,
+}
+
+/// Task counts, sorted and deduplicated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskList(pub Vec<usize>);
+
+/// Model specs in canonical form, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelList(pub Vec<String>);
+
+fn parse_workload(text: &str) -> Result<String, String> {
+    crate::workload::parse(text).map(|w| w.spec())
+}
+
+fn parse_tasks(text: &str) -> Result<TaskList, String> {
+    units::parse_task_list(text).map(TaskList)
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match units::parse_duration(text)? {
+        d if d.is_zero() => Err("the cell timeout must be more than 0".into()),
+        d => Ok(d),
+    }
+}
+
+/// Split a model list on commas, keeping `key=value` pieces with the model before them
+/// (`rs-pool:size=8,rs-async` is two models; `x:a=1,b=2` is one).
+fn parse_models(text: &str) -> Result<ModelList, String> {
+    let mut specs: Vec<String> = Vec::new();
+    for piece in text.split(',').map(str::trim) {
+        match specs.last_mut() {
+            Some(last) if piece.contains('=') && !piece.contains(':') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => specs.push(piece.to_string()),
+        }
+    }
+    let mut out = Vec::new();
+    for spec in specs {
+        if spec.is_empty() {
+            return Err("empty model name in the list".into());
+        }
+        let canonical = crate::model::parse(&spec)?.spec();
+        if !out.contains(&canonical) {
+            out.push(canonical);
+        }
+    }
+    Ok(ModelList(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bench(args: &[&str]) -> Result<BenchArgs, clap::Error> {
+        let mut argv = vec!["conlab", "bench"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|cli| match cli.command {
+            Command::Bench(b) => b,
+            other => panic!("parsed as {other:?}"),
+        })
+    }
+
+    #[test]
+    fn bench_options_parse() {
+        let b = bench(&["--workload", "sleep:200ms", "--models", "rs-thread,rs-pool:size=8,rs-async", "--tasks", "100,1", "--repeat", "3", "--cell-timeout", "30s"]).unwrap();
+        assert_eq!(b.workloads, vec!["sleep:200ms"]);
+        assert_eq!(b.models.unwrap().0, vec!["rs-thread", "rs-pool:size=8", "rs-async"]);
+        assert_eq!(b.tasks.unwrap().0, vec![1, 100]);
+        assert_eq!(b.repeat, 3);
+        assert_eq!(b.cell_timeout, Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for args in [
+            &["--models", "rs-nope"][..],
+            &["--workload", "nap:1s"],
+            &["--tasks", "0"],
+            &["--tasks", "abc"],
+            &["--tasks", "-5"],
+            &["--workload", "sleep:1x"],
+            &["--repeat", "0"],
+            &["--cell-timeout", "0s"],
+            &["--quick", "--tasks", "5"],
+        ] {
+            assert!(bench(args).is_err(), "{args:?} should be rejected");
+        }
+    }
+}

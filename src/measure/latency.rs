@@ -1,0 +1,204 @@
+//! Per-task timing: how long each task ran and how late it started, in HDR histograms.
+//!
+//! A task's latency is its own run time (start to finish); its lag is how long after the
+//! cell began its work the task actually started. Keeping them apart shows a pool's
+//! queueing or a blocked event loop as lag, not as slower I/O.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::workload::TaskResult;
+
+/// One finished task, as a model hands it to the recorder.
+pub struct TaskRecord {
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub result: TaskResult,
+}
+
+/// Percentiles of a latency distribution, in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencySummary {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest value seen.
+    pub max: f64,
+    /// Arithmetic mean.
+    pub mean: f64,
+}
+
+/// Histogram contents as `(value_us, count)` pairs: how a process worker ships its
+/// histogram to the cell (and how the Python driver will ship its own).
+pub type HistogramWire = Vec<(u64, u64)>;
+
+/// Collects task outcomes for one cell (or one worker thread, merged later).
+#[derive(Clone)]
+pub struct Recorder {
+    origin_ns: u64,
+    latency_us: Histogram<u64>,
+    lag_us: Histogram<u64>,
+    pub ok: usize,
+    pub failed: usize,
+    pub errors: BTreeMap<String, u64>,
+    pub first_error: Option<String>,
+    pub last_start_ns: u64,
+    pub checksum: u64,
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // 1 us to 1 hour at 3 significant digits; values beyond saturate at the top.
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static histogram bounds are valid")
+}
+
+impl Recorder {
+    /// A recorder whose lag is measured from `origin_ns` (when the cell began its work).
+    pub fn new(origin_ns: u64) -> Self {
+        Self {
+            origin_ns,
+            latency_us: new_histogram(),
+            lag_us: new_histogram(),
+            ok: 0,
+            failed: 0,
+            errors: BTreeMap::new(),
+            first_error: None,
+            last_start_ns: 0,
+            checksum: 0,
+        }
+    }
+
+    pub fn record(&mut self, task: TaskRecord) {
+        let run_us = task.end_ns.saturating_sub(task.start_ns) / 1000;
+        let lag_us = task.start_ns.saturating_sub(self.origin_ns) / 1000;
+        self.latency_us.saturating_record(run_us.max(1));
+        self.lag_us.saturating_record(lag_us.max(1));
+        self.last_start_ns = self.last_start_ns.max(task.start_ns);
+        match task.result {
+            Ok(sum) => {
+                self.ok += 1;
+                self.checksum ^= sum;
+            }
+            Err(e) => self.record_errors(&e.kind, &e.message, 1),
+        }
+    }
+
+    /// Count `count` failed tasks of one kind (e.g. tasks that never started).
+    pub fn record_errors(&mut self, kind: &str, message: &str, count: u64) {
+        if count == 0 {
+            return;
+        }
+        self.failed += count as usize;
+        *self.errors.entry(kind.to_string()).or_default() += count;
+        if self.first_error.is_none() {
+            self.first_error = Some(format!("{kind}: {message}"));
+        }
+    }
+
+    pub fn merge(&mut self, other: &Recorder) {
+        self.latency_us.add(&other.latency_us).expect("histograms share bounds");
+        self.lag_us.add(&other.lag_us).expect("histograms share bounds");
+        self.ok += other.ok;
+        self.failed += other.failed;
+        for (kind, n) in &other.errors {
+            *self.errors.entry(kind.clone()).or_default() += n;
+        }
+        if self.first_error.is_none() {
+            self.first_error.clone_from(&other.first_error);
+        }
+        self.last_start_ns = self.last_start_ns.max(other.last_start_ns);
+        self.checksum ^= other.checksum;
+    }
+
+    pub fn latency(&self) -> Option<LatencySummary> {
+        summarize(&self.latency_us)
+    }
+
+    pub fn lag(&self) -> Option<LatencySummary> {
+        summarize(&self.lag_us)
+    }
+
+    pub fn to_wire(&self) -> (HistogramWire, HistogramWire) {
+        (wire(&self.latency_us), wire(&self.lag_us))
+    }
+
+    /// Add histograms received from another process.
+    pub fn add_wire(&mut self, latency: &HistogramWire, lag: &HistogramWire) {
+        for &(v, n) in latency {
+            self.latency_us.saturating_record_n(v.max(1), n);
+        }
+        for &(v, n) in lag {
+            self.lag_us.saturating_record_n(v.max(1), n);
+        }
+    }
+}
+
+fn wire(h: &Histogram<u64>) -> HistogramWire {
+    h.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect()
+}
+
+fn summarize(h: &Histogram<u64>) -> Option<LatencySummary> {
+    if h.is_empty() {
+        return None;
+    }
+    let ms = |us: u64| us as f64 / 1000.0;
+    Some(LatencySummary {
+        p50: ms(h.value_at_quantile(0.50)),
+        p90: ms(h.value_at_quantile(0.90)),
+        p99: ms(h.value_at_quantile(0.99)),
+        max: ms(h.max()),
+        mean: h.mean() / 1000.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::TaskError;
+
+    fn task(start_ms: u64, run_ms: u64, ok: bool) -> TaskRecord {
+        let start_ns = start_ms * 1_000_000;
+        TaskRecord {
+            start_ns,
+            end_ns: start_ns + run_ms * 1_000_000,
+            result: if ok {
+                Ok(1)
+            } else {
+                Err(TaskError { kind: "refused".into(), message: "connection refused".into() })
+            },
+        }
+    }
+
+    #[test]
+    fn latency_and_lag_are_separate() {
+        let mut rec = Recorder::new(0);
+        rec.record(task(0, 100, true));
+        rec.record(task(300, 100, true));
+        let lat = rec.latency().unwrap();
+        assert!((lat.p50 - 100.0).abs() < 0.2 && (lat.max - 100.0).abs() < 0.2);
+        assert!((rec.lag().unwrap().max - 300.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn merge_and_wire_keep_counts_and_errors() {
+        let mut a = Recorder::new(0);
+        a.record(task(0, 10, true));
+        let mut b = Recorder::new(0);
+        b.record(task(0, 20, false));
+        b.record(task(0, 30, false));
+        a.merge(&b);
+        assert_eq!((a.ok, a.failed), (1, 2));
+        assert_eq!(a.errors["refused"], 2);
+        assert_eq!(a.first_error.as_deref(), Some("refused: connection refused"));
+
+        let (lat, lag) = a.to_wire();
+        let mut c = Recorder::new(0);
+        c.add_wire(&lat, &lag);
+        assert_eq!(c.latency().unwrap().max, a.latency().unwrap().max);
+    }
+}

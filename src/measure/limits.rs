@@ -1,0 +1,69 @@
+//! Resource limits: raising our own file-descriptor limit, and naming the limit that
+//! stopped a spawn.
+//!
+//! When a thread or process cannot be created the kernel only says EAGAIN or ENOMEM. The
+//! useful answer is which of several limits was hit (pid_max, threads-max,
+//! vm.max_map_count, RLIMIT_NPROC, RLIMIT_AS, memory), so the failure records the counters
+//! next to each limit at the moment it struck.
+
+use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
+
+use super::procfs;
+
+/// Raise the soft RLIMIT_NOFILE to the hard limit. Returns `(old, new)` soft limits.
+pub fn raise_nofile() -> (u64, u64) {
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => (soft, hard),
+            Err(_) => (soft, soft),
+        },
+        Ok((soft, _)) => (soft, soft),
+        Err(_) => (0, 0),
+    }
+}
+
+/// A soft resource limit, `None` when unlimited.
+pub fn soft_limit(resource: Resource) -> Option<u64> {
+    getrlimit(resource).ok().map(|(soft, _)| soft).filter(|&s| s != RLIM_INFINITY)
+}
+
+/// Name the limit most likely to have refused a new thread or process, with the numbers
+/// that show it, e.g. `vm.max_map_count=65530 (this process has 65519 mappings)`.
+pub fn diagnose_spawn(err: &std::io::Error) -> String {
+    let me = std::process::id() as i32;
+    let near = |used: u64, limit: u64| used + 64 >= limit || used as f64 >= limit as f64 * 0.97;
+
+    if let (Some(limit), Some(maps)) = (procfs::sysctl("vm/max_map_count"), procfs::map_count(me)) {
+        if near(maps, limit) {
+            return format!("vm.max_map_count={limit} (this process has {maps} memory mappings; each thread stack takes 2)");
+        }
+    }
+    let threads = procfs::system_threads().unwrap_or(0);
+    if let Some(limit) = procfs::sysctl("kernel/pid_max") {
+        if near(threads, limit) {
+            return format!("kernel.pid_max={limit} ({threads} threads and processes alive on the machine)");
+        }
+    }
+    if let Some(limit) = procfs::sysctl("kernel/threads-max") {
+        if near(threads, limit) {
+            return format!("kernel.threads-max={limit} ({threads} threads alive on the machine)");
+        }
+    }
+    if let Some(limit) = soft_limit(Resource::RLIMIT_NPROC) {
+        if near(threads, limit) && nix::unistd::geteuid().as_raw() != 0 {
+            return format!("RLIMIT_NPROC={limit} (ulimit -u; {threads} threads alive)");
+        }
+    }
+    if let (Some(limit), Some(s)) = (soft_limit(Resource::RLIMIT_AS), procfs::status(me)) {
+        return format!(
+            "RLIMIT_AS={limit} (ulimit -v; this process maps {} bytes)",
+            s.vm
+        );
+    }
+    if let Some(avail) = procfs::meminfo("MemAvailable") {
+        if avail < 256 << 20 {
+            return format!("memory ({avail} bytes available)");
+        }
+    }
+    format!("unidentified ({err}; {threads} threads alive on the machine)")
+}

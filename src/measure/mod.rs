@@ -1,0 +1,14 @@
+//! Measurement: clocks, latency histograms, /proc sampling of a process tree, wait4
+//! resource usage and the environment preflight.
+//!
+//! Everything a cell's numbers are made of lives here, so the Rust and the Python cells
+//! are measured by the same code from outside, and the child side needs only a clock and
+//! a histogram.
+
+pub mod clock;
+pub mod env;
+pub mod latency;
+pub mod limits;
+pub mod procfs;
+pub mod rusage;
+pub mod sampler;

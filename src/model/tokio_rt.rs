@@ -1,0 +1,88 @@
+//! `rs-async` and `rs-async-st`: one tokio task per task, on a multi-thread runtime or on
+//! a current-thread runtime (one event loop, the shape of Python's asyncio). The two differ
+//! only in how the runtime is built, so they share this file.
+
+use std::sync::Arc;
+
+use super::{cores, Model};
+use crate::cell::CellRun;
+use crate::measure::{clock::mono_ns, latency::TaskRecord};
+use crate::params::Params;
+use crate::results::Failure;
+use crate::workload::{TaskCtx, Workload};
+
+pub struct Tokio {
+    /// `None`: current-thread runtime; `Some(w)`: multi-thread with `w` workers
+    /// (`Some(0)` meaning the default, one per core).
+    workers: Option<usize>,
+}
+
+impl Tokio {
+    pub fn parse_multi(mut p: Params) -> Result<Arc<dyn Model>, String> {
+        let workers = p.positional("workers").map(|s| crate::units::parse_count(&s)).transpose()?;
+        p.finish("workers")?;
+        Ok(Arc::new(Tokio { workers: Some(workers.unwrap_or(0)) }))
+    }
+
+    pub fn parse_single(p: Params) -> Result<Arc<dyn Model>, String> {
+        p.finish("none")?;
+        Ok(Arc::new(Tokio { workers: None }))
+    }
+
+    fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        match self.workers {
+            None => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+            Some(w) => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(if w == 0 { cores() } else { w })
+                .enable_all()
+                .build(),
+        }
+    }
+}
+
+impl Model for Tokio {
+    fn spec(&self) -> String {
+        match self.workers {
+            None => "rs-async-st".into(),
+            Some(0) => "rs-async".into(),
+            Some(w) => format!("rs-async:workers={w}"),
+        }
+    }
+
+    fn describe(&self, tasks: usize) -> String {
+        match self.workers {
+            None => format!("{tasks} tokio tasks on a current-thread runtime"),
+            Some(w) => format!("{tasks} tokio tasks on a multi-thread runtime, {} workers", if w == 0 { cores() } else { w }),
+        }
+    }
+
+    fn run(&self, work: Arc<dyn Workload>, tasks: usize, run: &mut CellRun) -> Result<(), Failure> {
+        let rt = self.runtime().map_err(|err| Failure {
+            kind: "runtime".into(),
+            message: format!("tokio runtime could not start: {err}"),
+            at_task: None,
+            limit: Some(crate::measure::limits::diagnose_spawn(&err)),
+        })?;
+        rt.block_on(async move {
+            run.ready();
+            let mut handles = Vec::with_capacity(tasks);
+            for index in 0..tasks {
+                let work = Arc::clone(&work);
+                handles.push(tokio::spawn(async move {
+                    let start_ns = mono_ns();
+                    let ctx = TaskCtx { index };
+                    let result = work.run_async(&ctx).await;
+                    TaskRecord { start_ns, end_ns: mono_ns(), result }
+                }));
+            }
+            run.all_spawned();
+            for handle in handles {
+                match handle.await {
+                    Ok(record) => run.rec.record(record),
+                    Err(_) => run.rec.record_errors("panic", "task panicked", 1),
+                }
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! A sweep plan: the validated options turned into the list of cells to run, in the order
+//! that spreads drift evenly (for each task count, repeats interleave the models: A B C
+//! A B C), with the timeout each cell gets.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::BenchArgs;
+use crate::model::{self, Model};
+use crate::workload::{self, Workload};
+
+/// The default task counts.
+pub const DEFAULT_TASKS: &[usize] = &[10, 100, 1_000, 10_000];
+const QUICK_TASKS: &[usize] = &[10, 100, 1_000];
+const FULL_TASKS: &[usize] = &[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+/// What a cell gets when the user sets no timeout, beyond its queue's least time.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The no-argument sweep's cell timeout: it keeps `conlab bench` to about two minutes by
+/// skipping, up front, queueing cells that arithmetic says would take longer.
+const DEFAULT_SWEEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Plan {
+    pub workloads: Vec<Arc<dyn Workload>>,
+    pub models: Vec<Arc<dyn Model>>,
+    pub tasks: Vec<usize>,
+    pub repeat: usize,
+    /// The timeout the user set (or the default sweep's), if any.
+    pub cell_timeout: Option<Duration>,
+    pub out: PathBuf,
+}
+
+/// One cell to run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlannedCell {
+    pub workload: usize,
+    pub model: usize,
+    pub tasks: usize,
+    pub repeat: usize,
+}
+
+impl Plan {
+    pub fn from_args(args: &BenchArgs) -> Result<Plan, String> {
+        let default_sweep = args.workloads.is_empty() && args.models.is_none() && args.tasks.is_none();
+        let workload_specs = if args.workloads.is_empty() { vec!["sleep:1s".to_string()] } else { args.workloads.clone() };
+        let model_specs = match &args.models {
+            Some(list) => list.0.clone(),
+            None => model::REGISTRY.iter().map(|m| m.name.to_string()).collect(),
+        };
+        let tasks = match (&args.tasks, args.quick, args.full) {
+            (Some(list), _, _) => list.0.clone(),
+            (None, true, _) => QUICK_TASKS.to_vec(),
+            (None, _, true) => FULL_TASKS.to_vec(),
+            _ => DEFAULT_TASKS.to_vec(),
+        };
+        let mut workloads = Vec::new();
+        for spec in &workload_specs {
+            let w = workload::parse(spec)?;
+            if !workloads.iter().any(|x: &Arc<dyn Workload>| x.spec() == w.spec()) {
+                workloads.push(w);
+            }
+        }
+        let models = model_specs.iter().map(|s| model::parse(s)).collect::<Result<Vec<_>, _>>()?;
+        let out = args.out.clone().unwrap_or_else(|| {
+            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+            PathBuf::from("results").join(stamp.trim_end_matches('Z').replace(':', "-"))
+        });
+        let cell_timeout = args.cell_timeout.or(default_sweep.then_some(DEFAULT_SWEEP_TIMEOUT));
+        Ok(Plan { workloads, models, tasks, repeat: args.repeat as usize, cell_timeout, out })
+    }
+
+    /// Every cell in run order.
+    pub fn cells(&self) -> Vec<PlannedCell> {
+        let mut cells = Vec::new();
+        for workload in 0..self.workloads.len() {
+            for &tasks in &self.tasks {
+                for repeat in 0..self.repeat {
+                    for model in 0..self.models.len() {
+                        cells.push(PlannedCell { workload, model, tasks, repeat });
+                    }
+                }
+            }
+        }
+        cells
+    }
+
+    /// The least time a cell can take by arithmetic: queueing models run at most
+    /// `width` tasks at once, each taking at least the workload's waits.
+    pub fn least_time(&self, cell: &PlannedCell) -> Duration {
+        let per_task = self.workloads[cell.workload].min_task_time();
+        match self.models[cell.model].queue_width() {
+            Some(width) if width > 0 => per_task * cell.tasks.div_ceil(width) as u32,
+            _ => per_task,
+        }
+    }
+
+    /// The timeout a cell runs under: the user's, or 60 s beyond its least time.
+    pub fn timeout_for(&self, cell: &PlannedCell) -> Duration {
+        self.cell_timeout.unwrap_or(DEFAULT_TIMEOUT + self.least_time(cell))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn plan(args: &[&str]) -> Plan {
+        let mut argv = vec!["conlab", "bench"];
+        argv.extend_from_slice(args);
+        let crate::cli::Command::Bench(b) = crate::cli::Cli::try_parse_from(argv).unwrap().command else {
+            unreachable!()
+        };
+        Plan::from_args(&b).unwrap()
+    }
+
+    #[test]
+    fn repeats_interleave_models() {
+        let p = plan(&["--workload", "sleep:1ms", "--models", "rs-thread,rs-async", "--tasks", "1,10", "--repeat", "2"]);
+        let order: Vec<_> = p.cells().iter().map(|c| (c.tasks, c.repeat, c.model)).collect();
+        assert_eq!(order, vec![(1, 0, 0), (1, 0, 1), (1, 1, 0), (1, 1, 1), (10, 0, 0), (10, 0, 1), (10, 1, 0), (10, 1, 1)]);
+    }
+
+    #[test]
+    fn queueing_models_get_time_to_drain() {
+        let p = plan(&["--workload", "sleep:200ms", "--models", "rs-pool:size=4,rs-async", "--tasks", "1000"]);
+        let cells = p.cells();
+        assert_eq!(p.least_time(&cells[0]), Duration::from_millis(200 * 250));
+        assert_eq!(p.timeout_for(&cells[0]), Duration::from_secs(110));
+        assert_eq!(p.timeout_for(&cells[1]), Duration::from_millis(60_200));
+    }
+
+    #[test]
+    fn defaults_cover_every_rust_model() {
+        let p = plan(&[]);
+        assert_eq!(p.models.len(), model::REGISTRY.len());
+        assert_eq!(p.tasks, DEFAULT_TASKS);
+        assert_eq!(p.cell_timeout, Some(DEFAULT_SWEEP_TIMEOUT));
+        assert!(p.out.starts_with("results"));
+    }
+}

@@ -1,0 +1,98 @@
+//! The tables printed at the end of a sweep: per workload, one row per task count and one
+//! column per model, each cell its median work time and peak RSS, the best marked; then
+//! bytes per task and where models failed.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+
+use crate::analyze;
+use crate::results::{CellResult, Results, Status};
+use crate::units::{format_bytes, format_count, format_secs};
+
+/// Render every workload's table and summary.
+pub fn render(results: &Results) -> String {
+    let mut out = String::new();
+    let models = &results.plan.models;
+    for wa in &results.analysis.workloads {
+        let cells: Vec<&CellResult> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
+        let med = analyze::medians(&results.cells, &wa.workload);
+        let counts: BTreeSet<usize> = cells.iter().map(|c| c.tasks).collect();
+
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        let mut header = vec![Cell::new("tasks")];
+        header.extend(models.iter().map(Cell::new));
+        table.set_header(header);
+        for &n in &counts {
+            let winner = wa.winners.iter().find(|w| w.tasks == n);
+            let mut row = vec![Cell::new(format_count(n)).set_alignment(CellAlignment::Right)];
+            for model in models {
+                let text = match med.get(&(model.clone(), n)) {
+                    Some(&(time, rss)) => {
+                        let star_t = if winner.and_then(|w| w.by_time.as_ref()) == Some(model) { "★" } else { " " };
+                        let star_m = if winner.and_then(|w| w.by_memory.as_ref()) == Some(model) { "★" } else { " " };
+                        format!("{star_t}{:>8} {star_m}{:>9}", format_secs(time), format_bytes(rss))
+                    }
+                    None => not_ok(&cells, model, n),
+                };
+                row.push(Cell::new(text).set_alignment(CellAlignment::Right));
+            }
+            table.add_row(row);
+        }
+        let _ = writeln!(out, "\n{}  (median work time, peak RSS of the process tree; ★ best at that task count)", wa.workload);
+        let _ = writeln!(out, "{table}");
+
+        if !wa.bytes_per_task.is_empty() {
+            let parts: Vec<String> = models
+                .iter()
+                .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", format_bytes(*b))))
+                .collect();
+            let _ = writeln!(out, "memory per task (slope of peak RSS over tasks): {}", parts.join(" · "));
+        }
+        for f in &wa.failures {
+            let at = f.at_task.map(|t| format!(" at task {}", format_count(t))).unwrap_or_default();
+            let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
+            let _ = writeln!(out, "{} {} at {} tasks ({}{at}{limit})", f.model, f.status.as_str(), format_count(f.tasks), f.kind);
+        }
+        for c in &wa.crossover {
+            let _ = writeln!(out, "{} is at least 10% faster than {} from {} tasks on", c.faster, c.slower, format_count(c.from_tasks));
+        }
+    }
+    out
+}
+
+/// What a table cell says when no cell at (model, n) ended ok.
+fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
+    let here: Vec<&&CellResult> = cells.iter().filter(|c| c.model == model && c.tasks == n).collect();
+    let Some(c) = here.iter().find(|c| c.status != Status::Ok) else { return "—".into() };
+    let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
+    match (c.status, c.failure.as_ref().and_then(|f| f.at_task)) {
+        (Status::Skipped, _) => "skipped".into(),
+        (_, Some(at)) => format!("{} @{}", kind, format_count(at)),
+        (status, None) if kind.is_empty() || kind == status.as_str() => status.as_str().into(),
+        (status, None) => format!("{}: {kind}", status.as_str()),
+    }
+}
+
+/// One line per finished cell, for the log above the progress bar.
+pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
+    let what = format!("[{position}/{total}] {} {} n={}", c.workload, c.model, format_count(c.tasks));
+    match c.status {
+        Status::Ok => format!(
+            "{what}: ok in {} (work {}), peak RSS {}, {} threads{}",
+            format_secs(c.wall_s),
+            format_secs(analyze::cell_time(c)),
+            format_bytes(c.peak_rss_bytes as f64),
+            c.peak_threads,
+            if c.tasks_failed > 0 { format!(", {} task errors", c.tasks_failed) } else { String::new() }
+        ),
+        status => {
+            let f = c.failure.as_ref();
+            let reason = f.map(|f| f.message.as_str()).unwrap_or("");
+            let limit = f.and_then(|f| f.limit.as_ref()).map(|l| format!(" [{l}]")).unwrap_or_default();
+            format!("{what}: {}: {reason}{limit}", status.as_str())
+        }
+    }
+}

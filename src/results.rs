@@ -1,0 +1,246 @@
+//! The public result types: what `results.jsonl` and `results.json` hold.
+//!
+//! These types are the contract with every tool that reads conlab's output (and with
+//! `conlab report`), kept apart from the internal types that produce them. The JSON
+//! Schema under `schema/` is generated from them; a test keeps the two in step.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::measure::env::Environment;
+use crate::measure::latency::LatencySummary;
+
+/// Identifies the document format; bumped on any incompatible change.
+pub const SCHEMA: &str = "conlab.results/1";
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every task ran (individual task errors are counted in `errors`).
+    Ok,
+    /// The cell ran into a limit or could not start its tasks; see `failure`.
+    Failed,
+    /// The cell did not finish within the cell timeout and was killed.
+    Timeout,
+    /// The cell process died without a result (signal, OOM kill, exception).
+    Crashed,
+    /// Not run, because the same model failed at a smaller task count in this sweep.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Crashed => "crashed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// Why a cell did not succeed, and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Failure {
+    /// Machine-readable cause: `spawn-limit`, `timeout`, `killed`, `signal`, `exit`,
+    /// `protocol`, `skipped`, `runtime`, `worker-crashed`.
+    pub kind: String,
+    /// One line for a person.
+    pub message: String,
+    /// The 0-based task at which it struck, when known (e.g. the first thread refused).
+    pub at_task: Option<usize>,
+    /// The limit responsible, with its value and the counter that reached it.
+    pub limit: Option<String>,
+}
+
+/// One cell: one workload under one model at one task count, in its own process.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CellResult {
+    /// 1-based position in the sweep's run order (0 for baseline cells).
+    pub index: usize,
+    /// Workload spec, canonical form (`sleep:200ms`).
+    pub workload: String,
+    /// Model spec, canonical form (`rs-async`, `rs-pool:size=8`).
+    pub model: String,
+    /// Number of concurrent tasks (0 for a baseline cell).
+    pub tasks: usize,
+    /// Repeat number, 0-based.
+    pub repeat: usize,
+    /// True for the model's baseline cell (0 tasks), used to subtract fixed cost.
+    pub baseline: bool,
+    /// How the cell ended.
+    pub status: Status,
+    /// Why it did not end `ok`.
+    pub failure: Option<Failure>,
+    /// Spawn to exit of the cell process, seconds (measured by the parent).
+    pub wall_s: f64,
+    /// Spawn until the cell was ready to start tasks (runtime or interpreter up), seconds.
+    pub ready_s: Option<f64>,
+    /// Ready until the last task had started, seconds.
+    pub started_s: Option<f64>,
+    /// Ready until the last task had finished, seconds: the work itself.
+    pub work_s: Option<f64>,
+    /// Tasks that completed without error.
+    pub tasks_ok: usize,
+    /// Tasks that failed or never started.
+    pub tasks_failed: usize,
+    /// Task errors counted by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// The first task error, as an example.
+    pub first_error: Option<String>,
+    /// Per-task run time (start to finish), milliseconds.
+    pub latency_ms: Option<LatencySummary>,
+    /// Per-task start lag (from ready to the task's start: queueing and scheduling), ms.
+    pub start_lag_ms: Option<LatencySummary>,
+    /// Peak resident memory of the whole process tree, bytes.
+    pub peak_rss_bytes: u64,
+    /// Peak virtual memory (address space reserved) of the whole process tree, bytes.
+    pub peak_vm_bytes: u64,
+    /// Peak page-table memory of the tree, bytes.
+    pub peak_pte_bytes: u64,
+    /// Peak thread count of the tree.
+    pub peak_threads: u64,
+    /// Peak open file descriptors of the tree.
+    pub peak_fds: u64,
+    /// Peak process count of the tree.
+    pub peak_processes: u64,
+    /// User CPU seconds of the tree (wait4).
+    pub user_s: f64,
+    /// System CPU seconds of the tree (wait4).
+    pub sys_s: f64,
+    /// Voluntary context switches of the tree (wait4).
+    pub ctx_voluntary: u64,
+    /// Involuntary context switches of the tree (wait4).
+    pub ctx_involuntary: u64,
+    /// How the model ran the tasks (`1000 std::thread threads, stack 2 MiB`).
+    pub runner: Option<String>,
+    /// The timeout this cell ran under, seconds.
+    pub timeout_s: f64,
+    /// How many times the parent sampled the process tree.
+    pub samples: u64,
+    /// How the cell process ended (`exit 0`, `SIGKILL`).
+    pub exit: Option<String>,
+    /// The end of the cell's stderr, when it said anything.
+    pub stderr_tail: Option<String>,
+}
+
+/// The tool that wrote the document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// What the sweep was asked to do.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PlanInfo {
+    /// The exact command line.
+    pub command: String,
+    /// Workload specs.
+    pub workloads: Vec<String>,
+    /// Model specs.
+    pub models: Vec<String>,
+    /// Task counts.
+    pub tasks: Vec<usize>,
+    /// Repeats per (workload, model, tasks).
+    pub repeat: usize,
+    /// The cell timeout the user set, seconds; `None` when the default applies
+    /// (60 s, plus the least time a queueing model needs to drain its queue).
+    pub cell_timeout_s: Option<f64>,
+    /// Output directory.
+    pub out: String,
+}
+
+/// The first record of `results.jsonl`: what every cell line after it belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SweepHeader {
+    pub schema: String,
+    pub tool: Tool,
+    /// UTC time the sweep began (RFC 3339).
+    pub started_at: String,
+    pub environment: Environment,
+    pub plan: PlanInfo,
+}
+
+/// One line of `results.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "record", rename_all = "lowercase")]
+pub enum JsonlRecord {
+    Sweep(Box<SweepHeader>),
+    Cell(Box<CellResult>),
+}
+
+/// `results.json`: the whole sweep.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Results {
+    /// Document format, `conlab.results/1`.
+    pub schema: String,
+    pub tool: Tool,
+    /// UTC time the sweep began.
+    pub started_at: String,
+    /// UTC time the sweep ended.
+    pub finished_at: String,
+    /// True when the sweep was stopped (Ctrl-C) before every cell ran.
+    pub interrupted: bool,
+    pub environment: Environment,
+    pub plan: PlanInfo,
+    /// Measured cells, in run order (baselines excluded).
+    pub cells: Vec<CellResult>,
+    /// One baseline cell (0 tasks) per model: its fixed cost.
+    pub baselines: Vec<CellResult>,
+    pub analysis: Analysis,
+}
+
+/// Conclusions drawn from the cells.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Analysis {
+    pub workloads: Vec<WorkloadAnalysis>,
+}
+
+/// Conclusions for one workload.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WorkloadAnalysis {
+    pub workload: String,
+    /// Least-squares slope of median peak RSS over tasks (baseline cell as the N = 0
+    /// point), bytes per task, per model. Absent when fewer than two points are `ok`.
+    pub bytes_per_task: BTreeMap<String, f64>,
+    /// The fastest and the leanest model at each task count.
+    pub winners: Vec<Winner>,
+    /// Smallest task count from which one model stays at least 10% faster than another.
+    pub crossover: Vec<Crossover>,
+    /// Where each model stopped working, and why.
+    pub failures: Vec<FailurePoint>,
+}
+
+/// Winners at one task count (median over repeats of `ok` cells).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Winner {
+    pub tasks: usize,
+    /// Lowest median work time.
+    pub by_time: Option<String>,
+    /// Lowest median peak RSS.
+    pub by_memory: Option<String>,
+}
+
+/// `faster` beats `slower` by at least 10% at `from_tasks` and every larger count measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Crossover {
+    pub faster: String,
+    pub slower: String,
+    pub from_tasks: usize,
+}
+
+/// The smallest task count at which a model did not end `ok`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FailurePoint {
+    pub model: String,
+    pub tasks: usize,
+    pub status: Status,
+    pub kind: String,
+    pub at_task: Option<usize>,
+    pub limit: Option<String>,
+}

@@ -1,0 +1,234 @@
+//! `conlab bench`: run a plan's cells one at a time, each in its own process, writing every
+//! result the moment it exists, then analyse and print.
+//!
+//! Order of duties: validate everything and create the output before the first cell (bad
+//! input must cost nothing); record the environment; run baselines, then the cells in
+//! interleaved order, skipping a model at larger task counts once it has failed; stop
+//! within a sampling interval of Ctrl-C, keeping every finished cell.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cell::parent::{self, CellMeta};
+use crate::cell::CellSpec;
+use crate::cli::BenchArgs;
+use crate::error::Error;
+use crate::measure::env::Environment;
+use crate::plan::{Plan, PlannedCell};
+use crate::report::json::{write_results, JsonlWriter};
+use crate::report::terminal;
+use crate::results::{self, CellResult, Failure, JsonlRecord, PlanInfo, Results, Status, SweepHeader, Tool};
+use crate::units::{format_count, format_secs};
+use crate::{analyze, units};
+
+/// Run a sweep. Returns the process exit code.
+pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Result<i32, Error> {
+    let plan = Plan::from_args(args).map_err(Error::Usage)?;
+    let exe = std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find conlab's executable: {e}")))?;
+    let mut jsonl = open_output(&plan.out)?;
+
+    let header = SweepHeader {
+        schema: results::SCHEMA.into(),
+        tool: Tool { name: "conlab".into(), version: env!("CARGO_PKG_VERSION").into() },
+        started_at: now_rfc3339(),
+        environment: env,
+        plan: PlanInfo {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            workloads: plan.workloads.iter().map(|w| w.spec()).collect(),
+            models: plan.models.iter().map(|m| m.spec()).collect(),
+            tasks: plan.tasks.clone(),
+            repeat: plan.repeat,
+            cell_timeout_s: plan.cell_timeout.map(|d| d.as_secs_f64()),
+            out: plan.out.display().to_string(),
+        },
+    };
+    jsonl.append(&JsonlRecord::Sweep(Box::new(header.clone()))).map_err(write_error(&jsonl.path))?;
+
+    let planned = plan.cells();
+    let total = planned.len() + plan.models.len();
+    let progress = progress_bar(total as u64);
+    let log = |line: String| {
+        if progress.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            progress.println(line);
+        }
+    };
+    log(format!(
+        "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
+        planned.len(),
+        plan.workloads.len(),
+        plan.models.len(),
+        plan.tasks.len(),
+        plan.repeat,
+        plan.models.len(),
+        plan.out.display()
+    ));
+
+    let run_cell = |meta: CellMeta, timeout: Duration| {
+        let spec = CellSpec { workload: meta.workload.clone(), model: meta.model.clone(), tasks: meta.tasks };
+        let mut cmd = Command::new(&exe);
+        cmd.arg("cell").arg(serde_json::to_string(&spec).expect("cell spec serializes"));
+        progress.set_message(format!("{} {} n={}", meta.workload, meta.model, format_count(meta.tasks)));
+        parent::run(cmd, meta, timeout, &stop)
+    };
+
+    let mut baselines = Vec::new();
+    let mut cells: Vec<CellResult> = Vec::new();
+    let mut failed_at: HashMap<(usize, usize), (usize, String)> = HashMap::new();
+    let mut interrupted = false;
+    let mut position = 0;
+
+    for (m, model) in plan.models.iter().enumerate() {
+        let meta = CellMeta {
+            index: 0,
+            workload: plan.workloads[0].spec(),
+            model: model.spec(),
+            tasks: 0,
+            repeat: 0,
+            baseline: true,
+        };
+        position += 1;
+        let Some(result) = run_cell(meta, plan.timeout_for(&PlannedCell { workload: 0, model: m, tasks: 0, repeat: 0 })) else {
+            interrupted = true;
+            break;
+        };
+        jsonl.append(&JsonlRecord::Cell(Box::new(result.clone()))).map_err(write_error(&jsonl.path))?;
+        progress.inc(1);
+        baselines.push(result);
+    }
+
+    for (i, cell) in planned.iter().enumerate() {
+        if interrupted || stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        position += 1;
+        let meta = CellMeta {
+            index: i + 1,
+            workload: plan.workloads[cell.workload].spec(),
+            model: plan.models[cell.model].spec(),
+            tasks: cell.tasks,
+            repeat: cell.repeat,
+            baseline: false,
+        };
+        let timeout = plan.timeout_for(cell);
+        let result = match skip_reason(&plan, cell, &failed_at) {
+            Some(failure) => parent::unrun(meta, Status::Skipped, failure, timeout),
+            None => match run_cell(meta, timeout) {
+                Some(r) => r,
+                None => {
+                    interrupted = true;
+                    break;
+                }
+            },
+        };
+        if matches!(result.status, Status::Failed | Status::Timeout | Status::Crashed) {
+            let kind = result.failure.as_ref().map(|f| f.kind.clone()).unwrap_or_default();
+            failed_at.entry((cell.workload, cell.model)).or_insert((cell.tasks, format!("{} ({kind})", result.status.as_str())));
+        }
+        jsonl.append(&JsonlRecord::Cell(Box::new(result.clone()))).map_err(write_error(&jsonl.path))?;
+        log(terminal::cell_line(&result, position, total));
+        progress.inc(1);
+        cells.push(result);
+    }
+    progress.finish_and_clear();
+
+    let analysis = analyze::analyze(&cells, &baselines, &header.plan.workloads, &header.plan.models);
+    let results = Results {
+        schema: header.schema,
+        tool: header.tool,
+        started_at: header.started_at,
+        finished_at: now_rfc3339(),
+        interrupted,
+        environment: header.environment,
+        plan: header.plan,
+        cells,
+        baselines,
+        analysis,
+    };
+    let json_path = plan.out.join("results.json");
+    write_results(&json_path, &results).map_err(write_error(&json_path))?;
+
+    if interrupted {
+        eprintln!(
+            "conlab: interrupted; {} finished cells kept in {}",
+            results.cells.len(),
+            jsonl.path.display()
+        );
+        return Ok(130);
+    }
+    print!("{}", terminal::render(&results));
+    println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
+    Ok(0)
+}
+
+/// Why a cell will not be run: its model already failed at fewer tasks, or arithmetic
+/// says it cannot finish within the timeout the user set.
+fn skip_reason(plan: &Plan, cell: &PlannedCell, failed_at: &HashMap<(usize, usize), (usize, String)>) -> Option<Failure> {
+    if let Some((n, how)) = failed_at.get(&(cell.workload, cell.model)) {
+        if *n < cell.tasks {
+            return Some(Failure {
+                kind: "skipped".into(),
+                message: format!("{} {how} at {} tasks in this sweep", plan.models[cell.model].spec(), format_count(*n)),
+                at_task: None,
+                limit: None,
+            });
+        }
+    }
+    let least = plan.least_time(cell);
+    match plan.cell_timeout {
+        Some(timeout) if least > timeout => Some(Failure {
+            kind: "predicted-timeout".into(),
+            message: format!(
+                "needs at least {} ({} tasks, {} at a time, {} each), beyond the {} cell timeout",
+                format_secs(least.as_secs_f64()),
+                format_count(cell.tasks),
+                plan.models[cell.model].queue_width().unwrap_or(cell.tasks),
+                units::format_duration(plan.workloads[cell.workload].min_task_time()),
+                units::format_duration(timeout)
+            ),
+            at_task: None,
+            limit: Some(format!("--cell-timeout {}", units::format_duration(timeout))),
+        }),
+        _ => None,
+    }
+}
+
+/// Create the output directory and `results.jsonl`, or fail with a usage error before any
+/// cell has run.
+fn open_output(out: &Path) -> Result<JsonlWriter, Error> {
+    std::fs::create_dir_all(out).map_err(|e| Error::Usage(format!("cannot create output directory {}: {e}", out.display())))?;
+    let path = out.join("results.jsonl");
+    JsonlWriter::create(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            Error::Usage(format!("{} already holds results; choose another --out", out.display()))
+        }
+        _ => Error::Usage(format!("cannot write {}: {e}", path.display())),
+    })
+}
+
+fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::Internal(format!("cannot write {}: {e}", path.display()))
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} cell {pos}/{len} [{bar:30}] {elapsed_precise} ETA {eta} · {msg}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}

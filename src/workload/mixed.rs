@@ -1,0 +1,56 @@
+//! `mixed:io=DUR,cpu=K,steps=S`: the shape of most real services, waiting then computing,
+//! S times. It shows where a single event loop starts to lose to threads: when the
+//! computing between waits delays every other task's wake-up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{cpu_kernel, BoxFuture, TaskCtx, TaskResult, Workload};
+use crate::params::Params;
+use crate::units;
+
+pub struct Mixed {
+    io: Duration,
+    cpu: u64,
+    steps: u64,
+}
+
+impl Mixed {
+    pub fn parse(mut p: Params) -> Result<Arc<dyn Workload>, String> {
+        let io = p.duration("io", None)?;
+        let cpu = p.count("cpu", None)?;
+        let steps = p.count("steps", Some(1))?;
+        p.finish("io, cpu, steps")?;
+        Ok(Arc::new(Mixed { io, cpu, steps }))
+    }
+}
+
+impl Workload for Mixed {
+    fn spec(&self) -> String {
+        format!("mixed:io={},cpu={},steps={}", units::format_duration(self.io), self.cpu, self.steps)
+    }
+
+    fn run_blocking(&self, task: &TaskCtx) -> TaskResult {
+        let mut sum = 0u64;
+        for step in 0..self.steps {
+            std::thread::sleep(self.io);
+            sum ^= cpu_kernel(task.index as u64 ^ (step << 32), self.cpu);
+        }
+        Ok(sum)
+    }
+
+    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> BoxFuture<'a, TaskResult> {
+        Box::pin(async move {
+            let mut sum = 0u64;
+            for step in 0..self.steps {
+                tokio::time::sleep(self.io).await;
+                sum ^= cpu_kernel(task.index as u64 ^ (step << 32), self.cpu);
+            }
+            Ok(sum)
+        })
+    }
+
+    fn min_task_time(&self) -> Duration {
+        self.io * self.steps as u32
+    }
+}
