@@ -6,7 +6,7 @@ use std::thread::Builder;
 
 use super::Model;
 use crate::cell::CellRun;
-use crate::measure::{clock::mono_ns, latency::TaskRecord, limits};
+use crate::measure::{clock::mono_ns, latency::TaskRecord, limits, procfs};
 use crate::params::Params;
 use crate::results::Failure;
 use crate::units;
@@ -44,7 +44,20 @@ impl Model for ThreadPerTask {
         run.ready();
         let mut handles = Vec::with_capacity(tasks);
         let mut failure = None;
+        let mut maps = MapBudget::new();
         for index in 0..tasks {
+            if let Some(limit) = maps.exhausted(index) {
+                failure = Some(Failure {
+                    kind: "spawn-limit".into(),
+                    message: format!(
+                        "thread for task {index} not created: its stack and signal stack need memory mappings the kernel would refuse, and Rust's std aborts the whole process when a new thread cannot map its signal stack"
+                    ),
+                    at_task: Some(index),
+                    limit: Some(limit),
+                });
+                run.rec.record_errors("not-started", "no thread could be created", (tasks - index) as u64);
+                break;
+            }
             let work = Arc::clone(&work);
             let mut builder = Builder::new();
             if let Some(stack) = self.stack {
@@ -77,5 +90,52 @@ impl Model for ThreadPerTask {
             }
         }
         failure.map_or(Ok(()), Err)
+    }
+}
+
+/// Keeps thread creation below vm.max_map_count. Each std thread takes about four
+/// mappings (stack, its guard, the signal stack, its guard); the kernel refuses the one
+/// past the limit, and when that is the signal stack, std aborts the process from inside
+/// the new thread, after `spawn` already succeeded. So the budget is watched here, from
+/// real counts of /proc/self/maps, and the cell stops cleanly one thread short of it.
+struct MapBudget {
+    limit: u64,
+    base: u64,
+    measured: u64,
+    measured_at: usize,
+    per_thread: f64,
+}
+
+impl MapBudget {
+    const MARGIN: u64 = 128;
+
+    fn new() -> Self {
+        let limit = procfs::sysctl("vm/max_map_count").unwrap_or(u64::MAX);
+        let base = procfs::map_count(std::process::id() as i32).unwrap_or(0);
+        Self { limit, base, measured: base, measured_at: 0, per_thread: 4.0 }
+    }
+
+    /// `Some(limit description)` when creating thread number `spawned` would go past it.
+    fn exhausted(&mut self, spawned: usize) -> Option<String> {
+        let projected = |b: &Self, n: usize| b.measured as f64 + b.per_thread * (n - b.measured_at + 1) as f64;
+        let near = projected(self, spawned) + 4.0 * Self::MARGIN as f64 >= self.limit as f64;
+        let every = if near { 16 } else { 512 };
+        if spawned > self.measured_at && (spawned - self.measured_at) >= every {
+            if let Some(count) = procfs::map_count(std::process::id() as i32) {
+                self.measured = count;
+                self.measured_at = spawned;
+                if spawned > 0 && count > self.base {
+                    // New threads map their signal stacks on their own, a little after
+                    // spawn returns, so a count lags; never assume fewer than four.
+                    self.per_thread = ((count - self.base) as f64 / spawned as f64).max(4.0);
+                }
+            }
+        }
+        (projected(self, spawned) + Self::MARGIN as f64 >= self.limit as f64).then(|| {
+            format!(
+                "vm.max_map_count={} (this process has {} memory mappings, about {:.0} per thread)",
+                self.limit, self.measured, self.per_thread
+            )
+        })
     }
 }

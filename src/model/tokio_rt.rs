@@ -63,14 +63,18 @@ impl Model for Tokio {
             at_task: None,
             limit: Some(crate::measure::limits::diagnose_spawn(&err)),
         })?;
+        // Each task holds a thin `&'static` pointer to the workload instead of an `Arc`
+        // clone, so a waiting task costs what a hand-written `spawn(sleep(d))` costs
+        // (BENCHMARKS.md compares the two). The cell process exits right after the run,
+        // so the one leaked box is never missed.
+        let work: &'static Arc<dyn Workload> = Box::leak(Box::new(work));
         rt.block_on(async move {
             run.ready();
             let mut handles = Vec::with_capacity(tasks);
             for index in 0..tasks {
-                let work = Arc::clone(&work);
+                let ctx = TaskCtx { index };
                 handles.push(tokio::spawn(async move {
                     let start_ns = mono_ns();
-                    let ctx = TaskCtx { index };
                     let result = work.run_async(&ctx).await;
                     TaskRecord { start_ns, end_ns: mono_ns(), result }
                 }));

@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use super::{BoxFuture, TaskCtx, TaskResult, Workload};
+use super::{TaskFuture, TaskCtx, TaskResult, Workload};
 use crate::params::Params;
 
 pub struct Cpu {
@@ -54,10 +54,10 @@ impl Workload for Cpu {
         Ok(cpu_kernel(task.index as u64, self.iterations))
     }
 
-    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> BoxFuture<'a, TaskResult> {
+    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> TaskFuture<'a> {
         // Computed inline on the runtime, as naive async code would: that cost is what the
         // comparison is meant to show.
-        Box::pin(async move { Ok(cpu_kernel(task.index as u64, self.iterations)) })
+        TaskFuture::boxed(async move { Ok(cpu_kernel(task.index as u64, self.iterations)) })
     }
 }
 

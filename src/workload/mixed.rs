@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{cpu_kernel, BoxFuture, TaskCtx, TaskResult, Workload};
+use super::{cpu_kernel, TaskFuture, TaskCtx, TaskResult, Workload};
 use crate::params::Params;
 use crate::units;
 
@@ -39,8 +39,8 @@ impl Workload for Mixed {
         Ok(sum)
     }
 
-    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> BoxFuture<'a, TaskResult> {
-        Box::pin(async move {
+    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> TaskFuture<'a> {
+        TaskFuture::boxed(async move {
             let mut sum = 0u64;
             for step in 0..self.steps {
                 tokio::time::sleep(self.io).await;

@@ -38,6 +38,42 @@ pub type TaskResult = Result<u64, TaskError>;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+pin_project_lite::pin_project! {
+    /// The async body of a task. A plain wait is held inline; anything else is boxed.
+    ///
+    /// A million waiting tasks are a million futures in memory, so the harness must not
+    /// add an allocation to each: with the wait inline, an `rs-async` cell costs what a
+    /// hand-written `tokio::spawn(sleep(d))` costs (see BENCHMARKS.md).
+    #[project = TaskFutureProj]
+    pub enum TaskFuture<'a> {
+        Sleep { #[pin] sleep: tokio::time::Sleep },
+        Boxed { future: BoxFuture<'a, TaskResult> },
+    }
+}
+
+impl<'a> TaskFuture<'a> {
+    /// A task that waits `duration` and succeeds.
+    pub fn sleep(duration: Duration) -> Self {
+        TaskFuture::Sleep { sleep: tokio::time::sleep(duration) }
+    }
+
+    /// Any other task body.
+    pub fn boxed(future: impl Future<Output = TaskResult> + Send + 'a) -> Self {
+        TaskFuture::Boxed { future: Box::pin(future) }
+    }
+}
+
+impl Future for TaskFuture<'_> {
+    type Output = TaskResult;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<TaskResult> {
+        match self.project() {
+            TaskFutureProj::Sleep { sleep } => sleep.poll(cx).map(|()| Ok(0)),
+            TaskFutureProj::Boxed { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
 /// One kind of task, runnable by any model.
 pub trait Workload: Send + Sync + 'static {
     /// The canonical spec (`sleep:200ms`): results are grouped and compared by it.
@@ -45,7 +81,7 @@ pub trait Workload: Send + Sync + 'static {
     /// The task body for thread, pool and process models.
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult;
     /// The same task body for async models.
-    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> BoxFuture<'a, TaskResult>;
+    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> TaskFuture<'a>;
     /// The least time one task takes whatever the model (its waits), used to size the
     /// default timeout of models that queue tasks.
     fn min_task_time(&self) -> Duration {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{BoxFuture, TaskCtx, TaskResult, Workload};
+use super::{TaskFuture, TaskCtx, TaskResult, Workload};
 use crate::params::Params;
 use crate::units;
 
@@ -31,11 +31,8 @@ impl Workload for Sleep {
         Ok(0)
     }
 
-    fn run_async<'a>(&'a self, _task: &'a TaskCtx) -> BoxFuture<'a, TaskResult> {
-        Box::pin(async move {
-            tokio::time::sleep(self.duration).await;
-            Ok(0)
-        })
+    fn run_async<'a>(&'a self, _task: &'a TaskCtx) -> TaskFuture<'a> {
+        TaskFuture::sleep(self.duration)
     }
 
     fn min_task_time(&self) -> Duration {
