@@ -6,8 +6,14 @@
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).and_then(|a| a.parse().ok()).expect("usage: standalone_threads N SLEEP_MS");
-    let ms: u64 = args.get(2).and_then(|a| a.parse().ok()).expect("usage: standalone_threads N SLEEP_MS");
+    let n: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .expect("usage: standalone_threads N SLEEP_MS");
+    let ms: u64 = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .expect("usage: standalone_threads N SLEEP_MS");
     let handles: Vec<_> = (0..n)
         .map(|_| std::thread::spawn(move || std::thread::sleep(std::time::Duration::from_millis(ms))))
         .collect();

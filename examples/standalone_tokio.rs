@@ -6,8 +6,14 @@
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).and_then(|a| a.parse().ok()).expect("usage: standalone_tokio N SLEEP_MS [WORKERS]");
-    let ms: u64 = args.get(2).and_then(|a| a.parse().ok()).expect("usage: standalone_tokio N SLEEP_MS [WORKERS]");
+    let n: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .expect("usage: standalone_tokio N SLEEP_MS [WORKERS]");
+    let ms: u64 = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .expect("usage: standalone_tokio N SLEEP_MS [WORKERS]");
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(w) = args.get(3).and_then(|a| a.parse().ok()) {
         builder.worker_threads(w);

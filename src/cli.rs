@@ -136,7 +136,19 @@ mod tests {
 
     #[test]
     fn bench_options_parse() {
-        let b = bench(&["--workload", "sleep:200ms", "--models", "rs-thread,rs-pool:size=8,rs-async", "--tasks", "100,1", "--repeat", "3", "--cell-timeout", "30s"]).unwrap();
+        let b = bench(&[
+            "--workload",
+            "sleep:200ms",
+            "--models",
+            "rs-thread,rs-pool:size=8,rs-async",
+            "--tasks",
+            "100,1",
+            "--repeat",
+            "3",
+            "--cell-timeout",
+            "30s",
+        ])
+        .unwrap();
         assert_eq!(b.workloads, vec!["sleep:200ms"]);
         assert_eq!(b.models.unwrap().0, vec!["rs-thread", "rs-pool:size=8", "rs-async"]);
         assert_eq!(b.tasks.unwrap().0, vec![1, 100]);

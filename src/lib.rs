@@ -73,7 +73,10 @@ fn usage_error(e: clap::Error) -> i32 {
         }
         _ => {
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: bad usage");
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad usage");
             eprintln!("conlab: {}", first.trim_start_matches("error: "));
             2
         }

@@ -32,7 +32,10 @@ impl Params {
         for part in rest.split(',').filter(|p| !p.is_empty()) {
             match part.split_once('=') {
                 Some((key, value)) if !key.is_empty() => {
-                    if values.insert(key.trim().to_string(), value.trim().to_string()).is_some() {
+                    if values
+                        .insert(key.trim().to_string(), value.trim().to_string())
+                        .is_some()
+                    {
                         return Err(format!("'{spec}' sets '{key}' twice"));
                     }
                 }
@@ -41,7 +44,12 @@ impl Params {
                 None => return Err(format!("'{spec}': '{part}' needs the form key=value")),
             }
         }
-        Ok(Self { spec: spec.to_string(), name: name.to_string(), values, positional })
+        Ok(Self {
+            spec: spec.to_string(),
+            name: name.to_string(),
+            values,
+            positional,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -82,7 +90,10 @@ impl Params {
             return Err(format!("'{}': unexpected value '{p}' (parameters: {known})", self.spec));
         }
         match self.values.keys().next() {
-            Some(key) => Err(format!("'{}': unknown parameter '{key}' (parameters: {known})", self.spec)),
+            Some(key) => Err(format!(
+                "'{}': unknown parameter '{key}' (parameters: {known})",
+                self.spec
+            )),
             None => Ok(()),
         }
     }
@@ -110,7 +121,10 @@ mod tests {
         assert!(p.finish("duration").unwrap_err().contains("unexpected value"));
         let mut p = Params::parse("cpu:iterations=5,bogus=2").unwrap();
         p.count("iterations", None).unwrap();
-        assert!(p.finish("iterations").unwrap_err().contains("unknown parameter 'bogus'"));
+        assert!(p
+            .finish("iterations")
+            .unwrap_err()
+            .contains("unknown parameter 'bogus'"));
         assert!(Params::parse("cpu:a=1,a=2").is_err());
         assert!(Params::parse(":x").is_err());
     }

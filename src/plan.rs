@@ -42,7 +42,11 @@ pub struct PlannedCell {
 impl Plan {
     pub fn from_args(args: &BenchArgs) -> Result<Plan, String> {
         let default_sweep = args.workloads.is_empty() && args.models.is_none() && args.tasks.is_none();
-        let workload_specs = if args.workloads.is_empty() { vec!["sleep:1s".to_string()] } else { args.workloads.clone() };
+        let workload_specs = if args.workloads.is_empty() {
+            vec!["sleep:1s".to_string()]
+        } else {
+            args.workloads.clone()
+        };
         let model_specs = match &args.models {
             Some(list) => list.0.clone(),
             None => model::REGISTRY.iter().map(|m| m.name.to_string()).collect(),
@@ -60,13 +64,23 @@ impl Plan {
                 workloads.push(w);
             }
         }
-        let models = model_specs.iter().map(|s| model::parse(s)).collect::<Result<Vec<_>, _>>()?;
+        let models = model_specs
+            .iter()
+            .map(|s| model::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
         let out = args.out.clone().unwrap_or_else(|| {
             let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
             PathBuf::from("results").join(stamp.trim_end_matches('Z').replace(':', "-"))
         });
         let cell_timeout = args.cell_timeout.or(default_sweep.then_some(DEFAULT_SWEEP_TIMEOUT));
-        Ok(Plan { workloads, models, tasks, repeat: args.repeat as usize, cell_timeout, out })
+        Ok(Plan {
+            workloads,
+            models,
+            tasks,
+            repeat: args.repeat as usize,
+            cell_timeout,
+            out,
+        })
     }
 
     /// Every cell in run order.
@@ -76,7 +90,12 @@ impl Plan {
             for &tasks in &self.tasks {
                 for repeat in 0..self.repeat {
                     for model in 0..self.models.len() {
-                        cells.push(PlannedCell { workload, model, tasks, repeat });
+                        cells.push(PlannedCell {
+                            workload,
+                            model,
+                            tasks,
+                            repeat,
+                        });
                     }
                 }
             }
@@ -116,14 +135,42 @@ mod tests {
 
     #[test]
     fn repeats_interleave_models() {
-        let p = plan(&["--workload", "sleep:1ms", "--models", "rs-thread,rs-async", "--tasks", "1,10", "--repeat", "2"]);
+        let p = plan(&[
+            "--workload",
+            "sleep:1ms",
+            "--models",
+            "rs-thread,rs-async",
+            "--tasks",
+            "1,10",
+            "--repeat",
+            "2",
+        ]);
         let order: Vec<_> = p.cells().iter().map(|c| (c.tasks, c.repeat, c.model)).collect();
-        assert_eq!(order, vec![(1, 0, 0), (1, 0, 1), (1, 1, 0), (1, 1, 1), (10, 0, 0), (10, 0, 1), (10, 1, 0), (10, 1, 1)]);
+        assert_eq!(
+            order,
+            vec![
+                (1, 0, 0),
+                (1, 0, 1),
+                (1, 1, 0),
+                (1, 1, 1),
+                (10, 0, 0),
+                (10, 0, 1),
+                (10, 1, 0),
+                (10, 1, 1)
+            ]
+        );
     }
 
     #[test]
     fn queueing_models_get_time_to_drain() {
-        let p = plan(&["--workload", "sleep:200ms", "--models", "rs-pool:size=4,rs-async", "--tasks", "1000"]);
+        let p = plan(&[
+            "--workload",
+            "sleep:200ms",
+            "--models",
+            "rs-pool:size=4,rs-async",
+            "--tasks",
+            "1000",
+        ]);
         let cells = p.cells();
         assert_eq!(p.least_time(&cells[0]), Duration::from_millis(200 * 250));
         assert_eq!(p.timeout_for(&cells[0]), Duration::from_secs(110));

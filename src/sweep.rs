@@ -35,7 +35,10 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
 
     let header = SweepHeader {
         schema: results::SCHEMA.into(),
-        tool: Tool { name: "conlab".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: Tool {
+            name: "conlab".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         started_at: now_rfc3339(),
         environment: env,
         plan: PlanInfo {
@@ -48,7 +51,9 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
             out: plan.out.display().to_string(),
         },
     };
-    jsonl.append(&JsonlRecord::Sweep(Box::new(header.clone()))).map_err(write_error(&jsonl.path))?;
+    jsonl
+        .append(&JsonlRecord::Sweep(Box::new(header.clone())))
+        .map_err(write_error(&jsonl.path))?;
 
     let planned = plan.cells();
     let total = planned.len() + plan.models.len();
@@ -72,10 +77,20 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
     ));
 
     let run_cell = |meta: CellMeta, timeout: Duration| {
-        let spec = CellSpec { workload: meta.workload.clone(), model: meta.model.clone(), tasks: meta.tasks };
+        let spec = CellSpec {
+            workload: meta.workload.clone(),
+            model: meta.model.clone(),
+            tasks: meta.tasks,
+        };
         let mut cmd = Command::new(&exe);
-        cmd.arg("cell").arg(serde_json::to_string(&spec).expect("cell spec serializes"));
-        progress.set_message(format!("{} {} n={}", meta.workload, meta.model, format_count(meta.tasks)));
+        cmd.arg("cell")
+            .arg(serde_json::to_string(&spec).expect("cell spec serializes"));
+        progress.set_message(format!(
+            "{} {} n={}",
+            meta.workload,
+            meta.model,
+            format_count(meta.tasks)
+        ));
         parent::run(cmd, meta, timeout, &stop)
     };
 
@@ -95,11 +110,21 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
             baseline: true,
         };
         position += 1;
-        let Some(result) = run_cell(meta, plan.timeout_for(&PlannedCell { workload: 0, model: m, tasks: 0, repeat: 0 })) else {
+        let Some(result) = run_cell(
+            meta,
+            plan.timeout_for(&PlannedCell {
+                workload: 0,
+                model: m,
+                tasks: 0,
+                repeat: 0,
+            }),
+        ) else {
             interrupted = true;
             break;
         };
-        jsonl.append(&JsonlRecord::Cell(Box::new(result.clone()))).map_err(write_error(&jsonl.path))?;
+        jsonl
+            .append(&JsonlRecord::Cell(Box::new(result.clone())))
+            .map_err(write_error(&jsonl.path))?;
         progress.inc(1);
         baselines.push(result);
     }
@@ -131,9 +156,13 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         };
         if matches!(result.status, Status::Failed | Status::Timeout | Status::Crashed) {
             let kind = result.failure.as_ref().map(|f| f.kind.clone()).unwrap_or_default();
-            failed_at.entry((cell.workload, cell.model)).or_insert((cell.tasks, format!("{} ({kind})", result.status.as_str())));
+            failed_at
+                .entry((cell.workload, cell.model))
+                .or_insert((cell.tasks, format!("{} ({kind})", result.status.as_str())));
         }
-        jsonl.append(&JsonlRecord::Cell(Box::new(result.clone()))).map_err(write_error(&jsonl.path))?;
+        jsonl
+            .append(&JsonlRecord::Cell(Box::new(result.clone())))
+            .map_err(write_error(&jsonl.path))?;
         log(terminal::cell_line(&result, position, total));
         progress.inc(1);
         cells.push(result);
@@ -171,12 +200,20 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
 
 /// Why a cell will not be run: its model already failed at fewer tasks, or arithmetic
 /// says it cannot finish within the timeout the user set.
-fn skip_reason(plan: &Plan, cell: &PlannedCell, failed_at: &HashMap<(usize, usize), (usize, String)>) -> Option<Failure> {
+fn skip_reason(
+    plan: &Plan,
+    cell: &PlannedCell,
+    failed_at: &HashMap<(usize, usize), (usize, String)>,
+) -> Option<Failure> {
     if let Some((n, how)) = failed_at.get(&(cell.workload, cell.model)) {
         if *n < cell.tasks {
             return Some(Failure {
                 kind: "skipped".into(),
-                message: format!("{} {how} at {} tasks in this sweep", plan.models[cell.model].spec(), format_count(*n)),
+                message: format!(
+                    "{} {how} at {} tasks in this sweep",
+                    plan.models[cell.model].spec(),
+                    format_count(*n)
+                ),
                 at_task: None,
                 limit: None,
             });
@@ -204,7 +241,8 @@ fn skip_reason(plan: &Plan, cell: &PlannedCell, failed_at: &HashMap<(usize, usiz
 /// Create the output directory and `results.jsonl`, or fail with a usage error before any
 /// cell has run.
 fn open_output(out: &Path) -> Result<JsonlWriter, Error> {
-    std::fs::create_dir_all(out).map_err(|e| Error::Usage(format!("cannot create output directory {}: {e}", out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::Usage(format!("cannot create output directory {}: {e}", out.display())))?;
     let path = out.join("results.jsonl");
     JsonlWriter::create(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {

@@ -24,7 +24,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("malformed duration '{text}': unknown unit '{unit}' (use ns, us, ms, s, m, h)")),
+        _ => {
+            return Err(format!(
+                "malformed duration '{text}': unknown unit '{unit}' (use ns, us, ms, s, m, h)"
+            ))
+        }
     };
     let secs = value * scale;
     if !secs.is_finite() || secs > 1e9 {
@@ -38,11 +42,11 @@ pub fn format_duration(d: Duration) -> String {
     let ns = d.as_nanos();
     if ns == 0 {
         "0ms".into()
-    } else if ns % 1_000_000_000 == 0 {
+    } else if ns.is_multiple_of(1_000_000_000) {
         format!("{}s", ns / 1_000_000_000)
-    } else if ns % 1_000_000 == 0 {
+    } else if ns.is_multiple_of(1_000_000) {
         format!("{}ms", ns / 1_000_000)
-    } else if ns % 1_000 == 0 {
+    } else if ns.is_multiple_of(1_000) {
         format!("{}us", ns / 1_000)
     } else {
         format!("{ns}ns")
@@ -72,7 +76,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Print a size exactly, in the largest binary unit that divides it: `64KiB`, `8MiB`.
 pub fn format_size(bytes: u64) -> String {
     for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{}{unit}", bytes >> shift);
         }
     }
@@ -92,7 +96,9 @@ pub fn parse_count(text: &str) -> Result<usize, String> {
         return Err(format!("'{text}' is not a whole number of tasks (use e.g. 1,100,10k)"));
     }
     let value: usize = digits.parse().map_err(|_| format!("'{text}' is too large"))?;
-    let value = value.checked_mul(scale).ok_or_else(|| format!("'{text}' is too large"))?;
+    let value = value
+        .checked_mul(scale)
+        .ok_or_else(|| format!("'{text}' is too large"))?;
     if value == 0 {
         return Err(format!("'{text}' must be at least 1"));
     }
@@ -101,10 +107,7 @@ pub fn parse_count(text: &str) -> Result<usize, String> {
 
 /// Parse a comma-separated list of task counts, sorted and deduplicated.
 pub fn parse_task_list(text: &str) -> Result<Vec<usize>, String> {
-    let mut counts = text
-        .split(',')
-        .map(parse_count)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut counts = text.split(',').map(parse_count).collect::<Result<Vec<_>, _>>()?;
     counts.sort_unstable();
     counts.dedup();
     Ok(counts)
@@ -145,7 +148,7 @@ pub fn format_count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

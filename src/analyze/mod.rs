@@ -23,13 +23,20 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 })
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
 }
 
 /// Medians of the `ok` cells of one workload: (model, tasks) -> (time s, peak RSS bytes).
 pub fn medians(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), (f64, f64)> {
     let mut groups: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for c in cells.iter().filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline) {
+    for c in cells
+        .iter()
+        .filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline)
+    {
         let g = groups.entry((c.model.clone(), c.tasks)).or_default();
         g.0.push(cell_time(c));
         g.1.push(c.peak_rss_bytes as f64);
@@ -54,10 +61,20 @@ pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 pub fn analyze(cells: &[CellResult], baselines: &[CellResult], workloads: &[String], models: &[String]) -> Analysis {
-    Analysis { workloads: workloads.iter().map(|w| analyze_workload(cells, baselines, w, models)).collect() }
+    Analysis {
+        workloads: workloads
+            .iter()
+            .map(|w| analyze_workload(cells, baselines, w, models))
+            .collect(),
+    }
 }
 
-fn analyze_workload(cells: &[CellResult], baselines: &[CellResult], workload: &str, models: &[String]) -> WorkloadAnalysis {
+fn analyze_workload(
+    cells: &[CellResult],
+    baselines: &[CellResult],
+    workload: &str,
+    models: &[String],
+) -> WorkloadAnalysis {
     let med = medians(cells, workload);
     let task_counts: BTreeSet<usize> = med.keys().map(|k| k.1).collect();
 
@@ -66,16 +83,25 @@ fn analyze_workload(cells: &[CellResult], baselines: &[CellResult], workload: &s
         .map(|&n| {
             let here: Vec<_> = med.iter().filter(|(k, _)| k.1 == n).collect();
             let best = |pick: fn(&(f64, f64)) -> f64| {
-                here.iter().min_by(|a, b| pick(a.1).total_cmp(&pick(b.1))).map(|(k, _)| k.0.clone())
+                here.iter()
+                    .min_by(|a, b| pick(a.1).total_cmp(&pick(b.1)))
+                    .map(|(k, _)| k.0.clone())
             };
-            Winner { tasks: n, by_time: best(|v| v.0), by_memory: best(|v| v.1) }
+            Winner {
+                tasks: n,
+                by_time: best(|v| v.0),
+                by_memory: best(|v| v.1),
+            }
         })
         .collect();
 
     let mut bytes_per_task = BTreeMap::new();
     for model in models {
-        let mut points: Vec<(f64, f64)> =
-            med.iter().filter(|(k, _)| &k.0 == model).map(|(k, v)| (k.1 as f64, v.1)).collect();
+        let mut points: Vec<(f64, f64)> = med
+            .iter()
+            .filter(|(k, _)| &k.0 == model)
+            .map(|(k, v)| (k.1 as f64, v.1))
+            .collect();
         if let Some(b) = baselines.iter().find(|b| &b.model == model && b.status == Status::Ok) {
             points.push((0.0, b.peak_rss_bytes as f64));
         }
@@ -88,7 +114,11 @@ fn analyze_workload(cells: &[CellResult], baselines: &[CellResult], workload: &s
     for faster in models {
         for slower in models.iter().filter(|m| *m != faster) {
             if let Some(from_tasks) = crossover_point(&med, faster, slower) {
-                crossover.push(Crossover { faster: faster.clone(), slower: slower.clone(), from_tasks });
+                crossover.push(Crossover {
+                    faster: faster.clone(),
+                    slower: slower.clone(),
+                    from_tasks,
+                });
             }
         }
     }
@@ -112,7 +142,13 @@ fn analyze_workload(cells: &[CellResult], baselines: &[CellResult], workload: &s
             });
         }
     }
-    WorkloadAnalysis { workload: workload.to_string(), bytes_per_task, winners, crossover, failures }
+    WorkloadAnalysis {
+        workload: workload.to_string(),
+        bytes_per_task,
+        winners,
+        crossover,
+        failures,
+    }
 }
 
 /// The smallest task count from which `faster` is at least 10% faster than `slower` at
@@ -142,8 +178,20 @@ mod tests {
     use std::time::Duration;
 
     fn cell(model: &str, tasks: usize, time: f64, rss: u64, status: Status) -> CellResult {
-        let meta = CellMeta { index: 1, workload: "sleep:1s".into(), model: model.into(), tasks, repeat: 0, baseline: tasks == 0 };
-        let failure = Failure { kind: "spawn-limit".into(), message: String::new(), at_task: Some(5), limit: Some("pid_max".into()) };
+        let meta = CellMeta {
+            index: 1,
+            workload: "sleep:1s".into(),
+            model: model.into(),
+            tasks,
+            repeat: 0,
+            baseline: tasks == 0,
+        };
+        let failure = Failure {
+            kind: "spawn-limit".into(),
+            message: String::new(),
+            at_task: Some(5),
+            limit: Some("pid_max".into()),
+        };
         let mut c = unrun(meta, status, failure, Duration::from_secs(60));
         if status == Status::Ok {
             c.failure = None;
@@ -171,15 +219,33 @@ mod tests {
             cell("thread", 10000, 0.0, 0, Status::Failed),
             cell("async", 10000, 1.02, 11_000_000, Status::Ok),
         ];
-        let baselines = vec![cell("thread", 0, 0.0, 1_000_000, Status::Ok), cell("async", 0, 0.0, 1_000_000, Status::Ok)];
+        let baselines = vec![
+            cell("thread", 0, 0.0, 1_000_000, Status::Ok),
+            cell("async", 0, 0.0, 1_000_000, Status::Ok),
+        ];
         let models = vec!["thread".to_string(), "async".to_string()];
         let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &models).workloads[0];
         assert_eq!(a.winners[0].by_time.as_deref(), Some("thread"));
         assert_eq!(a.winners[1].by_time.as_deref(), Some("async"));
         assert_eq!(a.winners[2].by_memory.as_deref(), Some("async"));
-        assert!((a.bytes_per_task["thread"] - 20_000.0).abs() < 100.0, "{:?}", a.bytes_per_task);
-        assert!((a.bytes_per_task["async"] - 1_000.0).abs() < 10.0, "{:?}", a.bytes_per_task);
-        assert_eq!(a.crossover, vec![Crossover { faster: "async".into(), slower: "thread".into(), from_tasks: 1000 }]);
+        assert!(
+            (a.bytes_per_task["thread"] - 20_000.0).abs() < 100.0,
+            "{:?}",
+            a.bytes_per_task
+        );
+        assert!(
+            (a.bytes_per_task["async"] - 1_000.0).abs() < 10.0,
+            "{:?}",
+            a.bytes_per_task
+        );
+        assert_eq!(
+            a.crossover,
+            vec![Crossover {
+                faster: "async".into(),
+                slower: "thread".into(),
+                from_tasks: 1000
+            }]
+        );
         assert_eq!(a.failures.len(), 1);
         assert_eq!((a.failures[0].model.as_str(), a.failures[0].tasks), ("thread", 10000));
         assert_eq!(a.failures[0].at_task, Some(5));

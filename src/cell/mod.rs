@@ -80,7 +80,13 @@ impl Default for CellRun {
 impl CellRun {
     pub fn new() -> Self {
         let now = mono_ns();
-        Self { rec: Recorder::new(now), ready_ns: now, full: None, worker_hwm: 0, worker_vm_peak: 0 }
+        Self {
+            rec: Recorder::new(now),
+            ready_ns: now,
+            full: None,
+            worker_hwm: 0,
+            worker_vm_peak: 0,
+        }
     }
 
     /// Mark the cell ready (runtime built, about to start tasks). Returns the instant that

@@ -18,9 +18,9 @@ use nix::unistd::Pid;
 
 use super::ChildReport;
 use crate::measure::clock::{mono_ns, secs_between};
+use crate::measure::limits;
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
-use crate::measure::limits;
 use crate::results::{CellResult, Failure, Status};
 
 /// Which cell this is, for the result.
@@ -40,7 +40,10 @@ const STDERR_TAIL: usize = 4096;
 /// Run one cell process built by `cmd`. Returns `None` if `stop` was raised (the cell is
 /// killed and its partial figures are discarded).
 pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBool) -> Option<CellResult> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
     // SAFETY: prctl is async-signal-safe; the cell is killed if conlab itself dies.
     unsafe {
         cmd.pre_exec(|| {
@@ -87,7 +90,9 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
         if started.elapsed() > timeout {
             timed_out = true;
             let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-            break rx.recv().unwrap_or_else(|_| Err(std::io::Error::other("waiter vanished")));
+            break rx
+                .recv()
+                .unwrap_or_else(|_| Err(std::io::Error::other("waiter vanished")));
         }
     };
     let wall_s = started.elapsed().as_secs_f64();
@@ -96,7 +101,11 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
     drop(child);
     let out = stdout.join().unwrap_or_default();
     let err = stderr.join().unwrap_or_default();
-    let report = out.lines().rev().find(|l| !l.trim().is_empty()).map(serde_json::from_str::<ChildReport>);
+    let report = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(serde_json::from_str::<ChildReport>);
 
     let mut result = unrun(meta, Status::Ok, placeholder(), timeout);
     result.failure = None;
@@ -175,7 +184,11 @@ fn classify(
         let secs = timeout.as_secs_f64();
         return (
             Status::Timeout,
-            Some(failure("timeout", format!("no result within {secs:.0} s; killed"), Some(format!("--cell-timeout {secs:.0}s")))),
+            Some(failure(
+                "timeout",
+                format!("no result within {secs:.0} s; killed"),
+                Some(format!("--cell-timeout {secs:.0}s")),
+            )),
         );
     }
     let last_err = stderr_tail.lines().last().unwrap_or("").to_string();
@@ -194,17 +207,42 @@ fn classify(
         ),
         (Ok(e), _) if e.signal.is_some() => {
             let sig = rusage::signal_name(e.signal.unwrap_or(0));
-            (Status::Crashed, Some(failure("signal", format!("killed by {sig}. {last_err}").trim().to_string(), None)))
+            (
+                Status::Crashed,
+                Some(failure(
+                    "signal",
+                    format!("killed by {sig}. {last_err}").trim().to_string(),
+                    None,
+                )),
+            )
         }
         (Ok(_), Some(Err(parse))) => (
             Status::Crashed,
-            Some(failure("protocol", format!("the cell's result line is not valid: {parse}"), None)),
+            Some(failure(
+                "protocol",
+                format!("the cell's result line is not valid: {parse}"),
+                None,
+            )),
         ),
         (Ok(e), _) => {
-            let what = if last_err.is_empty() { "no result line".to_string() } else { last_err };
-            (Status::Crashed, Some(failure("exit", format!("exit code {}: {what}", e.code.unwrap_or(-1)), None)))
+            let what = if last_err.is_empty() {
+                "no result line".to_string()
+            } else {
+                last_err
+            };
+            (
+                Status::Crashed,
+                Some(failure(
+                    "exit",
+                    format!("exit code {}: {what}", e.code.unwrap_or(-1)),
+                    None,
+                )),
+            )
         }
-        (Err(err), _) => (Status::Crashed, Some(failure("wait", format!("could not reap the cell: {err}"), None))),
+        (Err(err), _) => (
+            Status::Crashed,
+            Some(failure("wait", format!("could not reap the cell: {err}"), None)),
+        ),
     }
 }
 
@@ -248,7 +286,12 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
 }
 
 fn placeholder() -> Failure {
-    Failure { kind: String::new(), message: String::new(), at_task: None, limit: None }
+    Failure {
+        kind: String::new(),
+        message: String::new(),
+        at_task: None,
+        limit: None,
+    }
 }
 
 /// Read a pipe to its end on a thread, keeping at most the last `keep` bytes.

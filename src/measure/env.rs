@@ -115,7 +115,9 @@ impl Environment {
             memory_bytes: procfs::meminfo("MemTotal").unwrap_or(0),
             memory_available_bytes: procfs::meminfo("MemAvailable").unwrap_or(0),
             swap_bytes: procfs::meminfo("SwapTotal").unwrap_or(0),
-            kernel: uname.map(|u| u.release().to_string_lossy().into_owned()).unwrap_or_default(),
+            kernel: uname
+                .map(|u| u.release().to_string_lossy().into_owned())
+                .unwrap_or_default(),
             cpu_model,
             conlab_version: env!("CARGO_PKG_VERSION").into(),
             rustc_version: env!("CONLAB_RUSTC_VERSION").into(),
@@ -130,10 +132,16 @@ fn allowances(l: &Limits) -> Allowances {
     let alive = l.threads_alive.unwrap_or(0);
     let mut threads: Vec<(u64, String)> = Vec::new();
     if let Some(p) = l.pid_max {
-        threads.push((p.saturating_sub(alive), format!("kernel.pid_max={p} minus {alive} alive")));
+        threads.push((
+            p.saturating_sub(alive),
+            format!("kernel.pid_max={p} minus {alive} alive"),
+        ));
     }
     if let Some(t) = l.threads_max {
-        threads.push((t.saturating_sub(alive), format!("kernel.threads-max={t} minus {alive} alive")));
+        threads.push((
+            t.saturating_sub(alive),
+            format!("kernel.threads-max={t} minus {alive} alive"),
+        ));
     }
     if let Some(m) = l.max_map_count {
         threads.push((m / 2, format!("vm.max_map_count={m} (2 mappings per thread stack)")));
@@ -146,17 +154,28 @@ fn allowances(l: &Limits) -> Allowances {
 
     let mut conns: Vec<(u64, String)> = Vec::new();
     if let Some(n) = l.nofile {
-        conns.push((n.saturating_sub(16), format!("RLIMIT_NOFILE={n} (one fd per connection)")));
+        conns.push((
+            n.saturating_sub(16),
+            format!("RLIMIT_NOFILE={n} (one fd per connection)"),
+        ));
     }
     if let Some(range) = &l.ephemeral_ports {
         let ports: Vec<u64> = range.split_whitespace().filter_map(|p| p.parse().ok()).collect();
         if let [lo, hi] = ports[..] {
-            conns.push((hi.saturating_sub(lo) + 1, format!("ip_local_port_range={lo}-{hi} (one port per connection to one address)")));
+            conns.push((
+                hi.saturating_sub(lo) + 1,
+                format!("ip_local_port_range={lo}-{hi} (one port per connection to one address)"),
+            ));
         }
     }
     let (max_connections, max_connections_limited_by) =
         conns.into_iter().min_by_key(|c| c.0).unwrap_or((0, "unknown".into()));
-    Allowances { max_threads, max_threads_limited_by, max_connections, max_connections_limited_by }
+    Allowances {
+        max_threads,
+        max_threads_limited_by,
+        max_connections,
+        max_connections_limited_by,
+    }
 }
 
 #[cfg(test)]

@@ -139,7 +139,9 @@ impl Recorder {
 }
 
 fn wire(h: &Histogram<u64>) -> HistogramWire {
-    h.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect()
+    h.iter_recorded()
+        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        .collect()
 }
 
 fn summarize(h: &Histogram<u64>) -> Option<LatencySummary> {
@@ -169,7 +171,10 @@ mod tests {
             result: if ok {
                 Ok(1)
             } else {
-                Err(TaskError { kind: "refused".into(), message: "connection refused".into() })
+                Err(TaskError {
+                    kind: "refused".into(),
+                    message: "connection refused".into(),
+                })
             },
         }
     }

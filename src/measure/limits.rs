@@ -24,7 +24,10 @@ pub fn raise_nofile() -> (u64, u64) {
 
 /// A soft resource limit, `None` when unlimited.
 pub fn soft_limit(resource: Resource) -> Option<u64> {
-    getrlimit(resource).ok().map(|(soft, _)| soft).filter(|&s| s != RLIM_INFINITY)
+    getrlimit(resource)
+        .ok()
+        .map(|(soft, _)| soft)
+        .filter(|&s| s != RLIM_INFINITY)
 }
 
 /// Name the limit most likely to have refused a new thread or process, with the numbers
@@ -35,7 +38,9 @@ pub fn diagnose_spawn(err: &std::io::Error) -> String {
 
     if let (Some(limit), Some(maps)) = (procfs::sysctl("vm/max_map_count"), procfs::map_count(me)) {
         if near(maps, limit) {
-            return format!("vm.max_map_count={limit} (this process has {maps} memory mappings; each thread stack takes 2)");
+            return format!(
+                "vm.max_map_count={limit} (this process has {maps} memory mappings; each thread stack takes 2)"
+            );
         }
     }
     let threads = procfs::system_threads().unwrap_or(0);
@@ -55,10 +60,7 @@ pub fn diagnose_spawn(err: &std::io::Error) -> String {
         }
     }
     if let (Some(limit), Some(s)) = (soft_limit(Resource::RLIMIT_AS), procfs::status(me)) {
-        return format!(
-            "RLIMIT_AS={limit} (ulimit -v; this process maps {} bytes)",
-            s.vm
-        );
+        return format!("RLIMIT_AS={limit} (ulimit -v; this process maps {} bytes)", s.vm);
     }
     if let Some(avail) = procfs::meminfo("MemAvailable") {
         if avail < 256 << 20 {

@@ -19,7 +19,9 @@ pub struct Status {
 pub fn parse_status(text: &str) -> Status {
     let mut s = Status::default();
     for line in text.lines() {
-        let Some((key, rest)) = line.split_once(':') else { continue };
+        let Some((key, rest)) = line.split_once(':') else {
+            continue;
+        };
         let field = match key {
             "VmRSS" => &mut s.rss,
             "VmHWM" => &mut s.hwm,
@@ -31,13 +33,19 @@ pub fn parse_status(text: &str) -> Status {
         };
         let mut parts = rest.split_whitespace();
         let value: u64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
-        *field = if parts.next() == Some("kB") { value * 1024 } else { value };
+        *field = if parts.next() == Some("kB") {
+            value * 1024
+        } else {
+            value
+        };
     }
     s
 }
 
 pub fn status(pid: i32) -> Option<Status> {
-    fs::read_to_string(format!("/proc/{pid}/status")).ok().map(|t| parse_status(&t))
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .map(|t| parse_status(&t))
 }
 
 /// Open file descriptors of a process.
@@ -63,7 +71,9 @@ pub fn parent_of(pid: i32) -> Option<i32> {
 
 /// Every process whose parent is in `parents`, by one scan of /proc.
 pub fn all_children_of(parents: &[i32]) -> Vec<i32> {
-    let Ok(dir) = fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|&pid| parent_of(pid).is_some_and(|pp| parents.contains(&pp)))
         .collect()
@@ -77,23 +87,34 @@ pub fn system_threads() -> Option<u64> {
 
 /// Memory mappings of a process (compared against vm.max_map_count).
 pub fn map_count(pid: i32) -> Option<u64> {
-    fs::read_to_string(format!("/proc/{pid}/maps")).ok().map(|t| t.lines().count() as u64)
+    fs::read_to_string(format!("/proc/{pid}/maps"))
+        .ok()
+        .map(|t| t.lines().count() as u64)
 }
 
 /// A number from a /proc/sys file, such as `kernel/pid_max`.
 pub fn sysctl(path: &str) -> Option<u64> {
-    fs::read_to_string(format!("/proc/sys/{path}")).ok()?.split_whitespace().next()?.parse().ok()
+    fs::read_to_string(format!("/proc/sys/{path}"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// A raw /proc/sys value, such as `net/ipv4/ip_local_port_range`.
 pub fn sysctl_text(path: &str) -> Option<String> {
-    fs::read_to_string(format!("/proc/sys/{path}")).ok().map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+    fs::read_to_string(format!("/proc/sys/{path}"))
+        .ok()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// A field of /proc/meminfo, in bytes.
 pub fn meminfo(key: &str) -> Option<u64> {
     let text = fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with(key) && l[key.len()..].starts_with(':'))?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(key) && l[key.len()..].starts_with(':'))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }

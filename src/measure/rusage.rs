@@ -55,6 +55,7 @@ pub fn signal_name(sig: i32) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::zombie_processes)] // these tests reap their children with `wait` above
 mod tests {
     use super::*;
     use std::process::Command;
@@ -71,8 +72,11 @@ mod tests {
     #[test]
     fn reports_the_killing_signal() {
         let child = Command::new("sleep").arg("5").spawn().unwrap();
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGKILL)
-            .unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
         let exit = wait(child.id() as i32).unwrap();
         assert_eq!(exit.signal, Some(libc::SIGKILL));
         assert_eq!(signal_name(libc::SIGKILL), "SIGKILL");

@@ -137,7 +137,10 @@ mod tests {
 
     #[test]
     fn sees_grandchildren_and_sums_their_memory() {
-        let mut child = Command::new("sh").args(["-c", "sleep 2 & sleep 2 & wait"]).spawn().unwrap();
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 2 & sleep 2 & wait"])
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(200));
         let mut sampler = TreeSampler::new(child.id() as i32);
         sampler.sample();

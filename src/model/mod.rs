@@ -106,9 +106,15 @@ mod tests {
 
     #[test]
     fn bad_specs_are_explained() {
-        assert!(parse("go-routine").unwrap_err().contains("unknown model 'go-routine'"));
+        assert!(parse("go-routine")
+            .err()
+            .expect("rejected")
+            .contains("unknown model 'go-routine'"));
         assert!(parse("rs-pool:size=0").is_err());
-        assert!(parse("rs-async-st:workers=2").unwrap_err().contains("unknown parameter"));
+        assert!(parse("rs-async-st:workers=2")
+            .err()
+            .expect("rejected")
+            .contains("unknown parameter"));
         assert!(parse("rs-thread:stack=lots").is_err());
     }
 }

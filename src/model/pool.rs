@@ -8,7 +8,11 @@ use std::thread::Builder;
 
 use super::{cores, Model};
 use crate::cell::CellRun;
-use crate::measure::{clock::mono_ns, latency::{Recorder, TaskRecord}, limits};
+use crate::measure::{
+    clock::mono_ns,
+    latency::{Recorder, TaskRecord},
+    limits,
+};
 use crate::params::Params;
 use crate::results::Failure;
 use crate::workload::{TaskCtx, Workload};
@@ -19,7 +23,10 @@ pub struct Pool {
 
 impl Pool {
     pub fn parse(mut p: Params) -> Result<Arc<dyn Model>, String> {
-        let size = p.positional("size").map(|s| crate::units::parse_count(&s)).transpose()?;
+        let size = p
+            .positional("size")
+            .map(|s| crate::units::parse_count(&s))
+            .transpose()?;
         p.finish("size")?;
         Ok(Arc::new(Pool { size }))
     }
@@ -61,7 +68,11 @@ impl Model for Pool {
                     }
                     let start_ns = mono_ns();
                     let result = work.run_blocking(&TaskCtx { index });
-                    rec.record(TaskRecord { start_ns, end_ns: mono_ns(), result });
+                    rec.record(TaskRecord {
+                        start_ns,
+                        end_ns: mono_ns(),
+                        result,
+                    });
                 }
             });
             match spawned {
@@ -78,7 +89,8 @@ impl Model for Pool {
             }
         }
         if workers.is_empty() && tasks > 0 {
-            run.rec.record_errors("not-started", "no pool thread could be created", tasks as u64);
+            run.rec
+                .record_errors("not-started", "no pool thread could be created", tasks as u64);
         }
         run.all_spawned();
         for handle in workers {

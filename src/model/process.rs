@@ -25,7 +25,10 @@ pub struct Processes {
 
 impl Processes {
     pub fn parse(mut p: Params) -> Result<Arc<dyn Model>, String> {
-        let workers = p.positional("workers").map(|s| crate::units::parse_count(&s)).transpose()?;
+        let workers = p
+            .positional("workers")
+            .map(|s| crate::units::parse_count(&s))
+            .transpose()?;
         p.finish("workers")?;
         Ok(Arc::new(Processes { workers }))
     }
@@ -88,9 +91,15 @@ impl Model for Processes {
         let mut failure = None;
         for w in 0..width {
             let (first, end) = (w * tasks / width, (w + 1) * tasks / width);
-            let spec = WorkerSpec { workload: work.spec(), first, count: end - first, origin_ns };
+            let spec = WorkerSpec {
+                workload: work.spec(),
+                first,
+                count: end - first,
+                origin_ns,
+            };
             let mut cmd = Command::new(&exe);
-            cmd.arg("worker").arg(serde_json::to_string(&spec).expect("spec serializes"));
+            cmd.arg("worker")
+                .arg(serde_json::to_string(&spec).expect("spec serializes"));
             cmd.stdin(Stdio::null()).stdout(Stdio::piped());
             // SAFETY: prctl is async-signal-safe; it asks the kernel to kill the worker if
             // the cell dies, so no worker outlives its cell.
@@ -109,7 +118,11 @@ impl Model for Processes {
                         at_task: Some(first),
                         limit: Some(limits::diagnose_spawn(&err)),
                     });
-                    run.rec.record_errors("not-started", "no worker process for these tasks", (tasks - first) as u64);
+                    run.rec.record_errors(
+                        "not-started",
+                        "no worker process for these tasks",
+                        (tasks - first) as u64,
+                    );
                     break;
                 }
             }
@@ -166,7 +179,11 @@ pub fn run_worker(spec_json: &str) -> i32 {
     for index in spec.first..spec.first + spec.count {
         let start_ns = mono_ns();
         let result = work.run_blocking(&TaskCtx { index });
-        rec.record(TaskRecord { start_ns, end_ns: mono_ns(), result });
+        rec.record(TaskRecord {
+            start_ns,
+            end_ns: mono_ns(),
+            result,
+        });
     }
     let me = procfs::status(std::process::id() as i32).unwrap_or_default();
     let (latency_us, lag_us) = rec.to_wire();

@@ -36,7 +36,10 @@ impl Model for ThreadPerTask {
     }
 
     fn describe(&self, tasks: usize) -> String {
-        let stack = self.stack.map(|s| units::format_bytes(s as f64)).unwrap_or_else(|| "2 MiB (Rust default)".into());
+        let stack = self
+            .stack
+            .map(|s| units::format_bytes(s as f64))
+            .unwrap_or_else(|| "2 MiB (Rust default)".into());
         format!("{tasks} std::thread threads, stack {stack}")
     }
 
@@ -44,18 +47,19 @@ impl Model for ThreadPerTask {
         run.ready();
         let mut handles = Vec::with_capacity(tasks);
         let mut failure = None;
-        let mut maps = MapBudget::new();
+        let mut maps = MapBudget::new(self.stack);
         for index in 0..tasks {
             if let Some(limit) = maps.exhausted(index) {
                 failure = Some(Failure {
                     kind: "spawn-limit".into(),
                     message: format!(
-                        "thread for task {index} not created: its stack and signal stack need memory mappings the kernel would refuse, and Rust's std aborts the whole process when a new thread cannot map its signal stack"
+                        "thread for task {index} not created: the kernel would refuse its stack or signal stack, and Rust's std aborts the whole process when a new thread cannot map its signal stack"
                     ),
                     at_task: Some(index),
                     limit: Some(limit),
                 });
-                run.rec.record_errors("not-started", "no thread could be created", (tasks - index) as u64);
+                run.rec
+                    .record_errors("not-started", "no thread could be created", (tasks - index) as u64);
                 break;
             }
             let work = Arc::clone(&work);
@@ -66,7 +70,11 @@ impl Model for ThreadPerTask {
             let spawned = builder.spawn(move || {
                 let start_ns = mono_ns();
                 let result = work.run_blocking(&TaskCtx { index });
-                TaskRecord { start_ns, end_ns: mono_ns(), result }
+                TaskRecord {
+                    start_ns,
+                    end_ns: mono_ns(),
+                    result,
+                }
             });
             match spawned {
                 Ok(handle) => handles.push(handle),
@@ -77,7 +85,8 @@ impl Model for ThreadPerTask {
                         at_task: Some(index),
                         limit: Some(limits::diagnose_spawn(&err)),
                     });
-                    run.rec.record_errors("not-started", "no thread could be created", (tasks - index) as u64);
+                    run.rec
+                        .record_errors("not-started", "no thread could be created", (tasks - index) as u64);
                     break;
                 }
             }
@@ -99,6 +108,9 @@ impl Model for ThreadPerTask {
 /// the new thread, after `spawn` already succeeded. So the budget is watched here, from
 /// real counts of /proc/self/maps, and the cell stops cleanly one thread short of it.
 struct MapBudget {
+    /// RLIMIT_AS and the stack size, when an address-space limit is set: a thread whose
+    /// stack fits but whose signal stack does not would abort the process the same way.
+    address_space: Option<(u64, u64)>,
     limit: u64,
     base: u64,
     measured: u64,
@@ -109,14 +121,31 @@ struct MapBudget {
 impl MapBudget {
     const MARGIN: u64 = 128;
 
-    fn new() -> Self {
+    fn new(stack: Option<u64>) -> Self {
         let limit = procfs::sysctl("vm/max_map_count").unwrap_or(u64::MAX);
         let base = procfs::map_count(std::process::id() as i32).unwrap_or(0);
-        Self { limit, base, measured: base, measured_at: 0, per_thread: 4.0 }
+        let address_space =
+            limits::soft_limit(nix::sys::resource::Resource::RLIMIT_AS).map(|l| (l, stack.unwrap_or(2 << 20)));
+        Self {
+            address_space,
+            limit,
+            base,
+            measured: base,
+            measured_at: 0,
+            per_thread: 4.0,
+        }
     }
 
     /// `Some(limit description)` when creating thread number `spawned` would go past it.
     fn exhausted(&mut self, spawned: usize) -> Option<String> {
+        if let Some((limit, stack)) = self.address_space {
+            let vm = procfs::status(std::process::id() as i32).map_or(0, |s| s.vm);
+            if vm + stack + (1 << 20) > limit {
+                return Some(format!(
+                    "RLIMIT_AS={limit} (ulimit -v; this process maps {vm} bytes, a thread needs {stack} more)"
+                ));
+            }
+        }
         let projected = |b: &Self, n: usize| b.measured as f64 + b.per_thread * (n - b.measured_at + 1) as f64;
         let near = projected(self, spawned) + 4.0 * Self::MARGIN as f64 >= self.limit as f64;
         let every = if near { 16 } else { 512 };

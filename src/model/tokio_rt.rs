@@ -19,9 +19,14 @@ pub struct Tokio {
 
 impl Tokio {
     pub fn parse_multi(mut p: Params) -> Result<Arc<dyn Model>, String> {
-        let workers = p.positional("workers").map(|s| crate::units::parse_count(&s)).transpose()?;
+        let workers = p
+            .positional("workers")
+            .map(|s| crate::units::parse_count(&s))
+            .transpose()?;
         p.finish("workers")?;
-        Ok(Arc::new(Tokio { workers: Some(workers.unwrap_or(0)) }))
+        Ok(Arc::new(Tokio {
+            workers: Some(workers.unwrap_or(0)),
+        }))
     }
 
     pub fn parse_single(p: Params) -> Result<Arc<dyn Model>, String> {
@@ -52,7 +57,10 @@ impl Model for Tokio {
     fn describe(&self, tasks: usize) -> String {
         match self.workers {
             None => format!("{tasks} tokio tasks on a current-thread runtime"),
-            Some(w) => format!("{tasks} tokio tasks on a multi-thread runtime, {} workers", if w == 0 { cores() } else { w }),
+            Some(w) => format!(
+                "{tasks} tokio tasks on a multi-thread runtime, {} workers",
+                if w == 0 { cores() } else { w }
+            ),
         }
     }
 
@@ -76,7 +84,11 @@ impl Model for Tokio {
                 handles.push(tokio::spawn(async move {
                     let start_ns = mono_ns();
                     let result = work.run_async(&ctx).await;
-                    TaskRecord { start_ns, end_ns: mono_ns(), result }
+                    TaskRecord {
+                        start_ns,
+                        end_ns: mono_ns(),
+                        result,
+                    }
                 }));
             }
             run.all_spawned();

@@ -37,7 +37,10 @@ impl JsonlWriter {
     /// Create a new file; refuses to overwrite earlier results.
     pub fn create(path: &Path) -> io::Result<Self> {
         let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-        Ok(Self { file, path: path.to_path_buf() })
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn append(&mut self, record: &JsonlRecord) -> io::Result<()> {

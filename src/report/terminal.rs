@@ -31,8 +31,16 @@ pub fn render(results: &Results) -> String {
             for model in models {
                 let text = match med.get(&(model.clone(), n)) {
                     Some(&(time, rss)) => {
-                        let star_t = if winner.and_then(|w| w.by_time.as_ref()) == Some(model) { "★" } else { " " };
-                        let star_m = if winner.and_then(|w| w.by_memory.as_ref()) == Some(model) { "★" } else { " " };
+                        let star_t = if winner.and_then(|w| w.by_time.as_ref()) == Some(model) {
+                            "★"
+                        } else {
+                            " "
+                        };
+                        let star_m = if winner.and_then(|w| w.by_memory.as_ref()) == Some(model) {
+                            "★"
+                        } else {
+                            " "
+                        };
                         format!("{star_t}{:>8} {star_m}{:>9}", format_secs(time), format_bytes(rss))
                     }
                     None => not_ok(&cells, model, n),
@@ -41,7 +49,11 @@ pub fn render(results: &Results) -> String {
             }
             table.add_row(row);
         }
-        let _ = writeln!(out, "\n{}  (median work time, peak RSS of the process tree; ★ best at that task count)", wa.workload);
+        let _ = writeln!(
+            out,
+            "\n{}  (median work time, peak RSS of the process tree; ★ best at that task count)",
+            wa.workload
+        );
         let _ = writeln!(out, "{table}");
 
         if !wa.bytes_per_task.is_empty() {
@@ -49,15 +61,35 @@ pub fn render(results: &Results) -> String {
                 .iter()
                 .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", format_bytes(*b))))
                 .collect();
-            let _ = writeln!(out, "memory per task (slope of peak RSS over tasks): {}", parts.join(" · "));
+            let _ = writeln!(
+                out,
+                "memory per task (slope of peak RSS over tasks): {}",
+                parts.join(" · ")
+            );
         }
         for f in &wa.failures {
-            let at = f.at_task.map(|t| format!(" at task {}", format_count(t))).unwrap_or_default();
+            let at = f
+                .at_task
+                .map(|t| format!(" at task {}", format_count(t)))
+                .unwrap_or_default();
             let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
-            let _ = writeln!(out, "{} {} at {} tasks ({}{at}{limit})", f.model, f.status.as_str(), format_count(f.tasks), f.kind);
+            let _ = writeln!(
+                out,
+                "{} {} at {} tasks ({}{at}{limit})",
+                f.model,
+                f.status.as_str(),
+                format_count(f.tasks),
+                f.kind
+            );
         }
         for c in &wa.crossover {
-            let _ = writeln!(out, "{} is at least 10% faster than {} from {} tasks on", c.faster, c.slower, format_count(c.from_tasks));
+            let _ = writeln!(
+                out,
+                "{} is at least 10% faster than {} from {} tasks on",
+                c.faster,
+                c.slower,
+                format_count(c.from_tasks)
+            );
         }
     }
     out
@@ -66,7 +98,9 @@ pub fn render(results: &Results) -> String {
 /// What a table cell says when no cell at (model, n) ended ok.
 fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
     let here: Vec<&&CellResult> = cells.iter().filter(|c| c.model == model && c.tasks == n).collect();
-    let Some(c) = here.iter().find(|c| c.status != Status::Ok) else { return "—".into() };
+    let Some(c) = here.iter().find(|c| c.status != Status::Ok) else {
+        return "—".into();
+    };
     let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
     match (c.status, c.failure.as_ref().and_then(|f| f.at_task)) {
         (Status::Skipped, _) => "skipped".into(),
@@ -78,7 +112,12 @@ fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
 
 /// One line per finished cell, for the log above the progress bar.
 pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
-    let what = format!("[{position}/{total}] {} {} n={}", c.workload, c.model, format_count(c.tasks));
+    let what = format!(
+        "[{position}/{total}] {} {} n={}",
+        c.workload,
+        c.model,
+        format_count(c.tasks)
+    );
     match c.status {
         Status::Ok => format!(
             "{what}: ok in {} (work {}), peak RSS {}, {} threads{}",
@@ -86,12 +125,19 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
             format_secs(analyze::cell_time(c)),
             format_bytes(c.peak_rss_bytes as f64),
             c.peak_threads,
-            if c.tasks_failed > 0 { format!(", {} task errors", c.tasks_failed) } else { String::new() }
+            if c.tasks_failed > 0 {
+                format!(", {} task errors", c.tasks_failed)
+            } else {
+                String::new()
+            }
         ),
         status => {
             let f = c.failure.as_ref();
             let reason = f.map(|f| f.message.as_str()).unwrap_or("");
-            let limit = f.and_then(|f| f.limit.as_ref()).map(|l| format!(" [{l}]")).unwrap_or_default();
+            let limit = f
+                .and_then(|f| f.limit.as_ref())
+                .map(|l| format!(" [{l}]"))
+                .unwrap_or_default();
             format!("{what}: {}: {reason}{limit}", status.as_str())
         }
     }

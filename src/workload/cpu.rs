@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use super::{TaskFuture, TaskCtx, TaskResult, Workload};
+use super::{TaskCtx, TaskFuture, TaskResult, Workload};
 use crate::params::Params;
 
 pub struct Cpu {

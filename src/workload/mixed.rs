@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{cpu_kernel, TaskFuture, TaskCtx, TaskResult, Workload};
+use super::{cpu_kernel, TaskCtx, TaskFuture, TaskResult, Workload};
 use crate::params::Params;
 use crate::units;
 
@@ -27,7 +27,12 @@ impl Mixed {
 
 impl Workload for Mixed {
     fn spec(&self) -> String {
-        format!("mixed:io={},cpu={},steps={}", units::format_duration(self.io), self.cpu, self.steps)
+        format!(
+            "mixed:io={},cpu={},steps={}",
+            units::format_duration(self.io),
+            self.cpu,
+            self.steps
+        )
     }
 
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult {

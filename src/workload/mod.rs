@@ -54,12 +54,16 @@ pin_project_lite::pin_project! {
 impl<'a> TaskFuture<'a> {
     /// A task that waits `duration` and succeeds.
     pub fn sleep(duration: Duration) -> Self {
-        TaskFuture::Sleep { sleep: tokio::time::sleep(duration) }
+        TaskFuture::Sleep {
+            sleep: tokio::time::sleep(duration),
+        }
     }
 
     /// Any other task body.
     pub fn boxed(future: impl Future<Output = TaskResult> + Send + 'a) -> Self {
-        TaskFuture::Boxed { future: Box::pin(future) }
+        TaskFuture::Boxed {
+            future: Box::pin(future),
+        }
     }
 }
 
@@ -145,9 +149,15 @@ mod tests {
 
     #[test]
     fn bad_specs_are_explained() {
-        assert!(parse("nap:1s").unwrap_err().contains("unknown workload 'nap'"));
-        assert!(parse("sleep:1x").unwrap_err().contains("malformed duration"));
-        assert!(parse("sleep").unwrap_err().contains("needs"));
+        assert!(parse("nap:1s")
+            .err()
+            .expect("rejected")
+            .contains("unknown workload 'nap'"));
+        assert!(parse("sleep:1x")
+            .err()
+            .expect("rejected")
+            .contains("malformed duration"));
+        assert!(parse("sleep").err().expect("rejected").contains("needs"));
         assert!(parse("cpu:iterations=0").is_err());
     }
 
@@ -156,7 +166,10 @@ mod tests {
         let work = parse("mixed:io=1ms,cpu=1000,steps=2").unwrap();
         let ctx = TaskCtx { index: 7 };
         let blocking = work.run_blocking(&ctx).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let asynchronous = rt.block_on(work.run_async(&ctx)).unwrap();
         assert_eq!(blocking, asynchronous);
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{TaskFuture, TaskCtx, TaskResult, Workload};
+use super::{TaskCtx, TaskFuture, TaskResult, Workload};
 use crate::params::Params;
 use crate::units;
 
@@ -14,7 +14,9 @@ pub struct Sleep {
 
 impl Sleep {
     pub fn parse(mut p: Params) -> Result<Arc<dyn Workload>, String> {
-        let text = p.positional("duration").ok_or("sleep needs a duration, e.g. sleep:1s")?;
+        let text = p
+            .positional("duration")
+            .ok_or("sleep needs a duration, e.g. sleep:1s")?;
         let duration = units::parse_duration(&text)?;
         p.finish("duration")?;
         Ok(Arc::new(Sleep { duration }))

@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: run the real `conlab` binary, read its output.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The conlab binary under test.
+pub fn conlab() -> Command {
+    let mut cmd = Command::cargo_bin("conlab").expect("conlab binary is built");
+    cmd.env_remove("NO_COLOR").env("CI", "true");
+    cmd
+}
+
+/// Run `conlab bench ARGS --out DIR` and return its output.
+pub fn bench(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = conlab();
+    cmd.arg("bench").args(args).arg("--out").arg(dir);
+    cmd.timeout(std::time::Duration::from_secs(240));
+    cmd.output().expect("conlab bench runs")
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Validate `instance` against the committed JSON Schema `schema/NAME`.
+pub fn assert_valid(schema_file: &str, instance: &Value) {
+    let schema = read_json(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schema").join(schema_file));
+    let validator = jsonschema::validator_for(&schema).expect("the committed schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "output does not match schema/{schema_file}:\n{}",
+        errors.join("\n")
+    );
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Pids of running processes whose command line contains `needle`.
+pub fn processes_with(needle: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}

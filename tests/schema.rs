@@ -1,0 +1,24 @@
+//! The committed JSON Schemas are the ones the result types generate. Set
+//! CONLAB_UPDATE_SCHEMA=1 to rewrite them after changing a result type.
+
+use std::path::Path;
+
+#[test]
+fn committed_schemas_match_the_result_types() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    for (file, schema) in [
+        ("results.schema.json", conlab::report::json::results_schema()),
+        ("results-line.schema.json", conlab::report::json::jsonl_schema()),
+    ] {
+        let generated = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+        let path = dir.join(file);
+        if std::env::var_os("CONLAB_UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test schema"
+        );
+    }
+}
