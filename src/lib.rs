@@ -32,6 +32,16 @@ use error::Error;
 
 /// Parse `args`, run the command, and return the process exit code.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // Cells and workers are measured processes: they skip the argument parser so its code
+    // and allocations are not charged to every cell's memory.
+    if let [_, command, spec] = &args[..] {
+        match (command.to_str(), spec.to_str()) {
+            (Some("cell"), Some(spec)) => return cell::child::run(spec),
+            (Some("worker"), Some(spec)) => return model::run_worker(spec),
+            _ => {}
+        }
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

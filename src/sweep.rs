@@ -31,6 +31,9 @@ use crate::{analyze, units};
 pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Result<i32, Error> {
     let plan = Plan::from_args(args).map_err(Error::Usage)?;
     let exe = std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find conlab's executable: {e}")))?;
+    // The lean cell binary installed beside conlab, or conlab itself.
+    let lean = exe.with_file_name("conlab-cell");
+    let cell_exe = if lean.is_file() { lean } else { exe.clone() };
     let mut jsonl = open_output(&plan.out)?;
 
     let header = SweepHeader {
@@ -82,7 +85,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
             model: meta.model.clone(),
             tasks: meta.tasks,
         };
-        let mut cmd = Command::new(&exe);
+        let mut cmd = Command::new(&cell_exe);
         cmd.arg("cell")
             .arg(serde_json::to_string(&spec).expect("cell spec serializes"));
         progress.set_message(format!(

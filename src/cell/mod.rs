@@ -93,7 +93,7 @@ impl CellRun {
     /// task start lag is measured from.
     pub fn ready(&mut self) -> u64 {
         self.ready_ns = mono_ns();
-        self.rec = Recorder::new(self.ready_ns);
+        self.rec.set_origin(self.ready_ns);
         self.ready_ns
     }
 

@@ -42,8 +42,8 @@ pub type HistogramWire = Vec<(u64, u64)>;
 #[derive(Clone)]
 pub struct Recorder {
     origin_ns: u64,
-    latency_us: Histogram<u64>,
-    lag_us: Histogram<u64>,
+    latency_us: Histogram<u32>,
+    lag_us: Histogram<u32>,
     pub ok: usize,
     pub failed: usize,
     pub errors: BTreeMap<String, u64>,
@@ -52,8 +52,10 @@ pub struct Recorder {
     pub checksum: u64,
 }
 
-fn new_histogram() -> Histogram<u64> {
-    // 1 us to 1 hour at 3 significant digits; values beyond saturate at the top.
+fn new_histogram() -> Histogram<u32> {
+    // 1 us to 1 hour at 3 significant digits; values beyond saturate at the top. Counts
+    // are u32: the histogram's pages are part of every cell's measured memory, and no
+    // bucket of one cell sees four billion values.
     Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static histogram bounds are valid")
 }
 
@@ -71,6 +73,11 @@ impl Recorder {
             last_start_ns: 0,
             checksum: 0,
         }
+    }
+
+    /// Measure lag from `origin_ns` from now on.
+    pub fn set_origin(&mut self, origin_ns: u64) {
+        self.origin_ns = origin_ns;
     }
 
     pub fn record(&mut self, task: TaskRecord) {
@@ -130,21 +137,22 @@ impl Recorder {
     /// Add histograms received from another process.
     pub fn add_wire(&mut self, latency: &HistogramWire, lag: &HistogramWire) {
         for &(v, n) in latency {
-            self.latency_us.saturating_record_n(v.max(1), n);
+            self.latency_us
+                .saturating_record_n(v.max(1), n.min(u32::MAX as u64) as u32);
         }
         for &(v, n) in lag {
-            self.lag_us.saturating_record_n(v.max(1), n);
+            self.lag_us.saturating_record_n(v.max(1), n.min(u32::MAX as u64) as u32);
         }
     }
 }
 
-fn wire(h: &Histogram<u64>) -> HistogramWire {
+fn wire(h: &Histogram<u32>) -> HistogramWire {
     h.iter_recorded()
-        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        .map(|v| (v.value_iterated_to(), v.count_at_value() as u64))
         .collect()
 }
 
-fn summarize(h: &Histogram<u64>) -> Option<LatencySummary> {
+fn summarize(h: &Histogram<u32>) -> Option<LatencySummary> {
     if h.is_empty() {
         return None;
     }
