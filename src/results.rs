@@ -70,6 +70,9 @@ pub struct CellResult {
     pub tasks: usize,
     /// Repeat number, 0-based.
     pub repeat: usize,
+    /// Most tasks the model ran at once: `tasks` for threads and async, the width for a
+    /// pool or process model (which queue the rest). `None` when the cell did not report.
+    pub concurrency: Option<usize>,
     /// True for the model's baseline cell (0 tasks), used to subtract fixed cost.
     pub baseline: bool,
     /// How the cell ended.
@@ -96,8 +99,12 @@ pub struct CellResult {
     pub latency_ms: Option<LatencySummary>,
     /// Per-task start lag (from ready to the task's start: queueing and scheduling), ms.
     pub start_lag_ms: Option<LatencySummary>,
-    /// Peak resident memory of the whole process tree, bytes.
+    /// Peak resident memory of the whole process tree, bytes: the larger of the sampled
+    /// sum over the tree and the sum of each process's own high-water mark (VmHWM).
     pub peak_rss_bytes: u64,
+    /// ru_maxrss from wait4, bytes: the largest single process of the tree, including the
+    /// image it had before exec (what `/usr/bin/time -f %M` reports).
+    pub ru_maxrss_bytes: Option<u64>,
     /// Peak virtual memory (address space reserved) of the whole process tree, bytes.
     pub peak_vm_bytes: u64,
     /// Peak page-table memory of the tree, bytes.
@@ -122,6 +129,8 @@ pub struct CellResult {
     pub timeout_s: f64,
     /// How many times the parent sampled the process tree.
     pub samples: u64,
+    /// CPU seconds the parent spent sampling and supervising this cell.
+    pub sampler_cpu_s: f64,
     /// How the cell process ended (`exit 0`, `SIGKILL`).
     pub exit: Option<String>,
     /// The end of the cell's stderr, when it said anything.
@@ -205,8 +214,10 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WorkloadAnalysis {
     pub workload: String,
-    /// Least-squares slope of median peak RSS over tasks (baseline cell as the N = 0
-    /// point), bytes per task, per model. Absent when fewer than two points are `ok`.
+    /// Least-squares slope of median peak RSS over tasks, bytes per task, per model: with
+    /// the baseline cell as the N = 0 point for models that run every task at once; over
+    /// the counts where the queue is full for pool and process models (their workers are
+    /// a fixed cost, not a per-task one). Absent with fewer than two points.
     pub bytes_per_task: BTreeMap<String, f64>,
     /// The fastest and the leanest model at each task count.
     pub winners: Vec<Winner>,

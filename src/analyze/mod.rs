@@ -97,15 +97,7 @@ fn analyze_workload(
 
     let mut bytes_per_task = BTreeMap::new();
     for model in models {
-        let mut points: Vec<(f64, f64)> = med
-            .iter()
-            .filter(|(k, _)| &k.0 == model)
-            .map(|(k, v)| (k.1 as f64, v.1))
-            .collect();
-        if let Some(b) = baselines.iter().find(|b| &b.model == model && b.status == Status::Ok) {
-            points.push((0.0, b.peak_rss_bytes as f64));
-        }
-        if let Some(s) = slope(&points) {
+        if let Some(s) = bytes_per_task_of(cells, baselines, workload, model) {
             bytes_per_task.insert(model.clone(), s);
         }
     }
@@ -149,6 +141,35 @@ fn analyze_workload(
         crossover,
         failures,
     }
+}
+
+/// Memory per task of one model: the slope of median peak RSS over task counts. Models
+/// that run every task at once include their baseline (N = 0); queueing models use only
+/// the counts where their queue is full, so their fixed pool is not mistaken for a
+/// per-task cost.
+fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &str, model: &str) -> Option<f64> {
+    let ok: Vec<&CellResult> = cells
+        .iter()
+        .filter(|c| c.workload == workload && c.model == model && c.status == Status::Ok && !c.baseline)
+        .collect();
+    let queueing = ok.iter().any(|c| c.concurrency.is_some_and(|k| k < c.tasks));
+    let mut by_tasks: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for c in ok
+        .iter()
+        .filter(|c| !queueing || c.concurrency.is_some_and(|k| k < c.tasks))
+    {
+        by_tasks.entry(c.tasks).or_default().push(c.peak_rss_bytes as f64);
+    }
+    let mut points: Vec<(f64, f64)> = by_tasks
+        .into_iter()
+        .filter_map(|(n, mut v)| Some((n as f64, median(&mut v)?)))
+        .collect();
+    if !queueing {
+        if let Some(b) = baselines.iter().find(|b| b.model == model && b.status == Status::Ok) {
+            points.push((0.0, b.peak_rss_bytes as f64));
+        }
+    }
+    slope(&points)
 }
 
 /// The smallest task count from which `faster` is at least 10% faster than `slower` at
@@ -199,6 +220,25 @@ mod tests {
         c.work_s = Some(time);
         c.peak_rss_bytes = rss;
         c
+    }
+
+    #[test]
+    fn a_pool_is_charged_per_queued_task_not_per_worker() {
+        let mut cells = vec![
+            cell("pool", 2, 1.0, 2_000_000, Status::Ok),
+            cell("pool", 100, 25.0, 3_000_000, Status::Ok),
+            cell("pool", 1000, 250.0, 3_001_000, Status::Ok),
+        ];
+        for (c, k) in cells.iter_mut().zip([2, 4, 4]) {
+            c.concurrency = Some(k);
+        }
+        let baselines = vec![cell("pool", 0, 0.0, 1_000_000, Status::Ok)];
+        let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &["pool".into()]).workloads[0];
+        assert!(
+            (a.bytes_per_task["pool"] - 1.111).abs() < 0.01,
+            "{:?}",
+            a.bytes_per_task
+        );
     }
 
     #[test]

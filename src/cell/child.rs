@@ -27,7 +27,8 @@ pub fn run(spec_json: &str) -> i32 {
     };
     let mut run = CellRun::new();
     let outcome = model.run(work, spec.tasks, &mut run);
-    let report = run.report(outcome.err(), model.describe(spec.tasks));
+    let concurrency = model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
+    let report = run.report(outcome.err(), model.describe(spec.tasks), concurrency);
     let line = serde_json::to_string(&report).expect("a report always serializes");
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {

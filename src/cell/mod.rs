@@ -52,6 +52,8 @@ pub struct ChildReport {
     pub start_lag_ms: Option<LatencySummary>,
     pub failure: Option<Failure>,
     pub runner: String,
+    /// Most tasks the model runs at once (N, or the pool's width).
+    pub concurrency: usize,
     /// Sum of VmHWM over the cell process and any workers it ran, bytes.
     pub hwm_bytes: u64,
     /// Sum of VmPeak over the cell process and any workers it ran, bytes.
@@ -113,7 +115,7 @@ impl CellRun {
     }
 
     /// The report line for this run.
-    pub fn report(self, failure: Option<Failure>, runner: String) -> ChildReport {
+    pub fn report(self, failure: Option<Failure>, runner: String, concurrency: usize) -> ChildReport {
         let finished_ns = mono_ns();
         let me = procfs::status(std::process::id() as i32).unwrap_or_default();
         ChildReport {
@@ -128,6 +130,7 @@ impl CellRun {
             start_lag_ms: self.rec.lag(),
             failure,
             runner,
+            concurrency,
             hwm_bytes: me.hwm + self.worker_hwm,
             vm_peak_bytes: me.vm_peak + self.worker_vm_peak,
             full: self.full,

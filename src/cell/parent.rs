@@ -74,6 +74,7 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
     });
 
     let mut sampler = TreeSampler::new(pid);
+    let cpu_before = thread_cpu_s();
     let mut timed_out = false;
     let exit = loop {
         sampler.sample();
@@ -96,6 +97,7 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
         }
     };
     let wall_s = started.elapsed().as_secs_f64();
+    let sampler_cpu_s = thread_cpu_s() - cpu_before;
     // Workers the cell left behind share its process group: stop them too.
     let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     drop(child);
@@ -111,6 +113,7 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
     result.failure = None;
     result.wall_s = wall_s;
     result.samples = sampler.peaks.samples;
+    result.sampler_cpu_s = sampler_cpu_s;
     let tail = last_lines(&err, 5);
     result.stderr_tail = (!tail.is_empty()).then_some(tail.clone());
     let p = sampler.peaks;
@@ -134,7 +137,10 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
 }
 
 fn apply_exit(result: &mut CellResult, exit: &Exit) {
-    result.peak_rss_bytes = result.peak_rss_bytes.max(exit.max_rss);
+    // ru_maxrss is kept apart, not folded into the peak: the kernel carries the RSS of
+    // the pre-exec image (a copy of conlab's own) into it, so small cells would be charged
+    // for the parent.
+    result.ru_maxrss_bytes = Some(exit.max_rss);
     result.user_s = exit.user_s;
     result.sys_s = exit.sys_s;
     result.ctx_voluntary = exit.ctx_voluntary;
@@ -157,6 +163,7 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
     result.latency_ms.clone_from(&r.latency_ms);
     result.start_lag_ms.clone_from(&r.start_lag_ms);
     result.runner = Some(r.runner.clone());
+    result.concurrency = Some(r.concurrency);
     result.peak_rss_bytes = result.peak_rss_bytes.max(r.hwm_bytes);
     result.peak_vm_bytes = result.peak_vm_bytes.max(r.vm_peak_bytes);
     if let Some(full) = r.full {
@@ -254,6 +261,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
         model: meta.model,
         tasks: meta.tasks,
         repeat: meta.repeat,
+        concurrency: None,
         baseline: meta.baseline,
         status,
         failure: Some(failure),
@@ -280,6 +288,8 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
         runner: None,
         timeout_s: timeout.as_secs_f64(),
         samples: 0,
+        sampler_cpu_s: 0.0,
+        ru_maxrss_bytes: None,
         exit: None,
         stderr_tail: None,
     }
@@ -319,4 +329,14 @@ fn read_all(pipe: Option<impl Read + Send + 'static>, keep: usize) -> thread::Jo
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// CPU seconds (user + system) used so far by the calling thread, the one that samples.
+fn thread_cpu_s() -> f64 {
+    // SAFETY: an all-zero rusage is valid for getrusage to overwrite.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: ru is valid for writes; RUSAGE_THREAD is supported on Linux.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
 }

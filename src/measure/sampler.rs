@@ -3,8 +3,8 @@
 //! The tree is the cell process and every descendant (process-model workers, Python's
 //! multiprocessing children). Memory is summed over the tree at each sample, so the peak
 //! is the peak of the sum. Cheap reads happen every sample; the full /proc scan that finds
-//! children forked by non-main threads happens a few times a second, keeping the sampler
-//! far below a percent of a core even when the cell runs tens of thousands of threads.
+//! children forked by non-main threads happens once a second, keeping the sampler
+//! around a percent of a core or less even when the cell runs tens of thousands of threads.
 
 use std::time::{Duration, Instant};
 
@@ -42,7 +42,7 @@ impl TreeSampler {
             root,
             members: vec![root],
             last_scan: None,
-            scan_every: Duration::from_millis(250),
+            scan_every: Duration::from_secs(1),
             peaks: Peaks::default(),
             marks: Vec::new(),
         }

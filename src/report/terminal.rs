@@ -59,7 +59,7 @@ pub fn render(results: &Results) -> String {
         if !wa.bytes_per_task.is_empty() {
             let parts: Vec<String> = models
                 .iter()
-                .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", format_bytes(*b))))
+                .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", per_task(*b))))
                 .collect();
             let _ = writeln!(
                 out,
@@ -82,17 +82,33 @@ pub fn render(results: &Results) -> String {
                 f.kind
             );
         }
+        // Only real crossovers: where the faster model was not already ahead at the
+        // smallest count both ran (the JSON keeps every pair).
         for c in &wa.crossover {
-            let _ = writeln!(
-                out,
-                "{} is at least 10% faster than {} from {} tasks on",
-                c.faster,
-                c.slower,
-                format_count(c.from_tasks)
-            );
+            let first_common = counts
+                .iter()
+                .find(|&&n| med.contains_key(&(c.faster.clone(), n)) && med.contains_key(&(c.slower.clone(), n)));
+            if first_common.is_some_and(|&n| c.from_tasks > n) {
+                let _ = writeln!(
+                    out,
+                    "{} beats {} by 10% or more from {} tasks on",
+                    c.faster,
+                    c.slower,
+                    format_count(c.from_tasks)
+                );
+            }
         }
     }
     out
+}
+
+/// Bytes per task for people: a slope within noise of zero reads as "≈0 B".
+fn per_task(bytes: f64) -> String {
+    if bytes < 16.0 {
+        "≈0 B".into()
+    } else {
+        format_bytes(bytes)
+    }
 }
 
 /// What a table cell says when no cell at (model, n) ended ok.
