@@ -87,9 +87,19 @@ pub fn system_threads() -> Option<u64> {
 
 /// Memory mappings of a process (compared against vm.max_map_count).
 pub fn map_count(pid: i32) -> Option<u64> {
-    fs::read_to_string(format!("/proc/{pid}/maps"))
-        .ok()
-        .map(|t| t.lines().count() as u64)
+    // Streamed through a small buffer: a thread-heavy cell has tens of thousands of
+    // mappings, and reading them into one string would itself show up in its peak RSS.
+    use std::io::Read;
+    let mut file = fs::File::open(format!("/proc/{pid}/maps")).ok()?;
+    let mut buf = [0u8; 8192];
+    let mut lines = 0;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Some(lines),
+            Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
+            Err(_) => return None,
+        }
+    }
 }
 
 /// A number from a /proc/sys file, such as `kernel/pid_max`.
