@@ -1,4 +1,4 @@
-//! Records the compiler and tokio versions so every result says what built it.
+//! Records the compiler and the tokio, hyper and ureq versions so every result says what built it.
 
 use std::process::Command;
 
@@ -13,12 +13,14 @@ fn main() {
     println!("cargo:rustc-env=CONLAB_RUSTC_VERSION={}", version.trim());
 
     let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
-    let tokio = lock
-        .split("[[package]]")
-        .find(|p| p.contains("name = \"tokio\"\n"))
-        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
-        .map(|v| v.trim_matches('"').to_string())
-        .unwrap_or_else(|| "unknown".into());
-    println!("cargo:rustc-env=CONLAB_TOKIO_VERSION={tokio}");
+    for (krate, var) in [("tokio", "TOKIO"), ("hyper", "HYPER"), ("ureq", "UREQ")] {
+        let version = lock
+            .split("[[package]]")
+            .find(|p| p.contains(&format!("name = \"{krate}\"\n")))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+            .map(|v| v.trim_matches('"').to_string())
+            .unwrap_or_else(|| "unknown".into());
+        println!("cargo:rustc-env=CONLAB_{var}_VERSION={version}");
+    }
     println!("cargo:rerun-if-changed=Cargo.lock");
 }

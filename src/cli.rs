@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a sweep: every workload under every model at every task count.
     Bench(BenchArgs),
+    /// Serve HTTP (and TCP echo) with injected latency and faults: the I/O workloads' target.
+    Serve(crate::target::ServeArgs),
     /// Show this machine's limits and the thread and connection counts they allow.
     Env {
         /// Print the environment as JSON.
@@ -64,6 +66,13 @@ pub struct BenchArgs {
     /// Directory for results.jsonl and results.json [default: results/<UTC time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Send the http workload to this URL instead of conlab's own server.
+    #[arg(long, value_name = "URL", conflicts_with = "urls")]
+    pub target: Option<String>,
+    /// Send the http workload to these URLs (one per line; blank lines and # comments
+    /// allowed), task i starting at line i.
+    #[arg(long, value_name = "FILE")]
+    pub urls: Option<PathBuf>,
     /// Small task counts only (10,100,1000), for a quick look.
     #[arg(long, conflicts_with_all = ["full", "tasks"])]
     pub quick: bool,

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod report;
 pub mod results;
 pub mod sweep;
+pub mod target;
 pub mod units;
 pub mod workload;
 
@@ -50,6 +51,10 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Cell { spec } => return cell::child::run(&spec),
         Command::Worker { spec } => return model::run_worker(&spec),
         Command::List => commands::list(),
+        Command::Serve(args) => {
+            measure::limits::raise_nofile();
+            target::serve(&args)
+        }
         Command::Env { json } => commands::env(json),
         Command::Bench(args) => {
             let stop = Arc::new(AtomicBool::new(false));

@@ -8,7 +8,29 @@ use std::time::Duration;
 
 use crate::cli::BenchArgs;
 use crate::model::{self, Model};
-use crate::workload::{self, Workload};
+use crate::workload::{self, Needs, Target, Workload};
+
+/// The workloads of the no-argument sweep.
+pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
+
+/// Read a URL list: one URL per line, blank lines and `#` comments allowed. A bad line is
+/// an error naming the file and the line.
+pub fn read_url_list(path: &std::path::Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut urls = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        workload::check_url(line).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+        urls.push(line.to_string());
+    }
+    if urls.is_empty() {
+        return Err(format!("{} holds no URLs", path.display()));
+    }
+    Ok(urls)
+}
 
 /// The default task counts.
 pub const DEFAULT_TASKS: &[usize] = &[10, 100, 1_000, 10_000];
@@ -28,6 +50,10 @@ pub struct Plan {
     /// The timeout the user set (or the default sweep's), if any.
     pub cell_timeout: Option<Duration>,
     pub out: PathBuf,
+    /// URLs the user gave with `--target` or `--urls` (empty: conlab's own server).
+    pub urls: Vec<String>,
+    /// Where the URLs came from, for the record.
+    pub urls_source: Option<String>,
 }
 
 /// One cell to run.
@@ -43,9 +69,25 @@ impl Plan {
     pub fn from_args(args: &BenchArgs) -> Result<Plan, String> {
         let default_sweep = args.workloads.is_empty() && args.models.is_none() && args.tasks.is_none();
         let workload_specs = if args.workloads.is_empty() {
-            vec!["sleep:1s".to_string()]
+            DEFAULT_WORKLOADS.iter().map(|w| w.to_string()).collect()
         } else {
             args.workloads.clone()
+        };
+        let (urls, urls_source) = match (&args.target, &args.urls) {
+            (Some(url), _) => {
+                workload::check_url(url).map_err(|e| format!("--target: {e}"))?;
+                (vec![url.clone()], Some(format!("--target {url}")))
+            }
+            (None, Some(file)) => {
+                let urls = read_url_list(file)?;
+                let source = format!("--urls {} ({} URLs)", file.display(), urls.len());
+                (urls, Some(source))
+            }
+            (None, None) => (Vec::new(), None),
+        };
+        let check_target = Target {
+            urls: urls.clone(),
+            ..Target::placeholder()
         };
         let model_specs = match &args.models {
             Some(list) => list.0.clone(),
@@ -59,7 +101,7 @@ impl Plan {
         };
         let mut workloads = Vec::new();
         for spec in &workload_specs {
-            let w = workload::parse(spec)?;
+            let w = workload::parse_for(spec, &check_target)?;
             if !workloads.iter().any(|x: &Arc<dyn Workload>| x.spec() == w.spec()) {
                 workloads.push(w);
             }
@@ -80,6 +122,17 @@ impl Plan {
             repeat: args.repeat as usize,
             cell_timeout,
             out,
+            urls,
+            urls_source,
+        })
+    }
+
+    /// Whether the sweep needs conlab's own server.
+    pub fn needs_own_server(&self) -> bool {
+        self.workloads.iter().any(|w| match w.needs() {
+            Needs::Http => self.urls.is_empty(),
+            Needs::Tcp => true,
+            Needs::Nothing => false,
         })
     }
 
@@ -175,6 +228,26 @@ mod tests {
         assert_eq!(p.least_time(&cells[0]), Duration::from_millis(200 * 250));
         assert_eq!(p.timeout_for(&cells[0]), Duration::from_secs(110));
         assert_eq!(p.timeout_for(&cells[1]), Duration::from_millis(60_200));
+    }
+
+    #[test]
+    fn url_lists_name_the_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("urls.txt");
+        std::fs::write(
+            &file,
+            "# targets\nhttp://127.0.0.1:8080/a\n\nhttp://127.0.0.1:8080/b  # second\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_url_list(&file).unwrap(),
+            vec!["http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b"]
+        );
+        std::fs::write(&file, "http://127.0.0.1:8080/a\nftp://nope\n").unwrap();
+        let err = read_url_list(&file).unwrap_err();
+        assert!(err.contains("urls.txt:2:"), "{err}");
+        std::fs::write(&file, "# nothing\n").unwrap();
+        assert!(read_url_list(&file).unwrap_err().contains("no URLs"));
     }
 
     #[test]

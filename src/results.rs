@@ -91,12 +91,23 @@ pub struct CellResult {
     pub tasks_ok: usize,
     /// Tasks that failed or never started.
     pub tasks_failed: usize,
-    /// Task errors counted by kind.
+    /// Errors counted by kind: per request for I/O workloads (`refused`, `reset`,
+    /// `timeout`, `closed`, `http-5xx`, ...), per task otherwise.
     pub errors: BTreeMap<String, u64>,
     /// The first task error, as an example.
     pub first_error: Option<String>,
     /// Per-task run time (start to finish), milliseconds.
     pub latency_ms: Option<LatencySummary>,
+    /// Requests (HTTP requests, TCP round trips) that succeeded, for I/O workloads.
+    pub requests_ok: Option<u64>,
+    /// Requests that failed; their kinds are counted in `errors`.
+    pub requests_failed: Option<u64>,
+    /// Per-request latency, milliseconds (I/O workloads).
+    pub request_latency_ms: Option<LatencySummary>,
+    /// Requests (ok and failed) per second of work time.
+    pub requests_per_s: Option<f64>,
+    /// The client library the tasks used (I/O workloads).
+    pub client: Option<String>,
     /// Per-task start lag (from ready to the task's start: queueing and scheduling), ms.
     pub start_lag_ms: Option<LatencySummary>,
     /// Peak resident memory of the whole process tree, bytes: the larger of the sampled
@@ -162,6 +173,9 @@ pub struct PlanInfo {
     pub cell_timeout_s: Option<f64>,
     /// Output directory.
     pub out: String,
+    /// What the I/O workloads talked to: conlab's own server (a separate process on this
+    /// machine, sharing its cores), or the URLs the user gave.
+    pub target: Option<String>,
 }
 
 /// The first record of `results.jsonl`: what every cell line after it belongs to.

@@ -24,7 +24,9 @@ use crate::plan::{Plan, PlannedCell};
 use crate::report::json::{write_results, JsonlWriter};
 use crate::report::terminal;
 use crate::results::{self, CellResult, Failure, JsonlRecord, PlanInfo, Results, Status, SweepHeader, Tool};
+use crate::target::own::OwnServer;
 use crate::units::{format_count, format_secs};
+use crate::workload::Target;
 use crate::{analyze, units};
 
 /// Run a sweep. Returns the process exit code.
@@ -35,6 +37,25 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
     let lean = exe.with_file_name("conlab-cell");
     let cell_exe = if lean.is_file() { lean } else { exe.clone() };
     let mut jsonl = open_output(&plan.out)?;
+    let server = match plan.needs_own_server() {
+        true => Some(OwnServer::start(&exe).map_err(Error::Internal)?),
+        false => None,
+    };
+    let target = Target {
+        server: server.as_ref().filter(|_| plan.urls.is_empty()).map(|s| s.http.clone()),
+        urls: plan.urls.clone(),
+        tcp: server.as_ref().map(|s| s.tcp.clone()),
+    };
+    let target_note = match (&server, &plan.urls_source) {
+        (_, Some(source)) => Some(source.clone()),
+        (Some(s), None) => Some(format!(
+            "conlab serve at {} and tcp {} (pid {}, a separate process sharing this machine)",
+            s.http,
+            s.tcp,
+            s.pid()
+        )),
+        (None, None) => None,
+    };
 
     let header = SweepHeader {
         schema: results::SCHEMA.into(),
@@ -52,6 +73,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
             repeat: plan.repeat,
             cell_timeout_s: plan.cell_timeout.map(|d| d.as_secs_f64()),
             out: plan.out.display().to_string(),
+            target: target_note,
         },
     };
     jsonl
@@ -84,6 +106,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
             workload: meta.workload.clone(),
             model: meta.model.clone(),
             tasks: meta.tasks,
+            target: target.clone(),
         };
         let mut cmd = Command::new(&cell_exe);
         cmd.arg("cell")

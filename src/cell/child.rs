@@ -18,7 +18,10 @@ pub fn run(spec_json: &str) -> i32 {
             return 2;
         }
     };
-    let (work, model) = match (workload::parse(&spec.workload), model::parse(&spec.model)) {
+    let (work, model) = match (
+        workload::parse_for(&spec.workload, &spec.target),
+        model::parse(&spec.model),
+    ) {
         (Ok(w), Ok(m)) => (w, m),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("conlab cell: {e}");
@@ -26,9 +29,11 @@ pub fn run(spec_json: &str) -> i32 {
         }
     };
     let mut run = CellRun::new();
+    run.target = spec.target.clone();
+    let client = work.client(model.is_async());
     let outcome = model.run(work, spec.tasks, &mut run);
     let concurrency = model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
-    let report = run.report(outcome.err(), model.describe(spec.tasks), concurrency);
+    let report = run.report(outcome.err(), model.describe(spec.tasks), client, concurrency);
     let line = serde_json::to_string(&report).expect("a report always serializes");
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {

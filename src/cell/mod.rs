@@ -23,6 +23,9 @@ pub struct CellSpec {
     pub workload: String,
     pub model: String,
     pub tasks: usize,
+    /// Where I/O workloads send their traffic.
+    #[serde(default)]
+    pub target: crate::workload::Target,
 }
 
 /// The figures of the cell process at the moment every task had been spawned.
@@ -52,6 +55,10 @@ pub struct ChildReport {
     pub start_lag_ms: Option<LatencySummary>,
     pub failure: Option<Failure>,
     pub runner: String,
+    /// The client library the tasks used (I/O workloads).
+    pub client: Option<String>,
+    /// Per-request figures (I/O workloads).
+    pub requests: Option<crate::measure::requests::RequestSummary>,
     /// Most tasks the model runs at once (N, or the pool's width).
     pub concurrency: usize,
     /// Sum of VmHWM over the cell process and any workers it ran, bytes.
@@ -71,6 +78,10 @@ pub struct CellRun {
     /// High-water marks of worker processes the model ran (added to the cell's own).
     pub worker_hwm: u64,
     pub worker_vm_peak: u64,
+    /// Request logs of worker processes the model ran.
+    pub worker_requests: Vec<crate::measure::requests::RequestSummary>,
+    /// The cell's target, for models that start worker processes of their own.
+    pub target: crate::workload::Target,
 }
 
 impl Default for CellRun {
@@ -88,6 +99,8 @@ impl CellRun {
             full: None,
             worker_hwm: 0,
             worker_vm_peak: 0,
+            worker_requests: Vec::new(),
+            target: Default::default(),
         }
     }
 
@@ -115,7 +128,13 @@ impl CellRun {
     }
 
     /// The report line for this run.
-    pub fn report(self, failure: Option<Failure>, runner: String, concurrency: usize) -> ChildReport {
+    pub fn report(
+        self,
+        failure: Option<Failure>,
+        runner: String,
+        client: Option<String>,
+        concurrency: usize,
+    ) -> ChildReport {
         let finished_ns = mono_ns();
         let me = procfs::status(std::process::id() as i32).unwrap_or_default();
         ChildReport {
@@ -130,6 +149,13 @@ impl CellRun {
             start_lag_ms: self.rec.lag(),
             failure,
             runner,
+            client,
+            requests: crate::measure::requests::merge(
+                crate::measure::requests::log()
+                    .summary()
+                    .into_iter()
+                    .chain(self.worker_requests),
+            ),
             concurrency,
             hwm_bytes: me.hwm + self.worker_hwm,
             vm_peak_bytes: me.vm_peak + self.worker_vm_peak,

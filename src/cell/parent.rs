@@ -163,6 +163,20 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
     result.latency_ms.clone_from(&r.latency_ms);
     result.start_lag_ms.clone_from(&r.start_lag_ms);
     result.runner = Some(r.runner.clone());
+    result.client.clone_from(&r.client);
+    if let Some(req) = &r.requests {
+        result.requests_ok = Some(req.ok);
+        result.requests_failed = Some(req.failed);
+        result.request_latency_ms.clone_from(&req.latency_ms);
+        let work = secs_between(r.ready_ns, r.finished_ns);
+        result.requests_per_s = (work > 0.0).then(|| (req.ok + req.failed) as f64 / work);
+        for (kind, n) in &req.errors {
+            *result.errors.entry(kind.clone()).or_default() += n;
+        }
+        if result.first_error.is_none() {
+            result.first_error.clone_from(&req.first_error);
+        }
+    }
     result.concurrency = Some(r.concurrency);
     result.peak_rss_bytes = result.peak_rss_bytes.max(r.hwm_bytes);
     result.peak_vm_bytes = result.peak_vm_bytes.max(r.vm_peak_bytes);
@@ -274,6 +288,11 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
         errors: Default::default(),
         first_error: None,
         latency_ms: None,
+        requests_ok: None,
+        requests_failed: None,
+        request_latency_ms: None,
+        requests_per_s: None,
+        client: None,
         start_lag_ms: None,
         peak_rss_bytes: 0,
         peak_vm_bytes: 0,

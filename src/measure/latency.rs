@@ -91,6 +91,12 @@ impl Recorder {
                 self.ok += 1;
                 self.checksum ^= sum;
             }
+            Err(e) if e.counted => {
+                self.failed += 1;
+                if self.first_error.is_none() {
+                    self.first_error = Some(format!("{}: {}", e.kind, e.message));
+                }
+            }
             Err(e) => self.record_errors(&e.kind, &e.message, 1),
         }
     }
@@ -179,10 +185,7 @@ mod tests {
             result: if ok {
                 Ok(1)
             } else {
-                Err(TaskError {
-                    kind: "refused".into(),
-                    message: "connection refused".into(),
-                })
+                Err(TaskError::new("refused", "connection refused"))
             },
         }
     }

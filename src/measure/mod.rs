@@ -10,5 +10,6 @@ pub mod env;
 pub mod latency;
 pub mod limits;
 pub mod procfs;
+pub mod requests;
 pub mod rusage;
 pub mod sampler;

@@ -25,6 +25,10 @@ pub trait Model: Send + Sync {
     fn spec(&self) -> String;
     /// One line on how it runs, recorded in results (`tokio multi-thread, 2 workers`).
     fn describe(&self, tasks: usize) -> String;
+    /// True for models that run the workload's async body.
+    fn is_async(&self) -> bool {
+        false
+    }
     /// How many tasks run at once at most, for models that queue (pools, processes).
     fn queue_width(&self) -> Option<usize> {
         None

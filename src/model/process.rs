@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{cores, Model};
 use crate::cell::CellRun;
 use crate::measure::latency::{HistogramWire, Recorder, TaskRecord};
-use crate::measure::{clock::mono_ns, limits, procfs};
+use crate::measure::{clock::mono_ns, limits, procfs, requests};
 use crate::params::Params;
 use crate::results::Failure;
 use crate::workload::{self, TaskCtx, Workload};
@@ -42,6 +42,7 @@ impl Processes {
 #[derive(Serialize, Deserialize)]
 struct WorkerSpec {
     workload: String,
+    target: workload::Target,
     first: usize,
     count: usize,
     origin_ns: u64,
@@ -60,6 +61,7 @@ struct WorkerReport {
     checksum: u64,
     hwm: u64,
     vm_peak: u64,
+    requests: Option<requests::RequestSummary>,
 }
 
 impl Model for Processes {
@@ -93,6 +95,7 @@ impl Model for Processes {
             let (first, end) = (w * tasks / width, (w + 1) * tasks / width);
             let spec = WorkerSpec {
                 workload: work.spec(),
+                target: run.target.clone(),
                 first,
                 count: end - first,
                 origin_ns,
@@ -144,6 +147,7 @@ impl Model for Processes {
                     rec.checksum = r.checksum;
                     run.rec.merge(&rec);
                     run.worker_hwm += r.hwm;
+                    run.worker_requests.extend(r.requests);
                     run.worker_vm_peak += r.vm_peak;
                 }
                 Err(_) => {
@@ -168,7 +172,7 @@ pub fn run_worker(spec_json: &str) -> i32 {
         eprintln!("conlab worker: bad worker spec");
         return 2;
     };
-    let work = match workload::parse(&spec.workload) {
+    let work = match workload::parse_for(&spec.workload, &spec.target) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("conlab worker: {e}");
@@ -198,6 +202,7 @@ pub fn run_worker(spec_json: &str) -> i32 {
         checksum: rec.checksum,
         hwm: me.hwm,
         vm_peak: me.vm_peak,
+        requests: requests::log().summary(),
     };
     println!("{}", serde_json::to_string(&report).expect("report serializes"));
     0

@@ -64,6 +64,10 @@ impl Model for Tokio {
         }
     }
 
+    fn is_async(&self) -> bool {
+        true
+    }
+
     fn run(&self, work: Arc<dyn Workload>, tasks: usize, run: &mut CellRun) -> Result<(), Failure> {
         let rt = self.runtime().map_err(|err| Failure {
             kind: "runtime".into(),

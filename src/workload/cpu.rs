@@ -24,7 +24,7 @@ pub struct Cpu {
 }
 
 impl Cpu {
-    pub fn parse(mut p: Params) -> Result<Arc<dyn Workload>, String> {
+    pub fn parse(mut p: Params, _target: &super::Target) -> Result<Arc<dyn Workload>, String> {
         let iterations = p.count("iterations", None)?;
         p.finish("iterations")?;
         Ok(Arc::new(Cpu { iterations }))

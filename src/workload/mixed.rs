@@ -16,7 +16,7 @@ pub struct Mixed {
 }
 
 impl Mixed {
-    pub fn parse(mut p: Params) -> Result<Arc<dyn Workload>, String> {
+    pub fn parse(mut p: Params, _target: &super::Target) -> Result<Arc<dyn Workload>, String> {
         let io = p.duration("io", None)?;
         let cpu = p.count("cpu", None)?;
         let steps = p.count("steps", Some(1))?;

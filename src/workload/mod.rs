@@ -6,8 +6,11 @@
 //! in [`REGISTRY`].
 
 mod cpu;
+mod http;
 mod mixed;
+mod net;
 mod sleep;
+mod tcp;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +33,49 @@ pub struct TaskCtx {
 pub struct TaskError {
     pub kind: String,
     pub message: String,
+    /// True when the failure was already counted per request in the request log, so
+    /// the task counts as failed without counting its error twice.
+    pub counted: bool,
+}
+
+impl TaskError {
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        TaskError {
+            kind: kind.into(),
+            message: message.into(),
+            counted: false,
+        }
+    }
+}
+
+/// Where the I/O workloads send their traffic, as the parent hands it to every cell.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Target {
+    /// Base URL of conlab's own server (`http://127.0.0.1:PORT`), when it is the target.
+    pub server: Option<String>,
+    /// URLs the user gave (`--target`, `--urls`), used as they are.
+    pub urls: Vec<String>,
+    /// TCP echo address (`127.0.0.1:PORT`).
+    pub tcp: Option<String>,
+}
+
+impl Target {
+    /// A stand-in used to check specs before any server runs; never connected to.
+    pub fn placeholder() -> Self {
+        Target {
+            server: Some("http://127.0.0.1:9".into()),
+            urls: Vec::new(),
+            tcp: Some("127.0.0.1:9".into()),
+        }
+    }
+}
+
+/// What a workload needs from outside the cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    Http,
+    Tcp,
 }
 
 /// A task's result: a checksum of its work (kept so the compiler cannot drop the work), or
@@ -91,6 +137,14 @@ pub trait Workload: Send + Sync + 'static {
     fn min_task_time(&self) -> Duration {
         Duration::ZERO
     }
+    /// What the workload talks to.
+    fn needs(&self) -> Needs {
+        Needs::Nothing
+    }
+    /// The client library a model of this kind uses, recorded with each cell.
+    fn client(&self, _asynchronous: bool) -> Option<String> {
+        None
+    }
 }
 
 /// A workload family as `conlab list` shows it.
@@ -98,7 +152,7 @@ pub struct WorkloadInfo {
     pub name: &'static str,
     pub syntax: &'static str,
     pub about: &'static str,
-    parse: fn(Params) -> Result<Arc<dyn Workload>, String>,
+    parse: fn(Params, &Target) -> Result<Arc<dyn Workload>, String>,
 }
 
 /// Every workload conlab knows.
@@ -116,6 +170,19 @@ pub const REGISTRY: &[WorkloadInfo] = &[
         parse: cpu::Cpu::parse,
     },
     WorkloadInfo {
+        name: "http",
+        syntax: "http:latency=DUR,requests=R|duration=DUR,keepalive=BOOL,bytes=N,timeout=DUR",
+        about:
+            "each task makes R GET requests (or loops for DUR) to the target; the server waits `latency` per request",
+        parse: http::Http::parse,
+    },
+    WorkloadInfo {
+        name: "tcp",
+        syntax: "tcp:hold=DUR,interval=DUR",
+        about: "each task holds one connection for `hold`, exchanging a 16-byte ping every `interval` (chat shape)",
+        parse: tcp::Tcp::parse,
+    },
+    WorkloadInfo {
         name: "mixed",
         syntax: "mixed:io=DUR,cpu=K,steps=S",
         about: "each task does S rounds of (wait DUR, then compute K splitmix64 steps)",
@@ -123,14 +190,24 @@ pub const REGISTRY: &[WorkloadInfo] = &[
     },
 ];
 
-/// Turn a spec string into a runnable workload.
+/// Check that a URL is one the http workload can use (http://, resolvable host).
+pub fn check_url(url: &str) -> Result<(), String> {
+    net::Endpoint::parse(url).map(|_| ())
+}
+
+/// Check a spec and return its workload, bound to a placeholder target.
 pub fn parse(spec: &str) -> Result<Arc<dyn Workload>, String> {
+    parse_for(spec, &Target::placeholder())
+}
+
+/// Turn a spec string into a runnable workload aimed at `target`.
+pub fn parse_for(spec: &str, target: &Target) -> Result<Arc<dyn Workload>, String> {
     let params = Params::parse(spec).map_err(|e| format!("workload {e}"))?;
     let info = REGISTRY.iter().find(|w| w.name == params.name()).ok_or_else(|| {
         let names: Vec<_> = REGISTRY.iter().map(|w| w.name).collect();
         format!("unknown workload '{}' (known: {})", params.name(), names.join(", "))
     })?;
-    (info.parse)(params)
+    (info.parse)(params, target)
 }
 
 #[cfg(test)]

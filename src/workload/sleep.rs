@@ -13,7 +13,7 @@ pub struct Sleep {
 }
 
 impl Sleep {
-    pub fn parse(mut p: Params) -> Result<Arc<dyn Workload>, String> {
+    pub fn parse(mut p: Params, _target: &super::Target) -> Result<Arc<dyn Workload>, String> {
         let text = p
             .positional("duration")
             .ok_or("sleep needs a duration, e.g. sleep:1s")?;

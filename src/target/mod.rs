@@ -1,0 +1,163 @@
+//! The target: `conlab serve`, a real HTTP/1.1 server (hyper on tokio) with injected
+//! latency and faults, plus a TCP echo port, for the I/O workloads to talk to.
+//!
+//! It runs as its own process so that its CPU and memory are never charged to a cell, and
+//! it is built to be the part that does not break: loopback by default, a large listen
+//! backlog, bounded header size and header read time, accept errors survived, clean stop
+//! on SIGINT or SIGTERM.
+
+pub mod dist;
+mod echo;
+mod http;
+pub mod own;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use tokio::net::{TcpListener, TcpSocket};
+
+use crate::error::Error;
+use dist::{Latency, Rng};
+
+/// Options of `conlab serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// HTTP address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Delay before each response: 50ms, uniform:10ms..90ms, lognormal:MEDIAN,P99.
+    /// `GET /delay?ms=N` overrides it per request.
+    #[arg(long, default_value = "50ms", value_parser = Latency::parse)]
+    pub latency: Latency,
+    /// Response body size in bytes (`GET /delay?bytes=N` overrides it).
+    #[arg(long, default_value_t = 128)]
+    pub bytes: usize,
+    /// Share of requests answered with status 500 (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub error_rate: f64,
+    /// Share of requests whose connection is reset (RST) instead of answered.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub reset_rate: f64,
+    /// Share of responses cut off halfway through the body (connection closed).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub truncate_rate: f64,
+    /// TCP echo address to listen on as well.
+    #[arg(long)]
+    pub tcp_listen: Option<SocketAddr>,
+    /// Delay before echoing each message back.
+    #[arg(long, default_value = "0ms", value_parser = crate::units::parse_duration)]
+    pub tcp_delay: Duration,
+    /// Close a connection whose request headers take longer than this to arrive.
+    #[arg(long, default_value = "10s", value_parser = crate::units::parse_duration)]
+    pub header_timeout: Duration,
+    /// Listen backlog (capped by net.core.somaxconn).
+    #[arg(long, default_value_t = 65535)]
+    pub backlog: u32,
+    /// Seed of the fault and latency draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("'{text}' is not a share between 0 and 1")),
+    }
+}
+
+/// What the HTTP handler needs to know.
+pub struct Behaviour {
+    pub latency: Latency,
+    pub bytes: usize,
+    pub error_rate: f64,
+    pub reset_rate: f64,
+    pub truncate_rate: f64,
+    pub rng: Rng,
+}
+
+/// Bind a listener with a large backlog.
+fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
+/// `conlab serve`: bind, print the addresses as one JSON line, serve until a signal.
+pub fn serve(args: &ServeArgs) -> Result<i32, Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async {
+        let http_listener = bind(args.listen, args.backlog)
+            .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
+        let tcp_listener = match args.tcp_listen {
+            Some(addr) => {
+                Some(bind(addr, args.backlog).map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?)
+            }
+            None => None,
+        };
+        let http_addr = http_listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+        let tcp_addr = tcp_listener.as_ref().and_then(|l| l.local_addr().ok());
+        let line = serde_json::json!({
+            "http": format!("http://{http_addr}"),
+            "tcp": tcp_addr.map(|a| a.to_string()),
+            "pid": std::process::id(),
+        });
+        println!("{line}");
+
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let behaviour = Arc::new(Behaviour {
+            latency: args.latency,
+            bytes: args.bytes,
+            error_rate: args.error_rate,
+            reset_rate: args.reset_rate,
+            truncate_rate: args.truncate_rate,
+            rng: Rng::new(args.seed),
+        });
+        let http_task = tokio::spawn(http::serve(
+            http_listener,
+            behaviour,
+            args.header_timeout,
+            stop_rx.clone(),
+        ));
+        let echo_task = tcp_listener.map(|l| tokio::spawn(echo::serve(l, args.tcp_delay, stop_rx.clone())));
+
+        wait_for_signal().await;
+        let _ = stop_tx.send(true);
+        // In-flight requests get a moment to finish; then the process ends regardless.
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            let _ = http_task.await;
+            if let Some(t) = echo_task {
+                let _ = t.await;
+            }
+        })
+        .await;
+        Ok(0)
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Accept errors such as EMFILE are survived: wait a moment and accept again, so a flood
+/// of connections degrades the server instead of ending it.
+async fn accept_backoff(err: &std::io::Error) {
+    eprintln!("conlab serve: accept failed: {err}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

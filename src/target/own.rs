@@ -1,0 +1,90 @@
+//! The target server `conlab bench` starts for itself: `conlab serve` as a separate
+//! process on loopback (so its CPU and memory are never charged to a cell), read its
+//! addresses from its first line, and stop it by pid when the sweep ends, however it ends.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+/// A running `conlab serve`; stopped when dropped.
+pub struct OwnServer {
+    child: Child,
+    pub http: String,
+    pub tcp: String,
+}
+
+impl OwnServer {
+    /// Start `conlab serve` on 127.0.0.1 with a TCP echo port, and wait for its addresses.
+    pub fn start(exe: &Path) -> Result<OwnServer, String> {
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tcp-listen",
+            "127.0.0.1:0",
+            "--latency",
+            "0ms",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0);
+        // SAFETY: prctl is async-signal-safe; the server dies with conlab.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start the target server: {e}"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let mut server = OwnServer {
+            child,
+            http: String::new(),
+            tcp: String::new(),
+        };
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| "the target server did not start".to_string())?;
+        let v: serde_json::Value =
+            serde_json::from_str(line.trim()).map_err(|_| format!("the target server said '{}'", line.trim()))?;
+        server.http = v["http"].as_str().unwrap_or_default().to_string();
+        server.tcp = v["tcp"].as_str().unwrap_or_default().to_string();
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
