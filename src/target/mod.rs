@@ -104,6 +104,9 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Error> {
             }
             None => None,
         };
+        // Signal handlers go in before the addresses are printed: whoever reads the line
+        // may stop the server at once, and that must be a clean stop.
+        let signals = Signals::install();
         let http_addr = http_listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
         let tcp_addr = tcp_listener.as_ref().and_then(|l| l.local_addr().ok());
         let line = serde_json::json!({
@@ -130,7 +133,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Error> {
         ));
         let echo_task = tcp_listener.map(|l| tokio::spawn(echo::serve(l, args.tcp_delay, stop_rx.clone())));
 
-        wait_for_signal().await;
+        signals.wait().await;
         let _ = stop_tx.send(true);
         // In-flight requests get a moment to finish; then the process ends regardless.
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
@@ -144,14 +147,27 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Error> {
     })
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, caught from the moment they are installed.
+struct Signals(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+impl Signals {
+    fn install() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        Signals(
+            signal(SignalKind::interrupt())
+                .ok()
+                .zip(signal(SignalKind::terminate()).ok()),
+        )
+    }
+
+    async fn wait(self) {
+        let Some((mut int, mut term)) = self.0 else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }
 

@@ -65,3 +65,56 @@ pub fn processes_with(needle: &str) -> Vec<i32> {
         })
         .collect()
 }
+
+/// A `conlab serve` started by a test, stopped by pid when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub http: String,
+    pub tcp: Option<String>,
+}
+
+impl Server {
+    pub fn start(args: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("conlab"))
+            .arg("serve")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("conlab serve starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("first line {line:?}: {e}"));
+        Server {
+            child,
+            http: v["http"].as_str().unwrap().to_string(),
+            tcp: v["tcp"].as_str().map(String::from),
+        }
+    }
+
+    /// `host:port` of the HTTP listener.
+    pub fn addr(&self) -> String {
+        self.http.trim_start_matches("http://").to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Send raw bytes, return everything the server answers until it closes or 3 s pass.
+pub fn raw_exchange(addr: &str, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(3))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
