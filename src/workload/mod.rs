@@ -152,8 +152,11 @@ pub struct WorkloadInfo {
     pub name: &'static str,
     pub syntax: &'static str,
     pub about: &'static str,
-    parse: fn(Params, &Target) -> Result<Arc<dyn Workload>, String>,
+    parse: ParseFn,
 }
+
+/// How a workload family turns its parameters and target into a workload.
+type ParseFn = fn(Params, &Target) -> Result<Arc<dyn Workload>, String>;
 
 /// Every workload conlab knows.
 pub const REGISTRY: &[WorkloadInfo] = &[
