@@ -52,7 +52,7 @@ pub struct Recorder {
     pub checksum: u64,
 }
 
-fn new_histogram() -> Histogram<u32> {
+pub fn new_histogram() -> Histogram<u32> {
     // 1 us to 1 hour at 3 significant digits; values beyond saturate at the top. Counts
     // are u32: the histogram's pages are part of every cell's measured memory, and no
     // bucket of one cell sees four billion values.
@@ -152,13 +152,13 @@ impl Recorder {
     }
 }
 
-fn wire(h: &Histogram<u32>) -> HistogramWire {
+pub fn wire(h: &Histogram<u32>) -> HistogramWire {
     h.iter_recorded()
         .map(|v| (v.value_iterated_to(), v.count_at_value() as u64))
         .collect()
 }
 
-fn summarize(h: &Histogram<u32>) -> Option<LatencySummary> {
+pub fn summarize(h: &Histogram<u32>) -> Option<LatencySummary> {
     if h.is_empty() {
         return None;
     }

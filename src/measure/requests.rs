@@ -14,7 +14,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::latency::{HistogramWire, LatencySummary};
+use super::latency::{new_histogram, summarize, wire, HistogramWire, LatencySummary};
 
 const SHARDS: usize = 8;
 
@@ -61,7 +61,7 @@ impl RequestLog {
         let index = MY_SHARD.with(Cell::get);
         let mut guard = self.shards[index].lock().unwrap_or_else(|p| p.into_inner());
         let shard = guard.get_or_insert_with(|| Shard {
-            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static bounds"),
+            latency_us: new_histogram(),
             ok: 0,
             errors: BTreeMap::new(),
             first_error: None,
@@ -94,12 +94,7 @@ impl RequestLog {
         for shard in &self.shards {
             let guard = shard.lock().unwrap_or_else(|p| p.into_inner());
             let Some(s) = guard.as_ref() else { continue };
-            let (hist, sum) = merged.get_or_insert_with(|| {
-                (
-                    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static bounds"),
-                    RequestSummary::default(),
-                )
-            });
+            let (hist, sum) = merged.get_or_insert_with(|| (new_histogram(), RequestSummary::default()));
             hist.add(&s.latency_us).expect("same bounds");
             sum.ok += s.ok;
             for (k, n) in &s.errors {
@@ -112,10 +107,7 @@ impl RequestLog {
         }
         merged.map(|(hist, mut sum)| {
             sum.latency_ms = summarize(&hist);
-            sum.latency_us = hist
-                .iter_recorded()
-                .map(|v| (v.value_iterated_to(), v.count_at_value() as u64))
-                .collect();
+            sum.latency_us = wire(&hist);
             sum
         })
     }
@@ -123,7 +115,7 @@ impl RequestLog {
 
 /// Combine request summaries from several processes.
 pub fn merge(parts: impl IntoIterator<Item = RequestSummary>) -> Option<RequestSummary> {
-    let mut hist = Histogram::<u32>::new_with_bounds(1, 3_600_000_000, 3).expect("static bounds");
+    let mut hist = new_histogram();
     let mut out: Option<RequestSummary> = None;
     for p in parts {
         let o = out.get_or_insert_with(RequestSummary::default);
@@ -141,25 +133,8 @@ pub fn merge(parts: impl IntoIterator<Item = RequestSummary>) -> Option<RequestS
     }
     out.map(|mut o| {
         o.latency_ms = summarize(&hist);
-        o.latency_us = hist
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value() as u64))
-            .collect();
+        o.latency_us = wire(&hist);
         o
-    })
-}
-
-fn summarize(h: &Histogram<u32>) -> Option<LatencySummary> {
-    if h.is_empty() {
-        return None;
-    }
-    let ms = |us: u64| us as f64 / 1000.0;
-    Some(LatencySummary {
-        p50: ms(h.value_at_quantile(0.50)),
-        p90: ms(h.value_at_quantile(0.90)),
-        p99: ms(h.value_at_quantile(0.99)),
-        max: ms(h.max()),
-        mean: h.mean() / 1000.0,
     })
 }
 
