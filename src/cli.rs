@@ -66,6 +66,10 @@ pub struct BenchArgs {
     /// Directory for results.jsonl and results.json [default: results/<UTC time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Python interpreter for the py-* models, repeatable [default: python3]. With more
+    /// than one, model names carry the version: py3.13-asyncio.
+    #[arg(long = "python", value_name = "PATH")]
+    pub python: Vec<String>,
     /// Send the http workload to this URL instead of conlab's own server.
     #[arg(long, value_name = "URL", conflicts_with = "urls")]
     pub target: Option<String>,

@@ -7,11 +7,86 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::BenchArgs;
+use crate::model::python::{self, Interpreter};
 use crate::model::{self, Model};
 use crate::workload::{self, Needs, Target, Workload};
 
 /// The workloads of the no-argument sweep.
 pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
+
+/// The Python models the no-argument sweep adds when a `python3` is found.
+pub const DEFAULT_PYTHON_MODELS: &[&str] = &["py-thread", "py-pool", "py-asyncio"];
+
+/// Probe the interpreters to use (`--python` paths, or `python3`); a note for each one
+/// that cannot be used.
+fn find_pythons(paths: &[String]) -> (Vec<Interpreter>, Vec<String>) {
+    let candidates: Vec<String> = if paths.is_empty() {
+        vec!["python3".into()]
+    } else {
+        paths.to_vec()
+    };
+    let (mut found, mut notes) = (Vec::new(), Vec::new());
+    for path in candidates {
+        match python::probe(&path) {
+            Ok(i) if !found.iter().any(|f: &Interpreter| f.version == i.version) => found.push(i),
+            Ok(_) => {}
+            Err(why) => notes.push(format!("Python models skipped for {why}")),
+        }
+    }
+    (found, notes)
+}
+
+/// Give every Python model its interpreter: one copy per interpreter (named with its
+/// version) when there are several; none, with a note, when there is no usable one or
+/// the model's library is not installed.
+fn expand_python(
+    requested: Vec<Arc<dyn Model>>,
+    pythons: &[Interpreter],
+    notes: &mut Vec<String>,
+) -> (Vec<Arc<dyn Model>>, Vec<Option<Interpreter>>) {
+    let (mut models, mut interpreters): (Vec<Arc<dyn Model>>, Vec<Option<Interpreter>>) = (Vec::new(), Vec::new());
+    for m in requested {
+        let Some(py) = m.python() else {
+            models.push(m);
+            interpreters.push(None);
+            continue;
+        };
+        let matching: Vec<&Interpreter> = pythons
+            .iter()
+            .filter(|i| py.version.as_ref().is_none_or(|v| &i.short == v || &i.version == v))
+            .collect();
+        if matching.is_empty() {
+            if !pythons.is_empty() || py.version.is_some() {
+                notes.push(format!(
+                    "{} skipped: no Python {} given",
+                    m.spec(),
+                    py.version.clone().unwrap_or_default()
+                ));
+            }
+            continue;
+        }
+        for i in matching {
+            if let Some(lib) = py.lib {
+                if !i.libraries.contains_key(lib) {
+                    notes.push(format!(
+                        "{} skipped: {lib} is not installed for {} ({})",
+                        m.spec(),
+                        i.path,
+                        i.version
+                    ));
+                    continue;
+                }
+            }
+            let version = (pythons.len() > 1).then(|| i.short.clone());
+            let named: Arc<dyn Model> = Arc::new(py.with_version(version.or(py.version.clone())));
+            if !models.iter().any(|x| x.spec() == named.spec()) {
+                models.push(named);
+                interpreters.push(Some(i.clone()));
+            }
+        }
+    }
+    (models, interpreters)
+}
 
 /// Read a URL list: one URL per line, blank lines and `#` comments allowed. A bad line is
 /// an error naming the file and the line.
@@ -54,6 +129,12 @@ pub struct Plan {
     pub urls: Vec<String>,
     /// Where the URLs came from, for the record.
     pub urls_source: Option<String>,
+    /// Per model: the interpreter a Python model runs under (`None` for Rust models).
+    pub interpreters: Vec<Option<Interpreter>>,
+    /// The interpreters in use.
+    pub pythons: Vec<Interpreter>,
+    /// One line each about what was left out and why (missing Python, libraries).
+    pub notes: Vec<String>,
 }
 
 /// One cell to run.
@@ -106,10 +187,26 @@ impl Plan {
                 workloads.push(w);
             }
         }
-        let models = model_specs
+        let requested = model_specs
             .iter()
             .map(|s| model::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
+        let wants_python = args.models.is_none() || requested.iter().any(|m| m.python().is_some());
+        let (pythons, mut notes) = if wants_python {
+            find_pythons(&args.python)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let mut requested = requested;
+        if args.models.is_none() && !pythons.is_empty() {
+            for name in DEFAULT_PYTHON_MODELS {
+                requested.push(model::parse(name)?);
+            }
+        }
+        let (models, interpreters) = expand_python(requested, &pythons, &mut notes);
+        if models.is_empty() {
+            return Err(format!("no models left to run: {}", notes.join("; ")));
+        }
         let out = args.out.clone().unwrap_or_else(|| {
             let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
             PathBuf::from("results").join(stamp.trim_end_matches('Z').replace(':', "-"))
@@ -124,6 +221,9 @@ impl Plan {
             out,
             urls,
             urls_source,
+            interpreters,
+            pythons,
+            notes,
         })
     }
 
@@ -253,7 +353,13 @@ mod tests {
     #[test]
     fn defaults_cover_every_rust_model() {
         let p = plan(&[]);
-        assert_eq!(p.models.len(), model::REGISTRY.len());
+        let specs: Vec<String> = p.models.iter().map(|m| m.spec()).collect();
+        for m in model::REGISTRY {
+            assert!(specs.contains(&m.name.to_string()), "{specs:?}");
+        }
+        for py in DEFAULT_PYTHON_MODELS {
+            assert!(specs.contains(&py.to_string()), "python3 is installed here: {specs:?}");
+        }
         assert_eq!(p.tasks, DEFAULT_TASKS);
         assert_eq!(p.cell_timeout, Some(DEFAULT_SWEEP_TIMEOUT));
         assert!(p.out.starts_with("results"));

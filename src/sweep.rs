@@ -20,6 +20,7 @@ use crate::cell::CellSpec;
 use crate::cli::BenchArgs;
 use crate::error::Error;
 use crate::measure::env::Environment;
+use crate::model::python;
 use crate::plan::{Plan, PlannedCell};
 use crate::report::json::{write_results, JsonlWriter};
 use crate::report::terminal;
@@ -32,6 +33,8 @@ use crate::{analyze, units};
 /// Run a sweep. Returns the process exit code.
 pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Result<i32, Error> {
     let plan = Plan::from_args(args).map_err(Error::Usage)?;
+    let mut env = env;
+    env.python = plan.pythons.clone();
     let exe = std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find conlab's executable: {e}")))?;
     // The lean cell binary installed beside conlab, or conlab itself.
     let lean = exe.with_file_name("conlab-cell");
@@ -90,6 +93,9 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
             progress.println(line);
         }
     };
+    for note in &plan.notes {
+        log(format!("conlab: {note}"));
+    }
     log(format!(
         "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
         planned.len(),
@@ -101,16 +107,34 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         plan.out.display()
     ));
 
-    let run_cell = |meta: CellMeta, timeout: Duration| {
+    let driver = match plan.interpreters.iter().any(Option::is_some) {
+        true => {
+            Some(python::driver_path().map_err(|e| Error::Internal(format!("cannot write the Python driver: {e}")))?)
+        }
+        false => None,
+    };
+    let run_cell = |m: usize, meta: CellMeta, timeout: Duration| {
+        let model = &plan.models[m];
         let spec = CellSpec {
             workload: meta.workload.clone(),
-            model: meta.model.clone(),
+            model: model.python().map_or_else(|| meta.model.clone(), |p| p.driver_spec()),
             tasks: meta.tasks,
             target: target.clone(),
         };
-        let mut cmd = Command::new(&cell_exe);
-        cmd.arg("cell")
-            .arg(serde_json::to_string(&spec).expect("cell spec serializes"));
+        let spec_json = serde_json::to_string(&spec).expect("cell spec serializes");
+        let mut cmd = match (&plan.interpreters[m], &driver) {
+            (Some(interpreter), Some(driver)) => {
+                let mut cmd = Command::new(&interpreter.path);
+                cmd.arg(driver).arg(spec_json);
+                cmd
+            }
+            _ => {
+                let mut cmd = Command::new(&cell_exe);
+                cmd.arg("cell").arg(spec_json);
+                cmd
+            }
+        };
+        cmd.env("PYTHONDONTWRITEBYTECODE", "1");
         progress.set_message(format!(
             "{} {} n={}",
             meta.workload,
@@ -137,6 +161,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         };
         position += 1;
         let Some(result) = run_cell(
+            m,
             meta,
             plan.timeout_for(&PlannedCell {
                 workload: 0,
@@ -172,7 +197,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         let timeout = plan.timeout_for(cell);
         let result = match skip_reason(&plan, cell, &failed_at) {
             Some(failure) => parent::unrun(meta, Status::Skipped, failure, timeout),
-            None => match run_cell(meta, timeout) {
+            None => match run_cell(cell.model, meta, timeout) {
                 Some(r) => r,
                 None => {
                     interrupted = true;

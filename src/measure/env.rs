@@ -35,6 +35,9 @@ pub struct Environment {
     pub limits: Limits,
     /// What those limits allow.
     pub allows: Allowances,
+    /// The Python interpreters the sweep uses: version, implementation, GIL.
+    #[serde(default)]
+    pub python: Vec<crate::model::python::Interpreter>,
 }
 
 /// Kernel and process limits (`None` = unlimited or unreadable).
@@ -124,6 +127,7 @@ impl Environment {
             tokio_version: env!("CONLAB_TOKIO_VERSION").into(),
             limits,
             allows,
+            python: Vec::new(),
         }
     }
 }

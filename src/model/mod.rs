@@ -7,6 +7,7 @@
 
 mod pool;
 mod process;
+pub mod python;
 mod thread;
 mod tokio_rt;
 
@@ -25,6 +26,10 @@ pub trait Model: Send + Sync {
     fn spec(&self) -> String;
     /// One line on how it runs, recorded in results (`tokio multi-thread, 2 workers`).
     fn describe(&self, tasks: usize) -> String;
+    /// The Python model behind this one, for models the Python driver runs.
+    fn python(&self) -> Option<&python::PythonModel> {
+        None
+    }
     /// True for models that run the workload's async body.
     fn is_async(&self) -> bool {
         false
@@ -82,8 +87,12 @@ pub const REGISTRY: &[ModelInfo] = &[
 /// Turn a spec string into a model.
 pub fn parse(spec: &str) -> Result<Arc<dyn Model>, String> {
     let params = Params::parse(spec).map_err(|e| format!("model {e}"))?;
+    if python::is_python_name(params.name()) {
+        return python::PythonModel::parse(params);
+    }
     let info = REGISTRY.iter().find(|m| m.name == params.name()).ok_or_else(|| {
-        let names: Vec<_> = REGISTRY.iter().map(|m| m.name).collect();
+        let mut names: Vec<_> = REGISTRY.iter().map(|m| m.name).collect();
+        names.extend_from_slice(python::BASES);
         format!("unknown model '{}' (known: {})", params.name(), names.join(", "))
     })?;
     (info.parse)(params)

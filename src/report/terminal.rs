@@ -41,7 +41,10 @@ pub fn render(results: &Results) -> String {
                         } else {
                             " "
                         };
-                        format!("{star_t}{:>8} {star_m}{:>9}", format_secs(time), format_bytes(rss))
+                        let vm = median_vm(&cells, model, n)
+                            .map(|v| format!("\nvirtual {:>9}", format_bytes(v)))
+                            .unwrap_or_default();
+                        format!("{star_t}{:>8} {star_m}{:>9}{vm}", format_secs(time), format_bytes(rss))
                     }
                     None => not_ok(&cells, model, n),
                 };
@@ -51,7 +54,7 @@ pub fn render(results: &Results) -> String {
         }
         let _ = writeln!(
             out,
-            "\n{}  (median work time, peak RSS of the process tree; ★ best at that task count)",
+            "\n{}  (median work time and peak RSS of the process tree, peak virtual size below; ★ best at that task count)",
             wa.workload
         );
         let _ = writeln!(out, "{table}");
@@ -100,6 +103,17 @@ pub fn render(results: &Results) -> String {
         }
     }
     out
+}
+
+/// Median peak virtual size of the ok cells at (model, n): shown under RSS, because the
+/// "GB per thread" claims are about this figure.
+fn median_vm(cells: &[&CellResult], model: &str, n: usize) -> Option<f64> {
+    let mut vms: Vec<f64> = cells
+        .iter()
+        .filter(|c| c.model == model && c.tasks == n && c.status == Status::Ok)
+        .map(|c| c.peak_vm_bytes as f64)
+        .collect();
+    analyze::median(&mut vms)
 }
 
 /// Bytes per task for people: a slope within noise of zero reads as "≈0 B".
