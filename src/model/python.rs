@@ -92,7 +92,7 @@ impl PythonModel {
         Ok(Arc::new(PythonModel {
             base,
             lib,
-            param: param.map(|n| n as usize),
+            param,
             version,
         }))
     }
