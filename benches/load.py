@@ -30,7 +30,7 @@ CONLAB = "./target/release/conlab"
 def start_nginx(workdir):
     port = free_port()
     conf = f"""
-worker_processes 1;
+worker_processes auto;
 daemon off;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log;
