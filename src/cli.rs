@@ -27,6 +27,17 @@ pub struct Cli {
 pub enum Command {
     /// Run a sweep: every workload under every model at every task count.
     Bench(BenchArgs),
+    /// Rebuild a report from results.json or results.jsonl (even a cut-off one).
+    Report {
+        /// results.json or results.jsonl.
+        file: PathBuf,
+        /// terminal, json, csv or markdown.
+        #[arg(long, default_value = "terminal")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Serve HTTP (and TCP echo) with injected latency and faults: the I/O workloads' target.
     Serve(crate::target::ServeArgs),
     /// Show this machine's limits and the thread and connection counts they allow.

@@ -118,3 +118,24 @@ fn print_out(text: &str) -> Result<i32, Error> {
         Err(e) => Err(Error::Internal(format!("cannot write to stdout: {e}"))),
     }
 }
+
+/// `conlab report FILE --format F [-o OUT]`.
+pub fn report(file: &std::path::Path, format: &str, output: Option<&std::path::Path>) -> Result<i32, Error> {
+    let renderer = crate::report::by_name(format).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown format '{format}' (known: {})",
+            crate::report::NAMES.join(", ")
+        ))
+    })?;
+    let loaded = crate::report::load::load(file).map_err(Error::Usage)?;
+    if let Some(note) = &loaded.note {
+        eprintln!("conlab: {note}");
+    }
+    let text = renderer.render(&loaded.results).map_err(Error::Internal)?;
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map(|_| 0)
+            .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display()))),
+        None => print_out(&text),
+    }
+}

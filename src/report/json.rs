@@ -50,3 +50,14 @@ impl JsonlWriter {
         self.file.flush()
     }
 }
+
+/// `--format json`: the results document, pretty-printed.
+pub struct Json;
+
+impl super::Format for Json {
+    fn render(&self, results: &Results) -> Result<String, String> {
+        serde_json::to_string_pretty(results)
+            .map(|s| s + "\n")
+            .map_err(|e| e.to_string())
+    }
+}

@@ -172,3 +172,12 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
         }
     }
 }
+
+/// `--format terminal`: the tables `conlab bench` prints.
+pub struct Terminal;
+
+impl super::Format for Terminal {
+    fn render(&self, results: &Results) -> Result<String, String> {
+        Ok(render(results))
+    }
+}

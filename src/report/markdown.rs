@@ -1,0 +1,108 @@
+//! `--format markdown`: per workload a table (rows: task counts; columns: models; each
+//! cell median work time, peak RSS and virtual size), then memory per task, failures and
+//! crossovers, ready to paste into an issue or a README.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use super::Format;
+use crate::analyze;
+use crate::results::{Results, Status};
+use crate::units::{format_bytes, format_count, format_secs};
+
+pub struct Markdown;
+
+impl Format for Markdown {
+    fn render(&self, results: &Results) -> Result<String, String> {
+        let mut out = String::new();
+        let models = &results.plan.models;
+        let _ = writeln!(out, "# conlab results\n");
+        let _ = writeln!(out, "`{}`\n", results.plan.command);
+        let env = &results.environment;
+        let _ = writeln!(
+            out,
+            "{} cores, {} memory, kernel {}, {}.\n",
+            env.cores,
+            format_bytes(env.memory_bytes as f64),
+            env.kernel,
+            env.rustc_version
+        );
+        for wa in &results.analysis.workloads {
+            let med = analyze::medians(&results.cells, &wa.workload);
+            let counts: BTreeSet<usize> = results
+                .cells
+                .iter()
+                .filter(|c| c.workload == wa.workload)
+                .map(|c| c.tasks)
+                .collect();
+            let _ = writeln!(out, "## {}\n", wa.workload);
+            let _ = writeln!(
+                out,
+                "Median work time · peak RSS · peak virtual size; **bold**: fastest at that count.\n"
+            );
+            let _ = writeln!(out, "| tasks | {} |", models.join(" | "));
+            let _ = writeln!(out, "|---:|{}", "---:|".repeat(models.len()));
+            for &n in &counts {
+                let fastest = wa.winners.iter().find(|w| w.tasks == n).and_then(|w| w.by_time.clone());
+                let mut line = format!("| {} |", format_count(n));
+                for model in models {
+                    let here: Vec<_> = results
+                        .cells
+                        .iter()
+                        .filter(|c| c.workload == wa.workload && &c.model == model && c.tasks == n)
+                        .collect();
+                    let text = match med.get(&(model.clone(), n)) {
+                        Some(&(time, rss)) => {
+                            let mut vms: Vec<f64> = here
+                                .iter()
+                                .filter(|c| c.status == Status::Ok)
+                                .map(|c| c.peak_vm_bytes as f64)
+                                .collect();
+                            let vm = analyze::median(&mut vms).map(format_bytes).unwrap_or_default();
+                            let t = format_secs(time);
+                            let t = if fastest.as_ref() == Some(model) {
+                                format!("**{t}**")
+                            } else {
+                                t
+                            };
+                            format!("{t} · {} · {vm}", format_bytes(rss))
+                        }
+                        None => here
+                            .first()
+                            .map(|c| {
+                                let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
+                                format!("{} ({kind})", c.status.as_str())
+                            })
+                            .unwrap_or_else(|| "—".into()),
+                    };
+                    let _ = write!(line, " {} |", text.replace('|', "\\|"));
+                }
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out);
+            if !wa.bytes_per_task.is_empty() {
+                let parts: Vec<String> = wa
+                    .bytes_per_task
+                    .iter()
+                    .map(|(m, b)| format!("{m} {}", format_bytes(b.max(0.0))))
+                    .collect();
+                let _ = writeln!(out, "Memory per task: {}.\n", parts.join(", "));
+            }
+            for f in &wa.failures {
+                let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "- {} {} at {} tasks ({}{limit})",
+                    f.model,
+                    f.status.as_str(),
+                    format_count(f.tasks),
+                    f.kind
+                );
+            }
+            if !wa.failures.is_empty() {
+                let _ = writeln!(out);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,111 @@
+//! `conlab report` rebuilds every format from what a sweep wrote, including a sweep cut
+//! off mid-line, and refuses files that are not conlab results.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn sweep(dir: &Path) -> PathBuf {
+    let out = dir.join("run");
+    let output = bench(
+        &out,
+        &[
+            "--workload",
+            "sleep:20ms",
+            "--models",
+            "rs-async,rs-thread",
+            "--tasks",
+            "1,5",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    out
+}
+
+fn report(file: &Path, format: &str) -> std::process::Output {
+    conlab()
+        .arg("report")
+        .arg(file)
+        .args(["--format", format])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_format_renders_from_json_and_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sweep(dir.path());
+    for file in [out.join("results.json"), out.join("results.jsonl")] {
+        let json = report(&file, "json");
+        assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_valid("results.schema.json", &doc);
+        assert_eq!(doc["cells"].as_array().unwrap().len(), 4);
+
+        let csv = report(&file, "csv");
+        let mut reader = csv::Reader::from_reader(&csv.stdout[..]);
+        let header = reader.headers().unwrap().clone();
+        assert_eq!(&header[2], "model");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 4 + 2, "one row per cell and per baseline");
+        assert!(rows.iter().all(|r| r.len() == header.len()));
+
+        let md = String::from_utf8(report(&file, "markdown").stdout).unwrap();
+        assert!(md.contains("| tasks | rs-async | rs-thread |"), "{md}");
+        assert!(
+            md.lines().filter(|l| l.starts_with("| ") && l.contains(" · ")).count() >= 2,
+            "{md}"
+        );
+
+        let term = String::from_utf8(report(&file, "terminal").stdout).unwrap();
+        assert!(term.contains("★") && term.contains("rs-thread"), "{term}");
+    }
+    let to_file = dir.path().join("out.md");
+    let written = conlab()
+        .arg("report")
+        .arg(out.join("results.json"))
+        .args(["--format", "markdown", "-o"])
+        .arg(&to_file)
+        .output()
+        .unwrap();
+    assert_eq!(written.status.code(), Some(0));
+    assert!(std::fs::read_to_string(to_file)
+        .unwrap()
+        .starts_with("# conlab results"));
+}
+
+#[test]
+fn a_cut_off_jsonl_keeps_its_complete_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sweep(dir.path());
+    let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let cut = &text[..text.len() - 40];
+    let file = dir.path().join("cut.jsonl");
+    std::fs::write(&file, cut).unwrap();
+    let json = report(&file, "json");
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let err = stderr(&json);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("incomplete"), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["cells"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["interrupted"], true);
+}
+
+#[test]
+fn foreign_files_and_formats_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("other.json");
+    std::fs::write(&file, "{\"hello\": 1}\n").unwrap();
+    for (path, format) in [(file.clone(), "terminal"), (dir.path().join("missing.jsonl"), "json")] {
+        let out = report(&path, format);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
+    }
+    let out = sweep(dir.path());
+    let bad = report(&out.join("results.json"), "pdf");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("unknown format 'pdf'"));
+}
