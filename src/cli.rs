@@ -31,12 +31,19 @@ pub enum Command {
     Report {
         /// results.json or results.jsonl.
         file: PathBuf,
-        /// terminal, json, csv or markdown.
+        /// terminal, json, csv, markdown or html.
         #[arg(long, default_value = "terminal")]
         format: String,
         /// Write to this file instead of stdout.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Compare the same cells of two result files: ratios and noise-aware verdicts.
+    Compare {
+        /// The baseline: results.json or results.jsonl.
+        a: PathBuf,
+        /// The candidate: results.json or results.jsonl.
+        b: PathBuf,
     },
     /// Serve HTTP (and TCP echo) with injected latency and faults: the I/O workloads' target.
     Serve(crate::target::ServeArgs),

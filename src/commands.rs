@@ -139,3 +139,49 @@ pub fn report(file: &std::path::Path, format: &str, output: Option<&std::path::P
         None => print_out(&text),
     }
 }
+
+/// `conlab compare A B`.
+pub fn compare(a: &std::path::Path, b: &std::path::Path) -> Result<i32, Error> {
+    use crate::units::format_secs;
+    let load = |p: &std::path::Path| {
+        let loaded = crate::report::load::load(p).map_err(Error::Usage)?;
+        if let Some(note) = &loaded.note {
+            eprintln!("conlab: {note}");
+        }
+        Ok::<_, Error>(loaded.results)
+    };
+    let (ra, rb) = (load(a)?, load(b)?);
+    let (rows, unmatched) = crate::analyze::compare::compare(&ra, &rb);
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        "workload", "model", "tasks", "time A", "time B", "B/A", "verdict", "RSS A", "RSS B", "B/A",
+    ]);
+    for r in &rows {
+        table.add_row(vec![
+            r.workload.clone(),
+            r.model.clone(),
+            format_count(r.tasks),
+            format_secs(r.a_time),
+            format_secs(r.b_time),
+            format!("{:.2}", r.b_time / r.a_time.max(1e-12)),
+            r.verdict.to_string(),
+            format_bytes(r.a_rss),
+            format_bytes(r.b_rss),
+            format!("{:.2}", r.b_rss / r.a_rss.max(1.0)),
+        ]);
+    }
+    let mut out = format!("A: {}\nB: {}\n{table}\n", a.display(), b.display());
+    let count = |v: &str| rows.iter().filter(|r| r.verdict == v).count();
+    out.push_str(&format!(
+        "{} cells compared: {} faster, {} slower, {} same (within 10% or the repeats' spread)\n",
+        rows.len(),
+        count("faster"),
+        count("slower"),
+        count("same")
+    ));
+    for u in unmatched {
+        out.push_str(&format!("{u}\n"));
+    }
+    print_out(&out)
+}

@@ -51,6 +51,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Cell { spec } => return cell::child::run(&spec),
         Command::Worker { spec } => return model::run_worker(&spec),
         Command::List => commands::list(),
+        Command::Compare { a, b } => commands::compare(&a, &b),
         Command::Report { file, format, output } => commands::report(&file, &format, output.as_deref()),
         Command::Serve(args) => {
             measure::limits::raise_nofile();

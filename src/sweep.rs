@@ -24,6 +24,7 @@ use crate::model::python;
 use crate::plan::{Plan, PlannedCell};
 use crate::report::json::{write_results, JsonlWriter};
 use crate::report::terminal;
+use crate::report::Format;
 use crate::results::{self, CellResult, Failure, JsonlRecord, PlanInfo, Results, Status, SweepHeader, Tool};
 use crate::target::own::OwnServer;
 use crate::units::{format_count, format_secs};
@@ -244,8 +245,19 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         );
         return Ok(130);
     }
+    let html_path = plan.out.join("report.html");
+    let html = crate::report::html::Html.render(&results).map_err(Error::Internal)?;
+    std::fs::write(&html_path, html).map_err(write_error(&html_path))?;
     print!("{}", terminal::render(&results));
+    let verdicts = crate::analyze::verdict::verdicts(&results);
+    if !verdicts.is_empty() {
+        println!("\nverdicts:");
+        for v in verdicts {
+            println!("  {v}");
+        }
+    }
     println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
+    println!("report:  {}", html_path.display());
     Ok(0)
 }
 

@@ -70,9 +70,13 @@ fn every_rust_model_runs_a_sleep_sweep() {
     assert_eq!(analysis["winners"].as_array().unwrap().len(), 2);
     assert!(analysis["bytes_per_task"]["rs-thread"].as_f64().unwrap() > 0.0);
 
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(r#"<svg class="chart""#) && html.contains("rs-async-st"));
+
     let table = stdout(&output);
     assert!(table.contains("rs-async-st") && table.contains("★"), "{table}");
     assert!(table.contains("memory per task"), "{table}");
+    assert!(table.contains("report.html"), "{table}");
 }
 
 #[test]

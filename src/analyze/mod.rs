@@ -4,6 +4,9 @@
 //! Only `ok` cells count towards speed and memory; a model that failed is reported where
 //! it failed instead of being compared on the tasks it managed.
 
+pub mod compare;
+pub mod verdict;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::results::{Analysis, CellResult, Crossover, FailurePoint, Status, Winner, WorkloadAnalysis};

@@ -3,9 +3,11 @@
 //! any of them from `results.json` or `results.jsonl` long after the sweep.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod svg;
 pub mod terminal;
 
 use crate::results::Results;
@@ -17,7 +19,7 @@ pub trait Format {
 }
 
 /// The formats `conlab report --format` accepts.
-pub const NAMES: &[&str] = &["terminal", "json", "csv", "markdown"];
+pub const NAMES: &[&str] = &["terminal", "json", "csv", "markdown", "html"];
 
 /// The format called `name`.
 pub fn by_name(name: &str) -> Option<Box<dyn Format>> {
@@ -26,6 +28,7 @@ pub fn by_name(name: &str) -> Option<Box<dyn Format>> {
         "json" => Some(Box::new(json::Json)),
         "csv" => Some(Box::new(csv::Csv)),
         "markdown" | "md" => Some(Box::new(markdown::Markdown)),
+        "html" => Some(Box::new(html::Html)),
         _ => None,
     }
 }

@@ -1,0 +1,60 @@
+//! Snapshot tests of the renderers on a fixed results file (tests/fixtures/results.json, a
+//! real sweep). A renderer change shows up as a diff of tests/snapshots/; set
+//! CONLAB_UPDATE_SNAPSHOTS=1 to accept it.
+
+use std::path::Path;
+
+use conlab::report::{by_name, load::load};
+
+fn check(format: &str, file: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let results = load(&root.join("fixtures/results.json")).unwrap().results;
+    let rendered = by_name(format).unwrap().render(&results).unwrap();
+    let path = root.join("snapshots").join(file);
+    if std::env::var_os("CONLAB_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &rendered).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        rendered == expected,
+        "{format} output differs from tests/snapshots/{file}; review and rerun with CONLAB_UPDATE_SNAPSHOTS=1"
+    );
+}
+
+#[test]
+fn terminal_snapshot() {
+    check("terminal", "terminal.txt");
+}
+
+#[test]
+fn markdown_snapshot() {
+    check("markdown", "report.md");
+}
+
+#[test]
+fn html_snapshot() {
+    check("html", "report.html");
+}
+
+#[test]
+fn the_html_report_is_self_contained_and_has_its_charts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let results = load(&root.join("fixtures/results.json")).unwrap().results;
+    let html = by_name("html").unwrap().render(&results).unwrap();
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(
+        !html.contains("<link") && !html.contains("src=\"http"),
+        "no external resources"
+    );
+    // Four charts per workload, each with points.
+    assert_eq!(
+        html.matches(r#"<svg class="chart""#).count(),
+        4 * results.analysis.workloads.len()
+    );
+    for chart in html.split(r#"<svg class="chart""#).skip(1) {
+        let chart = &chart[..chart.find("</svg>").unwrap()];
+        assert!(chart.contains("<circle"), "a chart without points");
+    }
+    assert!(html.contains("Verdicts"));
+    assert!(html.contains(&results.plan.command));
+}
