@@ -245,10 +245,12 @@ pub struct WorkloadAnalysis {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Winner {
     pub tasks: usize,
-    /// Lowest median work time.
+    /// Lowest median work time; `None` when the best two are too close to call.
     pub by_time: Option<String>,
-    /// Lowest median peak RSS.
+    /// Lowest median peak RSS; `None` when the best two are too close to call.
     pub by_memory: Option<String>,
+    /// Why no winner was named, e.g. `too close to call: rs-async, rs-async-st within 2%`.
+    pub note: Option<String>,
 }
 
 /// `faster` beats `slower` by at least 10% at `from_tasks` and every larger count measured.

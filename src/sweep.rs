@@ -249,13 +249,6 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
     let html = crate::report::html::Html.render(&results).map_err(Error::Internal)?;
     std::fs::write(&html_path, html).map_err(write_error(&html_path))?;
     print!("{}", terminal::render(&results));
-    let verdicts = crate::analyze::verdict::verdicts(&results);
-    if !verdicts.is_empty() {
-        println!("\nverdicts:");
-        for v in verdicts {
-            println!("  {v}");
-        }
-    }
     println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
     println!("report:  {}", html_path.display());
     Ok(0)

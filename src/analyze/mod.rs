@@ -11,6 +11,31 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::results::{Analysis, CellResult, Crossover, FailurePoint, Status, Winner, WorkloadAnalysis};
 
+/// The least margin that names a winner, even when repeats agree exactly: 2%.
+const MIN_MARGIN: f64 = 0.02;
+
+/// Relative spread ((max - min) / median) of time and of peak RSS over the repeats of
+/// each (model, tasks) of a workload.
+fn spreads(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), [f64; 2]> {
+    let mut groups: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for c in cells
+        .iter()
+        .filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline)
+    {
+        let g = groups.entry((c.model.clone(), c.tasks)).or_default();
+        g.0.push(cell_time(c));
+        g.1.push(c.peak_rss_bytes as f64);
+    }
+    let rel = |v: &mut Vec<f64>| match median(v) {
+        Some(m) if m > 0.0 => (v[v.len() - 1] - v[0]) / m,
+        _ => 0.0,
+    };
+    groups
+        .into_iter()
+        .map(|(k, (mut t, mut m))| (k, [rel(&mut t), rel(&mut m)]))
+        .collect()
+}
+
 /// How much faster a model must be to count as a crossover: 10%.
 const CROSSOVER_MARGIN: f64 = 1.10;
 
@@ -81,19 +106,45 @@ fn analyze_workload(
     let med = medians(cells, workload);
     let task_counts: BTreeSet<usize> = med.keys().map(|k| k.1).collect();
 
+    let spreads = spreads(cells, workload);
     let winners = task_counts
         .iter()
         .map(|&n| {
-            let here: Vec<_> = med.iter().filter(|(k, _)| k.1 == n).collect();
-            let best = |pick: fn(&(f64, f64)) -> f64| {
-                here.iter()
-                    .min_by(|a, b| pick(a.1).total_cmp(&pick(b.1)))
-                    .map(|(k, _)| k.0.clone())
+            let mut notes = Vec::new();
+            let mut pick = |what: &str, value: fn(&(f64, f64)) -> f64, which: usize| {
+                let mut here: Vec<(&String, f64)> = med
+                    .iter()
+                    .filter(|(k, _)| k.1 == n)
+                    .map(|(k, v)| (&k.0, value(v)))
+                    .collect();
+                here.sort_by(|a, b| a.1.total_cmp(&b.1));
+                match here.as_slice() {
+                    [] => None,
+                    [(only, _)] => Some((*only).clone()),
+                    [(first, a), (second, b), ..] => {
+                        let noise = MIN_MARGIN
+                            .max(spreads.get(&((*first).clone(), n)).map_or(0.0, |s| s[which]))
+                            .max(spreads.get(&((*second).clone(), n)).map_or(0.0, |s| s[which]));
+                        if *b > a * (1.0 + noise) {
+                            Some((*first).clone())
+                        } else {
+                            notes.push(format!(
+                                "{what} too close to call: {first} and {second} within {:.0}%",
+                                noise * 100.0
+                            ));
+                            None
+                        }
+                    }
+                }
             };
+            let by_time = pick("time", |v| v.0, 0);
+            let by_memory = pick("memory", |v| v.1, 1);
+            let note = (!notes.is_empty()).then(|| notes.join("; "));
             Winner {
                 tasks: n,
-                by_time: best(|v| v.0),
-                by_memory: best(|v| v.1),
+                by_time,
+                by_memory,
+                note,
             }
         })
         .collect();
@@ -242,6 +293,30 @@ mod tests {
             "{:?}",
             a.bytes_per_task
         );
+    }
+
+    #[test]
+    fn close_results_are_not_called_wins() {
+        let mut cells = vec![
+            cell("a", 10, 1.000, 1_000_000, Status::Ok),
+            cell("b", 10, 1.005, 2_000_000, Status::Ok),
+            // Repeats of c vary by 30%, so a 20% lead over it is noise.
+            cell("c", 100, 1.0, 1_000_000, Status::Ok),
+            cell("c", 100, 1.3, 1_000_000, Status::Ok),
+            cell("d", 100, 1.4, 1_000_000, Status::Ok),
+        ];
+        cells[3].repeat = 1;
+        let models: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let a = &analyze(&cells, &[], &["sleep:1s".into()], &models).workloads[0];
+        assert_eq!(a.winners[0].by_time, None);
+        assert_eq!(a.winners[0].by_memory.as_deref(), Some("a"));
+        assert!(a.winners[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("time too close to call: a and b"));
+        assert_eq!(a.winners[1].by_time, None, "{:?}", a.winners[1]);
+        assert_eq!(a.winners[1].by_memory, None);
     }
 
     #[test]

@@ -11,30 +11,25 @@ pub fn verdicts(results: &Results) -> Vec<String> {
     for wa in &results.analysis.workloads {
         let med = medians(&results.cells, &wa.workload);
         if let Some(w) = wa.winners.iter().max_by_key(|w| w.tasks) {
-            let time = w
-                .by_time
-                .as_ref()
-                .and_then(|m| med.get(&(m.clone(), w.tasks)))
-                .map(|v| v.0);
-            let rss = w
-                .by_memory
-                .as_ref()
-                .and_then(|m| med.get(&(m.clone(), w.tasks)))
-                .map(|v| v.1);
-            match (&w.by_time, time, &w.by_memory, rss) {
-                (Some(t), Some(time), Some(m), Some(rss)) => out.push(format!(
-                    "{}: at {} tasks, {t} is fastest ({}) and {m} uses the least memory ({}).",
-                    wa.workload,
-                    format_count(w.tasks),
-                    format_secs(time),
-                    format_bytes(rss)
-                )),
-                _ => out.push(format!(
-                    "{}: at {} tasks no model finished.",
-                    wa.workload,
-                    format_count(w.tasks)
-                )),
-            }
+            let value = |m: &Option<String>, i: usize| {
+                m.as_ref()
+                    .and_then(|m| med.get(&(m.clone(), w.tasks)))
+                    .map(|v| if i == 0 { v.0 } else { v.1 })
+            };
+            let time = match (&w.by_time, value(&w.by_time, 0)) {
+                (Some(m), Some(t)) => format!("{m} is fastest ({})", format_secs(t)),
+                _ => "no model is clearly fastest".to_string(),
+            };
+            let memory = match (&w.by_memory, value(&w.by_memory, 1)) {
+                (Some(m), Some(b)) => format!("{m} uses the least memory ({})", format_bytes(b)),
+                _ => "none clearly uses the least memory".to_string(),
+            };
+            let note = w.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            out.push(format!(
+                "{}: at {} tasks, {time} and {memory}{note}.",
+                wa.workload,
+                format_count(w.tasks)
+            ));
         }
         for c in &wa.crossover {
             let first = wa.winners.iter().map(|w| w.tasks).min().unwrap_or(0);

@@ -88,19 +88,12 @@ impl Format for Markdown {
                     .collect();
                 let _ = writeln!(out, "Memory per task: {}.\n", parts.join(", "));
             }
-            for f in &wa.failures {
-                let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "- {} {} at {} tasks ({}{limit})",
-                    f.model,
-                    f.status.as_str(),
-                    format_count(f.tasks),
-                    f.kind
-                );
-            }
-            if !wa.failures.is_empty() {
-                let _ = writeln!(out);
+        }
+        let verdicts = crate::analyze::verdict::verdicts(results);
+        if !verdicts.is_empty() {
+            let _ = writeln!(out, "## Verdicts\n");
+            for v in verdicts {
+                let _ = writeln!(out, "- {v}");
             }
         }
         Ok(out)

@@ -70,36 +70,12 @@ pub fn render(results: &Results) -> String {
                 parts.join(" · ")
             );
         }
-        for f in &wa.failures {
-            let at = f
-                .at_task
-                .map(|t| format!(" at task {}", format_count(t)))
-                .unwrap_or_default();
-            let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{} {} at {} tasks ({}{at}{limit})",
-                f.model,
-                f.status.as_str(),
-                format_count(f.tasks),
-                f.kind
-            );
-        }
-        // Only real crossovers: where the faster model was not already ahead at the
-        // smallest count both ran (the JSON keeps every pair).
-        for c in &wa.crossover {
-            let first_common = counts
-                .iter()
-                .find(|&&n| med.contains_key(&(c.faster.clone(), n)) && med.contains_key(&(c.slower.clone(), n)));
-            if first_common.is_some_and(|&n| c.from_tasks > n) {
-                let _ = writeln!(
-                    out,
-                    "{} beats {} by 10% or more from {} tasks on",
-                    c.faster,
-                    c.slower,
-                    format_count(c.from_tasks)
-                );
-            }
+    }
+    let verdicts = crate::analyze::verdict::verdicts(results);
+    if !verdicts.is_empty() {
+        let _ = writeln!(out, "\nverdicts:");
+        for v in verdicts {
+            let _ = writeln!(out, "  {v}");
         }
     }
     out
