@@ -239,6 +239,40 @@ pub struct WorkloadAnalysis {
     pub crossover: Vec<Crossover>,
     /// Where each model stopped working, and why.
     pub failures: Vec<FailurePoint>,
+    /// Statistics over repeats per (model, tasks).
+    #[serde(default)]
+    pub stats: Vec<CellStats>,
+    /// How work time grows with tasks: the exponent b of time ≈ a·N^b, per model (from
+    /// three task counts on). ~0: flat; ~1: linear (a queue).
+    #[serde(default)]
+    pub scaling: BTreeMap<String, f64>,
+}
+
+/// Median, range and (with 6 or more repeats) a 95% confidence interval of the median.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Number of repeats.
+    pub n: usize,
+    /// 95% interval of the median, from order statistics.
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// Statistics of one (model, tasks) over its `ok` repeats.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CellStats {
+    pub model: String,
+    pub tasks: usize,
+    /// Work time, seconds.
+    pub time_s: Option<Spread>,
+    /// Peak RSS, bytes.
+    pub peak_rss_bytes: Option<Spread>,
+    /// p99 latency (per request for I/O workloads, per task otherwise), milliseconds.
+    pub p99_ms: Option<Spread>,
+    /// Requests per second (I/O workloads).
+    pub requests_per_s: Option<Spread>,
 }
 
 /// Winners at one task count (median over repeats of `ok` cells).

@@ -248,7 +248,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
     let html_path = plan.out.join("report.html");
     let html = crate::report::html::Html.render(&results).map_err(Error::Internal)?;
     std::fs::write(&html_path, html).map_err(write_error(&html_path))?;
-    print!("{}", terminal::render(&results));
+    print!("{}", terminal::render_with(&results, terminal::colour_wanted()));
     println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
     println!("report:  {}", html_path.display());
     Ok(0)

@@ -5,6 +5,7 @@
 //! it failed instead of being compared on the tasks it managed.
 
 pub mod compare;
+pub mod stats;
 pub mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,12 +189,16 @@ fn analyze_workload(
             });
         }
     }
+    let cell_stats = stats::cell_stats(cells, workload);
+    let scaling = stats::scaling(&cell_stats);
     WorkloadAnalysis {
         workload: workload.to_string(),
         bytes_per_task,
         winners,
         crossover,
         failures,
+        stats: cell_stats,
+        scaling,
     }
 }
 

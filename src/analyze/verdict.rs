@@ -56,6 +56,10 @@ pub fn verdicts(results: &Results) -> Vec<String> {
                 ));
             }
         }
+        if !wa.scaling.is_empty() {
+            let parts: Vec<String> = wa.scaling.iter().map(|(m, b)| format!("{m} N^{b:.2}")).collect();
+            out.push(format!("{}: work time grows as {}.", wa.workload, parts.join(", ")));
+        }
         for f in &wa.failures {
             let at = f
                 .at_task

@@ -23,10 +23,13 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') && !trimmed.starts_with("{\"record\"") {
-        if let Ok(results) = serde_json::from_str::<Results>(&text) {
+        if let Ok(mut results) = serde_json::from_str::<Results>(&text) {
             if results.schema != SCHEMA {
                 return Err(format!("{}: schema {} is not {SCHEMA}", path.display(), results.schema));
             }
+            // Conclusions are recomputed, so a file from an older conlab gets today's.
+            let plan = &results.plan;
+            results.analysis = analyze::analyze(&results.cells, &results.baselines, &plan.workloads, &plan.models);
             return Ok(Loaded { results, note: None });
         }
     }

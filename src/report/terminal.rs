@@ -5,14 +5,33 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, Color, Table};
 
 use crate::analyze;
 use crate::results::{CellResult, Results, Status};
 use crate::units::{format_bytes, format_count, format_secs};
 
-/// Render every workload's table and summary.
+/// Render every workload's table and summary, without colour.
 pub fn render(results: &Results) -> String {
+    render_with(results, false)
+}
+
+/// Whether stdout wants colour: a terminal, and NO_COLOR unset (https://no-color.org).
+pub fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Render with ANSI colour when `colour`: winners in bold yellow, cells that did not end
+/// ok in red, verdicts in bold.
+pub fn render_with(results: &Results, colour: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
     let mut out = String::new();
     let models = &results.plan.models;
     for wa in &results.analysis.workloads {
@@ -22,6 +41,11 @@ pub fn render(results: &Results) -> String {
 
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
+        if colour {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
         let mut header = vec![Cell::new("tasks")];
         header.extend(models.iter().map(Cell::new));
         table.set_header(header);
@@ -48,7 +72,15 @@ pub fn render(results: &Results) -> String {
                     }
                     None => not_ok(&cells, model, n),
                 };
-                row.push(Cell::new(text).set_alignment(CellAlignment::Right));
+                let mut cell = Cell::new(text).set_alignment(CellAlignment::Right);
+                if colour {
+                    if !med.contains_key(&(model.clone(), n)) {
+                        cell = cell.fg(Color::Red);
+                    } else if winner.and_then(|w| w.by_time.as_ref()) == Some(model) {
+                        cell = cell.fg(Color::Yellow).add_attribute(Attribute::Bold);
+                    }
+                }
+                row.push(cell);
             }
             table.add_row(row);
         }
@@ -73,7 +105,7 @@ pub fn render(results: &Results) -> String {
     }
     let verdicts = crate::analyze::verdict::verdicts(results);
     if !verdicts.is_empty() {
-        let _ = writeln!(out, "\nverdicts:");
+        let _ = writeln!(out, "\n{}", paint("1", "verdicts:"));
         for v in verdicts {
             let _ = writeln!(out, "  {v}");
         }
@@ -154,6 +186,6 @@ pub struct Terminal;
 
 impl super::Format for Terminal {
     fn render(&self, results: &Results) -> Result<String, String> {
-        Ok(render(results))
+        Ok(render_with(results, colour_wanted()))
     }
 }
