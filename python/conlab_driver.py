@@ -595,7 +595,62 @@ class Tcp:
         return k - 1
 
 
-WORKLOADS = {"sleep": Sleep, "cpu": Cpu, "mixed": Mixed, "http": Http, "tcp": Tcp}
+class Blocking:
+    """A real sync-only library call (sqlite3) that takes about `call`: `SELECT
+    conlab_wait(us)` (an application-defined function that blocks) or, with kind=cpu, a
+    calibrated recursive CTE. Under asyncio it runs on the loop unless offload=true, which
+    sends it through run_in_executor (see src/workload/blocking.rs)."""
+
+    pure_wait = None
+    QUERY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT sum(x) FROM c"
+
+    def __init__(self, params, target, lib):
+        self.call = parse_duration(params["call"])
+        self.offload = params.get("offload", "false") == "true"
+        self.wait = params.get("kind", "wait") == "wait"
+        self.rows = 0
+        if not self.wait:
+            probe = 200000
+            self._cpu(probe // 10)
+            start = time.monotonic()
+            self._cpu(probe)
+            self.rows = max(1, int(probe / max(1e-6, time.monotonic() - start) * self.call))
+
+    def _cpu(self, rows):
+        import sqlite3
+        db = sqlite3.connect(":memory:")
+        try:
+            return db.execute(self.QUERY, (rows,)).fetchone()[0]
+        finally:
+            db.close()
+
+    def _wait(self):
+        import sqlite3
+        db = sqlite3.connect(":memory:")
+        db.create_function("conlab_wait", 1, lambda us: time.sleep(us / 1e6) or us)
+        try:
+            return db.execute("SELECT conlab_wait(?)", (int(self.call * 1e6),)).fetchone()[0]
+        finally:
+            db.close()
+
+    def run_sync(self, i):
+        return self._wait() if self.wait else self._cpu(self.rows)
+
+    async def run_async(self, i):
+        if self.offload:
+            import asyncio
+            return await asyncio.get_running_loop().run_in_executor(None, self.run_sync, i)
+        return self.run_sync(i)  # on the loop, on purpose: what blocking it costs
+
+    def client(self, asynchronous):
+        import sqlite3
+        query = "SELECT conlab_wait(DUR)" if self.wait else "a calibrated recursive CTE"
+        how = ("through run_in_executor" if self.offload else "on the event loop (blocking it)") if asynchronous \
+            else "on the task's thread"
+        return "SQLite %s via sqlite3, %s, %s" % (sqlite3.sqlite_version, query, how)
+
+
+WORKLOADS = {"sleep": Sleep, "cpu": Cpu, "mixed": Mixed, "http": Http, "tcp": Tcp, "blocking": Blocking}
 
 
 # ---------------------------------------------------------------- models
@@ -619,6 +674,7 @@ class Cell:
         self.worker_requests = []
         self.runner = ""
         self.concurrency = tasks
+        self.loop_lag = Histogram()
 
     def task_error(self, exc):
         with self.lock:
@@ -653,6 +709,14 @@ async def run_one_async(work, cell, i, loop):
     except Exception as exc:
         cell.task_error(exc)
     cell.ends[i] = now_ns()
+
+
+async def heartbeat(loop, done, hist):
+    import asyncio
+    while not done:
+        due = loop.time() + 0.001
+        await asyncio.sleep(0.001)
+        hist.record(max(0.0, loop.time() - due) * 1e6)
 
 
 def _wake(future):
@@ -716,10 +780,15 @@ def model_asyncio(work, cell, n, param, use_uvloop=False):
         if hasattr(work, "open_session"):
             await work.open_session(n)
         loop = asyncio.get_running_loop()
+        # A 1 ms heartbeat on the loop: how late it wakes up is the loop's lag.
+        done = []
+        beat = asyncio.ensure_future(heartbeat(loop, done, cell.loop_lag))
         cell.ready_ns = now_ns()
         tasks = [asyncio.ensure_future(run_one_async(work, cell, i, loop)) for i in range(n)]
         cell.full = snapshot()
         await asyncio.gather(*tasks)
+        done.append(True)
+        await beat
         if hasattr(work, "close_session"):
             await work.close_session()
 
@@ -852,6 +921,7 @@ def main(argv):
         "client": client,
         "requests": merge_requests([REQUESTS.summary()] + cell.worker_requests),
         "concurrency": cell.concurrency,
+        "loop_lag_ms": cell.loop_lag.summary(),
         "hwm_bytes": status.get("VmHWM", 0) + cell.worker_hwm,
         "vm_peak_bytes": status.get("VmPeak", 0) + cell.worker_vm_peak,
         "full": cell.full,

@@ -108,6 +108,9 @@ pub struct CellResult {
     pub requests_per_s: Option<f64>,
     /// The client library the tasks used (I/O workloads).
     pub client: Option<String>,
+    /// Event-loop lag of async models: how late a 1 ms heartbeat timer woke up, ms. A
+    /// blocked loop shows here as a number.
+    pub loop_lag_ms: Option<LatencySummary>,
     /// Per-task start lag (from ready to the task's start: queueing and scheduling), ms.
     pub start_lag_ms: Option<LatencySummary>,
     /// Peak resident memory of the whole process tree, bytes: the larger of the sampled

@@ -30,6 +30,7 @@ pub fn run(spec_json: &str) -> i32 {
     };
     let mut run = CellRun::new();
     run.target = spec.target.clone();
+    let work = work.prepare().unwrap_or(work);
     let client = work.client(model.is_async());
     let outcome = model.run(work, spec.tasks, &mut run);
     let concurrency = model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));

@@ -61,6 +61,9 @@ pub struct ChildReport {
     pub requests: Option<crate::measure::requests::RequestSummary>,
     /// Most tasks the model runs at once (N, or the pool's width).
     pub concurrency: usize,
+    /// Lateness of a 1 ms heartbeat on the event loop (async models).
+    #[serde(default)]
+    pub loop_lag_ms: Option<LatencySummary>,
     /// Sum of VmHWM over the cell process and any workers it ran, bytes.
     pub hwm_bytes: u64,
     /// Sum of VmPeak over the cell process and any workers it ran, bytes.
@@ -82,6 +85,8 @@ pub struct CellRun {
     pub worker_requests: Vec<crate::measure::requests::RequestSummary>,
     /// The cell's target, for models that start worker processes of their own.
     pub target: crate::workload::Target,
+    /// Event-loop lag of async models: lateness of a 1 ms heartbeat.
+    pub loop_lag: Option<LatencySummary>,
 }
 
 impl Default for CellRun {
@@ -101,6 +106,7 @@ impl CellRun {
             worker_vm_peak: 0,
             worker_requests: Vec::new(),
             target: Default::default(),
+            loop_lag: None,
         }
     }
 
@@ -157,6 +163,7 @@ impl CellRun {
                     .chain(self.worker_requests),
             ),
             concurrency,
+            loop_lag_ms: self.loop_lag.clone(),
             hwm_bytes: me.hwm + self.worker_hwm,
             vm_peak_bytes: me.vm_peak + self.worker_vm_peak,
             full: self.full,

@@ -178,6 +178,7 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
         }
     }
     result.concurrency = Some(r.concurrency);
+    result.loop_lag_ms.clone_from(&r.loop_lag_ms);
     result.peak_rss_bytes = result.peak_rss_bytes.max(r.hwm_bytes);
     result.peak_vm_bytes = result.peak_vm_bytes.max(r.vm_peak_bytes);
     if let Some(full) = r.full {
@@ -293,6 +294,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
         request_latency_ms: None,
         requests_per_s: None,
         client: None,
+        loop_lag_ms: None,
         start_lag_ms: None,
         peak_rss_bytes: 0,
         peak_vm_bytes: 0,

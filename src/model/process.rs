@@ -179,6 +179,7 @@ pub fn run_worker(spec_json: &str) -> i32 {
             return 2;
         }
     };
+    let work = work.prepare().unwrap_or(work);
     let mut rec = Recorder::new(spec.origin_ns);
     for index in spec.first..spec.first + spec.count {
         let start_ns = mono_ns();

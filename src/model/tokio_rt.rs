@@ -2,11 +2,14 @@
 //! a current-thread runtime (one event loop, the shape of Python's asyncio). The two differ
 //! only in how the runtime is built, so they share this file.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{cores, Model};
 use crate::cell::CellRun;
-use crate::measure::{clock::mono_ns, latency::TaskRecord};
+use crate::measure::clock::mono_ns;
+use crate::measure::latency::{new_histogram, summarize, TaskRecord};
 use crate::params::Params;
 use crate::results::Failure;
 use crate::workload::{TaskCtx, Workload};
@@ -81,6 +84,10 @@ impl Model for Tokio {
         // so the one leaked box is never missed.
         let work: &'static Arc<dyn Workload> = Box::leak(Box::new(work));
         rt.block_on(async move {
+            // Every async cell also measures how late a 1 ms heartbeat wakes up: a blocked
+            // event loop shows as lag, not only as slower tasks.
+            let done = Arc::new(AtomicBool::new(false));
+            let heartbeat = tokio::spawn(heartbeat(Arc::clone(&done)));
             run.ready();
             let mut handles = Vec::with_capacity(tasks);
             for index in 0..tasks {
@@ -102,7 +109,23 @@ impl Model for Tokio {
                     Err(_) => run.rec.record_errors("panic", "task panicked", 1),
                 }
             }
+            done.store(true, Ordering::Relaxed);
+            if let Ok(lag) = heartbeat.await {
+                run.loop_lag = summarize(&lag);
+            }
         });
         Ok(())
     }
+}
+
+/// Sleep 1 ms at a time until `done`, recording how late each wake-up is.
+async fn heartbeat(done: Arc<AtomicBool>) -> hdrhistogram::Histogram<u32> {
+    let mut lag = new_histogram();
+    while !done.load(Ordering::Relaxed) {
+        let due = tokio::time::Instant::now() + Duration::from_millis(1);
+        tokio::time::sleep_until(due).await;
+        let late = tokio::time::Instant::now().saturating_duration_since(due);
+        lag.saturating_record((late.as_micros() as u64).max(1));
+    }
+    lag
 }

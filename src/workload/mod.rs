@@ -5,6 +5,7 @@
 //! workload never knows which model runs it. Adding a workload is one file plus one line
 //! in [`REGISTRY`].
 
+mod blocking;
 mod cpu;
 mod http;
 mod mixed;
@@ -137,6 +138,11 @@ pub trait Workload: Send + Sync + 'static {
     fn min_task_time(&self) -> Duration {
         Duration::ZERO
     }
+    /// A copy made ready to run in this cell (e.g. calibrated), before the cell reports
+    /// ready; `None` when there is nothing to prepare.
+    fn prepare(&self) -> Option<Arc<dyn Workload>> {
+        None
+    }
     /// What the workload talks to.
     fn needs(&self) -> Needs {
         Needs::Nothing
@@ -184,6 +190,12 @@ pub const REGISTRY: &[WorkloadInfo] = &[
         syntax: "tcp:hold=DUR,interval=DUR",
         about: "each task holds one connection for `hold`, exchanging a 16-byte ping every `interval` (chat shape)",
         parse: tcp::Tcp::parse,
+    },
+    WorkloadInfo {
+        name: "blocking",
+        syntax: "blocking:call=DUR,offload=BOOL",
+        about: "each task runs a SQLite query (rusqlite) taking about DUR; async models run it on the loop, or via spawn_blocking with offload=true",
+        parse: blocking::Blocking::parse,
     },
     WorkloadInfo {
         name: "mixed",
