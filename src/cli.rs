@@ -38,6 +38,8 @@ pub enum Command {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Recommend a concurrency model for your workload, from measurements on this machine.
+    Advise(crate::advise::AdviseArgs),
     /// Compare the same cells of two result files: ratios and noise-aware verdicts.
     Compare {
         /// The baseline: results.json or results.jsonl.
@@ -101,6 +103,17 @@ pub struct BenchArgs {
     /// Task counts from 1 to 1,000,000.
     #[arg(long, conflicts_with = "tasks")]
     pub full: bool,
+    /// Print no tables (the sweep still writes its files): for commands that run a
+    /// sweep on the user's behalf.
+    #[arg(long, hide = true)]
+    pub quiet: bool,
+}
+
+impl Cli {
+    /// Parse an argument vector built by conlab itself (e.g. `advise` running a sweep).
+    pub fn try_parse_from_vec(argv: Vec<String>) -> Result<Cli, crate::error::Error> {
+        <Cli as Parser>::try_parse_from(argv).map_err(|e| crate::error::Error::Internal(e.to_string()))
+    }
 }
 
 /// Task counts, sorted and deduplicated.

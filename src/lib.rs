@@ -5,6 +5,7 @@
 //! The binary is a thin shell over [`main_with`]; everything else is reachable from here so
 //! tests can drive it in-process.
 
+pub mod advise;
 pub mod analyze;
 pub mod cell;
 pub mod cli;
@@ -51,6 +52,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Cell { spec } => return cell::child::run(&spec),
         Command::Worker { spec } => return model::run_worker(&spec),
         Command::List => commands::list(),
+        Command::Advise(args) => advise::advise(&args),
         Command::Compare { a, b } => commands::compare(&a, &b),
         Command::Report { file, format, output } => commands::report(&file, &format, output.as_deref()),
         Command::Serve(args) => {

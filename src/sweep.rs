@@ -87,26 +87,26 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
     let planned = plan.cells();
     let total = planned.len() + plan.models.len();
     let progress = progress_bar(total as u64);
-    let log = |line: String| {
-        if progress.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            progress.println(line);
-        }
+    let log = |line: String| match (progress.is_hidden(), args.quiet) {
+        (true, true) => {}
+        (true, false) => eprintln!("{line}"),
+        (false, _) => progress.println(line),
     };
     for note in &plan.notes {
         log(format!("conlab: {note}"));
     }
-    log(format!(
-        "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
-        planned.len(),
-        plan.workloads.len(),
-        plan.models.len(),
-        plan.tasks.len(),
-        plan.repeat,
-        plan.models.len(),
-        plan.out.display()
-    ));
+    if !args.quiet {
+        log(format!(
+            "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
+            planned.len(),
+            plan.workloads.len(),
+            plan.models.len(),
+            plan.tasks.len(),
+            plan.repeat,
+            plan.models.len(),
+            plan.out.display()
+        ));
+    }
 
     let driver = match plan.interpreters.iter().any(Option::is_some) {
         true => {
@@ -248,9 +248,11 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
     let html_path = plan.out.join("report.html");
     let html = crate::report::html::Html.render(&results).map_err(Error::Internal)?;
     std::fs::write(&html_path, html).map_err(write_error(&html_path))?;
-    print!("{}", terminal::render_with(&results, terminal::colour_wanted()));
-    println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
-    println!("report:  {}", html_path.display());
+    if !args.quiet {
+        print!("{}", terminal::render_with(&results, terminal::colour_wanted()));
+        println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
+        println!("report:  {}", html_path.display());
+    }
     Ok(0)
 }
 
