@@ -40,6 +40,8 @@ pub enum Command {
     },
     /// Recommend a concurrency model for your workload, from measurements on this machine.
     Advise(crate::advise::AdviseArgs),
+    /// Test claims (the seed article's by default) on this machine: verdicts with numbers.
+    Claims(crate::claims::ClaimsArgs),
     /// Compare the same cells of two result files: ratios and noise-aware verdicts.
     Compare {
         /// The baseline: results.json or results.jsonl.

@@ -8,6 +8,7 @@
 pub mod advise;
 pub mod analyze;
 pub mod cell;
+pub mod claims;
 pub mod cli;
 pub mod error;
 pub mod measure;
@@ -53,6 +54,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Worker { spec } => return model::run_worker(&spec),
         Command::List => commands::list(),
         Command::Advise(args) => advise::advise(&args),
+        Command::Claims(args) => claims::claims(&args),
         Command::Compare { a, b } => commands::compare(&a, &b),
         Command::Report { file, format, output } => commands::report(&file, &format, output.as_deref()),
         Command::Serve(args) => {

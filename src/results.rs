@@ -219,6 +219,9 @@ pub struct Results {
     /// One baseline cell (0 tasks) per model: its fixed cost.
     pub baselines: Vec<CellResult>,
     pub analysis: Analysis,
+    /// Claims tested by `conlab claims`, with their verdicts (empty for a plain sweep).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<crate::claims::ClaimResult>,
 }
 
 /// Conclusions drawn from the cells.

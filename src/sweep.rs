@@ -233,6 +233,7 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         cells,
         baselines,
         analysis,
+        claims: Vec::new(),
     };
     let json_path = plan.out.join("results.json");
     write_results(&json_path, &results).map_err(write_error(&json_path))?;

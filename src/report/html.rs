@@ -50,6 +50,22 @@ impl Format for Html {
             let _ = write!(h, "<li>{}</li>", escape(&v));
         }
         h.push_str("</ul></section>");
+        if !results.claims.is_empty() {
+            h.push_str(r#"<section class="claims"><h2>Claims</h2><div class="scroll"><table><tr><th>claim</th><th>scenario</th><th>measured</th><th>verdict</th></tr>"#);
+            for c in &results.claims {
+                let _ = write!(
+                    h,
+                    r#"<tr><td style="text-align:left">{}<br><small>{}</small></td><td style="text-align:left">{}</td><td style="text-align:left">{}</td><td class="{}">{}</td></tr>"#,
+                    escape(&c.text),
+                    escape(&c.source),
+                    escape(&c.scenario),
+                    escape(&c.measured),
+                    if c.verdict == "holds" { "best" } else { "bad" },
+                    escape(&c.verdict)
+                );
+            }
+            h.push_str("</table></div></section>");
+        }
         for wa in &results.analysis.workloads {
             workload_section(&mut h, results, wa);
         }

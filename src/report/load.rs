@@ -72,6 +72,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         cells,
         baselines,
         analysis,
+        claims: Vec::new(),
     };
     Ok(Loaded { results, note })
 }
