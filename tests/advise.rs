@@ -68,3 +68,20 @@ fn nonsense_is_refused() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn long_connections_are_measured_as_held_connections() {
+    let (code, out, err) = advise(&[
+        "--tasks",
+        "200",
+        "--io",
+        "500ms",
+        "--lang",
+        "rust",
+        "--connections",
+        "long",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("tcp:hold=500ms"), "{out}");
+    assert!(recommended(&out).starts_with("rs-"), "{out}");
+}

@@ -1,7 +1,7 @@
 //! `conlab advise`: the article's decision matrix, answered by measurement. From the
 //! user's numbers (tasks, time waited and computed per task, sync-only libraries,
 //! language) it builds the matching workload, runs a focused sweep of the candidate
-//! models on this machine (30 s at most), or reads an earlier results file, and
+//! models on this machine (at most about 30 s: 7 s per candidate), or reads an earlier results file, and
 //! recommends the model that finished first, quoting the figures.
 //!
 //! Two rules sit on top of the measurement, both from how the models work: CPU-heavy work
@@ -63,6 +63,7 @@ pub struct AdviseArgs {
 
 /// The questions, answered by flags or prompts.
 struct Question {
+    connections: Option<Connections>,
     tasks: usize,
     io: Duration,
     cpu: Duration,
@@ -116,6 +117,7 @@ fn question(a: &AdviseArgs) -> Result<Question, Error> {
         ));
     }
     Ok(Question {
+        connections: a.connections,
         tasks,
         io,
         cpu,
@@ -127,7 +129,14 @@ fn question(a: &AdviseArgs) -> Result<Question, Error> {
 /// The workload that stands for the user's tasks, and the candidate models.
 fn scenario(q: &Question, iterations_per_s: f64) -> (String, Vec<String>) {
     let iterations = ((q.cpu.as_secs_f64() * iterations_per_s) as u64).max(1);
+    let long = q.connections == Some(Connections::Long) && !q.io.is_zero();
     let workload = match (q.io.is_zero(), q.cpu.is_zero(), q.sync_only) {
+        // Long-held connections: every task holds one for the wait, pinging 5 times.
+        _ if long => format!(
+            "tcp:hold={},interval={}",
+            format_duration(q.io),
+            format_duration(q.io / 5)
+        ),
         (false, _, true) => format!("blocking:call={}", format_duration(q.io)),
         (false, true, false) => format!("sleep:{}", format_duration(q.io)),
         (false, false, false) => format!("mixed:io={},cpu={iterations},steps=1", format_duration(q.io)),
@@ -267,7 +276,7 @@ pub fn advise(a: &AdviseArgs) -> Result<i32, Error> {
             ]);
             argv.extend([
                 "--cell-timeout".into(),
-                "10s".into(),
+                "7s".into(),
                 "--out".into(),
                 dir.join("run").display().to_string(),
             ]);
@@ -367,6 +376,9 @@ fn notes(q: &Question) -> Vec<String> {
     }
     if q.sync_only {
         out.push("With blocking-only libraries an event loop would have to hand every call to a thread pool anyway, so the candidates are threads, a pool and processes.".to_string());
+    }
+    if q.connections == Some(Connections::Long) && !q.io.is_zero() {
+        out.push("Long-held connections were measured as connections really held (the tcp workload against conlab's echo server), one per task.".to_string());
     }
     if q.tasks > 10_000 {
         out.push(format!(
