@@ -85,3 +85,22 @@ fn long_connections_are_measured_as_held_connections() {
     assert!(out.contains("tcp:hold=500ms"), "{out}");
     assert!(recommended(&out).starts_with("rs-"), "{out}");
 }
+
+#[test]
+fn advice_from_an_earlier_sweep_uses_its_cells() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json");
+    let (code, out, err) = advise(&[
+        "--tasks",
+        "100",
+        "--io",
+        "50ms",
+        "--lang",
+        "rust",
+        "--from",
+        fixture.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("(sleep:50ms)"), "the matching workload of the file: {out}");
+    assert!(!out.contains("measured just now"), "{out}");
+    assert!(recommended(&out).starts_with("rs-"), "{out}");
+}

@@ -257,7 +257,40 @@ pub fn advise(a: &AdviseArgs) -> Result<i32, Error> {
                 .into_iter()
                 .filter(|c| c.model.starts_with(prefix))
                 .collect();
-            (cells, format!("from {}", file.display()))
+            // The file's workload closest to the question: the same spec, else the same
+            // kind (sleep, cpu, mixed, blocking, tcp; http counts as waiting), else the first.
+            let kind = |w: &str| match w.split(':').next().unwrap_or("") {
+                "http" => "sleep".to_string(),
+                k => k.to_string(),
+            };
+            let chosen = loaded
+                .results
+                .plan
+                .workloads
+                .iter()
+                .find(|w| **w == workload)
+                .or_else(|| {
+                    loaded
+                        .results
+                        .plan
+                        .workloads
+                        .iter()
+                        .find(|w| w.split(':').next() == workload.split(':').next())
+                })
+                .or_else(|| {
+                    loaded
+                        .results
+                        .plan
+                        .workloads
+                        .iter()
+                        .find(|w| kind(w) == kind(&workload))
+                })
+                .or_else(|| loaded.results.plan.workloads.first())
+                .cloned()
+                .unwrap_or_default();
+            let cells: Vec<CellResult> = cells.into_iter().filter(|c| c.workload == chosen).collect();
+            let source = format!("from {} ({chosen})", file.display());
+            (cells, source)
         }
         None => {
             let dir = tempfile_dir()?;
