@@ -214,6 +214,16 @@ def error_kind(exc):
     return "error"
 
 
+def answered(status, sent, first):
+    """Log a response by its status; returns the task's first failure so far."""
+    kind = status_kind(status)
+    if kind:
+        REQUESTS.failed(kind, "status %d" % status)
+        return first or TaskFailed(kind, "status %d" % status)
+    REQUESTS.ok(time.monotonic() - sent)
+    return first
+
+
 def status_kind(status):
     if 200 <= status < 400:
         return None
@@ -336,12 +346,7 @@ class Http:
                 conn.request("GET", path, headers={"Connection": "keep-alive" if self.keepalive else "close"})
                 resp = conn.getresponse()
                 resp.read()
-                kind = status_kind(resp.status)
-                if kind:
-                    REQUESTS.failed(kind, "status %d" % resp.status)
-                    first = first or TaskFailed(kind, "status %d" % resp.status)
-                else:
-                    REQUESTS.ok(time.monotonic() - sent)
+                first = answered(resp.status, sent, first)
                 if not self.keepalive:
                     conn.close()
             except Exception as exc:  # every failure is counted, none ends the task early
@@ -374,12 +379,7 @@ class Http:
                     resp = session.get(url, timeout=self.timeout)
                 else:
                     resp = requests.get(url, timeout=self.timeout, headers={"Connection": "close"})
-                kind = status_kind(resp.status_code)
-                if kind:
-                    REQUESTS.failed(kind, "status %d" % resp.status_code)
-                    first = first or TaskFailed(kind, "status %d" % resp.status_code)
-                else:
-                    REQUESTS.ok(time.monotonic() - sent)
+                first = answered(resp.status_code, sent, first)
             except Exception as exc:
                 kind = requests_kind(exc)
                 REQUESTS.failed(kind, str(exc))
@@ -404,12 +404,7 @@ class Http:
                 if stream is None:
                     stream = await asyncio.wait_for(asyncio.open_connection(host, port), self.timeout)
                 status = await asyncio.wait_for(self._exchange(stream, path, authority), self.timeout)
-                kind = status_kind(status)
-                if kind:
-                    REQUESTS.failed(kind, "status %d" % status)
-                    first = first or TaskFailed(kind, "status %d" % status)
-                else:
-                    REQUESTS.ok(time.monotonic() - sent)
+                first = answered(status, sent, first)
                 if not self.keepalive:
                     stream[1].close()
                     stream = None
@@ -461,12 +456,7 @@ class Http:
             try:
                 async with session.get(url) as resp:
                     await resp.read()
-                    kind = status_kind(resp.status)
-                if kind:
-                    REQUESTS.failed(kind, "status %d" % resp.status)
-                    first = first or TaskFailed(kind, "status %d" % resp.status)
-                else:
-                    REQUESTS.ok(time.monotonic() - sent)
+                    first = answered(resp.status, sent, first)
             except Exception as exc:
                 kind = error_kind(exc)
                 if isinstance(exc, aiohttp.ClientOSError) and not isinstance(exc, aiohttp.ClientConnectorError):

@@ -5,7 +5,12 @@ mod common;
 
 use common::*;
 
+/// The advice tests measure timing; run them one at a time so that one test's sweep is
+/// not another's noise.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn advise(args: &[&str]) -> (Option<i32>, String, String) {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let out = conlab()
         .arg("advise")
         .args(args)

@@ -188,6 +188,9 @@ fn calibrate(lang: Lang) -> Result<f64, Error> {
     }
 }
 
+/// Differences below this are start-up jitter, not a model's merit.
+const CLOSE_SLACK_S: f64 = 0.010;
+
 /// One measured candidate.
 struct Candidate {
     model: String,
@@ -216,7 +219,8 @@ fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candidate
         }
     }
     ok.sort_by(|a, b| a.time.total_cmp(&b.time));
-    // Within 10% of the fastest: clearly less memory wins, then a pool over raw threads.
+    // Within 10% (or 10 ms) of the fastest: clearly less memory wins, then a pool over
+    // raw threads.
     let preference = |m: &str| {
         ["-pool", "-async", "-thread", "-process"]
             .iter()
@@ -225,7 +229,7 @@ fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candidate
     };
     if let Some(best_time) = ok.first().map(|c| c.time) {
         let (mut close, far): (Vec<Candidate>, Vec<Candidate>) =
-            ok.into_iter().partition(|c| c.time <= best_time * 1.10);
+            ok.into_iter().partition(|c| c.time <= best_time * 1.10 + CLOSE_SLACK_S);
         let min_rss = close.iter().map(|c| c.rss).fold(f64::MAX, f64::min);
         close.sort_by_key(|c| (c.rss > min_rss * 1.25, preference(&c.model)));
         ok = close.into_iter().chain(far).collect();

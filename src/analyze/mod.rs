@@ -18,15 +18,7 @@ const MIN_MARGIN: f64 = 0.02;
 /// Relative spread ((max - min) / median) of time and of peak RSS over the repeats of
 /// each (model, tasks) of a workload.
 fn spreads(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), [f64; 2]> {
-    let mut groups: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for c in cells
-        .iter()
-        .filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline)
-    {
-        let g = groups.entry((c.model.clone(), c.tasks)).or_default();
-        g.0.push(cell_time(c));
-        g.1.push(c.peak_rss_bytes as f64);
-    }
+    let groups = ok_groups(cells, workload);
     let rel = |v: &mut Vec<f64>| match median(v) {
         Some(m) if m > 0.0 => (v[v.len() - 1] - v[0]) / m,
         _ => 0.0,
@@ -59,9 +51,11 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
-/// Medians of the `ok` cells of one workload: (model, tasks) -> (time s, peak RSS bytes).
-pub fn medians(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), (f64, f64)> {
-    let mut groups: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+/// Work times and peak RSS of the `ok` cells of one workload, by (model, tasks).
+type Groups = BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)>;
+
+fn ok_groups(cells: &[CellResult], workload: &str) -> Groups {
+    let mut groups = Groups::new();
     for c in cells
         .iter()
         .filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline)
@@ -70,6 +64,12 @@ pub fn medians(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize)
         g.0.push(cell_time(c));
         g.1.push(c.peak_rss_bytes as f64);
     }
+    groups
+}
+
+/// Medians of the `ok` cells of one workload: (model, tasks) -> (time s, peak RSS bytes).
+pub fn medians(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), (f64, f64)> {
+    let groups = ok_groups(cells, workload);
     groups
         .into_iter()
         .filter_map(|(k, (mut t, mut m))| Some((k, (median(&mut t)?, median(&mut m)?))))
