@@ -4,8 +4,6 @@
 //! Python and of Rust.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use clap::Args;
 use schemars::JsonSchema;
@@ -236,43 +234,28 @@ pub fn claims(a: &ClaimsArgs) -> Result<i32, Error> {
         counts.dedup();
         let tasks: Vec<String> = counts.iter().map(|n| n.to_string()).collect();
         let dir = out.join(format!("sweep-{}", i + 1));
-        let mut argv = vec![
-            "conlab".into(),
-            "bench".into(),
-            "--quiet".into(),
-            "--workload".into(),
-            w.clone(),
-        ];
-        argv.extend(["--models".into(), models.join(","), "--tasks".into(), tasks.join(",")]);
-        argv.extend([
-            "--cell-timeout".into(),
-            "60s".into(),
-            "--out".into(),
-            dir.display().to_string(),
-        ]);
-        for p in &a.python {
-            argv.extend(["--python".into(), p.clone()]);
-        }
         eprintln!(
             "conlab claims: {w} with {} at {} tasks",
             models.join(", "),
             tasks.join(", ")
         );
-        let crate::cli::Command::Bench(args) = crate::cli::Cli::try_parse_from_vec(argv)?.command else {
-            unreachable!("parsed a bench command")
+        let sweep = crate::sweep::QuietSweep {
+            workload: w.clone(),
+            models: models.clone(),
+            tasks: counts,
+            cell_timeout: "60s",
+            python: a.python.clone(),
         };
-        let env = crate::measure::env::Environment::probe(crate::measure::limits::raise_nofile());
-        crate::sweep::bench(&args, env, Arc::new(AtomicBool::new(false)))?;
-        let loaded = crate::report::load::load(&dir.join("results.json")).map_err(Error::Internal)?;
+        let loaded = sweep.run(&dir)?;
         merged = Some(match merged {
-            None => loaded.results,
+            None => loaded,
             Some(mut m) => {
-                m.cells.extend(loaded.results.cells);
-                m.baselines.extend(loaded.results.baselines);
-                for w in loaded.results.plan.workloads {
+                m.cells.extend(loaded.cells);
+                m.baselines.extend(loaded.baselines);
+                for w in loaded.plan.workloads {
                     m.plan.workloads.push(w);
                 }
-                for model in loaded.results.plan.models {
+                for model in loaded.plan.models {
                     if !m.plan.models.contains(&model) {
                         m.plan.models.push(model);
                     }

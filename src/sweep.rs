@@ -329,3 +329,45 @@ fn progress_bar(total: u64) -> ProgressBar {
 fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
+
+/// A sweep run on the user's behalf by `advise` and `claims`: no tables printed, results
+/// read back from its own `results.json`.
+pub struct QuietSweep {
+    pub workload: String,
+    pub models: Vec<String>,
+    pub tasks: Vec<usize>,
+    pub cell_timeout: &'static str,
+    pub python: Vec<String>,
+}
+
+impl QuietSweep {
+    pub fn run(&self, out: &Path) -> Result<Results, Error> {
+        let tasks: Vec<String> = self.tasks.iter().map(|n| n.to_string()).collect();
+        let mut argv: Vec<String> = ["conlab", "bench", "--quiet", "--workload", &self.workload]
+            .map(String::from)
+            .to_vec();
+        argv.extend([
+            "--models".into(),
+            self.models.join(","),
+            "--tasks".into(),
+            tasks.join(","),
+        ]);
+        argv.extend([
+            "--cell-timeout".into(),
+            self.cell_timeout.into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]);
+        for p in &self.python {
+            argv.extend(["--python".into(), p.clone()]);
+        }
+        let crate::cli::Command::Bench(args) = crate::cli::Cli::try_parse_from_vec(argv)?.command else {
+            unreachable!("parsed a bench command")
+        };
+        let env = Environment::probe(crate::measure::limits::raise_nofile());
+        bench(&args, env, Arc::new(AtomicBool::new(false)))?;
+        crate::report::load::load(&out.join("results.json"))
+            .map(|l| l.results)
+            .map_err(Error::Internal)
+    }
+}

@@ -13,8 +13,6 @@ pub mod snippets;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
@@ -298,34 +296,17 @@ pub fn advise(a: &AdviseArgs) -> Result<i32, Error> {
         }
         None => {
             let dir = tempfile_dir()?;
-            let mut argv = vec![
-                "conlab".to_string(),
-                "bench".into(),
-                "--quiet".into(),
-                "--workload".into(),
-                workload.clone(),
-            ];
-            argv.extend([
-                "--models".into(),
-                models.join(","),
-                "--tasks".into(),
-                measured_tasks.to_string(),
-            ]);
-            argv.extend([
-                "--cell-timeout".into(),
-                "7s".into(),
-                "--out".into(),
-                dir.join("run").display().to_string(),
-            ]);
-            let crate::cli::Command::Bench(args) = crate::cli::Cli::try_parse_from_vec(argv)?.command else {
-                unreachable!("parsed a bench command")
+            let sweep = crate::sweep::QuietSweep {
+                workload: workload.clone(),
+                models: models.clone(),
+                tasks: vec![measured_tasks],
+                cell_timeout: "7s",
+                python: Vec::new(),
             };
-            let env = crate::measure::env::Environment::probe(crate::measure::limits::raise_nofile());
-            crate::sweep::bench(&args, env, Arc::new(AtomicBool::new(false)))?;
-            let loaded = crate::report::load::load(&dir.join("run/results.json")).map_err(Error::Internal)?;
+            let loaded = sweep.run(&dir.join("run"))?;
             let _ = std::fs::remove_dir_all(&dir);
             (
-                loaded.results.cells,
+                loaded.cells,
                 format!(
                     "measured just now: {workload} at {} tasks",
                     format_count(measured_tasks)
