@@ -265,29 +265,16 @@ pub fn advise(a: &AdviseArgs) -> Result<i32, Error> {
                 "http" => "sleep".to_string(),
                 k => k.to_string(),
             };
-            let chosen = loaded
-                .results
-                .plan
-                .workloads
+            let family = |w: &str| w.split(':').next().unwrap_or("").to_string();
+            let available = &loaded.results.plan.workloads;
+            let matches: [&dyn Fn(&String) -> bool; 3] =
+                [&|w| *w == workload, &|w| family(w) == family(&workload), &|w| {
+                    kind(w) == kind(&workload)
+                }];
+            let chosen = matches
                 .iter()
-                .find(|w| **w == workload)
-                .or_else(|| {
-                    loaded
-                        .results
-                        .plan
-                        .workloads
-                        .iter()
-                        .find(|w| w.split(':').next() == workload.split(':').next())
-                })
-                .or_else(|| {
-                    loaded
-                        .results
-                        .plan
-                        .workloads
-                        .iter()
-                        .find(|w| kind(w) == kind(&workload))
-                })
-                .or_else(|| loaded.results.plan.workloads.first())
+                .find_map(|m| available.iter().find(|w| m(w)))
+                .or_else(|| available.first())
                 .cloned()
                 .unwrap_or_default();
             let cells: Vec<CellResult> = cells.into_iter().filter(|c| c.workload == chosen).collect();
