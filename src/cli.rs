@@ -6,15 +6,20 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::units;
+use crate::analyze::advice::{Connections, Lang};
+use crate::model::ModelSpec;
+use crate::params::SpecError;
+use crate::report::ReportFormat;
+use crate::units::{self, ValueError};
+use crate::workload::WorkloadSpec;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "conlab",
     version,
     about = "A concurrency lab: the same workload under every concurrency model, measured",
-    long_about = "conlab runs one workload (sleep, compute, mix both) under many concurrency \
-                  models (a thread per task, a thread pool, tokio multi- and single-threaded, \
+    long_about = "conlab runs one workload (sleep, compute, mix both, fetch URLs, hold connections, \
+                  call a blocking library) under many concurrency models (a thread per task, a thread pool, tokio multi- and single-threaded, \
                   worker processes), sweeps the number of concurrent tasks, measures each run \
                   from outside in its own process, and says which model wins where."
 )]
@@ -31,17 +36,17 @@ pub enum Command {
     Report {
         /// results.json or results.jsonl.
         file: PathBuf,
-        /// terminal, json, csv, markdown or html.
-        #[arg(long, default_value = "terminal")]
-        format: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "terminal")]
+        format: ReportFormat,
         /// Write to this file instead of stdout.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
     /// Recommend a concurrency model for your workload, from measurements on this machine.
-    Advise(crate::advise::AdviseArgs),
+    Advise(AdviseArgs),
     /// Test claims (the seed article's by default) on this machine: verdicts with numbers.
-    Claims(crate::claims::ClaimsArgs),
+    Claims(ClaimsArgs),
     /// Compare the same cells of two result files: ratios and noise-aware verdicts.
     Compare {
         /// The baseline: results.json or results.jsonl.
@@ -50,7 +55,7 @@ pub enum Command {
         b: PathBuf,
     },
     /// Serve HTTP (and TCP echo) with injected latency and faults: the I/O workloads' target.
-    Serve(crate::target::ServeArgs),
+    Serve(crate::server::ServeArgs),
     /// Show this machine's limits and the thread and connection counts they allow.
     Env {
         /// Print the environment as JSON.
@@ -59,19 +64,19 @@ pub enum Command {
     },
     /// List workloads and models with their parameters.
     List,
-    /// Internal: run one cell and print one JSON result line.
+    /// Internal: run one cell (its spec as JSON on stdin) and print one JSON result line.
     #[command(hide = true)]
-    Cell { spec: String },
-    /// Internal: a worker process of the rs-process model.
+    Cell,
+    /// Internal: a worker process of the rs-process model (its spec on stdin).
     #[command(hide = true)]
-    Worker { spec: String },
+    Worker,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
     /// Workload spec, repeatable: sleep:1s, cpu:iterations=200000, mixed:io=10ms,cpu=10000,steps=4.
     #[arg(long = "workload", value_name = "SPEC", value_parser = parse_workload)]
-    pub workloads: Vec<String>,
+    pub workloads: Vec<WorkloadSpec>,
     /// Comma-separated model specs: rs-thread,rs-pool:size=8,rs-async,rs-async-st,rs-process.
     #[arg(long, value_name = "LIST", value_parser = parse_models)]
     pub models: Option<ModelList>,
@@ -105,45 +110,83 @@ pub struct BenchArgs {
     /// Task counts from 1 to 1,000,000.
     #[arg(long, conflicts_with = "tasks")]
     pub full: bool,
-    /// Print no tables (the sweep still writes its files): for commands that run a
-    /// sweep on the user's behalf.
-    #[arg(long, hide = true)]
-    pub quiet: bool,
 }
 
-impl Cli {
-    /// Parse an argument vector built by conlab itself (e.g. `advise` running a sweep).
-    pub fn try_parse_from_vec(argv: Vec<String>) -> Result<Cli, crate::error::Error> {
-        <Cli as Parser>::try_parse_from(argv).map_err(|e| crate::error::Error::Internal(e.to_string()))
-    }
+#[derive(Debug, Args, Clone)]
+pub struct AdviseArgs {
+    /// How many tasks run at once.
+    #[arg(long, value_parser = units::parse_count)]
+    pub tasks: Option<usize>,
+    /// Time each task waits (I/O), e.g. 50ms.
+    #[arg(long, value_parser = units::parse_duration)]
+    pub io: Option<Duration>,
+    /// Time each task computes, e.g. 200ms.
+    #[arg(long, value_parser = units::parse_duration)]
+    pub cpu: Option<Duration>,
+    /// The libraries you must use are blocking-only (no async version).
+    #[arg(long)]
+    pub sync_only: bool,
+    /// The language you write.
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    /// Long-held connections (chat, streaming) or short requests.
+    #[arg(long, value_enum)]
+    pub connections: Option<Connections>,
+    /// Use the cells of an earlier results.json / results.jsonl instead of measuring.
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ClaimsArgs {
+    /// Claims file (JSON list) [default: the seed article's claims, built in].
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+    /// Python interpreter for the Python claims.
+    #[arg(long = "python", value_name = "PATH")]
+    pub python: Vec<String>,
+    /// Directory for claims.json and report.html [default: results/claims-<UTC time>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Task counts, sorted and deduplicated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskList(pub Vec<usize>);
 
-/// Model specs in canonical form, in the order given.
+/// Model specs, parsed, in the order given.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ModelList(pub Vec<String>);
+pub struct ModelList(pub Vec<ModelSpec>);
 
-fn parse_workload(text: &str) -> Result<String, String> {
-    crate::workload::parse(text).map(|w| w.spec())
+/// A value of the command line that is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    #[error("{0}")]
+    Other(&'static str),
 }
 
-fn parse_tasks(text: &str) -> Result<TaskList, String> {
-    units::parse_task_list(text).map(TaskList)
+fn parse_workload(text: &str) -> Result<WorkloadSpec, ArgError> {
+    Ok(text.parse()?)
 }
 
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+fn parse_tasks(text: &str) -> Result<TaskList, ArgError> {
+    Ok(TaskList(units::parse_task_list(text)?))
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, ArgError> {
     match units::parse_duration(text)? {
-        d if d.is_zero() => Err("the cell timeout must be more than 0".into()),
+        d if d.is_zero() => Err(ArgError::Other("the cell timeout must be more than 0")),
         d => Ok(d),
     }
 }
 
 /// Split a model list on commas, keeping `key=value` pieces with the model before them
 /// (`rs-pool:size=8,rs-async` is two models; `x:a=1,b=2` is one).
-fn parse_models(text: &str) -> Result<ModelList, String> {
+fn parse_models(text: &str) -> Result<ModelList, ArgError> {
     let mut specs: Vec<String> = Vec::new();
     for piece in text.split(',').map(str::trim) {
         match specs.last_mut() {
@@ -154,14 +197,14 @@ fn parse_models(text: &str) -> Result<ModelList, String> {
             _ => specs.push(piece.to_string()),
         }
     }
-    let mut out = Vec::new();
+    let mut out: Vec<ModelSpec> = Vec::new();
     for spec in specs {
         if spec.is_empty() {
-            return Err("empty model name in the list".into());
+            return Err(ArgError::Other("empty model name in the list"));
         }
-        let canonical = crate::model::parse(&spec)?.spec();
-        if !out.contains(&canonical) {
-            out.push(canonical);
+        let model: ModelSpec = spec.parse()?;
+        if !out.contains(&model) {
+            out.push(model);
         }
     }
     Ok(ModelList(out))
@@ -195,8 +238,9 @@ mod tests {
             "30s",
         ])
         .unwrap();
-        assert_eq!(b.workloads, vec!["sleep:200ms"]);
-        assert_eq!(b.models.unwrap().0, vec!["rs-thread", "rs-pool:size=8", "rs-async"]);
+        assert_eq!(b.workloads[0].to_string(), "sleep:200ms");
+        let models: Vec<String> = b.models.unwrap().0.iter().map(|m| m.to_string()).collect();
+        assert_eq!(models, vec!["rs-thread", "rs-pool:size=8", "rs-async"]);
         assert_eq!(b.tasks.unwrap().0, vec![1, 100]);
         assert_eq!(b.repeat, 3);
         assert_eq!(b.cell_timeout, Some(Duration::from_secs(30)));

@@ -2,46 +2,45 @@
 //! own process and measured from outside, so "threads or async?" is answered with numbers
 //! from the user's own machine.
 //!
-//! The binary is a thin shell over [`main_with`]; everything else is reachable from here so
-//! tests can drive it in-process.
+//! The layers, top down (an import only ever points down; ARCHITECTURE.md draws them):
+//! `cli` and `commands` (the edge), `sweep` and `plan`, `analyze` and `report`, `launch`
+//! and `cell`, `model`, `workload` and `server`, and at the bottom `measure`, `results`,
+//! `task`, `params` and `units`. The binary is a thin shell over [`main_with`]; a sweep
+//! is a library call ([`sweep::run`]).
 
-pub mod advise;
 pub mod analyze;
 pub mod cell;
-pub mod claims;
 pub mod cli;
-pub mod error;
+pub mod commands;
+pub mod launch;
 pub mod measure;
 pub mod model;
 pub mod params;
 pub mod plan;
 pub mod report;
 pub mod results;
+pub mod server;
 pub mod sweep;
-pub mod target;
+pub mod task;
 pub mod units;
 pub mod workload;
 
-mod commands;
-
 use std::ffi::OsString;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use clap::Parser;
 
 use cli::{Cli, Command};
-use error::Error;
+use commands::UsageError;
 
 /// Parse `args`, run the command, and return the process exit code.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     let args: Vec<OsString> = args.into_iter().collect();
     // Cells and workers are measured processes: they skip the argument parser so its code
     // and allocations are not charged to every cell's memory.
-    if let [_, command, spec] = &args[..] {
-        match (command.to_str(), spec.to_str()) {
-            (Some("cell"), Some(spec)) => return cell::child::run(spec),
-            (Some("worker"), Some(spec)) => return model::run_worker(spec),
+    if let [_, command] = &args[..] {
+        match command.to_str() {
+            Some("cell") => return commands::cell::run(),
+            Some("worker") => return commands::worker::run(),
             _ => {}
         }
     }
@@ -50,32 +49,25 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Err(e) => return usage_error(e),
     };
     let result = match cli.command {
-        Command::Cell { spec } => return cell::child::run(&spec),
-        Command::Worker { spec } => return model::run_worker(&spec),
-        Command::List => commands::list(),
-        Command::Advise(args) => advise::advise(&args),
-        Command::Claims(args) => claims::claims(&args),
-        Command::Compare { a, b } => commands::compare(&a, &b),
-        Command::Report { file, format, output } => commands::report(&file, &format, output.as_deref()),
-        Command::Serve(args) => {
-            measure::limits::raise_nofile();
-            target::serve(&args)
-        }
-        Command::Env { json } => commands::env(json),
-        Command::Bench(args) => {
-            let stop = Arc::new(AtomicBool::new(false));
-            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-                let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
-            }
-            let env = measure::env::Environment::probe(measure::limits::raise_nofile());
-            sweep::bench(&args, env, stop)
-        }
+        Command::Cell => return commands::cell::run(),
+        Command::Worker => return commands::worker::run(),
+        Command::Bench(args) => commands::bench::run(&args),
+        Command::List => commands::list::run().map(|()| 0),
+        Command::Advise(args) => commands::advise::run(&args).map(|()| 0),
+        Command::Claims(args) => commands::claims::run(&args).map(|()| 0),
+        Command::Compare { a, b } => commands::compare::run(&a, &b).map(|()| 0),
+        Command::Report { file, format, output } => commands::report::run(&file, format, output.as_deref()).map(|()| 0),
+        Command::Serve(args) => commands::serve::run(&args).map(|()| 0),
+        Command::Env { json } => commands::env::run(json).map(|()| 0),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("conlab: {e}");
-            e.exit_code()
+            eprintln!("conlab: {e:#}");
+            match e.chain().any(|c| c.is::<UsageError>()) {
+                true => 2,
+                false => 1,
+            }
         }
     }
 }
@@ -102,9 +94,4 @@ fn usage_error(e: clap::Error) -> i32 {
             2
         }
     }
-}
-
-/// Convert a usage problem into the crate error type.
-pub fn usage(message: impl Into<String>) -> Error {
-    Error::Usage(message.into())
 }

@@ -7,7 +7,54 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::units;
+use crate::units::{self, ValueError};
+
+/// A workload or model spec that cannot be used, said in one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("'{spec}' has no name before ':'")]
+    NoName { spec: String },
+    #[error("'{spec}' sets '{key}' twice")]
+    Twice { spec: String, key: String },
+    #[error("'{spec}': '{part}' needs the form key=value")]
+    NotKeyValue { spec: String, part: String },
+    #[error("'{spec}' needs {key}={what}")]
+    Missing {
+        spec: String,
+        key: String,
+        what: &'static str,
+    },
+    #[error("{spec}: {key}: {source}")]
+    Value {
+        spec: String,
+        key: String,
+        #[source]
+        source: ValueError,
+    },
+    #[error("'{spec}': unexpected value '{value}' (parameters: {known})")]
+    Unexpected { spec: String, value: String, known: String },
+    #[error("'{spec}': unknown parameter '{key}' (parameters: {known})")]
+    UnknownParameter { spec: String, key: String, known: String },
+    #[error("unknown {family} '{name}' (known: {known})")]
+    Unknown {
+        family: &'static str,
+        name: String,
+        known: String,
+    },
+    /// A parameter that parses but makes no sense (`requests=0`, both of two exclusives).
+    #[error("{spec}: {reason}")]
+    Invalid { spec: String, reason: String },
+}
+
+impl SpecError {
+    /// A spec whose parameters parse but do not make sense together.
+    pub fn invalid(spec: impl Into<String>, reason: impl Into<String>) -> Self {
+        SpecError::Invalid {
+            spec: spec.into(),
+            reason: reason.into(),
+        }
+    }
+}
 
 /// A parsed spec: its name and its `key=value` parameters, consumed one by one.
 #[derive(Debug)]
@@ -21,11 +68,11 @@ pub struct Params {
 impl Params {
     /// Split `sleep:1s` or `mixed:io=10ms,cpu=1000,steps=3` into name and parameters. A
     /// single value without `=` is positional (`sleep:1s`), taken by [`Params::positional`].
-    pub fn parse(spec: &str) -> Result<Self, String> {
+    pub fn parse(spec: &str) -> Result<Self, SpecError> {
         let spec = spec.trim();
         let (name, rest) = spec.split_once(':').unwrap_or((spec, ""));
         if name.is_empty() {
-            return Err(format!("'{spec}' has no name before ':'"));
+            return Err(SpecError::NoName { spec: spec.into() });
         }
         let mut values = BTreeMap::new();
         let mut positional = None;
@@ -36,12 +83,19 @@ impl Params {
                         .insert(key.trim().to_string(), value.trim().to_string())
                         .is_some()
                     {
-                        return Err(format!("'{spec}' sets '{key}' twice"));
+                        return Err(SpecError::Twice {
+                            spec: spec.into(),
+                            key: key.trim().into(),
+                        });
                     }
                 }
-                Some(_) => return Err(format!("'{spec}' has a value without a key")),
                 None if positional.is_none() && values.is_empty() => positional = Some(part.to_string()),
-                None => return Err(format!("'{spec}': '{part}' needs the form key=value")),
+                _ => {
+                    return Err(SpecError::NotKeyValue {
+                        spec: spec.into(),
+                        part: part.into(),
+                    })
+                }
             }
         }
         Ok(Self {
@@ -61,39 +115,119 @@ impl Params {
         self.positional.take().or_else(|| self.values.remove(key))
     }
 
-    pub fn duration(&mut self, key: &str, default: Option<Duration>) -> Result<Duration, String> {
-        match self.values.remove(key) {
-            Some(v) => units::parse_duration(&v).map_err(|e| format!("{}: {key}: {e}", self.spec)),
-            None => default.ok_or_else(|| format!("'{}' needs {key}=DURATION", self.spec)),
+    /// The spec as given, for error messages.
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    fn value_error(&self, key: &str, source: ValueError) -> SpecError {
+        SpecError::Value {
+            spec: self.spec.clone(),
+            key: key.into(),
+            source,
         }
     }
 
-    pub fn count(&mut self, key: &str, default: Option<u64>) -> Result<u64, String> {
+    fn missing(&self, key: &str, what: &'static str) -> SpecError {
+        SpecError::Missing {
+            spec: self.spec.clone(),
+            key: key.into(),
+            what,
+        }
+    }
+
+    pub fn duration(&mut self, key: &str, default: Option<Duration>) -> Result<Duration, SpecError> {
+        match self.values.remove(key) {
+            Some(v) => units::parse_duration(&v).map_err(|e| self.value_error(key, e)),
+            None => default.ok_or_else(|| self.missing(key, "DURATION")),
+        }
+    }
+
+    /// A duration given under `key` or without a key, if any.
+    pub fn positional_duration(&mut self, key: &str) -> Result<Option<Duration>, SpecError> {
+        match self.positional(key) {
+            Some(v) => units::parse_duration(&v)
+                .map(Some)
+                .map_err(|e| self.value_error(key, e)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn count(&mut self, key: &str, default: Option<u64>) -> Result<u64, SpecError> {
         match self.values.remove(key) {
             Some(v) => units::parse_count(&v)
                 .map(|n| n as u64)
-                .map_err(|e| format!("{}: {key}: {e}", self.spec)),
-            None => default.ok_or_else(|| format!("'{}' needs {key}=NUMBER", self.spec)),
+                .map_err(|e| self.value_error(key, e)),
+            None => default.ok_or_else(|| self.missing(key, "NUMBER")),
         }
     }
 
-    pub fn size(&mut self, key: &str) -> Result<Option<u64>, String> {
-        self.values
-            .remove(key)
-            .map(|v| units::parse_size(&v).map_err(|e| format!("{}: {key}: {e}", self.spec)))
-            .transpose()
+    /// A count given under `key` or without a key, if any (`rs-pool:8`, `rs-pool:size=8`).
+    pub fn positional_count(&mut self, key: &str) -> Result<Option<usize>, SpecError> {
+        match self.positional(key) {
+            Some(v) => units::parse_count(&v).map(Some).map_err(|e| self.value_error(key, e)),
+            None => Ok(None),
+        }
+    }
+
+    /// A count under `key`, if given.
+    pub fn optional_count(&mut self, key: &str) -> Result<Option<u64>, SpecError> {
+        match self.values.remove(key) {
+            Some(v) => units::parse_count(&v)
+                .map(|n| Some(n as u64))
+                .map_err(|e| self.value_error(key, e)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn size(&mut self, key: &str) -> Result<Option<u64>, SpecError> {
+        match self.values.remove(key) {
+            Some(v) => units::parse_size(&v).map(Some).map_err(|e| self.value_error(key, e)),
+            None => Ok(None),
+        }
+    }
+
+    /// A `true`/`false` switch under `key` (or without a key), `default` when absent.
+    pub fn flag(&mut self, key: &str, default: bool) -> Result<bool, SpecError> {
+        match self.positional(key).as_deref() {
+            None => Ok(default),
+            Some("true" | "on" | "yes" | "1") => Ok(true),
+            Some("false" | "off" | "no" | "0") => Ok(false),
+            Some(other) => Err(SpecError::invalid(
+                self.spec.clone(),
+                format!("{key}={other} is not true or false"),
+            )),
+        }
+    }
+
+    /// One of a few words under `key`, the first when absent.
+    pub fn choice(&mut self, key: &str, words: &[&'static str]) -> Result<&'static str, SpecError> {
+        match self.values.remove(key) {
+            None => Ok(words[0]),
+            Some(v) => words.iter().copied().find(|w| *w == v).ok_or_else(|| {
+                SpecError::invalid(
+                    self.spec.clone(),
+                    format!("{key}={v} is not one of {}", words.join(", ")),
+                )
+            }),
+        }
     }
 
     /// Fail on anything the spec's owner did not consume: a typo must not be ignored.
-    pub fn finish(self, known: &str) -> Result<(), String> {
-        if let Some(p) = self.positional {
-            return Err(format!("'{}': unexpected value '{p}' (parameters: {known})", self.spec));
+    pub fn finish(self, known: &str) -> Result<(), SpecError> {
+        if let Some(value) = self.positional {
+            return Err(SpecError::Unexpected {
+                spec: self.spec,
+                value,
+                known: known.into(),
+            });
         }
-        match self.values.keys().next() {
-            Some(key) => Err(format!(
-                "'{}': unknown parameter '{key}' (parameters: {known})",
-                self.spec
-            )),
+        match self.values.into_keys().next() {
+            Some(key) => Err(SpecError::UnknownParameter {
+                spec: self.spec,
+                key,
+                known: known.into(),
+            }),
             None => Ok(()),
         }
     }
@@ -118,12 +252,17 @@ mod tests {
         let mut p = Params::parse("sleep:1s").unwrap();
         assert_eq!(p.positional("duration").as_deref(), Some("1s"));
         let p = Params::parse("sleep:1s,bogus=2").unwrap();
-        assert!(p.finish("duration").unwrap_err().contains("unexpected value"));
+        assert!(p
+            .finish("duration")
+            .unwrap_err()
+            .to_string()
+            .contains("unexpected value"));
         let mut p = Params::parse("cpu:iterations=5,bogus=2").unwrap();
         p.count("iterations", None).unwrap();
         assert!(p
             .finish("iterations")
             .unwrap_err()
+            .to_string()
             .contains("unknown parameter 'bogus'"));
         assert!(Params::parse("cpu:a=1,a=2").is_err());
         assert!(Params::parse(":x").is_err());

@@ -1,15 +1,16 @@
-//! A sweep plan: the validated options turned into the list of cells to run, in the order
-//! that spreads drift evenly (for each task count, repeats interleave the models: A B C
-//! A B C), with the timeout each cell gets.
+//! A sweep plan: typed requests (workloads, models, task counts) turned into the list of
+//! cells to run, in the order that spreads drift evenly (for each task count, repeats
+//! interleave the models: A B C A B C), each model with the interpreter it runs under and
+//! each cell with the timeout it gets. Everything is checked here, once; nothing
+//! downstream re-validates.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::BenchArgs;
-use crate::model::python::{self, Interpreter};
-use crate::model::{self, Model};
-use crate::workload::{self, Needs, Target, Workload};
+use crate::launch::python::{self, PythonError};
+use crate::measure::env::Interpreter;
+use crate::model::{ModelSpec, REGISTRY};
+use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 
 /// The workloads of the no-argument sweep.
 pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
@@ -17,124 +18,120 @@ pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
 /// The Python models the no-argument sweep adds when a `python3` is found.
 pub const DEFAULT_PYTHON_MODELS: &[&str] = &["py-thread", "py-pool", "py-asyncio"];
 
-/// Probe the interpreters to use (`--python` paths, or `python3`); a note for each one
-/// that cannot be used.
-fn find_pythons(paths: &[String]) -> (Vec<Interpreter>, Vec<String>) {
-    let candidates: Vec<String> = if paths.is_empty() {
-        vec!["python3".into()]
-    } else {
-        paths.to_vec()
-    };
-    let (mut found, mut notes) = (Vec::new(), Vec::new());
-    for path in candidates {
-        match python::probe(&path) {
-            Ok(i) if !found.iter().any(|f: &Interpreter| f.version == i.version) => found.push(i),
-            Ok(_) => {}
-            Err(why) => notes.push(format!("Python models skipped for {why}")),
-        }
-    }
-    (found, notes)
-}
-
-/// Give every Python model its interpreter: one copy per interpreter (named with its
-/// version) when there are several; none, with a note, when there is no usable one or
-/// the model's library is not installed.
-fn expand_python(
-    requested: Vec<Arc<dyn Model>>,
-    pythons: &[Interpreter],
-    notes: &mut Vec<String>,
-) -> (Vec<Arc<dyn Model>>, Vec<Option<Interpreter>>) {
-    let (mut models, mut interpreters): (Vec<Arc<dyn Model>>, Vec<Option<Interpreter>>) = (Vec::new(), Vec::new());
-    for m in requested {
-        let Some(py) = m.python() else {
-            models.push(m);
-            interpreters.push(None);
-            continue;
-        };
-        let matching: Vec<&Interpreter> = pythons
-            .iter()
-            .filter(|i| py.version.as_ref().is_none_or(|v| &i.short == v || &i.version == v))
-            .collect();
-        if matching.is_empty() {
-            if !pythons.is_empty() || py.version.is_some() {
-                notes.push(format!(
-                    "{} skipped: no Python {} given",
-                    m.spec(),
-                    py.version.clone().unwrap_or_default()
-                ));
-            }
-            continue;
-        }
-        for i in matching {
-            if let Some(lib) = py.lib {
-                if !i.libraries.contains_key(lib) {
-                    notes.push(format!(
-                        "{} skipped: {lib} is not installed for {} ({})",
-                        m.spec(),
-                        i.path,
-                        i.version
-                    ));
-                    continue;
-                }
-            }
-            let version = (pythons.len() > 1).then(|| i.short.clone());
-            let named: Arc<dyn Model> = Arc::new(py.with_version(version.or(py.version.clone())));
-            if !models.iter().any(|x| x.spec() == named.spec()) {
-                models.push(named);
-                interpreters.push(Some(i.clone()));
-            }
-        }
-    }
-    (models, interpreters)
-}
-
-/// Read a URL list: one URL per line, blank lines and `#` comments allowed. A bad line is
-/// an error naming the file and the line.
-pub fn read_url_list(path: &std::path::Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut urls = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        workload::check_url(line).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
-        urls.push(line.to_string());
-    }
-    if urls.is_empty() {
-        return Err(format!("{} holds no URLs", path.display()));
-    }
-    Ok(urls)
-}
-
 /// The default task counts.
 pub const DEFAULT_TASKS: &[usize] = &[10, 100, 1_000, 10_000];
-const QUICK_TASKS: &[usize] = &[10, 100, 1_000];
-const FULL_TASKS: &[usize] = &[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+pub const QUICK_TASKS: &[usize] = &[10, 100, 1_000];
+pub const FULL_TASKS: &[usize] = &[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 /// What a cell gets when the user sets no timeout, beyond its queue's least time.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The no-argument sweep's cell timeout: it keeps `conlab bench` to about two minutes by
 /// skipping, up front, queueing cells that arithmetic says would take longer.
-const DEFAULT_SWEEP_TIMEOUT: Duration = Duration::from_secs(20);
+pub const DEFAULT_SWEEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A plan that cannot be made, said in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("--target: {0}")]
+    Target(#[source] UrlError),
+    #[error("cannot read {path}: {source}")]
+    UrlFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {source}")]
+    UrlLine {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: UrlError,
+    },
+    #[error("{0} holds no URLs")]
+    NoUrls(PathBuf),
+    #[error("no models left to run: {0}")]
+    NoModels(String),
+    #[error("no workloads to run")]
+    NoWorkloads,
+    #[error("no task counts to run")]
+    NoTasks,
+}
+
+/// Where the I/O workloads send their traffic.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum TargetChoice {
+    /// conlab's own server, started for the sweep.
+    #[default]
+    Own,
+    /// One URL (`--target`).
+    Url(String),
+    /// A URL list (`--urls FILE`), as read.
+    Urls { file: PathBuf, urls: Vec<String> },
+}
+
+/// What a sweep is asked to run, as typed values.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub workloads: Vec<WorkloadSpec>,
+    /// `None`: every Rust model, and the default Python models when a Python is found.
+    pub models: Option<Vec<ModelSpec>>,
+    pub tasks: Vec<usize>,
+    pub repeat: usize,
+    /// The cell timeout; `None`: 60 s beyond each cell's least time.
+    pub cell_timeout: Option<Duration>,
+    pub target: TargetChoice,
+    /// Interpreters for the Python models (`python3` when empty).
+    pub pythons: Vec<String>,
+    /// The command line, recorded with the results.
+    pub command: String,
+    /// Where the results go, recorded with them.
+    pub out: Option<PathBuf>,
+}
+
+impl PlanRequest {
+    /// A request for these workloads, models and task counts, everything else default.
+    pub fn new(workloads: Vec<WorkloadSpec>, models: Option<Vec<ModelSpec>>, tasks: Vec<usize>) -> Self {
+        PlanRequest {
+            workloads,
+            models,
+            tasks,
+            repeat: 1,
+            cell_timeout: None,
+            target: TargetChoice::Own,
+            pythons: Vec::new(),
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            out: None,
+        }
+    }
+}
+
+/// A model as the sweep runs it: its spec and, for a Python model, its interpreter.
+#[derive(Debug, Clone)]
+pub struct PlannedModel {
+    pub spec: ModelSpec,
+    pub interpreter: Option<Interpreter>,
+}
+
+impl PlannedModel {
+    /// The name results carry (`py3.13-asyncio` when several interpreters run).
+    pub fn name(&self) -> String {
+        self.spec.to_string()
+    }
+}
 
 pub struct Plan {
-    pub workloads: Vec<Arc<dyn Workload>>,
-    pub models: Vec<Arc<dyn Model>>,
+    pub workloads: Vec<WorkloadSpec>,
+    pub models: Vec<PlannedModel>,
     pub tasks: Vec<usize>,
     pub repeat: usize,
     /// The timeout the user set (or the default sweep's), if any.
     pub cell_timeout: Option<Duration>,
-    pub out: PathBuf,
-    /// URLs the user gave with `--target` or `--urls` (empty: conlab's own server).
-    pub urls: Vec<String>,
-    /// Where the URLs came from, for the record.
-    pub urls_source: Option<String>,
-    /// Per model: the interpreter a Python model runs under (`None` for Rust models).
-    pub interpreters: Vec<Option<Interpreter>>,
+    pub target: TargetChoice,
     /// The interpreters in use.
     pub pythons: Vec<Interpreter>,
     /// One line each about what was left out and why (missing Python, libraries).
     pub notes: Vec<String>,
+    pub command: String,
+    pub out: Option<PathBuf>,
 }
 
 /// One cell to run.
@@ -146,94 +143,199 @@ pub struct PlannedCell {
     pub repeat: usize,
 }
 
+/// Probe the interpreters to use (`paths`, or `python3`); a note for each one that
+/// cannot be used.
+fn find_pythons(paths: &[String]) -> (Vec<Interpreter>, Vec<String>) {
+    let candidates: Vec<String> = if paths.is_empty() {
+        vec!["python3".into()]
+    } else {
+        paths.to_vec()
+    };
+    let (mut found, mut notes) = (Vec::new(), Vec::new());
+    for path in candidates {
+        match python::probe(&path) {
+            Ok(i) if !found.iter().any(|f: &Interpreter| f.version == i.version) => found.push(i),
+            Ok(_) => {}
+            Err(PythonError { path, why }) => notes.push(format!("Python models skipped for {path}: {why}")),
+        }
+    }
+    (found, notes)
+}
+
+/// Give every Python model its interpreter: one copy per interpreter (named with its
+/// version) when there are several; none, with a note, when there is no usable one or
+/// the model's library is not installed.
+fn expand_python(requested: Vec<ModelSpec>, pythons: &[Interpreter], notes: &mut Vec<String>) -> Vec<PlannedModel> {
+    let mut models: Vec<PlannedModel> = Vec::new();
+    let mut push = |m: PlannedModel| {
+        if !models.iter().any(|x| x.spec == m.spec) {
+            models.push(m);
+        }
+    };
+    for m in requested {
+        let ModelSpec::Python(py) = &m else {
+            push(PlannedModel {
+                spec: m,
+                interpreter: None,
+            });
+            continue;
+        };
+        let matching: Vec<&Interpreter> = pythons
+            .iter()
+            .filter(|i| py.version.as_ref().is_none_or(|v| &i.short == v || &i.version == v))
+            .collect();
+        if matching.is_empty() {
+            if !pythons.is_empty() || py.version.is_some() {
+                notes.push(format!(
+                    "{m} skipped: no Python {} given",
+                    py.version.clone().unwrap_or_default()
+                ));
+            }
+            continue;
+        }
+        for i in matching {
+            if let Some(lib) = py.lib {
+                if !i.libraries.contains_key(lib) {
+                    notes.push(format!(
+                        "{m} skipped: {lib} is not installed for {} ({})",
+                        i.path, i.version
+                    ));
+                    continue;
+                }
+            }
+            let version = (pythons.len() > 1).then(|| i.short.clone());
+            push(PlannedModel {
+                spec: ModelSpec::Python(py.with_version(version.or(py.version.clone()))),
+                interpreter: Some(i.clone()),
+            });
+        }
+    }
+    models
+}
+
+/// Read a URL list: one URL per line, blank lines and `#` comments allowed. A bad line is
+/// an error naming the file and the line.
+pub fn read_url_list(path: &Path) -> Result<Vec<String>, PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanError::UrlFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut urls = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        workload::check_url(line).map_err(|source| PlanError::UrlLine {
+            path: path.to_path_buf(),
+            line: i + 1,
+            source,
+        })?;
+        urls.push(line.to_string());
+    }
+    if urls.is_empty() {
+        return Err(PlanError::NoUrls(path.to_path_buf()));
+    }
+    Ok(urls)
+}
+
+/// The default workloads, parsed.
+pub fn default_workloads() -> Vec<WorkloadSpec> {
+    DEFAULT_WORKLOADS
+        .iter()
+        .map(|w| w.parse().expect("the default workloads parse"))
+        .collect()
+}
+
 impl Plan {
-    pub fn from_args(args: &BenchArgs) -> Result<Plan, String> {
-        let default_sweep = args.workloads.is_empty() && args.models.is_none() && args.tasks.is_none();
-        let workload_specs = if args.workloads.is_empty() {
-            DEFAULT_WORKLOADS.iter().map(|w| w.to_string()).collect()
-        } else {
-            args.workloads.clone()
-        };
-        let (urls, urls_source) = match (&args.target, &args.urls) {
-            (Some(url), _) => {
-                workload::check_url(url).map_err(|e| format!("--target: {e}"))?;
-                (vec![url.clone()], Some(format!("--target {url}")))
-            }
-            (None, Some(file)) => {
-                let urls = read_url_list(file)?;
-                let source = format!("--urls {} ({} URLs)", file.display(), urls.len());
-                (urls, Some(source))
-            }
-            (None, None) => (Vec::new(), None),
-        };
-        let check_target = Target {
-            urls: urls.clone(),
-            ..Target::placeholder()
-        };
-        let model_specs = match &args.models {
-            Some(list) => list.0.clone(),
-            None => model::REGISTRY.iter().map(|m| m.name.to_string()).collect(),
-        };
-        let tasks = match (&args.tasks, args.quick, args.full) {
-            (Some(list), _, _) => list.0.clone(),
-            (None, true, _) => QUICK_TASKS.to_vec(),
-            (None, _, true) => FULL_TASKS.to_vec(),
-            _ => DEFAULT_TASKS.to_vec(),
-        };
-        let mut workloads = Vec::new();
-        for spec in &workload_specs {
-            let w = workload::parse_for(spec, &check_target)?;
-            if !workloads.iter().any(|x: &Arc<dyn Workload>| x.spec() == w.spec()) {
+    pub fn new(request: PlanRequest) -> Result<Plan, PlanError> {
+        if let TargetChoice::Url(url) = &request.target {
+            workload::check_url(url).map_err(PlanError::Target)?;
+        }
+        if request.tasks.is_empty() {
+            return Err(PlanError::NoTasks);
+        }
+        let mut workloads: Vec<WorkloadSpec> = Vec::new();
+        for w in request.workloads {
+            if !workloads.contains(&w) {
                 workloads.push(w);
             }
         }
-        let requested = model_specs
-            .iter()
-            .map(|s| model::parse(s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let wants_python = args.models.is_none() || requested.iter().any(|m| m.python().is_some());
-        let (pythons, mut notes) = if wants_python {
-            find_pythons(&args.python)
-        } else {
-            (Vec::new(), Vec::new())
+        if workloads.is_empty() {
+            return Err(PlanError::NoWorkloads);
+        }
+        let defaults = request.models.is_none();
+        let requested: Vec<ModelSpec> = match request.models {
+            Some(list) => list,
+            None => REGISTRY
+                .iter()
+                .map(|m| m.name.parse().expect("registered models parse"))
+                .collect(),
+        };
+        let wants_python = defaults || requested.iter().any(ModelSpec::is_python);
+        let (pythons, mut notes) = match wants_python {
+            true => find_pythons(&request.pythons),
+            false => (Vec::new(), Vec::new()),
         };
         let mut requested = requested;
-        if args.models.is_none() && !pythons.is_empty() {
-            for name in DEFAULT_PYTHON_MODELS {
-                requested.push(model::parse(name)?);
-            }
+        if defaults && !pythons.is_empty() {
+            requested.extend(
+                DEFAULT_PYTHON_MODELS
+                    .iter()
+                    .map(|m| m.parse::<ModelSpec>().expect("default Python models parse")),
+            );
         }
-        let (models, interpreters) = expand_python(requested, &pythons, &mut notes);
+        let models = expand_python(requested, &pythons, &mut notes);
         if models.is_empty() {
-            return Err(format!("no models left to run: {}", notes.join("; ")));
+            return Err(PlanError::NoModels(notes.join("; ")));
         }
-        let out = args.out.clone().unwrap_or_else(|| {
-            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-            PathBuf::from("results").join(stamp.trim_end_matches('Z').replace(':', "-"))
-        });
-        let cell_timeout = args.cell_timeout.or(default_sweep.then_some(DEFAULT_SWEEP_TIMEOUT));
+        let mut tasks = request.tasks;
+        tasks.sort_unstable();
+        tasks.dedup();
         Ok(Plan {
             workloads,
             models,
             tasks,
-            repeat: args.repeat as usize,
-            cell_timeout,
-            out,
-            urls,
-            urls_source,
-            interpreters,
+            repeat: request.repeat.max(1),
+            cell_timeout: request.cell_timeout,
+            target: request.target,
             pythons,
             notes,
+            command: request.command,
+            out: request.out,
         })
+    }
+
+    /// The URLs the user gave (empty: conlab's own server).
+    pub fn urls(&self) -> &[String] {
+        match &self.target {
+            TargetChoice::Own => &[],
+            TargetChoice::Url(url) => std::slice::from_ref(url),
+            TargetChoice::Urls { urls, .. } => urls,
+        }
+    }
+
+    /// Where the URLs came from, for the record.
+    pub fn urls_source(&self) -> Option<String> {
+        match &self.target {
+            TargetChoice::Own => None,
+            TargetChoice::Url(url) => Some(format!("--target {url}")),
+            TargetChoice::Urls { file, urls } => Some(format!("--urls {} ({} URLs)", file.display(), urls.len())),
+        }
     }
 
     /// Whether the sweep needs conlab's own server.
     pub fn needs_own_server(&self) -> bool {
         self.workloads.iter().any(|w| match w.needs() {
-            Needs::Http => self.urls.is_empty(),
+            Needs::Http => self.urls().is_empty(),
             Needs::Tcp => true,
             Needs::Nothing => false,
         })
+    }
+
+    /// Whether any model runs in the Python driver.
+    pub fn needs_python(&self) -> bool {
+        self.models.iter().any(|m| m.interpreter.is_some())
     }
 
     /// Every cell in run order.
@@ -259,8 +361,8 @@ impl Plan {
     /// The least time a cell can take by arithmetic: queueing models run at most
     /// `width` tasks at once, each taking at least the workload's waits.
     pub fn least_time(&self, cell: &PlannedCell) -> Duration {
-        let per_task = self.workloads[cell.workload].min_task_time();
-        match self.models[cell.model].queue_width() {
+        let per_task = self.workloads[cell.workload].min_task_time(self.urls().is_empty());
+        match self.models[cell.model].spec.queue_width() {
             Some(width) if width > 0 => per_task * cell.tasks.div_ceil(width) as u32,
             _ => per_task,
         }
@@ -275,29 +377,17 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
-    fn plan(args: &[&str]) -> Plan {
-        let mut argv = vec!["conlab", "bench"];
-        argv.extend_from_slice(args);
-        let crate::cli::Command::Bench(b) = crate::cli::Cli::try_parse_from(argv).unwrap().command else {
-            unreachable!()
-        };
-        Plan::from_args(&b).unwrap()
+    fn plan(workload: &str, models: &str, tasks: &[usize], repeat: usize) -> Plan {
+        let models = models.split(',').map(|m| m.parse().unwrap()).collect();
+        let mut request = PlanRequest::new(vec![workload.parse().unwrap()], Some(models), tasks.to_vec());
+        request.repeat = repeat;
+        Plan::new(request).unwrap()
     }
 
     #[test]
     fn repeats_interleave_models() {
-        let p = plan(&[
-            "--workload",
-            "sleep:1ms",
-            "--models",
-            "rs-thread,rs-async",
-            "--tasks",
-            "1,10",
-            "--repeat",
-            "2",
-        ]);
+        let p = plan("sleep:1ms", "rs-thread,rs-async", &[10, 1], 2);
         let order: Vec<_> = p.cells().iter().map(|c| (c.tasks, c.repeat, c.model)).collect();
         assert_eq!(
             order,
@@ -316,14 +406,7 @@ mod tests {
 
     #[test]
     fn queueing_models_get_time_to_drain() {
-        let p = plan(&[
-            "--workload",
-            "sleep:200ms",
-            "--models",
-            "rs-pool:size=4,rs-async",
-            "--tasks",
-            "1000",
-        ]);
+        let p = plan("sleep:200ms", "rs-pool:size=4,rs-async", &[1000], 1);
         let cells = p.cells();
         assert_eq!(p.least_time(&cells[0]), Duration::from_millis(200 * 250));
         assert_eq!(p.timeout_for(&cells[0]), Duration::from_secs(110));
@@ -344,24 +427,23 @@ mod tests {
             vec!["http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b"]
         );
         std::fs::write(&file, "http://127.0.0.1:8080/a\nftp://nope\n").unwrap();
-        let err = read_url_list(&file).unwrap_err();
+        let err = read_url_list(&file).unwrap_err().to_string();
         assert!(err.contains("urls.txt:2:"), "{err}");
         std::fs::write(&file, "# nothing\n").unwrap();
-        assert!(read_url_list(&file).unwrap_err().contains("no URLs"));
+        assert!(read_url_list(&file).unwrap_err().to_string().contains("no URLs"));
     }
 
     #[test]
     fn defaults_cover_every_rust_model() {
-        let p = plan(&[]);
-        let specs: Vec<String> = p.models.iter().map(|m| m.spec()).collect();
-        for m in model::REGISTRY {
+        let p = Plan::new(PlanRequest::new(default_workloads(), None, DEFAULT_TASKS.to_vec())).unwrap();
+        let specs: Vec<String> = p.models.iter().map(|m| m.name()).collect();
+        for m in REGISTRY {
             assert!(specs.contains(&m.name.to_string()), "{specs:?}");
         }
         for py in DEFAULT_PYTHON_MODELS {
             assert!(specs.contains(&py.to_string()), "python3 is installed here: {specs:?}");
         }
-        assert_eq!(p.tasks, DEFAULT_TASKS);
-        assert_eq!(p.cell_timeout, Some(DEFAULT_SWEEP_TIMEOUT));
-        assert!(p.out.starts_with("results"));
+        assert!(p.models.iter().all(|m| m.spec.is_python() == m.interpreter.is_some()));
+        assert!(p.needs_own_server());
     }
 }

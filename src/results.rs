@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::measure::env::Environment;
-use crate::measure::latency::LatencySummary;
+use crate::measure::latency::{HistogramWire, LatencySummary};
 
 /// Identifies the document format; bumped on any incompatible change.
 pub const SCHEMA: &str = "conlab.results/1";
@@ -43,12 +43,133 @@ impl Status {
     }
 }
 
+/// Why a cell did not end `ok`: the machine-readable cause. The schema lists every kind
+/// with its meaning, generated from this enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// A thread or process could not be created (pid_max, vm.max_map_count, RLIMIT_NPROC,
+    /// RLIMIT_AS, memory); `limit` names which.
+    SpawnLimit,
+    /// The cell ran past its timeout and was killed.
+    Timeout,
+    /// Not run: arithmetic says the cell cannot finish within the timeout the user set.
+    PredictedTimeout,
+    /// Not run: the same model failed at a smaller task count in this sweep.
+    Skipped,
+    /// Killed by SIGKILL not sent by conlab (the kernel's OOM killer, usually).
+    Killed,
+    /// Killed by another signal (SIGSEGV, SIGABRT, ...).
+    Signal,
+    /// Exited with an error code and no result line.
+    Exit,
+    /// Printed a result line that is not valid.
+    Protocol,
+    /// The model's runtime could not start (a tokio runtime, the cell's executable).
+    Runtime,
+    /// A worker process of a process model ended without a report.
+    WorkerCrashed,
+    /// The cell process could not be reaped.
+    Wait,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::SpawnLimit => "spawn-limit",
+            FailureKind::Timeout => "timeout",
+            FailureKind::PredictedTimeout => "predicted-timeout",
+            FailureKind::Skipped => "skipped",
+            FailureKind::Killed => "killed",
+            FailureKind::Signal => "signal",
+            FailureKind::Exit => "exit",
+            FailureKind::Protocol => "protocol",
+            FailureKind::Runtime => "runtime",
+            FailureKind::WorkerCrashed => "worker-crashed",
+            FailureKind::Wait => "wait",
+        }
+    }
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a task or a request failed, counted in a cell's `errors`. Rust cells and the
+/// Python driver report the same kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The connection was refused (nothing listening, or the backlog full).
+    Refused,
+    /// The connection was reset or aborted by the peer.
+    Reset,
+    /// No answer within the workload's timeout.
+    Timeout,
+    /// The peer closed the connection before the response was complete.
+    Closed,
+    /// The server answered 4xx.
+    #[serde(rename = "http-4xx")]
+    Http4xx,
+    /// The server answered 5xx.
+    #[serde(rename = "http-5xx")]
+    Http5xx,
+    /// The server answered a status outside 200-599.
+    HttpOther,
+    /// Out of file descriptors (EMFILE, ENFILE): `ulimit -n`.
+    FdLimit,
+    /// Out of ephemeral ports (EADDRNOTAVAIL).
+    NoPorts,
+    /// The peer spoke something that is not the protocol.
+    Protocol,
+    /// Another I/O error.
+    Io,
+    /// The task never started: its thread or worker could not be created.
+    NotStarted,
+    /// The task's worker process ended without a report.
+    WorkerCrashed,
+    /// The task panicked (Rust).
+    Panic,
+    /// Any other error (e.g. an exception of the user's code).
+    #[serde(other)]
+    Error,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Refused => "refused",
+            ErrorKind::Reset => "reset",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Http4xx => "http-4xx",
+            ErrorKind::Http5xx => "http-5xx",
+            ErrorKind::HttpOther => "http-other",
+            ErrorKind::FdLimit => "fd-limit",
+            ErrorKind::NoPorts => "no-ports",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Io => "io",
+            ErrorKind::NotStarted => "not-started",
+            ErrorKind::WorkerCrashed => "worker-crashed",
+            ErrorKind::Panic => "panic",
+            ErrorKind::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a cell did not succeed, and where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Failure {
-    /// Machine-readable cause: `spawn-limit`, `timeout`, `killed`, `signal`, `exit`,
-    /// `protocol`, `skipped`, `runtime`, `worker-crashed`.
-    pub kind: String,
+    /// Machine-readable cause.
+    pub kind: FailureKind,
     /// One line for a person.
     pub message: String,
     /// The 0-based task at which it struck, when known (e.g. the first thread refused).
@@ -93,7 +214,7 @@ pub struct CellResult {
     pub tasks_failed: usize,
     /// Errors counted by kind: per request for I/O workloads (`refused`, `reset`,
     /// `timeout`, `closed`, `http-5xx`, ...), per task otherwise.
-    pub errors: BTreeMap<String, u64>,
+    pub errors: BTreeMap<ErrorKind, u64>,
     /// The first task error, as an example.
     pub first_error: Option<String>,
     /// Per-task run time (start to finish), milliseconds.
@@ -149,6 +270,27 @@ pub struct CellResult {
     pub exit: Option<String>,
     /// The end of the cell's stderr, when it said anything.
     pub stderr_tail: Option<String>,
+    /// The raw latency distributions behind the summaries above, so results from many
+    /// runs or machines can be merged exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histograms: Option<Histograms>,
+}
+
+/// HDR histogram contents (3 significant digits, 1 us to 1 h) as `[value_us, count]`
+/// pairs, one value per bucket: every percentile in conlab is read from these by one
+/// algorithm, whichever language the cell ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Histograms {
+    /// Per-task run time, microseconds.
+    pub task_latency_us: HistogramWire,
+    /// Per-task start lag, microseconds.
+    pub start_lag_us: HistogramWire,
+    /// Per-request latency (I/O workloads), microseconds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_latency_us: HistogramWire,
+    /// Lateness of the 1 ms heartbeat (async models), microseconds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loop_lag_us: HistogramWire,
 }
 
 /// The tool that wrote the document.
@@ -221,7 +363,54 @@ pub struct Results {
     pub analysis: Analysis,
     /// Claims tested by `conlab claims`, with their verdicts (empty for a plain sweep).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub claims: Vec<crate::claims::ClaimResult>,
+    pub claims: Vec<ClaimResult>,
+}
+
+/// How a claim fared against the measurements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Verdict {
+    /// The measured figures are within what the claim says.
+    #[serde(rename = "holds")]
+    Holds,
+    /// Within twice the claimed margin, or on the claimed side but by less.
+    #[serde(rename = "partly")]
+    Partly,
+    /// The measurements contradict the claim.
+    #[serde(rename = "does not hold")]
+    DoesNotHold,
+    /// A model the claim needs did not finish `ok` at the claimed task count.
+    #[serde(rename = "not measured")]
+    NotMeasured,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Partly => "partly",
+            Verdict::DoesNotHold => "does not hold",
+            Verdict::NotMeasured => "not measured",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A claim with its verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClaimResult {
+    pub id: String,
+    pub text: String,
+    pub source: String,
+    /// The scenario: workload and task count.
+    pub scenario: String,
+    /// The measured figures the verdict rests on.
+    pub measured: String,
+    pub verdict: Verdict,
 }
 
 /// Conclusions drawn from the cells.
@@ -307,7 +496,7 @@ pub struct FailurePoint {
     pub model: String,
     pub tasks: usize,
     pub status: Status,
-    pub kind: String,
+    pub kind: FailureKind,
     pub at_task: Option<usize>,
     pub limit: Option<String>,
 }

@@ -1,67 +1,141 @@
-//! `conlab bench`: run a plan's cells one at a time, each in its own process, writing every
-//! result the moment it exists, then analyse and print.
+//! A sweep as a library call: a typed [`Plan`] in, [`Results`] out, every cell reported
+//! to an [`Observer`] the moment it exists (the bench command writes it to
+//! `results.jsonl` and the progress bar; `advise`, `claims` and tests watch quietly).
 //!
-//! Order of duties: validate everything and create the output before the first cell (bad
-//! input must cost nothing); record the environment; run baselines, then the cells in
-//! interleaved order, skipping a model at larger task counts once it has failed; stop
-//! within a sampling interval of Ctrl-C, keeping every finished cell.
+//! Order of duties: start what the cells need (the own target server, the launcher);
+//! record the environment and plan; run the baselines, then the cells in interleaved
+//! order, skipping a model at larger task counts once it has failed; stop within a
+//! sampling interval of `stop`, keeping every finished cell; analyse.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
+use crate::analyze;
 use crate::cell::parent::{self, CellMeta};
-use crate::cell::CellSpec;
-use crate::cli::BenchArgs;
-use crate::error::Error;
+use crate::launch::{LaunchError, Launcher};
 use crate::measure::env::Environment;
-use crate::model::python;
 use crate::plan::{Plan, PlannedCell};
-use crate::report::json::{write_results, JsonlWriter};
-use crate::report::terminal;
-use crate::report::Format;
-use crate::results::{self, CellResult, Failure, JsonlRecord, PlanInfo, Results, Status, SweepHeader, Tool};
-use crate::target::own::OwnServer;
-use crate::units::{format_count, format_secs};
+use crate::results::{self, CellResult, Failure, FailureKind, PlanInfo, Results, Status, SweepHeader, Tool};
+use crate::server::own::OwnServer;
+use crate::units::{format_count, format_duration, format_secs};
 use crate::workload::Target;
-use crate::{analyze, units};
 
-/// Run a sweep. Returns the process exit code.
-pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Result<i32, Error> {
-    let plan = Plan::from_args(args).map_err(Error::Usage)?;
-    let mut env = env;
+/// What a sweep tells whoever runs it, as it happens.
+pub trait Observer {
+    /// The sweep is about to run its first cell; `cells` counts baselines too.
+    fn begin(&mut self, _header: &SweepHeader, _cells: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// A line for a person (a model left out, a Python missing).
+    fn note(&mut self, _line: &str) {}
+    /// A cell is about to start.
+    fn cell_started(&mut self, _label: &str) {}
+    /// A cell ended (or was skipped): its result, and where it stands in the sweep.
+    fn cell_done(&mut self, _cell: &CellResult, _position: usize, _total: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that watches nothing: for sweeps run on the user's behalf.
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// A sweep that could not run, for a reason of conlab's own.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cannot start the target server: {0}")]
+    Server(String),
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+    #[error("cannot record a result: {0}")]
+    Record(#[source] std::io::Error),
+}
+
+/// Run every cell of `plan`. `conlab_exe` is conlab's own binary (it serves the target
+/// and its lean `conlab-cell` sibling runs the Rust cells). An interrupted sweep (`stop`
+/// raised) returns its finished cells with `interrupted` set.
+pub fn run(
+    plan: &Plan,
+    env: Environment,
+    conlab_exe: &Path,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Results, SweepError> {
+    let setup = Setup::start(plan, conlab_exe)?;
+    let header = header(plan, env, setup.note());
+    for note in &plan.notes {
+        observer.note(note);
+    }
+    let cells = plan.cells();
+    let total = cells.len() + plan.models.len();
+    observer.begin(&header, total).map_err(SweepError::Record)?;
+    let mut runner = Runner {
+        plan,
+        setup: &setup,
+        observer,
+        stop,
+        position: 0,
+        total,
+    };
+    let (baselines, mut interrupted) = runner.baselines()?;
+    let mut measured = Vec::new();
+    if !interrupted {
+        (measured, interrupted) = runner.cells(&cells)?;
+    }
+    Ok(finish(header, measured, baselines, interrupted))
+}
+
+/// What the cells need from outside: the target and the launcher.
+struct Setup {
+    // Held for its Drop: the server stops when the sweep ends, however it ends.
+    server: Option<OwnServer>,
+    target: Target,
+    launcher: Launcher,
+    urls_source: Option<String>,
+}
+
+impl Setup {
+    fn start(plan: &Plan, conlab_exe: &Path) -> Result<Setup, SweepError> {
+        let launcher = Launcher::new(conlab_exe, plan.needs_python())?;
+        let server = match plan.needs_own_server() {
+            true => Some(OwnServer::start(conlab_exe).map_err(SweepError::Server)?),
+            false => None,
+        };
+        let urls = plan.urls().to_vec();
+        let target = Target {
+            server: server.as_ref().filter(|_| urls.is_empty()).map(|s| s.http.clone()),
+            tcp: server.as_ref().map(|s| s.tcp.clone()),
+            urls,
+        };
+        Ok(Setup {
+            server,
+            target,
+            launcher,
+            urls_source: plan.urls_source(),
+        })
+    }
+
+    /// What the I/O workloads talk to, for the record.
+    fn note(&self) -> Option<String> {
+        match (&self.server, &self.urls_source) {
+            (_, Some(source)) => Some(source.clone()),
+            (Some(s), None) => Some(format!(
+                "conlab serve at {} and tcp {} (pid {}, a separate process sharing this machine)",
+                s.http,
+                s.tcp,
+                s.pid()
+            )),
+            (None, None) => None,
+        }
+    }
+}
+
+fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHeader {
     env.python = plan.pythons.clone();
-    let exe = std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find conlab's executable: {e}")))?;
-    // The lean cell binary installed beside conlab, or conlab itself.
-    let lean = exe.with_file_name("conlab-cell");
-    let cell_exe = if lean.is_file() { lean } else { exe.clone() };
-    let mut jsonl = open_output(&plan.out)?;
-    let server = match plan.needs_own_server() {
-        true => Some(OwnServer::start(&exe).map_err(Error::Internal)?),
-        false => None,
-    };
-    let target = Target {
-        server: server.as_ref().filter(|_| plan.urls.is_empty()).map(|s| s.http.clone()),
-        urls: plan.urls.clone(),
-        tcp: server.as_ref().map(|s| s.tcp.clone()),
-    };
-    let target_note = match (&server, &plan.urls_source) {
-        (_, Some(source)) => Some(source.clone()),
-        (Some(s), None) => Some(format!(
-            "conlab serve at {} and tcp {} (pid {}, a separate process sharing this machine)",
-            s.http,
-            s.tcp,
-            s.pid()
-        )),
-        (None, None) => None,
-    };
-
-    let header = SweepHeader {
+    SweepHeader {
         schema: results::SCHEMA.into(),
         tool: Tool {
             name: "conlab".into(),
@@ -70,191 +144,123 @@ pub fn bench(args: &BenchArgs, env: Environment, stop: Arc<AtomicBool>) -> Resul
         started_at: now_rfc3339(),
         environment: env,
         plan: PlanInfo {
-            command: std::env::args().collect::<Vec<_>>().join(" "),
-            workloads: plan.workloads.iter().map(|w| w.spec()).collect(),
-            models: plan.models.iter().map(|m| m.spec()).collect(),
+            command: plan.command.clone(),
+            workloads: plan.workloads.iter().map(|w| w.to_string()).collect(),
+            models: plan.models.iter().map(|m| m.name()).collect(),
             tasks: plan.tasks.clone(),
             repeat: plan.repeat,
             cell_timeout_s: plan.cell_timeout.map(|d| d.as_secs_f64()),
-            out: plan.out.display().to_string(),
-            target: target_note,
+            out: plan.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
+            target,
         },
-    };
-    jsonl
-        .append(&JsonlRecord::Sweep(Box::new(header.clone())))
-        .map_err(write_error(&jsonl.path))?;
-
-    let planned = plan.cells();
-    let total = planned.len() + plan.models.len();
-    let progress = progress_bar(total as u64);
-    let log = |line: String| match (progress.is_hidden(), args.quiet) {
-        (true, true) => {}
-        (true, false) => eprintln!("{line}"),
-        (false, _) => progress.println(line),
-    };
-    for note in &plan.notes {
-        log(format!("conlab: {note}"));
     }
-    if !args.quiet {
-        log(format!(
-            "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
-            planned.len(),
-            plan.workloads.len(),
-            plan.models.len(),
-            plan.tasks.len(),
-            plan.repeat,
-            plan.models.len(),
-            plan.out.display()
-        ));
-    }
+}
 
-    let driver = match plan.interpreters.iter().any(Option::is_some) {
-        true => {
-            Some(python::driver_path().map_err(|e| Error::Internal(format!("cannot write the Python driver: {e}")))?)
+/// Runs cells one at a time and hands each result to the observer.
+struct Runner<'a> {
+    plan: &'a Plan,
+    setup: &'a Setup,
+    observer: &'a mut dyn Observer,
+    stop: &'a AtomicBool,
+    position: usize,
+    total: usize,
+}
+
+impl Runner<'_> {
+    /// One cell per model with no tasks: each model's fixed cost. The second value is
+    /// true when the sweep was stopped.
+    fn baselines(&mut self) -> Result<(Vec<CellResult>, bool), SweepError> {
+        let mut out = Vec::new();
+        for m in 0..self.plan.models.len() {
+            let cell = PlannedCell {
+                workload: 0,
+                model: m,
+                tasks: 0,
+                repeat: 0,
+            };
+            let Some(result) = self.run(&cell, 0, true)? else {
+                return Ok((out, true));
+            };
+            self.record(&result)?;
+            out.push(result);
         }
-        false => None,
-    };
-    let run_cell = |m: usize, meta: CellMeta, timeout: Duration| {
-        let model = &plan.models[m];
-        let spec = CellSpec {
-            workload: meta.workload.clone(),
-            model: model.python().map_or_else(|| meta.model.clone(), |p| p.driver_spec()),
-            tasks: meta.tasks,
-            target: target.clone(),
-        };
-        let spec_json = serde_json::to_string(&spec).expect("cell spec serializes");
-        let mut cmd = match (&plan.interpreters[m], &driver) {
-            (Some(interpreter), Some(driver)) => {
-                let mut cmd = Command::new(&interpreter.path);
-                cmd.arg(driver).arg(spec_json);
-                cmd
+        Ok((out, false))
+    }
+
+    /// The planned cells in order, a model skipped at larger counts once it failed.
+    fn cells(&mut self, planned: &[PlannedCell]) -> Result<(Vec<CellResult>, bool), SweepError> {
+        let mut out = Vec::new();
+        let mut failed_at: HashMap<(usize, usize), (usize, String)> = HashMap::new();
+        for (i, cell) in planned.iter().enumerate() {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok((out, true));
             }
-            _ => {
-                let mut cmd = Command::new(&cell_exe);
-                cmd.arg("cell").arg(spec_json);
-                cmd
+            let result = match skip_reason(self.plan, cell, &failed_at) {
+                Some(failure) => parent::unrun(
+                    self.meta(cell, i + 1, false),
+                    Status::Skipped,
+                    failure,
+                    self.plan.timeout_for(cell),
+                ),
+                None => match self.run(cell, i + 1, false)? {
+                    Some(r) => r,
+                    None => return Ok((out, true)),
+                },
+            };
+            if matches!(result.status, Status::Failed | Status::Timeout | Status::Crashed) {
+                let kind = result
+                    .failure
+                    .as_ref()
+                    .map(|f| format!(" ({})", f.kind))
+                    .unwrap_or_default();
+                failed_at
+                    .entry((cell.workload, cell.model))
+                    .or_insert((cell.tasks, format!("{}{kind}", result.status.as_str())));
             }
-        };
-        cmd.env("PYTHONDONTWRITEBYTECODE", "1");
-        progress.set_message(format!(
+            self.record(&result)?;
+            out.push(result);
+        }
+        Ok((out, false))
+    }
+
+    fn meta(&self, cell: &PlannedCell, index: usize, baseline: bool) -> CellMeta {
+        CellMeta {
+            index,
+            workload: self.plan.workloads[cell.workload].to_string(),
+            model: self.plan.models[cell.model].name(),
+            tasks: cell.tasks,
+            repeat: cell.repeat,
+            baseline,
+        }
+    }
+
+    /// Launch and measure one cell; `None` when the sweep was stopped meanwhile.
+    fn run(&mut self, cell: &PlannedCell, index: usize, baseline: bool) -> Result<Option<CellResult>, SweepError> {
+        let meta = self.meta(cell, index, baseline);
+        let model = &self.plan.models[cell.model];
+        let launch = self.setup.launcher.cell(
+            &model.spec,
+            model.interpreter.as_ref(),
+            &self.plan.workloads[cell.workload],
+            cell.tasks,
+            &self.setup.target,
+        )?;
+        self.observer.cell_started(&format!(
             "{} {} n={}",
             meta.workload,
             meta.model,
             format_count(meta.tasks)
         ));
-        parent::run(cmd, meta, timeout, &stop)
-    };
-
-    let mut baselines = Vec::new();
-    let mut cells: Vec<CellResult> = Vec::new();
-    let mut failed_at: HashMap<(usize, usize), (usize, String)> = HashMap::new();
-    let mut interrupted = false;
-    let mut position = 0;
-
-    for (m, model) in plan.models.iter().enumerate() {
-        let meta = CellMeta {
-            index: 0,
-            workload: plan.workloads[0].spec(),
-            model: model.spec(),
-            tasks: 0,
-            repeat: 0,
-            baseline: true,
-        };
-        position += 1;
-        let Some(result) = run_cell(
-            m,
-            meta,
-            plan.timeout_for(&PlannedCell {
-                workload: 0,
-                model: m,
-                tasks: 0,
-                repeat: 0,
-            }),
-        ) else {
-            interrupted = true;
-            break;
-        };
-        jsonl
-            .append(&JsonlRecord::Cell(Box::new(result.clone())))
-            .map_err(write_error(&jsonl.path))?;
-        progress.inc(1);
-        baselines.push(result);
+        let timeout = self.plan.timeout_for(cell);
+        Ok(parent::run(launch.command, launch.stdin, meta, timeout, self.stop))
     }
 
-    for (i, cell) in planned.iter().enumerate() {
-        if interrupted || stop.load(Ordering::Relaxed) {
-            interrupted = true;
-            break;
-        }
-        position += 1;
-        let meta = CellMeta {
-            index: i + 1,
-            workload: plan.workloads[cell.workload].spec(),
-            model: plan.models[cell.model].spec(),
-            tasks: cell.tasks,
-            repeat: cell.repeat,
-            baseline: false,
-        };
-        let timeout = plan.timeout_for(cell);
-        let result = match skip_reason(&plan, cell, &failed_at) {
-            Some(failure) => parent::unrun(meta, Status::Skipped, failure, timeout),
-            None => match run_cell(cell.model, meta, timeout) {
-                Some(r) => r,
-                None => {
-                    interrupted = true;
-                    break;
-                }
-            },
-        };
-        if matches!(result.status, Status::Failed | Status::Timeout | Status::Crashed) {
-            let kind = result.failure.as_ref().map(|f| f.kind.clone()).unwrap_or_default();
-            failed_at
-                .entry((cell.workload, cell.model))
-                .or_insert((cell.tasks, format!("{} ({kind})", result.status.as_str())));
-        }
-        jsonl
-            .append(&JsonlRecord::Cell(Box::new(result.clone())))
-            .map_err(write_error(&jsonl.path))?;
-        log(terminal::cell_line(&result, position, total));
-        progress.inc(1);
-        cells.push(result);
+    fn record(&mut self, result: &CellResult) -> Result<(), SweepError> {
+        self.position += 1;
+        self.observer
+            .cell_done(result, self.position, self.total)
+            .map_err(SweepError::Record)
     }
-    progress.finish_and_clear();
-
-    let analysis = analyze::analyze(&cells, &baselines, &header.plan.workloads, &header.plan.models);
-    let results = Results {
-        schema: header.schema,
-        tool: header.tool,
-        started_at: header.started_at,
-        finished_at: now_rfc3339(),
-        interrupted,
-        environment: header.environment,
-        plan: header.plan,
-        cells,
-        baselines,
-        analysis,
-        claims: Vec::new(),
-    };
-    let json_path = plan.out.join("results.json");
-    write_results(&json_path, &results).map_err(write_error(&json_path))?;
-
-    if interrupted {
-        eprintln!(
-            "conlab: interrupted; {} finished cells kept in {}",
-            results.cells.len(),
-            jsonl.path.display()
-        );
-        return Ok(130);
-    }
-    let html_path = plan.out.join("report.html");
-    let html = crate::report::html::Html.render(&results).map_err(Error::Internal)?;
-    std::fs::write(&html_path, html).map_err(write_error(&html_path))?;
-    if !args.quiet {
-        print!("{}", terminal::render_with(&results, terminal::colour_wanted()));
-        println!("\nresults: {} and {}", jsonl.path.display(), json_path.display());
-        println!("report:  {}", html_path.display());
-    }
-    Ok(0)
 }
 
 /// Why a cell will not be run: its model already failed at fewer tasks, or arithmetic
@@ -267,10 +273,10 @@ fn skip_reason(
     if let Some((n, how)) = failed_at.get(&(cell.workload, cell.model)) {
         if *n < cell.tasks {
             return Some(Failure {
-                kind: "skipped".into(),
+                kind: FailureKind::Skipped,
                 message: format!(
                     "{} {how} at {} tasks in this sweep",
-                    plan.models[cell.model].spec(),
+                    plan.models[cell.model].name(),
                     format_count(*n)
                 ),
                 at_task: None,
@@ -281,93 +287,40 @@ fn skip_reason(
     let least = plan.least_time(cell);
     match plan.cell_timeout {
         Some(timeout) if least > timeout => Some(Failure {
-            kind: "predicted-timeout".into(),
+            kind: FailureKind::PredictedTimeout,
             message: format!(
                 "needs at least {} ({} tasks, {} at a time, {} each), beyond the {} cell timeout",
                 format_secs(least.as_secs_f64()),
                 format_count(cell.tasks),
-                plan.models[cell.model].queue_width().unwrap_or(cell.tasks),
-                units::format_duration(plan.workloads[cell.workload].min_task_time()),
-                units::format_duration(timeout)
+                plan.models[cell.model].spec.queue_width().unwrap_or(cell.tasks),
+                format_duration(plan.workloads[cell.workload].min_task_time(plan.urls().is_empty())),
+                format_duration(timeout)
             ),
             at_task: None,
-            limit: Some(format!("--cell-timeout {}", units::format_duration(timeout))),
+            limit: Some(format!("--cell-timeout {}", format_duration(timeout))),
         }),
         _ => None,
     }
 }
 
-/// Create the output directory and `results.jsonl`, or fail with a usage error before any
-/// cell has run.
-fn open_output(out: &Path) -> Result<JsonlWriter, Error> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| Error::Usage(format!("cannot create output directory {}: {e}", out.display())))?;
-    let path = out.join("results.jsonl");
-    JsonlWriter::create(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => {
-            Error::Usage(format!("{} already holds results; choose another --out", out.display()))
-        }
-        _ => Error::Usage(format!("cannot write {}: {e}", path.display())),
-    })
-}
-
-fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::Internal(format!("cannot write {}: {e}", path.display()))
-}
-
-fn progress_bar(total: u64) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} cell {pos}/{len} [{bar:30}] {elapsed_precise} ETA {eta} · {msg}")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+/// The results document: the cells, the baselines and what they say.
+fn finish(header: SweepHeader, cells: Vec<CellResult>, baselines: Vec<CellResult>, interrupted: bool) -> Results {
+    let analysis = analyze::analyze(&cells, &baselines, &header.plan.workloads, &header.plan.models);
+    Results {
+        schema: header.schema,
+        tool: header.tool,
+        started_at: header.started_at,
+        finished_at: now_rfc3339(),
+        interrupted,
+        environment: header.environment,
+        plan: header.plan,
+        cells,
+        baselines,
+        analysis,
+        claims: Vec::new(),
+    }
 }
 
 fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
-
-/// A sweep run on the user's behalf by `advise` and `claims`: no tables printed, results
-/// read back from its own `results.json`.
-pub struct QuietSweep {
-    pub workload: String,
-    pub models: Vec<String>,
-    pub tasks: Vec<usize>,
-    pub cell_timeout: &'static str,
-    pub python: Vec<String>,
-}
-
-impl QuietSweep {
-    pub fn run(&self, out: &Path) -> Result<Results, Error> {
-        let tasks: Vec<String> = self.tasks.iter().map(|n| n.to_string()).collect();
-        let mut argv: Vec<String> = ["conlab", "bench", "--quiet", "--workload", &self.workload]
-            .map(String::from)
-            .to_vec();
-        argv.extend([
-            "--models".into(),
-            self.models.join(","),
-            "--tasks".into(),
-            tasks.join(","),
-        ]);
-        argv.extend([
-            "--cell-timeout".into(),
-            self.cell_timeout.into(),
-            "--out".into(),
-            out.display().to_string(),
-        ]);
-        for p in &self.python {
-            argv.extend(["--python".into(), p.clone()]);
-        }
-        let crate::cli::Command::Bench(args) = crate::cli::Cli::try_parse_from_vec(argv)?.command else {
-            unreachable!("parsed a bench command")
-        };
-        let env = Environment::probe(crate::measure::limits::raise_nofile());
-        bench(&args, env, Arc::new(AtomicBool::new(false)))?;
-        crate::report::load::load(&out.join("results.json"))
-            .map(|l| l.results)
-            .map_err(Error::Internal)
-    }
 }

@@ -6,17 +6,50 @@
 
 use std::time::Duration;
 
+/// A value a person typed that is not a duration, size or task count, with the reason in
+/// the words of the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("malformed duration '{text}': {why}")]
+    Duration { text: String, why: &'static str },
+    #[error("malformed size '{text}': {why}")]
+    Size { text: String, why: &'static str },
+    #[error("'{text}' {why}")]
+    Count { text: String, why: &'static str },
+}
+
+fn duration_error(text: &str, why: &'static str) -> ValueError {
+    ValueError::Duration {
+        text: text.to_string(),
+        why,
+    }
+}
+
+fn size_error(text: &str, why: &'static str) -> ValueError {
+    ValueError::Size {
+        text: text.to_string(),
+        why,
+    }
+}
+
+fn count_error(text: &str, why: &'static str) -> ValueError {
+    ValueError::Count {
+        text: text.to_string(),
+        why,
+    }
+}
+
 /// Parse a duration such as `200ms`, `1s`, `1.5s`, `250us`, `2m`. A bare number is rejected:
 /// `--cell-timeout 60` could mean seconds or milliseconds, and guessing loses runs.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, ValueError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("malformed duration '{text}': add a unit (ns, us, ms, s, m, h)"))?;
+        .ok_or_else(|| duration_error(text, "add a unit (ns, us, ms, s, m, h)"))?;
     let (number, unit) = text.split_at(split);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("malformed duration '{text}': expected a number then a unit, like 200ms"))?;
+        .map_err(|_| duration_error(text, "expected a number then a unit, like 200ms"))?;
     let scale = match unit {
         "ns" => 1e-9,
         "us" | "µs" => 1e-6,
@@ -24,15 +57,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        _ => {
-            return Err(format!(
-                "malformed duration '{text}': unknown unit '{unit}' (use ns, us, ms, s, m, h)"
-            ))
-        }
+        _ => return Err(duration_error(text, "unknown unit (use ns, us, ms, s, m, h)")),
     };
     let secs = value * scale;
     if !secs.is_finite() || secs > 1e9 {
-        return Err(format!("malformed duration '{text}': out of range"));
+        return Err(duration_error(text, "out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -54,23 +83,21 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// Parse a size in bytes: `65536`, `64k`, `64KiB`, `8m`, `8MiB`, `1g` (binary multiples).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, ValueError> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let value: u64 = number
         .parse()
-        .map_err(|_| format!("malformed size '{text}': expected a number of bytes, like 64k or 8MiB"))?;
+        .map_err(|_| size_error(text, "expected a number of bytes, like 64k or 8MiB"))?;
     let scale: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("malformed size '{text}': unknown unit '{unit}' (use k, m, g)")),
+        _ => return Err(size_error(text, "unknown unit (use k, m, g)")),
     };
-    value
-        .checked_mul(scale)
-        .ok_or_else(|| format!("malformed size '{text}': too large"))
+    value.checked_mul(scale).ok_or_else(|| size_error(text, "too large"))
 }
 
 /// Print a size exactly, in the largest binary unit that divides it: `64KiB`, `8MiB`.
@@ -84,7 +111,7 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 /// Parse one task count: `1000`, `10k`, `1m` (decimal multiples, as people count tasks).
-pub fn parse_count(text: &str) -> Result<usize, String> {
+pub fn parse_count(text: &str) -> Result<usize, ValueError> {
     let text = text.trim();
     let (number, scale) = match text.char_indices().last() {
         Some((i, 'k' | 'K')) => (&text[..i], 1_000),
@@ -93,20 +120,20 @@ pub fn parse_count(text: &str) -> Result<usize, String> {
     };
     let digits = number.replace('_', "");
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{text}' is not a whole number of tasks (use e.g. 1,100,10k)"));
+        return Err(count_error(text, "is not a whole number (use e.g. 1,100,10k)"));
     }
-    let value: usize = digits.parse().map_err(|_| format!("'{text}' is too large"))?;
+    let value: usize = digits.parse().map_err(|_| count_error(text, "is too large"))?;
     let value = value
         .checked_mul(scale)
-        .ok_or_else(|| format!("'{text}' is too large"))?;
+        .ok_or_else(|| count_error(text, "is too large"))?;
     if value == 0 {
-        return Err(format!("'{text}' must be at least 1"));
+        return Err(count_error(text, "must be at least 1"));
     }
     Ok(value)
 }
 
 /// Parse a comma-separated list of task counts, sorted and deduplicated.
-pub fn parse_task_list(text: &str) -> Result<Vec<usize>, String> {
+pub fn parse_task_list(text: &str) -> Result<Vec<usize>, ValueError> {
     let mut counts = text.split(',').map(parse_count).collect::<Result<Vec<_>, _>>()?;
     counts.sort_unstable();
     counts.dedup();
@@ -154,6 +181,40 @@ pub fn format_count(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// Durations in typed specs travel as whole nanoseconds (`"duration_ns": 50000000`):
+/// exact, and as easy for the Python driver to read as for Rust.
+pub mod serde_ns {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_nanos() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_nanos)
+    }
+
+    /// The same for an optional duration (`null` when absent).
+    pub mod option {
+        use std::time::Duration;
+
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+            match d {
+                Some(d) => s.serialize_some(&(d.as_nanos() as u64)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+            Option::<u64>::deserialize(d).map(|o| o.map(Duration::from_nanos))
+        }
+    }
 }
 
 #[cfg(test)]

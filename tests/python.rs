@@ -57,7 +57,7 @@ fn python_models_run_sleep_and_record_the_interpreter() {
 
 #[test]
 fn the_python_cpu_loop_is_the_rust_one() {
-    let driver = conlab::model::python::driver_path().unwrap();
+    let driver = conlab::launch::python::driver_path().unwrap();
     let code = format!(
         "import runpy; k = runpy.run_path({:?})['cpu_kernel']; print(k(5, 1000), k(0, 1))",
         driver.display().to_string()
@@ -204,7 +204,13 @@ fn several_interpreters_name_models_by_version() {
         .collect();
     let Some(other) = others.first() else {
         // No second interpreter on this machine: the naming rule is still checked in-process.
-        assert_eq!(conlab::model::parse("py3.12-asyncio").unwrap().spec(), "py3.12-asyncio");
+        assert_eq!(
+            "py3.12-asyncio"
+                .parse::<conlab::model::ModelSpec>()
+                .unwrap()
+                .to_string(),
+            "py3.12-asyncio"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();

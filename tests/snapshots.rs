@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use conlab::report::{by_name, load::load};
+use conlab::report::{load::load, ReportFormat};
 
-fn check(format: &str, file: &str) {
+fn check(format: ReportFormat, file: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let results = load(&root.join("fixtures/results.json")).unwrap().results;
-    let rendered = by_name(format).unwrap().render(&results).unwrap();
+    let rendered = format.renderer().render(&results);
     let path = root.join("snapshots").join(file);
     if std::env::var_os("CONLAB_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &rendered).unwrap();
@@ -17,30 +17,30 @@ fn check(format: &str, file: &str) {
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         rendered == expected,
-        "{format} output differs from tests/snapshots/{file}; review and rerun with CONLAB_UPDATE_SNAPSHOTS=1"
+        "{format:?} output differs from tests/snapshots/{file}; review and rerun with CONLAB_UPDATE_SNAPSHOTS=1"
     );
 }
 
 #[test]
 fn terminal_snapshot() {
-    check("terminal", "terminal.txt");
+    check(ReportFormat::Terminal, "terminal.txt");
 }
 
 #[test]
 fn markdown_snapshot() {
-    check("markdown", "report.md");
+    check(ReportFormat::Markdown, "report.md");
 }
 
 #[test]
 fn html_snapshot() {
-    check("html", "report.html");
+    check(ReportFormat::Html, "report.html");
 }
 
 #[test]
 fn the_html_report_is_self_contained_and_has_its_charts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let results = load(&root.join("fixtures/results.json")).unwrap().results;
-    let html = by_name("html").unwrap().render(&results).unwrap();
+    let html = ReportFormat::Html.renderer().render(&results);
     assert!(!html.contains("<script"), "no scripts");
     assert!(
         !html.contains("<link") && !html.contains("src=\"http"),

@@ -19,8 +19,26 @@ pub struct Row {
     pub b_time: f64,
     pub a_rss: f64,
     pub b_rss: f64,
-    /// `faster`, `slower` or `same` (B against A, by time).
-    pub verdict: &'static str,
+    /// B against A, by time.
+    pub verdict: Change,
+}
+
+/// How B's time compares with A's, beyond the noise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Faster,
+    Slower,
+    Same,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Change::Faster => "faster",
+            Change::Slower => "slower",
+            Change::Same => "same",
+        })
+    }
 }
 
 type Key = (String, String, usize);
@@ -61,11 +79,11 @@ pub fn compare(a: &Results, b: &Results) -> (Vec<Row>, Vec<String>) {
         let noise = 0.10f64.max(spread(at)).max(spread(bt));
         let ratio = if a_time > 0.0 { b_time / a_time } else { 1.0 };
         let verdict = if ratio > 1.0 + noise {
-            "slower"
+            Change::Slower
         } else if ratio < 1.0 / (1.0 + noise) {
-            "faster"
+            Change::Faster
         } else {
-            "same"
+            Change::Same
         };
         rows.push(Row {
             workload: key.0.clone(),

@@ -4,6 +4,8 @@
 //! Only `ok` cells count towards speed and memory; a model that failed is reported where
 //! it failed instead of being compared on the tasks it managed.
 
+pub mod advice;
+pub mod claims;
 pub mod compare;
 pub mod stats;
 pub mod verdict;
@@ -177,15 +179,15 @@ fn analyze_workload(
             .filter(|c| c.workload == workload && &c.model == model && !c.baseline)
             .filter(|c| !matches!(c.status, Status::Ok | Status::Skipped))
             .min_by_key(|c| c.tasks);
-        if let Some(c) = first {
-            let f = c.failure.clone();
+        // A cell that did not end ok always says why.
+        if let Some((c, f)) = first.and_then(|c| Some((c, c.failure.clone()?))) {
             failures.push(FailurePoint {
                 model: model.clone(),
                 tasks: c.tasks,
                 status: c.status,
-                kind: f.as_ref().map(|f| f.kind.clone()).unwrap_or_default(),
-                at_task: f.as_ref().and_then(|f| f.at_task),
-                limit: f.and_then(|f| f.limit),
+                kind: f.kind,
+                at_task: f.at_task,
+                limit: f.limit,
             });
         }
     }
@@ -254,7 +256,7 @@ fn crossover_point(med: &BTreeMap<(String, usize), (f64, f64)>, faster: &str, sl
 mod tests {
     use super::*;
     use crate::cell::parent::{unrun, CellMeta};
-    use crate::results::Failure;
+    use crate::results::{Failure, FailureKind};
     use std::time::Duration;
 
     fn cell(model: &str, tasks: usize, time: f64, rss: u64, status: Status) -> CellResult {
@@ -267,7 +269,7 @@ mod tests {
             baseline: tasks == 0,
         };
         let failure = Failure {
-            kind: "spawn-limit".into(),
+            kind: FailureKind::SpawnLimit,
             message: String::new(),
             at_task: Some(5),
             limit: Some("pid_max".into()),

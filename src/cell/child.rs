@@ -4,36 +4,32 @@
 //! destructors (a million task records need no freeing), so the parent's wall time is
 //! the work plus process start and exit, not teardown.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use super::{CellRun, CellSpec};
-use crate::{model, workload};
 
-/// Run the cell described by `spec_json`; returns the process exit code.
-pub fn run(spec_json: &str) -> i32 {
-    let spec: CellSpec = match serde_json::from_str(spec_json) {
+/// Run the cell whose [`CellSpec`] arrives as JSON on `input` (the process's stdin);
+/// returns the process exit code.
+pub fn run(input: impl Read) -> i32 {
+    let spec: CellSpec = match serde_json::from_reader(input) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("conlab cell: bad cell spec: {e}");
+            eprintln!("conlab cell: bad cell spec on stdin: {e}");
             return 2;
         }
     };
-    let (work, model) = match (
-        workload::parse_for(&spec.workload, &spec.target),
-        model::parse(&spec.model),
-    ) {
-        (Ok(w), Ok(m)) => (w, m),
-        (Err(e), _) | (_, Err(e)) => {
+    let work = match spec.workload.build(&spec.target) {
+        Ok(w) => w,
+        Err(e) => {
             eprintln!("conlab cell: {e}");
             return 2;
         }
     };
+    let model = spec.model.model();
     let mut run = CellRun::new();
-    run.target = spec.target.clone();
-    let work = work.prepare().unwrap_or(work);
-    let client = work.client(model.is_async());
-    let outcome = model.run(work, spec.tasks, &mut run);
-    let concurrency = model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
+    let client = work.client(spec.model.is_async());
+    let outcome = model.run(work, &spec, &mut run);
+    let concurrency = spec.model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
     let report = run.report(outcome.err(), model.describe(spec.tasks), client, concurrency);
     let line = serde_json::to_string(&report).expect("a report always serializes");
     let mut out = std::io::stdout().lock();

@@ -13,19 +13,22 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::measure::clock::mono_ns;
-use crate::measure::latency::{LatencySummary, Recorder};
+use crate::measure::latency::{HistogramWire, Recorder};
 use crate::measure::procfs;
-use crate::results::Failure;
+use crate::measure::requests::RequestSummary;
+use crate::model::RustModel;
+use crate::results::{ErrorKind, FailureKind};
+use crate::workload::{Target, WorkloadSpec};
 
-/// What the parent asks a cell process to run (`conlab cell SPEC_JSON`).
+/// What the parent asks a Rust cell process to run, as typed JSON on its stdin.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CellSpec {
-    pub workload: String,
-    pub model: String,
+    pub workload: WorkloadSpec,
+    pub model: RustModel,
     pub tasks: usize,
     /// Where I/O workloads send their traffic.
     #[serde(default)]
-    pub target: crate::workload::Target,
+    pub target: Target,
 }
 
 /// The figures of the cell process at the moment every task had been spawned.
@@ -38,7 +41,44 @@ pub struct Snapshot {
     pub fds: u64,
 }
 
-/// The one JSON line a cell prints (the Python driver prints the same shape).
+/// Counters a child saw when a thread could not be created, for the parent to name the
+/// limit from (the Python driver cannot tell pid_max from max_map_count; conlab can).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SpawnCounters {
+    /// Memory mappings of the cell process.
+    pub maps: u64,
+    /// Threads alive on the machine.
+    pub threads_alive: u64,
+}
+
+/// A cell-level failure as a child reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildFailure {
+    pub kind: FailureKind,
+    pub message: String,
+    pub at_task: Option<usize>,
+    /// The limit, when the child could name it.
+    pub limit: Option<String>,
+    /// Otherwise the counters to name it from.
+    #[serde(default)]
+    pub counters: Option<SpawnCounters>,
+}
+
+impl From<crate::results::Failure> for ChildFailure {
+    fn from(f: crate::results::Failure) -> Self {
+        ChildFailure {
+            kind: f.kind,
+            message: f.message,
+            at_task: f.at_task,
+            limit: f.limit,
+            counters: None,
+        }
+    }
+}
+
+/// The one JSON line a cell prints, Rust cell and Python driver alike: raw counts and
+/// raw histograms. Only the parent summarises them, so every percentile conlab reports
+/// comes from one algorithm.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ChildReport {
     /// CLOCK_MONOTONIC ns when the cell was ready to start tasks.
@@ -49,21 +89,23 @@ pub struct ChildReport {
     pub finished_ns: u64,
     pub tasks_ok: usize,
     pub tasks_failed: usize,
-    pub errors: BTreeMap<String, u64>,
+    pub errors: BTreeMap<ErrorKind, u64>,
     pub first_error: Option<String>,
-    pub latency_ms: Option<LatencySummary>,
-    pub start_lag_ms: Option<LatencySummary>,
-    pub failure: Option<Failure>,
+    /// Per-task run time, microseconds.
+    pub task_latency_us: HistogramWire,
+    /// Per-task start lag from the ready mark, microseconds.
+    pub start_lag_us: HistogramWire,
+    /// Lateness of a 1 ms heartbeat on the event loop (async models), microseconds.
+    #[serde(default)]
+    pub loop_lag_us: Option<HistogramWire>,
+    pub failure: Option<ChildFailure>,
     pub runner: String,
     /// The client library the tasks used (I/O workloads).
     pub client: Option<String>,
-    /// Per-request figures (I/O workloads).
-    pub requests: Option<crate::measure::requests::RequestSummary>,
+    /// Per-request counts and latencies (I/O workloads).
+    pub requests: Option<RequestSummary>,
     /// Most tasks the model runs at once (N, or the pool's width).
     pub concurrency: usize,
-    /// Lateness of a 1 ms heartbeat on the event loop (async models).
-    #[serde(default)]
-    pub loop_lag_ms: Option<LatencySummary>,
     /// Sum of VmHWM over the cell process and any workers it ran, bytes.
     pub hwm_bytes: u64,
     /// Sum of VmPeak over the cell process and any workers it ran, bytes.
@@ -73,20 +115,23 @@ pub struct ChildReport {
     pub checksum: u64,
 }
 
+/// Processes a model ran besides the cell process (rs-process workers): their own
+/// high-water marks and request logs, added to the cell's.
+#[derive(Default)]
+pub struct Workers {
+    pub hwm: u64,
+    pub vm_peak: u64,
+    pub requests: Vec<RequestSummary>,
+}
+
 /// A cell in progress: models report into it.
 pub struct CellRun {
     pub rec: Recorder,
     ready_ns: u64,
     full: Option<Snapshot>,
-    /// High-water marks of worker processes the model ran (added to the cell's own).
-    pub worker_hwm: u64,
-    pub worker_vm_peak: u64,
-    /// Request logs of worker processes the model ran.
-    pub worker_requests: Vec<crate::measure::requests::RequestSummary>,
-    /// The cell's target, for models that start worker processes of their own.
-    pub target: crate::workload::Target,
-    /// Event-loop lag of async models: lateness of a 1 ms heartbeat.
-    pub loop_lag: Option<LatencySummary>,
+    pub workers: Workers,
+    /// Event-loop lag of async models: lateness of a 1 ms heartbeat, microseconds.
+    pub loop_lag_us: Option<HistogramWire>,
 }
 
 impl Default for CellRun {
@@ -102,11 +147,8 @@ impl CellRun {
             rec: Recorder::new(now),
             ready_ns: now,
             full: None,
-            worker_hwm: 0,
-            worker_vm_peak: 0,
-            worker_requests: Vec::new(),
-            target: Default::default(),
-            loop_lag: None,
+            workers: Workers::default(),
+            loop_lag_us: None,
         }
     }
 
@@ -136,13 +178,15 @@ impl CellRun {
     /// The report line for this run.
     pub fn report(
         self,
-        failure: Option<Failure>,
+        failure: Option<crate::results::Failure>,
         runner: String,
         client: Option<String>,
         concurrency: usize,
     ) -> ChildReport {
         let finished_ns = mono_ns();
         let me = procfs::status(std::process::id() as i32).unwrap_or_default();
+        let (task_latency_us, start_lag_us) = self.rec.to_wire();
+        let own_requests = crate::measure::requests::log().summary();
         ChildReport {
             ready_ns: self.ready_ns,
             started_ns: self.rec.last_start_ns.max(self.ready_ns),
@@ -151,21 +195,16 @@ impl CellRun {
             tasks_failed: self.rec.failed,
             errors: self.rec.errors.clone(),
             first_error: self.rec.first_error.clone(),
-            latency_ms: self.rec.latency(),
-            start_lag_ms: self.rec.lag(),
-            failure,
+            task_latency_us,
+            start_lag_us,
+            loop_lag_us: self.loop_lag_us,
+            failure: failure.map(ChildFailure::from),
             runner,
             client,
-            requests: crate::measure::requests::merge(
-                crate::measure::requests::log()
-                    .summary()
-                    .into_iter()
-                    .chain(self.worker_requests),
-            ),
+            requests: crate::measure::requests::merge(own_requests.into_iter().chain(self.workers.requests)),
             concurrency,
-            loop_lag_ms: self.loop_lag.clone(),
-            hwm_bytes: me.hwm + self.worker_hwm,
-            vm_peak_bytes: me.vm_peak + self.worker_vm_peak,
+            hwm_bytes: me.hwm + self.workers.hwm,
+            vm_peak_bytes: me.vm_peak + self.workers.vm_peak,
             full: self.full,
             checksum: self.rec.checksum,
         }

@@ -5,7 +5,7 @@
 //! group (killed whole on timeout or Ctrl-C), dies with the parent (PR_SET_PDEATHSIG),
 //! and any way it can end (result line, error exit, signal, silence) becomes a status.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-use super::ChildReport;
+use super::{ChildFailure, ChildReport};
 use crate::measure::clock::{mono_ns, secs_between};
+use crate::measure::latency::summarize_wire;
 use crate::measure::limits;
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
-use crate::results::{CellResult, Failure, Status};
+use crate::results::{CellResult, Failure, FailureKind, Histograms, Status};
 
 /// Which cell this is, for the result.
 #[derive(Debug, Clone)]
@@ -37,10 +38,17 @@ pub struct CellMeta {
 /// How long the end of a cell's stderr kept for a crash message may be.
 const STDERR_TAIL: usize = 4096;
 
-/// Run one cell process built by `cmd`. Returns `None` if `stop` was raised (the cell is
-/// killed and its partial figures are discarded).
-pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBool) -> Option<CellResult> {
-    cmd.stdin(Stdio::null())
+/// Run one cell process built by `cmd`, handing it `input` on stdin (its typed spec).
+/// Returns `None` if `stop` was raised (the cell is killed and its partial figures are
+/// discarded).
+pub fn run(
+    mut cmd: Command,
+    input: Vec<u8>,
+    meta: CellMeta,
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> Option<CellResult> {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
@@ -57,7 +65,7 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
         Ok(c) => c,
         Err(err) => {
             let failure = Failure {
-                kind: "spawn-limit".into(),
+                kind: FailureKind::SpawnLimit,
                 message: format!("the cell process could not be started: {err}"),
                 at_task: None,
                 limit: Some(limits::diagnose_spawn(&err)),
@@ -66,6 +74,13 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
         }
     };
     let pid = child.id() as i32;
+    if let Some(mut stdin) = child.stdin.take() {
+        // On a thread: a spec larger than the pipe must not hold up the sampling; a cell
+        // that dies before reading it is classified from its exit like any other.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
     let stdout = read_all(child.stdout.take(), usize::MAX);
     let stderr = read_all(child.stderr.take(), STDERR_TAIL);
     let (tx, rx) = mpsc::channel();
@@ -109,8 +124,7 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
         .find(|l| !l.trim().is_empty())
         .map(serde_json::from_str::<ChildReport>);
 
-    let mut result = unrun(meta, Status::Ok, placeholder(), timeout);
-    result.failure = None;
+    let mut result = unrun(meta, Status::Ok, None, timeout);
     result.wall_s = wall_s;
     result.samples = sampler.peaks.samples;
     result.sampler_cpu_s = sampler_cpu_s;
@@ -134,6 +148,22 @@ pub fn run(mut cmd: Command, meta: CellMeta, timeout: Duration, stop: &AtomicBoo
     result.status = status;
     result.failure = failure;
     Some(result)
+}
+
+/// A child's failure as a result: the limit named from the child's counters when the
+/// child could not name it itself.
+fn into_failure(f: &ChildFailure) -> Failure {
+    let limit = match (&f.limit, f.counters) {
+        (Some(limit), _) => Some(limit.clone()),
+        (None, Some(c)) => Some(limits::diagnose_counts(c.maps, c.threads_alive)),
+        (None, None) => None,
+    };
+    Failure {
+        kind: f.kind,
+        message: f.message.clone(),
+        at_task: f.at_task,
+        limit,
+    }
 }
 
 fn apply_exit(result: &mut CellResult, exit: &Exit) {
@@ -160,25 +190,35 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
     result.tasks_failed = r.tasks_failed;
     result.errors.clone_from(&r.errors);
     result.first_error.clone_from(&r.first_error);
-    result.latency_ms.clone_from(&r.latency_ms);
-    result.start_lag_ms.clone_from(&r.start_lag_ms);
+    result.latency_ms = summarize_wire(&r.task_latency_us);
+    result.start_lag_ms = summarize_wire(&r.start_lag_us);
     result.runner = Some(r.runner.clone());
     result.client.clone_from(&r.client);
+    let mut histograms = Histograms {
+        task_latency_us: r.task_latency_us.clone(),
+        start_lag_us: r.start_lag_us.clone(),
+        ..Histograms::default()
+    };
     if let Some(req) = &r.requests {
         result.requests_ok = Some(req.ok);
         result.requests_failed = Some(req.failed);
-        result.request_latency_ms.clone_from(&req.latency_ms);
+        result.request_latency_ms = summarize_wire(&req.latency_us);
+        histograms.request_latency_us.clone_from(&req.latency_us);
         let work = secs_between(r.ready_ns, r.finished_ns);
         result.requests_per_s = (work > 0.0).then(|| (req.ok + req.failed) as f64 / work);
         for (kind, n) in &req.errors {
-            *result.errors.entry(kind.clone()).or_default() += n;
+            *result.errors.entry(*kind).or_default() += n;
         }
         if result.first_error.is_none() {
             result.first_error.clone_from(&req.first_error);
         }
     }
     result.concurrency = Some(r.concurrency);
-    result.loop_lag_ms.clone_from(&r.loop_lag_ms);
+    if let Some(lag) = &r.loop_lag_us {
+        result.loop_lag_ms = summarize_wire(lag);
+        histograms.loop_lag_us.clone_from(lag);
+    }
+    result.histograms = Some(histograms);
     result.peak_rss_bytes = result.peak_rss_bytes.max(r.hwm_bytes);
     result.peak_vm_bytes = result.peak_vm_bytes.max(r.vm_peak_bytes);
     if let Some(full) = r.full {
@@ -196,8 +236,8 @@ fn classify(
     report: Option<&Result<ChildReport, serde_json::Error>>,
     stderr_tail: &str,
 ) -> (Status, Option<Failure>) {
-    let failure = |kind: &str, message: String, limit: Option<String>| Failure {
-        kind: kind.into(),
+    let failure = |kind: FailureKind, message: String, limit: Option<String>| Failure {
+        kind,
         message,
         at_task: None,
         limit,
@@ -207,7 +247,7 @@ fn classify(
         return (
             Status::Timeout,
             Some(failure(
-                "timeout",
+                FailureKind::Timeout,
                 format!("no result within {secs:.0} s; killed"),
                 Some(format!("--cell-timeout {secs:.0}s")),
             )),
@@ -217,12 +257,12 @@ fn classify(
     match (exit, report) {
         (Ok(e), Some(Ok(r))) if e.code == Some(0) => match &r.failure {
             None => (Status::Ok, None),
-            Some(f) => (Status::Failed, Some(f.clone())),
+            Some(f) => (Status::Failed, Some(into_failure(f))),
         },
         (Ok(e), _) if e.signal == Some(libc::SIGKILL) => (
             Status::Crashed,
             Some(failure(
-                "killed",
+                FailureKind::Killed,
                 "killed by SIGKILL (not sent by conlab: the kernel's OOM killer is the usual sender)".into(),
                 Some("memory".into()),
             )),
@@ -232,7 +272,7 @@ fn classify(
             (
                 Status::Crashed,
                 Some(failure(
-                    "signal",
+                    FailureKind::Signal,
                     format!("killed by {sig}. {last_err}").trim().to_string(),
                     None,
                 )),
@@ -241,7 +281,7 @@ fn classify(
         (Ok(_), Some(Err(parse))) => (
             Status::Crashed,
             Some(failure(
-                "protocol",
+                FailureKind::Protocol,
                 format!("the cell's result line is not valid: {parse}"),
                 None,
             )),
@@ -255,7 +295,7 @@ fn classify(
             (
                 Status::Crashed,
                 Some(failure(
-                    "exit",
+                    FailureKind::Exit,
                     format!("exit code {}: {what}", e.code.unwrap_or(-1)),
                     None,
                 )),
@@ -263,13 +303,17 @@ fn classify(
         }
         (Err(err), _) => (
             Status::Crashed,
-            Some(failure("wait", format!("could not reap the cell: {err}"), None)),
+            Some(failure(
+                FailureKind::Wait,
+                format!("could not reap the cell: {err}"),
+                None,
+            )),
         ),
     }
 }
 
 /// A result for a cell that never ran (skipped or not startable).
-pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration) -> CellResult {
+pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>, timeout: Duration) -> CellResult {
     CellResult {
         index: meta.index,
         workload: meta.workload,
@@ -279,7 +323,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
         concurrency: None,
         baseline: meta.baseline,
         status,
-        failure: Some(failure),
+        failure: failure.into(),
         wall_s: 0.0,
         ready_s: None,
         started_s: None,
@@ -313,15 +357,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: Failure, timeout: Duration
         ru_maxrss_bytes: None,
         exit: None,
         stderr_tail: None,
-    }
-}
-
-fn placeholder() -> Failure {
-    Failure {
-        kind: String::new(),
-        message: String::new(),
-        at_task: None,
-        limit: None,
+        histograms: None,
     }
 }
 

@@ -37,7 +37,24 @@ pub struct Environment {
     pub allows: Allowances,
     /// The Python interpreters the sweep uses: version, implementation, GIL.
     #[serde(default)]
-    pub python: Vec<crate::model::python::Interpreter>,
+    pub python: Vec<Interpreter>,
+}
+
+/// One Python interpreter, as probed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Interpreter {
+    /// The path or command given.
+    pub path: String,
+    /// `3.11.7`.
+    pub version: String,
+    /// `3.11`.
+    pub short: String,
+    /// `cpython`, `pypy`, ...
+    pub implementation: String,
+    /// Whether the GIL is enabled (false only on free-threaded builds with it off).
+    pub gil: bool,
+    /// Versions of the optional libraries found: requests, aiohttp, uvloop.
+    pub libraries: std::collections::BTreeMap<String, String>,
 }
 
 /// Kernel and process limits (`None` = unlimited or unreadable).

@@ -10,7 +10,8 @@ use hdrhistogram::Histogram;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::workload::TaskResult;
+use crate::results::ErrorKind;
+use crate::task::TaskResult;
 
 /// One finished task, as a model hands it to the recorder.
 pub struct TaskRecord {
@@ -34,8 +35,11 @@ pub struct LatencySummary {
     pub mean: f64,
 }
 
-/// Histogram contents as `(value_us, count)` pairs: how a process worker ships its
-/// histogram to the cell (and how the Python driver will ship its own).
+/// Histogram contents as `(value_us, count)` pairs, one value per HDR bucket (3
+/// significant digits, 1 us to 1 h): how every child (a Rust cell, a process worker, the
+/// Python driver) ships its distributions, and how results keep them. Any value of a
+/// bucket stands for the bucket, so the parent rebuilds the same histogram from either
+/// language and reads every percentile with one algorithm.
 pub type HistogramWire = Vec<(u64, u64)>;
 
 /// Collects task outcomes for one cell (or one worker thread, merged later).
@@ -46,7 +50,7 @@ pub struct Recorder {
     lag_us: Histogram<u32>,
     pub ok: usize,
     pub failed: usize,
-    pub errors: BTreeMap<String, u64>,
+    pub errors: BTreeMap<ErrorKind, u64>,
     pub first_error: Option<String>,
     pub last_start_ns: u64,
     pub checksum: u64,
@@ -97,17 +101,17 @@ impl Recorder {
                     self.first_error = Some(format!("{}: {}", e.kind, e.message));
                 }
             }
-            Err(e) => self.record_errors(&e.kind, &e.message, 1),
+            Err(e) => self.record_errors(e.kind, &e.message, 1),
         }
     }
 
     /// Count `count` failed tasks of one kind (e.g. tasks that never started).
-    pub fn record_errors(&mut self, kind: &str, message: &str, count: u64) {
+    pub fn record_errors(&mut self, kind: ErrorKind, message: &str, count: u64) {
         if count == 0 {
             return;
         }
         self.failed += count as usize;
-        *self.errors.entry(kind.to_string()).or_default() += count;
+        *self.errors.entry(kind).or_default() += count;
         if self.first_error.is_none() {
             self.first_error = Some(format!("{kind}: {message}"));
         }
@@ -119,7 +123,7 @@ impl Recorder {
         self.ok += other.ok;
         self.failed += other.failed;
         for (kind, n) in &other.errors {
-            *self.errors.entry(kind.clone()).or_default() += n;
+            *self.errors.entry(*kind).or_default() += n;
         }
         if self.first_error.is_none() {
             self.first_error.clone_from(&other.first_error);
@@ -142,14 +146,33 @@ impl Recorder {
 
     /// Add histograms received from another process.
     pub fn add_wire(&mut self, latency: &HistogramWire, lag: &HistogramWire) {
-        for &(v, n) in latency {
-            self.latency_us
-                .saturating_record_n(v.max(1), n.min(u32::MAX as u64) as u32);
-        }
-        for &(v, n) in lag {
-            self.lag_us.saturating_record_n(v.max(1), n.min(u32::MAX as u64) as u32);
-        }
+        add_wire(&mut self.latency_us, latency);
+        add_wire(&mut self.lag_us, lag);
     }
+}
+
+/// Record the contents of a wire into `h`.
+pub fn add_wire(h: &mut Histogram<u32>, pairs: &HistogramWire) {
+    for &(v, n) in pairs {
+        h.saturating_record_n(v.max(1), n.min(u32::MAX as u64) as u32);
+    }
+}
+
+/// Merge wires from several processes into one.
+pub fn merge_wires<'a>(parts: impl IntoIterator<Item = &'a HistogramWire>) -> HistogramWire {
+    let mut h = new_histogram();
+    for part in parts {
+        add_wire(&mut h, part);
+    }
+    wire(&h)
+}
+
+/// The percentiles of a wire: the one place conlab reads percentiles from, for Rust and
+/// Python cells alike.
+pub fn summarize_wire(pairs: &HistogramWire) -> Option<LatencySummary> {
+    let mut h = new_histogram();
+    add_wire(&mut h, pairs);
+    summarize(&h)
 }
 
 pub fn wire(h: &Histogram<u32>) -> HistogramWire {
@@ -175,7 +198,7 @@ pub fn summarize(h: &Histogram<u32>) -> Option<LatencySummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::TaskError;
+    use crate::task::TaskError;
 
     fn task(start_ms: u64, run_ms: u64, ok: bool) -> TaskRecord {
         let start_ns = start_ms * 1_000_000;
@@ -185,7 +208,7 @@ mod tests {
             result: if ok {
                 Ok(1)
             } else {
-                Err(TaskError::new("refused", "connection refused"))
+                Err(TaskError::new(ErrorKind::Refused, "connection refused"))
             },
         }
     }
@@ -209,7 +232,7 @@ mod tests {
         b.record(task(0, 30, false));
         a.merge(&b);
         assert_eq!((a.ok, a.failed), (1, 2));
-        assert_eq!(a.errors["refused"], 2);
+        assert_eq!(a.errors[&ErrorKind::Refused], 2);
         assert_eq!(a.first_error.as_deref(), Some("refused: connection refused"));
 
         let (lat, lag) = a.to_wire();

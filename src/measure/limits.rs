@@ -30,12 +30,14 @@ pub fn soft_limit(resource: Resource) -> Option<u64> {
         .filter(|&s| s != RLIM_INFINITY)
 }
 
+fn near(used: u64, limit: u64) -> bool {
+    used + 64 >= limit || used as f64 >= limit as f64 * 0.97
+}
+
 /// Name the limit most likely to have refused a new thread or process, with the numbers
 /// that show it, e.g. `vm.max_map_count=65530 (this process has 65519 mappings)`.
 pub fn diagnose_spawn(err: &std::io::Error) -> String {
     let me = std::process::id() as i32;
-    let near = |used: u64, limit: u64| used + 64 >= limit || used as f64 >= limit as f64 * 0.97;
-
     if let (Some(limit), Some(maps)) = (procfs::sysctl("vm/max_map_count"), procfs::map_count(me)) {
         if near(maps, limit) {
             return format!(
@@ -68,4 +70,40 @@ pub fn diagnose_spawn(err: &std::io::Error) -> String {
         }
     }
     format!("unidentified ({err}; {threads} threads alive on the machine)")
+}
+
+/// Name the limit that refused a thread from counters another process saw at that moment
+/// (the Python driver reports them): its memory mappings and the threads alive.
+pub fn diagnose_counts(maps: u64, threads_alive: u64) -> String {
+    if let Some(limit) = procfs::sysctl("vm/max_map_count").filter(|&l| near(maps, l)) {
+        return format!("vm.max_map_count={limit} (the cell process had {maps} memory mappings)");
+    }
+    for (name, key) in [
+        ("kernel.pid_max", "kernel/pid_max"),
+        ("kernel.threads-max", "kernel/threads-max"),
+    ] {
+        if let Some(limit) = procfs::sysctl(key).filter(|&l| near(threads_alive, l)) {
+            return format!("{name}={limit} ({threads_alive} threads alive on the machine)");
+        }
+    }
+    if let Some(limit) = soft_limit(Resource::RLIMIT_NPROC).filter(|&l| near(threads_alive, l)) {
+        if nix::unistd::geteuid().as_raw() != 0 {
+            return format!("RLIMIT_NPROC={limit} (ulimit -u; {threads_alive} threads alive)");
+        }
+    }
+    format!("unidentified ({threads_alive} threads alive, {maps} mappings)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_name_the_limit_they_reached() {
+        let max_maps = procfs::sysctl("vm/max_map_count").unwrap();
+        assert!(diagnose_counts(max_maps - 10, 100).starts_with("vm.max_map_count="));
+        let pid_max = procfs::sysctl("kernel/pid_max").unwrap();
+        assert!(diagnose_counts(100, pid_max - 1).contains("threads alive"));
+        assert!(diagnose_counts(100, 100).starts_with("unidentified"));
+    }
 }

@@ -14,14 +14,15 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::latency::{new_histogram, summarize, wire, HistogramWire, LatencySummary};
+use super::latency::{merge_wires, new_histogram, wire, HistogramWire};
+use crate::results::ErrorKind;
 
 const SHARDS: usize = 8;
 
 struct Shard {
     latency_us: Histogram<u32>,
     ok: u64,
-    errors: BTreeMap<String, u64>,
+    errors: BTreeMap<ErrorKind, u64>,
     first_error: Option<String>,
 }
 
@@ -44,15 +45,14 @@ pub fn log() -> &'static RequestLog {
     &LOG
 }
 
-/// Requests of a cell: counts, errors by kind and the latency distribution.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Requests of a cell as a child reports them: counts, errors by kind and the raw latency
+/// distribution (the parent reads the percentiles).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestSummary {
     pub ok: u64,
     pub failed: u64,
-    pub errors: BTreeMap<String, u64>,
+    pub errors: BTreeMap<ErrorKind, u64>,
     pub first_error: Option<String>,
-    pub latency_ms: Option<LatencySummary>,
-    /// Histogram contents, so process workers can ship theirs to the cell.
     pub latency_us: HistogramWire,
 }
 
@@ -79,9 +79,9 @@ impl RequestLog {
     }
 
     /// A request that failed, by kind (`refused`, `reset`, `timeout`, `http-5xx`, ...).
-    pub fn failed(&self, kind: &str, message: &str) {
+    pub fn failed(&self, kind: ErrorKind, message: &str) {
         self.with_shard(|s| {
-            *s.errors.entry(kind.to_string()).or_default() += 1;
+            *s.errors.entry(kind).or_default() += 1;
             if s.first_error.is_none() {
                 s.first_error = Some(format!("{kind}: {message}"));
             }
@@ -98,7 +98,7 @@ impl RequestLog {
             hist.add(&s.latency_us).expect("same bounds");
             sum.ok += s.ok;
             for (k, n) in &s.errors {
-                *sum.errors.entry(k.clone()).or_default() += n;
+                *sum.errors.entry(*k).or_default() += n;
                 sum.failed += n;
             }
             if sum.first_error.is_none() {
@@ -106,7 +106,6 @@ impl RequestLog {
             }
         }
         merged.map(|(hist, mut sum)| {
-            sum.latency_ms = summarize(&hist);
             sum.latency_us = wire(&hist);
             sum
         })
@@ -115,27 +114,20 @@ impl RequestLog {
 
 /// Combine request summaries from several processes.
 pub fn merge(parts: impl IntoIterator<Item = RequestSummary>) -> Option<RequestSummary> {
-    let mut hist = new_histogram();
-    let mut out: Option<RequestSummary> = None;
-    for p in parts {
-        let o = out.get_or_insert_with(RequestSummary::default);
-        o.ok += p.ok;
-        o.failed += p.failed;
-        for (k, n) in p.errors {
-            *o.errors.entry(k).or_default() += n;
+    let parts: Vec<RequestSummary> = parts.into_iter().collect();
+    let mut out = parts.first().cloned()?;
+    out.latency_us = merge_wires(parts.iter().map(|p| &p.latency_us));
+    for p in &parts[1..] {
+        out.ok += p.ok;
+        out.failed += p.failed;
+        for (k, n) in &p.errors {
+            *out.errors.entry(*k).or_default() += n;
         }
-        if o.first_error.is_none() {
-            o.first_error = p.first_error;
-        }
-        for (v, n) in p.latency_us {
-            hist.saturating_record_n(v.max(1), n.min(u32::MAX as u64) as u32);
+        if out.first_error.is_none() {
+            out.first_error.clone_from(&p.first_error);
         }
     }
-    out.map(|mut o| {
-        o.latency_ms = summarize(&hist);
-        o.latency_us = wire(&hist);
-        o
-    })
+    Some(out)
 }
 
 #[cfg(test)]
@@ -153,18 +145,21 @@ mod tests {
                     for _ in 0..100 {
                         log.ok(Duration::from_millis(5));
                     }
-                    log.failed("refused", "connection refused");
+                    log.failed(ErrorKind::Refused, "connection refused");
                 });
             }
         });
         let sum = log.summary().unwrap();
         assert_eq!(sum.ok, 1600);
         assert_eq!(sum.failed, 16);
-        assert_eq!(sum.errors["refused"], 16);
-        assert!((sum.latency_ms.as_ref().unwrap().p50 - 5.0).abs() < 0.01);
+        assert_eq!(sum.errors[&ErrorKind::Refused], 16);
+        let p50 = crate::measure::latency::summarize_wire(&sum.latency_us).unwrap().p50;
+        assert!((p50 - 5.0).abs() < 0.01);
 
         let both = merge([sum.clone(), sum]).unwrap();
         assert_eq!((both.ok, both.failed), (3200, 32));
-        assert!((both.latency_ms.unwrap().p99 - 5.0).abs() < 0.01);
+        assert_eq!(both.latency_us.iter().map(|p| p.1).sum::<u64>(), 3200);
+        let p99 = crate::measure::latency::summarize_wire(&both.latency_us).unwrap().p99;
+        assert!((p99 - 5.0).abs() < 0.01);
     }
 }

@@ -11,36 +11,141 @@ pub mod python;
 mod thread;
 mod tokio_rt;
 
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::cell::CellRun;
-use crate::params::Params;
+use serde::{Deserialize, Serialize};
+
+use crate::cell::{CellRun, CellSpec};
+use crate::params::{Params, SpecError};
 use crate::results::Failure;
 use crate::workload::Workload;
 
-pub use process::run_worker;
+pub use pool::Pool;
+pub use process::{run_worker, Processes};
+pub use python::PyModel;
+pub use thread::ThreadPerTask;
+pub use tokio_rt::{CurrentThread, MultiThread};
 
-/// A concurrency model runnable inside a cell process.
-pub trait Model: Send + Sync {
-    /// Canonical spec (`rs-pool`, `rs-thread:stack=64k`).
-    fn spec(&self) -> String;
+/// A concurrency model runnable inside a Rust cell process.
+pub trait Model {
     /// One line on how it runs, recorded in results (`tokio multi-thread, 2 workers`).
     fn describe(&self, tasks: usize) -> String;
-    /// The Python model behind this one, for models the Python driver runs.
-    fn python(&self) -> Option<&python::PythonModel> {
-        None
-    }
-    /// True for models that run the workload's async body.
-    fn is_async(&self) -> bool {
-        false
-    }
-    /// How many tasks run at once at most, for models that queue (pools, processes).
-    fn queue_width(&self) -> Option<usize> {
-        None
-    }
-    /// Run `tasks` tasks of `work`, recording every outcome into `run`. A cell-level
+    /// Run `cell.tasks` tasks of `work`, recording every outcome into `run`. A cell-level
     /// failure (a refused spawn) is returned after recording what did run.
-    fn run(&self, work: Arc<dyn Workload>, tasks: usize, run: &mut CellRun) -> Result<(), Failure>;
+    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure>;
+}
+
+/// A Rust model with its parameters, as the cell process receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum RustModel {
+    RsThread(ThreadPerTask),
+    RsPool(Pool),
+    RsAsync(MultiThread),
+    RsAsyncSt(CurrentThread),
+    RsProcess(Processes),
+}
+
+impl RustModel {
+    /// The model itself.
+    pub fn model(&self) -> &dyn Model {
+        match self {
+            RustModel::RsThread(m) => m,
+            RustModel::RsPool(m) => m,
+            RustModel::RsAsync(m) => m,
+            RustModel::RsAsyncSt(m) => m,
+            RustModel::RsProcess(m) => m,
+        }
+    }
+
+    /// True for the tokio models, which run the workload's async body.
+    pub fn is_async(&self) -> bool {
+        matches!(self, RustModel::RsAsync(_) | RustModel::RsAsyncSt(_))
+    }
+
+    /// The pool's threads or the worker processes; `None` for models without a queue.
+    pub fn queue_width(&self) -> Option<usize> {
+        match self {
+            RustModel::RsPool(p) => Some(p.width()),
+            RustModel::RsProcess(p) => Some(p.width()),
+            _ => None,
+        }
+    }
+}
+
+/// Any model a sweep can run: a Rust model (run by a conlab cell process) or a Python
+/// model (run by the embedded Python driver). Parsed once from its spec at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSpec {
+    Rust(RustModel),
+    Python(PyModel),
+}
+
+impl ModelSpec {
+    /// True for models that run the workload's async body (an event loop).
+    pub fn is_async(&self) -> bool {
+        match self {
+            ModelSpec::Rust(m) => m.is_async(),
+            ModelSpec::Python(p) => p.is_async(),
+        }
+    }
+
+    /// How many tasks run at once at most, for models that queue (pools, processes).
+    pub fn queue_width(&self) -> Option<usize> {
+        match self {
+            ModelSpec::Rust(m) => m.queue_width(),
+            ModelSpec::Python(p) => p.queue_width(),
+        }
+    }
+
+    /// The language family, for people and for `advise --from`.
+    pub fn is_python(&self) -> bool {
+        matches!(self, ModelSpec::Python(_))
+    }
+}
+
+impl fmt::Display for RustModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RustModel::RsThread(m) => m.fmt(f),
+            RustModel::RsPool(m) => m.fmt(f),
+            RustModel::RsAsync(m) => m.fmt(f),
+            RustModel::RsAsyncSt(_) => f.write_str("rs-async-st"),
+            RustModel::RsProcess(m) => m.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for ModelSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelSpec::Rust(m) => m.fmt(f),
+            ModelSpec::Python(m) => m.fmt(f),
+        }
+    }
+}
+
+impl FromStr for ModelSpec {
+    type Err = SpecError;
+
+    fn from_str(text: &str) -> Result<Self, SpecError> {
+        let params = Params::parse(text)?;
+        if python::is_python_name(params.name()) {
+            return PyModel::parse(params).map(ModelSpec::Python);
+        }
+        let info = REGISTRY.iter().find(|m| m.name == params.name()).ok_or_else(|| {
+            let mut names: Vec<_> = REGISTRY.iter().map(|m| m.name).collect();
+            names.extend_from_slice(python::BASES);
+            SpecError::Unknown {
+                family: "model",
+                name: params.name().into(),
+                known: names.join(", "),
+            }
+        })?;
+        (info.parse)(params).map(ModelSpec::Rust)
+    }
 }
 
 /// A model family as `conlab list` shows it.
@@ -48,7 +153,7 @@ pub struct ModelInfo {
     pub name: &'static str,
     pub syntax: &'static str,
     pub about: &'static str,
-    parse: fn(Params) -> Result<Arc<dyn Model>, String>,
+    parse: fn(Params) -> Result<RustModel, SpecError>,
 }
 
 pub const REGISTRY: &[ModelInfo] = &[
@@ -56,78 +161,72 @@ pub const REGISTRY: &[ModelInfo] = &[
         name: "rs-thread",
         syntax: "rs-thread[:stack=SIZE]",
         about: "one OS thread per task (std::thread), stack default Rust's 2 MiB",
-        parse: thread::ThreadPerTask::parse,
+        parse: |p| ThreadPerTask::parse(p).map(RustModel::RsThread),
     },
     ModelInfo {
         name: "rs-pool",
         syntax: "rs-pool[:size=P]",
         about: "a fixed pool of P threads taking tasks in order; P defaults to min(32, cores+4) like Python's ThreadPoolExecutor",
-        parse: pool::Pool::parse,
+        parse: |p| Pool::parse(p).map(RustModel::RsPool),
     },
     ModelInfo {
         name: "rs-async",
         syntax: "rs-async[:workers=W]",
         about: "tokio multi-thread runtime, one task per task, W worker threads (default: cores)",
-        parse: tokio_rt::Tokio::parse_multi,
+        parse: |p| MultiThread::parse(p).map(RustModel::RsAsync),
     },
     ModelInfo {
         name: "rs-async-st",
         syntax: "rs-async-st",
         about: "tokio current-thread runtime: one event loop on one thread, like asyncio",
-        parse: tokio_rt::Tokio::parse_single,
+        parse: |p| CurrentThread::parse(p).map(RustModel::RsAsyncSt),
     },
     ModelInfo {
         name: "rs-process",
         syntax: "rs-process[:workers=P]",
         about: "P worker processes (conlab re-executed; default: cores), each running its share one task at a time, like multiprocessing.Pool.map",
-        parse: process::Processes::parse,
+        parse: |p| Processes::parse(p).map(RustModel::RsProcess),
     },
 ];
-
-/// Turn a spec string into a model.
-pub fn parse(spec: &str) -> Result<Arc<dyn Model>, String> {
-    let params = Params::parse(spec).map_err(|e| format!("model {e}"))?;
-    if python::is_python_name(params.name()) {
-        return python::PythonModel::parse(params);
-    }
-    let info = REGISTRY.iter().find(|m| m.name == params.name()).ok_or_else(|| {
-        let mut names: Vec<_> = REGISTRY.iter().map(|m| m.name).collect();
-        names.extend_from_slice(python::BASES);
-        format!("unknown model '{}' (known: {})", params.name(), names.join(", "))
-    })?;
-    (info.parse)(params)
-}
 
 /// Online cores, the default width of several models.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
+/// Python's ThreadPoolExecutor default, which both pools use: min(32, cores + 4).
+pub fn default_pool_size() -> usize {
+    32.min(cores() + 4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<ModelSpec, String> {
+        text.parse::<ModelSpec>().map_err(|e| e.to_string())
+    }
+
+    fn spec(text: &str) -> String {
+        parse(text).map(|m| m.to_string()).unwrap_or_else(|e| e)
+    }
+
     #[test]
     fn specs_are_canonical() {
-        assert_eq!(parse("rs-thread").unwrap().spec(), "rs-thread");
-        assert_eq!(parse("rs-thread:stack=64k").unwrap().spec(), "rs-thread:stack=64KiB");
-        assert_eq!(parse("rs-pool:size=8").unwrap().spec(), "rs-pool:size=8");
-        assert_eq!(parse("rs-async:workers=3").unwrap().spec(), "rs-async:workers=3");
-        assert_eq!(parse("rs-pool").unwrap().queue_width(), Some(32.min(cores() + 4)));
+        assert_eq!(spec("rs-thread"), "rs-thread");
+        assert_eq!(spec("rs-thread:stack=64k"), "rs-thread:stack=64KiB");
+        assert_eq!(spec("rs-pool:size=8"), "rs-pool:size=8");
+        assert_eq!(spec("rs-async:workers=3"), "rs-async:workers=3");
+        assert_eq!(parse("rs-pool").unwrap().queue_width(), Some(default_pool_size()));
         assert_eq!(parse("rs-process").unwrap().queue_width(), Some(cores()));
+        assert!(parse("rs-async-st").unwrap().is_async());
     }
 
     #[test]
     fn bad_specs_are_explained() {
-        assert!(parse("go-routine")
-            .err()
-            .expect("rejected")
-            .contains("unknown model 'go-routine'"));
+        assert!(spec("go-routine").contains("unknown model 'go-routine'"));
         assert!(parse("rs-pool:size=0").is_err());
-        assert!(parse("rs-async-st:workers=2")
-            .err()
-            .expect("rejected")
-            .contains("unknown parameter"));
+        assert!(spec("rs-async-st:workers=2").contains("unknown parameter"));
         assert!(parse("rs-thread:stack=lots").is_err());
     }
 }

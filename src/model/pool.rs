@@ -2,57 +2,59 @@
 //! threads per task are too many. Its default width copies Python's ThreadPoolExecutor
 //! (min(32, cores + 4)), so the Rust and Python pools queue the same way.
 
+use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::Builder;
 
-use super::{cores, Model};
-use crate::cell::CellRun;
+use serde::{Deserialize, Serialize};
+
+use super::{default_pool_size, Model};
+use crate::cell::{CellRun, CellSpec};
 use crate::measure::{
     clock::mono_ns,
     latency::{Recorder, TaskRecord},
     limits,
 };
-use crate::params::Params;
-use crate::results::Failure;
+use crate::params::{Params, SpecError};
+use crate::results::{ErrorKind, Failure, FailureKind};
 use crate::workload::{TaskCtx, Workload};
 
+/// `rs-pool[:size=P]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pool {
-    size: Option<usize>,
+    pub size: Option<usize>,
 }
 
 impl Pool {
-    pub fn parse(mut p: Params) -> Result<Arc<dyn Model>, String> {
-        let size = p
-            .positional("size")
-            .map(|s| crate::units::parse_count(&s))
-            .transpose()?;
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
+        let size = p.positional_count("size")?;
         p.finish("size")?;
-        Ok(Arc::new(Pool { size }))
+        Ok(Pool { size })
     }
 
-    fn width(&self) -> usize {
-        self.size.unwrap_or_else(|| 32.min(cores() + 4))
+    /// The pool's threads: the size given, or Python's ThreadPoolExecutor default.
+    pub fn width(&self) -> usize {
+        self.size.unwrap_or_else(default_pool_size)
+    }
+}
+
+impl fmt::Display for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.size {
+            Some(s) => write!(f, "rs-pool:size={s}"),
+            None => f.write_str("rs-pool"),
+        }
     }
 }
 
 impl Model for Pool {
-    fn spec(&self) -> String {
-        match self.size {
-            Some(s) => format!("rs-pool:size={s}"),
-            None => "rs-pool".into(),
-        }
-    }
-
     fn describe(&self, tasks: usize) -> String {
         format!("{} pool threads for {tasks} tasks", self.width().min(tasks))
     }
 
-    fn queue_width(&self) -> Option<usize> {
-        Some(self.width())
-    }
-
-    fn run(&self, work: Arc<dyn Workload>, tasks: usize, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+        let tasks = cell.tasks;
         let origin = run.ready();
         let next = Arc::new(AtomicUsize::new(0));
         let mut workers = Vec::new();
@@ -79,7 +81,7 @@ impl Model for Pool {
                 Ok(handle) => workers.push(handle),
                 Err(err) => {
                     failure = Some(Failure {
-                        kind: "spawn-limit".into(),
+                        kind: FailureKind::SpawnLimit,
                         message: format!("pool thread {w} could not be created: {err}"),
                         at_task: None,
                         limit: Some(limits::diagnose_spawn(&err)),
@@ -90,13 +92,13 @@ impl Model for Pool {
         }
         if workers.is_empty() && tasks > 0 {
             run.rec
-                .record_errors("not-started", "no pool thread could be created", tasks as u64);
+                .record_errors(ErrorKind::NotStarted, "no pool thread could be created", tasks as u64);
         }
         run.all_spawned();
         for handle in workers {
             match handle.join() {
                 Ok(rec) => run.rec.merge(&rec),
-                Err(_) => run.rec.record_errors("panic", "pool thread panicked", 1),
+                Err(_) => run.rec.record_errors(ErrorKind::Panic, "pool thread panicked", 1),
             }
         }
         failure.map_or(Ok(()), Err)

@@ -4,7 +4,8 @@
 //! each worker's memory is a real process's memory.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::fmt;
+use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -12,36 +13,45 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{cores, Model};
-use crate::cell::CellRun;
+use crate::cell::{CellRun, CellSpec};
 use crate::measure::latency::{HistogramWire, Recorder, TaskRecord};
 use crate::measure::{clock::mono_ns, limits, procfs, requests};
-use crate::params::Params;
-use crate::results::Failure;
-use crate::workload::{self, TaskCtx, Workload};
+use crate::params::{Params, SpecError};
+use crate::results::{ErrorKind, Failure, FailureKind};
+use crate::workload::{self, TaskCtx, Workload, WorkloadSpec};
 
+/// `rs-process[:workers=P]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Processes {
-    workers: Option<usize>,
+    pub workers: Option<usize>,
 }
 
 impl Processes {
-    pub fn parse(mut p: Params) -> Result<Arc<dyn Model>, String> {
-        let workers = p
-            .positional("workers")
-            .map(|s| crate::units::parse_count(&s))
-            .transpose()?;
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
+        let workers = p.positional_count("workers")?;
         p.finish("workers")?;
-        Ok(Arc::new(Processes { workers }))
+        Ok(Processes { workers })
     }
 
-    fn width(&self) -> usize {
+    /// The worker processes: the number given, or one per core.
+    pub fn width(&self) -> usize {
         self.workers.unwrap_or_else(cores)
     }
 }
 
-/// What one worker process is asked to run.
+impl fmt::Display for Processes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.workers {
+            Some(w) => write!(f, "rs-process:workers={w}"),
+            None => f.write_str("rs-process"),
+        }
+    }
+}
+
+/// What one worker process is asked to run (typed JSON on its stdin).
 #[derive(Serialize, Deserialize)]
 struct WorkerSpec {
-    workload: String,
+    workload: WorkloadSpec,
     target: workload::Target,
     first: usize,
     count: usize,
@@ -53,7 +63,7 @@ struct WorkerSpec {
 struct WorkerReport {
     ok: usize,
     failed: usize,
-    errors: BTreeMap<String, u64>,
+    errors: BTreeMap<ErrorKind, u64>,
     first_error: Option<String>,
     latency_us: HistogramWire,
     lag_us: HistogramWire,
@@ -65,26 +75,16 @@ struct WorkerReport {
 }
 
 impl Model for Processes {
-    fn spec(&self) -> String {
-        match self.workers {
-            Some(w) => format!("rs-process:workers={w}"),
-            None => "rs-process".into(),
-        }
-    }
-
     fn describe(&self, tasks: usize) -> String {
         format!("{} worker processes for {tasks} tasks", self.width().min(tasks))
     }
 
-    fn queue_width(&self) -> Option<usize> {
-        Some(self.width())
-    }
-
-    fn run(&self, work: Arc<dyn Workload>, tasks: usize, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, _work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+        let tasks = cell.tasks;
         let origin_ns = run.ready();
         let width = self.width().min(tasks);
         let exe = std::env::current_exe().map_err(|e| Failure {
-            kind: "runtime".into(),
+            kind: FailureKind::Runtime,
             message: format!("cannot find conlab's own executable: {e}"),
             at_task: None,
             limit: None,
@@ -94,16 +94,15 @@ impl Model for Processes {
         for w in 0..width {
             let (first, end) = (w * tasks / width, (w + 1) * tasks / width);
             let spec = WorkerSpec {
-                workload: work.spec(),
-                target: run.target.clone(),
+                workload: cell.workload.clone(),
+                target: cell.target.clone(),
                 first,
                 count: end - first,
                 origin_ns,
             };
             let mut cmd = Command::new(&exe);
-            cmd.arg("worker")
-                .arg(serde_json::to_string(&spec).expect("spec serializes"));
-            cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+            cmd.arg("worker");
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
             // SAFETY: prctl is async-signal-safe; it asks the kernel to kill the worker if
             // the cell dies, so no worker outlives its cell.
             unsafe {
@@ -113,16 +112,23 @@ impl Model for Processes {
                 });
             }
             match cmd.spawn() {
-                Ok(child) => children.push((child, end - first)),
+                Ok(mut child) => {
+                    // The spec goes in whole, then stdin closes; a worker that cannot read
+                    // it ends without a report and is counted as crashed below.
+                    if let Some(mut stdin) = child.stdin.take() {
+                        let _ = stdin.write_all(&serde_json::to_vec(&spec).expect("spec serializes"));
+                    }
+                    children.push((child, end - first))
+                }
                 Err(err) => {
                     failure = Some(Failure {
-                        kind: "spawn-limit".into(),
+                        kind: FailureKind::SpawnLimit,
                         message: format!("worker process {w} could not be created: {err}"),
                         at_task: Some(first),
                         limit: Some(limits::diagnose_spawn(&err)),
                     });
                     run.rec.record_errors(
-                        "not-started",
+                        ErrorKind::NotStarted,
                         "no worker process for these tasks",
                         (tasks - first) as u64,
                     );
@@ -146,15 +152,15 @@ impl Model for Processes {
                     rec.last_start_ns = r.last_start_ns;
                     rec.checksum = r.checksum;
                     run.rec.merge(&rec);
-                    run.worker_hwm += r.hwm;
-                    run.worker_requests.extend(r.requests);
-                    run.worker_vm_peak += r.vm_peak;
+                    run.workers.hwm += r.hwm;
+                    run.workers.requests.extend(r.requests);
+                    run.workers.vm_peak += r.vm_peak;
                 }
                 Err(_) => {
                     let how = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-                    run.rec.record_errors("worker-crashed", &how, share as u64);
+                    run.rec.record_errors(ErrorKind::WorkerCrashed, &how, share as u64);
                     failure.get_or_insert(Failure {
-                        kind: "worker-crashed".into(),
+                        kind: FailureKind::WorkerCrashed,
                         message: format!("a worker process ended without a report ({how})"),
                         at_task: None,
                         limit: None,
@@ -166,20 +172,19 @@ impl Model for Processes {
     }
 }
 
-/// The worker side: `conlab worker SPEC_JSON`. Returns the exit code.
-pub fn run_worker(spec_json: &str) -> i32 {
-    let Ok(spec) = serde_json::from_str::<WorkerSpec>(spec_json) else {
-        eprintln!("conlab worker: bad worker spec");
+/// The worker side: `conlab worker`, its spec as JSON on stdin. Returns the exit code.
+pub fn run_worker(input: impl Read) -> i32 {
+    let Ok(spec) = serde_json::from_reader::<_, WorkerSpec>(input) else {
+        eprintln!("conlab worker: bad worker spec on stdin");
         return 2;
     };
-    let work = match workload::parse_for(&spec.workload, &spec.target) {
+    let work = match spec.workload.build(&spec.target) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("conlab worker: {e}");
             return 2;
         }
     };
-    let work = work.prepare().unwrap_or(work);
     let mut rec = Recorder::new(spec.origin_ns);
     for index in spec.first..spec.first + spec.count {
         let start_ns = mono_ns();

@@ -1,40 +1,47 @@
 //! `rs-thread`: one OS thread per task, the model the article's `threading` example uses
 //! and the one whose limits (pid_max, max_map_count, stack reservations) are real.
 
+use std::fmt;
 use std::sync::Arc;
 use std::thread::Builder;
 
+use serde::{Deserialize, Serialize};
+
 use super::Model;
-use crate::cell::CellRun;
+use crate::cell::{CellRun, CellSpec};
 use crate::measure::{clock::mono_ns, latency::TaskRecord, limits, procfs};
-use crate::params::Params;
-use crate::results::Failure;
+use crate::params::{Params, SpecError};
+use crate::results::{ErrorKind, Failure, FailureKind};
 use crate::units;
 use crate::workload::{TaskCtx, Workload};
 
+/// `rs-thread[:stack=SIZE]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadPerTask {
-    stack: Option<u64>,
+    pub stack: Option<u64>,
 }
 
 impl ThreadPerTask {
-    pub fn parse(mut p: Params) -> Result<Arc<dyn Model>, String> {
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
         let stack = p.size("stack")?;
-        p.finish("stack")?;
         if stack.is_some_and(|s| s < 16 * 1024) {
-            return Err("rs-thread: stack must be at least 16KiB".into());
+            return Err(SpecError::invalid(p.spec(), "stack must be at least 16KiB"));
         }
-        Ok(Arc::new(ThreadPerTask { stack }))
+        p.finish("stack")?;
+        Ok(ThreadPerTask { stack })
+    }
+}
+
+impl fmt::Display for ThreadPerTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.stack {
+            Some(s) => write!(f, "rs-thread:stack={}", units::format_size(s)),
+            None => f.write_str("rs-thread"),
+        }
     }
 }
 
 impl Model for ThreadPerTask {
-    fn spec(&self) -> String {
-        match self.stack {
-            Some(s) => format!("rs-thread:stack={}", units::format_size(s)),
-            None => "rs-thread".into(),
-        }
-    }
-
     fn describe(&self, tasks: usize) -> String {
         let stack = self
             .stack
@@ -43,7 +50,8 @@ impl Model for ThreadPerTask {
         format!("{tasks} std::thread threads, stack {stack}")
     }
 
-    fn run(&self, work: Arc<dyn Workload>, tasks: usize, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+        let tasks = cell.tasks;
         run.ready();
         let mut handles = Vec::with_capacity(tasks);
         let mut failure = None;
@@ -51,15 +59,18 @@ impl Model for ThreadPerTask {
         for index in 0..tasks {
             if let Some(limit) = maps.exhausted(index) {
                 failure = Some(Failure {
-                    kind: "spawn-limit".into(),
+                    kind: FailureKind::SpawnLimit,
                     message: format!(
                         "thread for task {index} not created: the kernel would refuse its stack or signal stack, and Rust's std aborts the whole process when a new thread cannot map its signal stack"
                     ),
                     at_task: Some(index),
                     limit: Some(limit),
                 });
-                run.rec
-                    .record_errors("not-started", "no thread could be created", (tasks - index) as u64);
+                run.rec.record_errors(
+                    ErrorKind::NotStarted,
+                    "no thread could be created",
+                    (tasks - index) as u64,
+                );
                 break;
             }
             let work = Arc::clone(&work);
@@ -80,13 +91,16 @@ impl Model for ThreadPerTask {
                 Ok(handle) => handles.push(handle),
                 Err(err) => {
                     failure = Some(Failure {
-                        kind: "spawn-limit".into(),
+                        kind: FailureKind::SpawnLimit,
                         message: format!("thread for task {index} could not be created: {err}"),
                         at_task: Some(index),
                         limit: Some(limits::diagnose_spawn(&err)),
                     });
-                    run.rec
-                        .record_errors("not-started", "no thread could be created", (tasks - index) as u64);
+                    run.rec.record_errors(
+                        ErrorKind::NotStarted,
+                        "no thread could be created",
+                        (tasks - index) as u64,
+                    );
                     break;
                 }
             }
@@ -95,7 +109,7 @@ impl Model for ThreadPerTask {
         for handle in handles {
             match handle.join() {
                 Ok(record) => run.rec.record(record),
-                Err(_) => run.rec.record_errors("panic", "task panicked", 1),
+                Err(_) => run.rec.record_errors(ErrorKind::Panic, "task panicked", 1),
             }
         }
         failure.map_or(Ok(()), Err)

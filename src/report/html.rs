@@ -32,7 +32,7 @@ code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px;word-break:break-a
 "#;
 
 impl Format for Html {
-    fn render(&self, results: &Results) -> Result<String, String> {
+    fn render(&self, results: &Results) -> String {
         let mut h = String::new();
         let _ = write!(
             h,
@@ -60,8 +60,12 @@ impl Format for Html {
                     escape(&c.source),
                     escape(&c.scenario),
                     escape(&c.measured),
-                    if c.verdict == "holds" { "best" } else { "bad" },
-                    escape(&c.verdict)
+                    if c.verdict == crate::results::Verdict::Holds {
+                        "best"
+                    } else {
+                        "bad"
+                    },
+                    c.verdict
                 );
             }
             h.push_str("</table></div></section>");
@@ -71,7 +75,7 @@ impl Format for Html {
         }
         environment_section(&mut h, results);
         h.push_str("</body></html>\n");
-        Ok(h)
+        h
     }
 }
 

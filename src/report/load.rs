@@ -2,10 +2,27 @@
 //! even a sweep killed mid-line. The complete records are kept, a cut last line is
 //! reported in one line, and anything that is not conlab's output is refused.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::analyze;
 use crate::results::{CellResult, JsonlRecord, Results, SCHEMA};
+
+/// A file that cannot be read as results, said in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} is not conlab results (results.json or results.jsonl)")]
+    NotOurs(PathBuf),
+    #[error("{path}: schema {found} is not {SCHEMA}")]
+    Schema { path: PathBuf, found: String },
+    #[error("{path}:{line}: {why}")]
+    Line { path: PathBuf, line: usize, why: String },
+}
 
 /// Results read from a file, with a note when part of it could not be used.
 pub struct Loaded {
@@ -13,19 +30,25 @@ pub struct Loaded {
     pub note: Option<String>,
 }
 
-pub fn load(path: &Path) -> Result<Loaded, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let not_ours = || {
-        format!(
-            "{} is not conlab results (results.json or results.jsonl)",
-            path.display()
-        )
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_ours = || LoadError::NotOurs(path.to_path_buf());
+    let line_error = |i: usize, why: String| LoadError::Line {
+        path: path.to_path_buf(),
+        line: i + 1,
+        why,
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') && !trimmed.starts_with("{\"record\"") {
         if let Ok(mut results) = serde_json::from_str::<Results>(&text) {
             if results.schema != SCHEMA {
-                return Err(format!("{}: schema {} is not {SCHEMA}", path.display(), results.schema));
+                return Err(LoadError::Schema {
+                    path: path.to_path_buf(),
+                    found: results.schema,
+                });
             }
             // Conclusions are recomputed, so a file from an older conlab gets today's.
             let plan = &results.plan;
@@ -43,7 +66,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         }
         match serde_json::from_str::<JsonlRecord>(line) {
             Ok(JsonlRecord::Sweep(h)) if header.is_none() => header = Some(*h),
-            Ok(JsonlRecord::Sweep(_)) => return Err(format!("{}:{}: a second sweep header", path.display(), i + 1)),
+            Ok(JsonlRecord::Sweep(_)) => return Err(line_error(i, "a second sweep header".into())),
             Ok(JsonlRecord::Cell(c)) => cells.push(*c),
             Err(_) if i + 1 == lines.len() && header.is_some() => {
                 note = Some(format!(
@@ -53,7 +76,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 ));
             }
             Err(_) if header.is_none() => return Err(not_ours()),
-            Err(e) => return Err(format!("{}:{}: not a conlab record: {e}", path.display(), i + 1)),
+            Err(e) => return Err(line_error(i, format!("not a conlab record: {e}"))),
         }
     }
     let header = header.ok_or_else(not_ours)?;

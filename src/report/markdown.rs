@@ -13,7 +13,7 @@ use crate::units::{format_bytes, format_count, format_secs};
 pub struct Markdown;
 
 impl Format for Markdown {
-    fn render(&self, results: &Results) -> Result<String, String> {
+    fn render(&self, results: &Results) -> String {
         let mut out = String::new();
         let models = &results.plan.models;
         let _ = writeln!(out, "# conlab results\n");
@@ -96,6 +96,6 @@ impl Format for Markdown {
                 let _ = writeln!(out, "- {v}");
             }
         }
-        Ok(out)
+        out
     }
 }

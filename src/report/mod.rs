@@ -2,11 +2,15 @@
 //! read the same [`Results`] document and nothing else, so `conlab report` can rebuild
 //! any of them from `results.json` or `results.jsonl` long after the sweep.
 
+pub mod advice;
+pub mod claims;
+pub mod compare;
 pub mod csv;
 pub mod html;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod snippets;
 pub mod svg;
 pub mod terminal;
 
@@ -15,20 +19,29 @@ use crate::results::Results;
 /// One output format.
 pub trait Format {
     /// The whole rendering as text.
-    fn render(&self, results: &Results) -> Result<String, String>;
+    fn render(&self, results: &Results) -> String;
 }
 
 /// The formats `conlab report --format` accepts.
-pub const NAMES: &[&str] = &["terminal", "json", "csv", "markdown", "html"];
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Terminal,
+    Json,
+    Csv,
+    #[value(alias = "md")]
+    Markdown,
+    Html,
+}
 
-/// The format called `name`.
-pub fn by_name(name: &str) -> Option<Box<dyn Format>> {
-    match name {
-        "terminal" => Some(Box::new(terminal::Terminal)),
-        "json" => Some(Box::new(json::Json)),
-        "csv" => Some(Box::new(csv::Csv)),
-        "markdown" | "md" => Some(Box::new(markdown::Markdown)),
-        "html" => Some(Box::new(html::Html)),
-        _ => None,
+impl ReportFormat {
+    /// The renderer of this format.
+    pub fn renderer(self) -> Box<dyn Format> {
+        match self {
+            ReportFormat::Terminal => Box::new(terminal::Terminal),
+            ReportFormat::Json => Box::new(json::Json),
+            ReportFormat::Csv => Box::new(csv::Csv),
+            ReportFormat::Markdown => Box::new(markdown::Markdown),
+            ReportFormat::Html => Box::new(html::Html),
+        }
     }
 }

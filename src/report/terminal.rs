@@ -185,7 +185,7 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
 pub struct Terminal;
 
 impl super::Format for Terminal {
-    fn render(&self, results: &Results) -> Result<String, String> {
-        Ok(render_with(results, colour_wanted()))
+    fn render(&self, results: &Results) -> String {
+        render_with(results, colour_wanted())
     }
 }

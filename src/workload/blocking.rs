@@ -8,12 +8,76 @@
 //! `offload=false` — the "don't mix them carelessly" mistake, visible as event-loop lag —
 //! or through `spawn_blocking` when `offload=true`.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
-use crate::params::Params;
-use crate::units::format_duration;
+use serde::{Deserialize, Serialize};
+
+use super::{TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
+use crate::params::{Params, SpecError};
+use crate::results::ErrorKind;
+use crate::units::{self, format_duration};
+
+/// What the SQLite call does for its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// `SELECT conlab_wait(DUR)`: blocks like a driver waiting on its server.
+    Wait,
+    /// A recursive CTE calibrated to take DUR: pure CPU.
+    Cpu,
+}
+
+/// `blocking:call=DUR,offload=BOOL[,kind=wait|cpu]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockingSpec {
+    #[serde(rename = "call_ns", with = "units::serde_ns")]
+    pub call: Duration,
+    pub offload: bool,
+    pub mode: Mode,
+}
+
+impl BlockingSpec {
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
+        let call = p.duration("call", None)?;
+        let offload = p.flag("offload", false)?;
+        let mode = match p.choice("kind", &["wait", "cpu"])? {
+            "cpu" => Mode::Cpu,
+            _ => Mode::Wait,
+        };
+        p.finish("call, offload, kind")?;
+        Ok(BlockingSpec { call, offload, mode })
+    }
+
+    /// The workload, its CPU query calibrated when it has one (done in the cell, before
+    /// it reports ready).
+    pub fn build(&self) -> Arc<dyn Workload> {
+        let wait = self.mode == Mode::Wait;
+        let rows = match wait {
+            true => 0,
+            false => ((calibrate() * self.call.as_secs_f64()) as i64).max(1),
+        };
+        Arc::new(Blocking {
+            call: self.call,
+            offload: self.offload,
+            wait,
+            rows,
+        })
+    }
+}
+
+impl fmt::Display for BlockingSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.mode == Mode::Wait { "" } else { ",kind=cpu" };
+        write!(
+            f,
+            "blocking:call={},offload={}{kind}",
+            format_duration(self.call),
+            self.offload
+        )
+    }
+}
 
 const QUERY: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1) SELECT sum(x) FROM c";
 
@@ -21,7 +85,7 @@ pub struct Blocking {
     call: Duration,
     offload: bool,
     wait: bool,
-    /// Rows the CPU query walks to take about `call` (0 until calibrated).
+    /// Rows the CPU query walks to take about `call` (calibrated; 0 for `wait`).
     rows: i64,
 }
 
@@ -47,7 +111,7 @@ fn call(wait: bool, dur: Duration, rows: i64) -> TaskResult {
     let result = if wait { run_wait(dur) } else { run_query(rows) };
     result
         .map(|s| s as u64)
-        .map_err(|e| TaskError::new("sqlite", e.to_string()))
+        .map_err(|e| TaskError::new(ErrorKind::Error, format!("sqlite: {e}")))
 }
 
 /// Rows per second this machine's SQLite walks, measured on a short query.
@@ -59,57 +123,7 @@ fn calibrate() -> f64 {
     probe as f64 / start.elapsed().as_secs_f64().max(1e-6)
 }
 
-impl Blocking {
-    pub fn parse(mut p: Params, _target: &Target) -> Result<Arc<dyn Workload>, String> {
-        let call = p.duration("call", None)?;
-        let offload = match p.positional("offload").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => return Err(format!("blocking: offload={other} is not true or false")),
-        };
-        let wait = match p.positional("kind").as_deref() {
-            None | Some("wait") => true,
-            Some("cpu") => false,
-            Some(other) => return Err(format!("blocking: kind={other} is not wait or cpu")),
-        };
-        p.finish("call, offload, kind")?;
-        Ok(Arc::new(Blocking {
-            call,
-            offload,
-            wait,
-            rows: 0,
-        }))
-    }
-
-    /// The workload with its query calibrated (done in the cell, before it is ready).
-    fn calibrated(&self) -> i64 {
-        if self.wait || self.rows > 0 {
-            self.rows
-        } else {
-            ((calibrate() * self.call.as_secs_f64()) as i64).max(1)
-        }
-    }
-}
-
 impl Workload for Blocking {
-    fn spec(&self) -> String {
-        let kind = if self.wait { "" } else { ",kind=cpu" };
-        format!(
-            "blocking:call={},offload={}{kind}",
-            format_duration(self.call),
-            self.offload
-        )
-    }
-
-    fn prepare(&self) -> Option<Arc<dyn Workload>> {
-        Some(Arc::new(Blocking {
-            call: self.call,
-            offload: self.offload,
-            wait: self.wait,
-            rows: self.calibrated(),
-        }))
-    }
-
     fn run_blocking(&self, _task: &TaskCtx) -> TaskResult {
         call(self.wait, self.call, self.rows)
     }
@@ -120,17 +134,13 @@ impl Workload for Blocking {
             TaskFuture::boxed(async move {
                 match tokio::task::spawn_blocking(move || call(wait, dur, rows)).await {
                     Ok(result) => result,
-                    Err(e) => Err(TaskError::new("panic", e.to_string())),
+                    Err(e) => Err(TaskError::new(ErrorKind::Panic, e.to_string())),
                 }
             })
         } else {
             // On purpose: the one place conlab blocks an event loop, to show what it costs.
             TaskFuture::boxed(async move { call(wait, dur, rows) })
         }
-    }
-
-    fn min_task_time(&self) -> Duration {
-        self.call
     }
 
     fn client(&self, asynchronous: bool) -> Option<String> {

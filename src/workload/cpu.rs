@@ -14,20 +14,30 @@
 //! ```
 //! The result is returned as the task's checksum, so the work cannot be optimised away.
 
-use std::sync::Arc;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use super::{TaskCtx, TaskFuture, TaskResult, Workload};
-use crate::params::Params;
+use crate::params::{Params, SpecError};
 
+/// `cpu:iterations=K`, and the workload itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cpu {
-    iterations: u64,
+    pub iterations: u64,
 }
 
 impl Cpu {
-    pub fn parse(mut p: Params, _target: &super::Target) -> Result<Arc<dyn Workload>, String> {
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
         let iterations = p.count("iterations", None)?;
         p.finish("iterations")?;
-        Ok(Arc::new(Cpu { iterations }))
+        Ok(Cpu { iterations })
+    }
+}
+
+impl fmt::Display for Cpu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cpu:iterations={}", self.iterations)
     }
 }
 
@@ -46,10 +56,6 @@ pub fn cpu_kernel(seed: u64, iterations: u64) -> u64 {
 }
 
 impl Workload for Cpu {
-    fn spec(&self) -> String {
-        format!("cpu:iterations={}", self.iterations)
-    }
-
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult {
         Ok(cpu_kernel(task.index as u64, self.iterations))
     }

@@ -8,6 +8,7 @@
 //! `requests.get(url)` without a Session does. Every request's latency and every failure
 //! (by kind) go to the request log; a task with any failed request counts as failed.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,12 +16,17 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use serde::{Deserialize, Serialize};
 
 use super::net::{io_kind, root_io_error, status_kind, Endpoint};
-use super::{Needs, Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
+use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
 use crate::measure::requests;
-use crate::params::Params;
-use crate::units::format_duration;
+use crate::params::{Params, SpecError};
+use crate::results::ErrorKind;
+use crate::units::{self, format_duration};
+
+/// The default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many requests a task makes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,70 +35,131 @@ enum Amount {
     For(Duration),
 }
 
-pub struct Http {
-    latency: Duration,
-    bytes: u64,
-    amount: Amount,
-    keepalive: bool,
-    timeout: Duration,
-    /// True when the target is conlab's own server, which honours `latency` and `bytes`.
-    own_server: bool,
-    endpoints: Vec<Endpoint>,
+/// `http:latency=DUR,requests=R|duration=DUR,keepalive=BOOL,bytes=N,timeout=DUR`. Exactly
+/// one of `requests` and `duration` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpSpec {
+    #[serde(rename = "latency_ns", with = "units::serde_ns")]
+    pub latency: Duration,
+    pub bytes: u64,
+    pub requests: Option<u64>,
+    #[serde(rename = "duration_ns", with = "units::serde_ns::option")]
+    pub duration: Option<Duration>,
+    pub keepalive: bool,
+    #[serde(rename = "timeout_ns", with = "units::serde_ns")]
+    pub timeout: Duration,
 }
 
-fn parse_bool(key: &str, text: Option<String>, default: bool) -> Result<bool, String> {
-    match text.as_deref() {
-        None => Ok(default),
-        Some("true" | "on" | "yes" | "1") => Ok(true),
-        Some("false" | "off" | "no" | "0") => Ok(false),
-        Some(other) => Err(format!("http: {key}={other} is not true or false")),
-    }
-}
-
-impl Http {
-    pub fn parse(mut p: Params, target: &Target) -> Result<Arc<dyn Workload>, String> {
+impl HttpSpec {
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
         let latency = p.duration("latency", Some(Duration::ZERO))?;
         let bytes = p.size("bytes")?.unwrap_or(128);
-        let duration = p
-            .positional("duration")
-            .map(|d| crate::units::parse_duration(&d))
-            .transpose()?;
-        let requests = p.count("requests", None).ok();
-        let amount = match (requests, duration) {
-            (Some(_), Some(_)) => return Err("http: give requests=R or duration=DUR, not both".into()),
-            (None, Some(d)) if d.is_zero() => return Err("http: duration must be more than 0".into()),
-            (None, Some(d)) => Amount::For(d),
-            (Some(r), None) => Amount::Requests(r),
-            (None, None) => Amount::Requests(1),
+        let duration = p.positional_duration("duration")?;
+        let requests = p.optional_count("requests")?;
+        let (requests, duration) = match (requests, duration) {
+            (Some(_), Some(_)) => {
+                return Err(SpecError::invalid(
+                    p.spec(),
+                    "give requests=R or duration=DUR, not both",
+                ))
+            }
+            (None, Some(d)) if d.is_zero() => return Err(SpecError::invalid(p.spec(), "duration must be more than 0")),
+            (None, None) => (Some(1), None),
+            other => other,
         };
-        let keepalive = parse_bool("keepalive", p.positional("keepalive"), true)?;
-        let timeout = p.duration("timeout", Some(Duration::from_secs(10)))?;
+        let keepalive = p.flag("keepalive", true)?;
+        let timeout = p.duration("timeout", Some(DEFAULT_TIMEOUT))?;
+        if timeout.is_zero() {
+            return Err(SpecError::invalid(p.spec(), "timeout must be more than 0"));
+        }
         p.finish("latency, requests, duration, keepalive, bytes, timeout")?;
-
-        let (own_server, urls) = match (&target.server, target.urls.is_empty()) {
-            (_, false) => (false, target.urls.clone()),
-            (Some(base), true) => (
-                true,
-                vec![format!(
-                    "{}/delay?ms={}&bytes={bytes}",
-                    base.trim_end_matches('/'),
-                    latency.as_millis()
-                )],
-            ),
-            (None, true) => return Err("http workload needs a target (conlab's own server, --target or --urls)".into()),
-        };
-        let endpoints = urls.iter().map(|u| Endpoint::parse(u)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Arc::new(Http {
+        Ok(HttpSpec {
             latency,
             bytes,
-            amount,
+            requests,
+            duration,
             keepalive,
             timeout,
-            own_server,
+        })
+    }
+
+    fn amount(&self) -> Amount {
+        match (self.duration, self.requests) {
+            (Some(d), _) => Amount::For(d),
+            (None, r) => Amount::Requests(r.unwrap_or(1)),
+        }
+    }
+
+    /// The least time a task takes: the waits the own server injects, or the duration.
+    pub fn min_task_time(&self, own_server: bool) -> Duration {
+        match self.amount() {
+            Amount::Requests(r) if own_server => self.latency * r as u32,
+            Amount::Requests(_) => Duration::ZERO,
+            Amount::For(d) => d,
+        }
+    }
+
+    /// The workload aimed at `target`: the user's URLs, or conlab's own server asked for
+    /// `latency` and `bytes`.
+    pub fn build(&self, target: &Target) -> Result<Arc<dyn Workload>, SpecError> {
+        let urls = match (&target.server, target.urls.is_empty()) {
+            (_, false) => target.urls.clone(),
+            (Some(base), true) => vec![format!(
+                "{}/delay?ms={}&bytes={}",
+                base.trim_end_matches('/'),
+                self.latency.as_millis(),
+                self.bytes
+            )],
+            (None, true) => {
+                return Err(SpecError::invalid(
+                    self.to_string(),
+                    "the http workload needs a target (conlab's own server, --target or --urls)",
+                ))
+            }
+        };
+        let endpoints = urls
+            .iter()
+            .map(|u| Endpoint::parse(u))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SpecError::invalid(self.to_string(), e.to_string()))?;
+        Ok(Arc::new(Http {
+            amount: self.amount(),
+            keepalive: self.keepalive,
+            timeout: self.timeout,
             endpoints,
         }))
     }
+}
 
+impl fmt::Display for HttpSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let amount = match self.amount() {
+            Amount::Requests(r) => format!("requests={r}"),
+            Amount::For(d) => format!("duration={}", format_duration(d)),
+        };
+        write!(
+            f,
+            "http:latency={},{amount},keepalive={},bytes={}",
+            format_duration(self.latency),
+            self.keepalive,
+            self.bytes
+        )?;
+        if self.timeout != DEFAULT_TIMEOUT {
+            write!(f, ",timeout={}", format_duration(self.timeout))?;
+        }
+        Ok(())
+    }
+}
+
+/// The http workload, aimed at its endpoints.
+pub struct Http {
+    amount: Amount,
+    keepalive: bool,
+    timeout: Duration,
+    endpoints: Vec<Endpoint>,
+}
+
+impl Http {
     fn endpoint(&self, task: usize, request: u64) -> &Endpoint {
         &self.endpoints[(task + request as usize) % self.endpoints.len()]
     }
@@ -107,54 +174,44 @@ impl Http {
 }
 
 /// A failed request: logged, and remembered as the task's failure.
-fn fail(first: &mut Option<TaskError>, kind: &str, message: String) {
+fn fail(first: &mut Option<TaskError>, kind: ErrorKind, message: String) {
     requests::log().failed(kind, &message);
     if first.is_none() {
         *first = Some(TaskError {
-            kind: kind.to_string(),
+            kind,
             message,
             counted: true,
         });
     }
 }
 
-fn ureq_kind(e: &ureq::Error) -> (&'static str, String) {
+fn ureq_kind(e: &ureq::Error) -> (ErrorKind, String) {
     match e {
         ureq::Error::Io(io) => (io_kind(io), io.to_string()),
-        ureq::Error::Timeout(t) => ("timeout", format!("timed out ({t})")),
-        ureq::Error::ConnectionFailed => ("refused", "connection failed".into()),
+        ureq::Error::Timeout(t) => (ErrorKind::Timeout, format!("timed out ({t})")),
+        ureq::Error::ConnectionFailed => (ErrorKind::Refused, "connection failed".into()),
         other => match root_io_error(other) {
             Some(io) => (io_kind(io), other.to_string()),
-            None => ("protocol", other.to_string()),
+            None => (ErrorKind::Protocol, other.to_string()),
         },
     }
 }
 
-fn hyper_kind(e: &hyper::Error) -> (&'static str, String) {
+fn hyper_kind(e: &hyper::Error) -> (ErrorKind, String) {
     if e.is_incomplete_message() {
-        return ("closed", "connection closed before the response was complete".into());
+        return (
+            ErrorKind::Closed,
+            "connection closed before the response was complete".into(),
+        );
     }
     match root_io_error(e) {
         Some(io) => (io_kind(io), e.to_string()),
-        None if e.is_canceled() || e.is_closed() => ("closed", e.to_string()),
-        None => ("protocol", e.to_string()),
+        None if e.is_canceled() || e.is_closed() => (ErrorKind::Closed, e.to_string()),
+        None => (ErrorKind::Protocol, e.to_string()),
     }
 }
 
 impl Workload for Http {
-    fn spec(&self) -> String {
-        let amount = match self.amount {
-            Amount::Requests(r) => format!("requests={r}"),
-            Amount::For(d) => format!("duration={}", format_duration(d)),
-        };
-        format!(
-            "http:latency={},{amount},keepalive={},bytes={}",
-            format_duration(self.latency),
-            self.keepalive,
-            self.bytes
-        )
-    }
-
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult {
         let pool = if self.keepalive { 1 } else { 0 };
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -210,7 +267,7 @@ impl Workload for Http {
                         conn = None;
                         fail(
                             &mut first,
-                            "timeout",
+                            ErrorKind::Timeout,
                             format!("no response within {}", format_duration(self.timeout)),
                         )
                     }
@@ -229,18 +286,6 @@ impl Workload for Http {
             }
             first.map_or(Ok(n), Err)
         })
-    }
-
-    fn min_task_time(&self) -> Duration {
-        match self.amount {
-            Amount::Requests(r) if self.own_server => self.latency * r as u32,
-            Amount::Requests(_) => Duration::ZERO,
-            Amount::For(d) => d,
-        }
-    }
-
-    fn needs(&self) -> Needs {
-        Needs::Http
     }
 
     fn client(&self, asynchronous: bool) -> Option<String> {
@@ -265,7 +310,7 @@ impl Http {
         &self,
         endpoint: &Endpoint,
         conn: &mut Option<SendRequest<Empty<Bytes>>>,
-    ) -> Result<u16, (&'static str, String)> {
+    ) -> Result<u16, (ErrorKind, String)> {
         if conn.as_ref().is_none_or(|c| c.is_closed()) {
             let stream = tokio::net::TcpStream::connect(endpoint.addr)
                 .await
@@ -288,7 +333,7 @@ impl Http {
                 if self.keepalive { "keep-alive" } else { "close" },
             )
             .body(Empty::<Bytes>::new())
-            .map_err(|e| ("protocol", e.to_string()))?;
+            .map_err(|e| (ErrorKind::Protocol, e.to_string()))?;
         let response = sender.send_request(request).await.map_err(|e| hyper_kind(&e))?;
         let status = response.status().as_u16();
         response.into_body().collect().await.map_err(|e| hyper_kind(&e))?;

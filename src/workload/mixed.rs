@@ -2,39 +2,47 @@
 //! S times. It shows where a single event loop starts to lose to threads: when the
 //! computing between waits delays every other task's wake-up.
 
-use std::sync::Arc;
+use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::{cpu_kernel, TaskCtx, TaskFuture, TaskResult, Workload};
-use crate::params::Params;
+use crate::params::{Params, SpecError};
 use crate::units;
 
+/// `mixed:io=DUR,cpu=K,steps=S`, and the workload itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mixed {
-    io: Duration,
-    cpu: u64,
-    steps: u64,
+    #[serde(rename = "io_ns", with = "units::serde_ns")]
+    pub io: Duration,
+    pub cpu: u64,
+    pub steps: u64,
 }
 
 impl Mixed {
-    pub fn parse(mut p: Params, _target: &super::Target) -> Result<Arc<dyn Workload>, String> {
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
         let io = p.duration("io", None)?;
         let cpu = p.count("cpu", None)?;
         let steps = p.count("steps", Some(1))?;
         p.finish("io, cpu, steps")?;
-        Ok(Arc::new(Mixed { io, cpu, steps }))
+        Ok(Mixed { io, cpu, steps })
     }
 }
 
-impl Workload for Mixed {
-    fn spec(&self) -> String {
-        format!(
+impl fmt::Display for Mixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
             "mixed:io={},cpu={},steps={}",
             units::format_duration(self.io),
             self.cpu,
             self.steps
         )
     }
+}
 
+impl Workload for Mixed {
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult {
         let mut sum = 0u64;
         for step in 0..self.steps {
@@ -53,9 +61,5 @@ impl Workload for Mixed {
             }
             Ok(sum)
         })
-    }
-
-    fn min_task_time(&self) -> Duration {
-        self.io * self.steps as u32
     }
 }

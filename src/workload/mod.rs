@@ -13,39 +13,117 @@ mod net;
 mod sleep;
 mod tcp;
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::params::Params;
+use serde::{Deserialize, Serialize};
 
+use crate::params::{Params, SpecError};
+
+pub use crate::task::{TaskCtx, TaskError, TaskResult};
+pub use blocking::{BlockingSpec, Mode as BlockingMode};
 pub use cpu::{cpu_kernel, Cpu};
+pub use http::HttpSpec;
+pub use mixed::Mixed;
+pub use net::UrlError;
+pub use sleep::Sleep;
+pub use tcp::TcpSpec;
 
-/// What a task knows about itself.
-#[derive(Debug, Clone, Copy)]
-pub struct TaskCtx {
-    /// 0-based index of the task within the cell.
-    pub index: usize,
+/// A workload as the user asked for it: parsed once from its spec string at the edge,
+/// printed back in one canonical spelling (what results group and compare by), and sent
+/// to every cell process as typed JSON (`{"kind": "sleep", "duration_ns": ...}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum WorkloadSpec {
+    Sleep(Sleep),
+    Cpu(Cpu),
+    Mixed(Mixed),
+    Http(HttpSpec),
+    Tcp(TcpSpec),
+    Blocking(BlockingSpec),
 }
 
-/// A task that did not succeed, counted by `kind` in the cell's `errors`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskError {
-    pub kind: String,
-    pub message: String,
-    /// True when the failure was already counted per request in the request log, so
-    /// the task counts as failed without counting its error twice.
-    pub counted: bool,
-}
+impl WorkloadSpec {
+    /// The runnable workload, aimed at `target`. Called in the cell process, before it
+    /// reports ready (calibration happens here).
+    pub fn build(&self, target: &Target) -> Result<Arc<dyn Workload>, SpecError> {
+        Ok(match self {
+            WorkloadSpec::Sleep(w) => Arc::new(w.clone()),
+            WorkloadSpec::Cpu(w) => Arc::new(w.clone()),
+            WorkloadSpec::Mixed(w) => Arc::new(w.clone()),
+            WorkloadSpec::Http(w) => w.build(target)?,
+            WorkloadSpec::Tcp(w) => w.build(target)?,
+            WorkloadSpec::Blocking(w) => w.build(),
+        })
+    }
 
-impl TaskError {
-    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        TaskError {
-            kind: kind.into(),
-            message: message.into(),
-            counted: false,
+    /// What the workload talks to.
+    pub fn needs(&self) -> Needs {
+        match self {
+            WorkloadSpec::Http(_) => Needs::Http,
+            WorkloadSpec::Tcp(_) => Needs::Tcp,
+            _ => Needs::Nothing,
         }
+    }
+
+    /// The least time one task takes whatever the model (its waits), used to size the
+    /// timeout of models that queue tasks. `own_server`: the http target honours
+    /// `latency`.
+    pub fn min_task_time(&self, own_server: bool) -> Duration {
+        match self {
+            WorkloadSpec::Sleep(w) => w.duration,
+            WorkloadSpec::Cpu(_) => Duration::ZERO,
+            WorkloadSpec::Mixed(w) => w.io * w.steps as u32,
+            WorkloadSpec::Http(w) => w.min_task_time(own_server),
+            WorkloadSpec::Tcp(w) => w.hold,
+            WorkloadSpec::Blocking(w) => w.call,
+        }
+    }
+
+    /// The family name: `sleep`, `http`, ...
+    pub fn family(&self) -> &'static str {
+        match self {
+            WorkloadSpec::Sleep(_) => "sleep",
+            WorkloadSpec::Cpu(_) => "cpu",
+            WorkloadSpec::Mixed(_) => "mixed",
+            WorkloadSpec::Http(_) => "http",
+            WorkloadSpec::Tcp(_) => "tcp",
+            WorkloadSpec::Blocking(_) => "blocking",
+        }
+    }
+}
+
+impl fmt::Display for WorkloadSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkloadSpec::Sleep(w) => w.fmt(f),
+            WorkloadSpec::Cpu(w) => w.fmt(f),
+            WorkloadSpec::Mixed(w) => w.fmt(f),
+            WorkloadSpec::Http(w) => w.fmt(f),
+            WorkloadSpec::Tcp(w) => w.fmt(f),
+            WorkloadSpec::Blocking(w) => w.fmt(f),
+        }
+    }
+}
+
+impl FromStr for WorkloadSpec {
+    type Err = SpecError;
+
+    fn from_str(text: &str) -> Result<Self, SpecError> {
+        let params = Params::parse(text)?;
+        let info = REGISTRY.iter().find(|w| w.name == params.name()).ok_or_else(|| {
+            let names: Vec<_> = REGISTRY.iter().map(|w| w.name).collect();
+            SpecError::Unknown {
+                family: "workload",
+                name: params.name().into(),
+                known: names.join(", "),
+            }
+        })?;
+        (info.parse)(params)
     }
 }
 
@@ -60,17 +138,6 @@ pub struct Target {
     pub tcp: Option<String>,
 }
 
-impl Target {
-    /// A stand-in used to check specs before any server runs; never connected to.
-    pub fn placeholder() -> Self {
-        Target {
-            server: Some("http://127.0.0.1:9".into()),
-            urls: Vec::new(),
-            tcp: Some("127.0.0.1:9".into()),
-        }
-    }
-}
-
 /// What a workload needs from outside the cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
@@ -78,10 +145,6 @@ pub enum Needs {
     Http,
     Tcp,
 }
-
-/// A task's result: a checksum of its work (kept so the compiler cannot drop the work), or
-/// the reason it failed.
-pub type TaskResult = Result<u64, TaskError>;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -125,28 +188,13 @@ impl Future for TaskFuture<'_> {
     }
 }
 
-/// One kind of task, runnable by any model.
+/// One kind of task, runnable by any model: built from its [`WorkloadSpec`] inside the
+/// cell process.
 pub trait Workload: Send + Sync + 'static {
-    /// The canonical spec (`sleep:200ms`): results are grouped and compared by it.
-    fn spec(&self) -> String;
     /// The task body for thread, pool and process models.
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult;
     /// The same task body for async models.
     fn run_async<'a>(&'a self, task: &'a TaskCtx) -> TaskFuture<'a>;
-    /// The least time one task takes whatever the model (its waits), used to size the
-    /// default timeout of models that queue tasks.
-    fn min_task_time(&self) -> Duration {
-        Duration::ZERO
-    }
-    /// A copy made ready to run in this cell (e.g. calibrated), before the cell reports
-    /// ready; `None` when there is nothing to prepare.
-    fn prepare(&self) -> Option<Arc<dyn Workload>> {
-        None
-    }
-    /// What the workload talks to.
-    fn needs(&self) -> Needs {
-        Needs::Nothing
-    }
     /// The client library a model of this kind uses, recorded with each cell.
     fn client(&self, _asynchronous: bool) -> Option<String> {
         None
@@ -158,11 +206,8 @@ pub struct WorkloadInfo {
     pub name: &'static str,
     pub syntax: &'static str,
     pub about: &'static str,
-    parse: ParseFn,
+    parse: fn(Params) -> Result<WorkloadSpec, SpecError>,
 }
-
-/// How a workload family turns its parameters and target into a workload.
-type ParseFn = fn(Params, &Target) -> Result<Arc<dyn Workload>, String>;
 
 /// Every workload conlab knows.
 pub const REGISTRY: &[WorkloadInfo] = &[
@@ -170,92 +215,111 @@ pub const REGISTRY: &[WorkloadInfo] = &[
         name: "sleep",
         syntax: "sleep:DUR",
         about: "each task waits DUR: a timer in async code, a blocking sleep in thread code",
-        parse: sleep::Sleep::parse,
+        parse: |p| Sleep::parse(p).map(WorkloadSpec::Sleep),
     },
     WorkloadInfo {
         name: "cpu",
         syntax: "cpu:iterations=K",
         about: "each task runs K splitmix64 steps (pure computation, no waiting)",
-        parse: cpu::Cpu::parse,
+        parse: |p| Cpu::parse(p).map(WorkloadSpec::Cpu),
     },
     WorkloadInfo {
         name: "http",
         syntax: "http:latency=DUR,requests=R|duration=DUR,keepalive=BOOL,bytes=N,timeout=DUR",
         about:
             "each task makes R GET requests (or loops for DUR) to the target; the server waits `latency` per request",
-        parse: http::Http::parse,
+        parse: |p| HttpSpec::parse(p).map(WorkloadSpec::Http),
     },
     WorkloadInfo {
         name: "tcp",
         syntax: "tcp:hold=DUR,interval=DUR",
         about: "each task holds one connection for `hold`, exchanging a 16-byte ping every `interval` (chat shape)",
-        parse: tcp::Tcp::parse,
+        parse: |p| TcpSpec::parse(p).map(WorkloadSpec::Tcp),
     },
     WorkloadInfo {
         name: "blocking",
-        syntax: "blocking:call=DUR,offload=BOOL",
+        syntax: "blocking:call=DUR,offload=BOOL,kind=wait|cpu",
         about: "each task runs a SQLite query (rusqlite) taking about DUR; async models run it on the loop, or via spawn_blocking with offload=true",
-        parse: blocking::Blocking::parse,
+        parse: |p| BlockingSpec::parse(p).map(WorkloadSpec::Blocking),
     },
     WorkloadInfo {
         name: "mixed",
         syntax: "mixed:io=DUR,cpu=K,steps=S",
         about: "each task does S rounds of (wait DUR, then compute K splitmix64 steps)",
-        parse: mixed::Mixed::parse,
+        parse: |p| Mixed::parse(p).map(WorkloadSpec::Mixed),
     },
 ];
 
 /// Check that a URL is one the http workload can use (http://, resolvable host).
-pub fn check_url(url: &str) -> Result<(), String> {
+pub fn check_url(url: &str) -> Result<(), UrlError> {
     net::Endpoint::parse(url).map(|_| ())
-}
-
-/// Check a spec and return its workload, bound to a placeholder target.
-pub fn parse(spec: &str) -> Result<Arc<dyn Workload>, String> {
-    parse_for(spec, &Target::placeholder())
-}
-
-/// Turn a spec string into a runnable workload aimed at `target`.
-pub fn parse_for(spec: &str, target: &Target) -> Result<Arc<dyn Workload>, String> {
-    let params = Params::parse(spec).map_err(|e| format!("workload {e}"))?;
-    let info = REGISTRY.iter().find(|w| w.name == params.name()).ok_or_else(|| {
-        let names: Vec<_> = REGISTRY.iter().map(|w| w.name).collect();
-        format!("unknown workload '{}' (known: {})", params.name(), names.join(", "))
-    })?;
-    (info.parse)(params, target)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<WorkloadSpec, String> {
+        text.parse::<WorkloadSpec>().map_err(|e| e.to_string())
+    }
+
+    fn canonical(text: &str) -> String {
+        parse(text).map(|w| w.to_string()).unwrap_or_else(|e| e)
+    }
+
     #[test]
     fn specs_parse_to_canonical_form() {
-        assert_eq!(parse("sleep:1000ms").unwrap().spec(), "sleep:1s");
-        assert_eq!(parse("cpu:iterations=2k").unwrap().spec(), "cpu:iterations=2000");
+        assert_eq!(canonical("sleep:1000ms"), "sleep:1s");
+        assert_eq!(canonical("cpu:iterations=2k"), "cpu:iterations=2000");
         assert_eq!(
-            parse("mixed:io=5ms,cpu=100,steps=2").unwrap().spec(),
+            canonical("mixed:io=5ms,cpu=100,steps=2"),
             "mixed:io=5ms,cpu=100,steps=2"
         );
+        assert_eq!(
+            canonical("http:latency=50ms"),
+            "http:latency=50ms,requests=1,keepalive=true,bytes=128"
+        );
+        assert_eq!(
+            canonical("http:latency=50ms,timeout=2s"),
+            "http:latency=50ms,requests=1,keepalive=true,bytes=128,timeout=2s"
+        );
+        assert_ne!(parse("http:timeout=2s"), parse("http:timeout=3s"));
     }
 
     #[test]
     fn bad_specs_are_explained() {
-        assert!(parse("nap:1s")
-            .err()
-            .expect("rejected")
-            .contains("unknown workload 'nap'"));
-        assert!(parse("sleep:1x")
-            .err()
-            .expect("rejected")
-            .contains("malformed duration"));
-        assert!(parse("sleep").err().expect("rejected").contains("needs"));
+        assert!(canonical("nap:1s").contains("unknown workload 'nap'"));
+        assert!(canonical("sleep:1x").contains("malformed duration"));
+        assert!(canonical("sleep").contains("needs"));
         assert!(parse("cpu:iterations=0").is_err());
+        for bad in ["abc", "0", "-1", "1.5", "1e23", "99999999999999999999999"] {
+            let spec = format!("http:requests={bad}");
+            assert!(parse(&spec).is_err(), "{spec} should be rejected");
+        }
+        assert!(parse("http:requests=2,duration=1s").is_err());
+        assert!(parse("http:timeout=0s").is_err());
+        assert!(parse("blocking:call=1ms,kind=gpu").is_err());
+        assert!(parse("http:keepalive=maybe").is_err());
+    }
+
+    #[test]
+    fn specs_travel_as_typed_json() {
+        let w = parse("http:latency=50ms,duration=2s,timeout=3s").unwrap();
+        let json = serde_json::to_value(&w).unwrap();
+        assert_eq!(json["kind"], "http");
+        assert_eq!(json["latency_ns"], 50_000_000);
+        assert_eq!(json["duration_ns"], 2_000_000_000u64);
+        assert_eq!(json["requests"], serde_json::Value::Null);
+        assert_eq!(json["timeout_ns"], 3_000_000_000u64);
+        assert_eq!(serde_json::from_value::<WorkloadSpec>(json).unwrap(), w);
     }
 
     #[test]
     fn blocking_and_async_bodies_agree() {
-        let work = parse("mixed:io=1ms,cpu=1000,steps=2").unwrap();
+        let work = parse("mixed:io=1ms,cpu=1000,steps=2")
+            .unwrap()
+            .build(&Target::default())
+            .unwrap();
         let ctx = TaskCtx { index: 7 };
         let blocking = work.run_blocking(&ctx).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -5,6 +5,23 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+use crate::results::ErrorKind;
+
+/// A target URL conlab cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{url}': {why}")]
+pub struct UrlError {
+    pub url: String,
+    pub why: String,
+}
+
+fn url_error(url: &str, why: impl Into<String>) -> UrlError {
+    UrlError {
+        url: url.to_string(),
+        why: why.into(),
+    }
+}
+
 /// One HTTP endpoint, resolved once.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -17,22 +34,27 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
+    pub fn parse(url: &str) -> Result<Endpoint, UrlError> {
         let rest = match url.split_once("://") {
             Some(("http", rest)) => rest,
-            Some((scheme, _)) => return Err(format!("'{url}': only http:// targets are supported (got {scheme}://)")),
-            None => return Err(format!("'{url}' is not a URL (expected http://host:port/path)")),
+            Some((scheme, _)) => {
+                return Err(url_error(
+                    url,
+                    format!("only http:// targets are supported (got {scheme}://)"),
+                ))
+            }
+            None => return Err(url_error(url, "is not a URL (expected http://host:port/path)")),
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
         if authority.is_empty() {
-            return Err(format!("'{url}' has no host"));
+            return Err(url_error(url, "has no host"));
         }
         let with_port = if authority
             .rsplit_once(':')
-            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            .is_some_and(|(host, p)| p.parse::<u16>().is_ok() && (!host.contains(':') || host.ends_with(']')))
         {
             authority.to_string()
         } else {
@@ -40,9 +62,9 @@ impl Endpoint {
         };
         let addr = with_port
             .to_socket_addrs()
-            .map_err(|e| format!("'{url}': cannot resolve {authority}: {e}"))?
+            .map_err(|e| url_error(url, format!("cannot resolve {authority}: {e}")))?
             .next()
-            .ok_or_else(|| format!("'{url}': {authority} has no address"))?;
+            .ok_or_else(|| url_error(url, format!("{authority} has no address")))?;
         Ok(Endpoint {
             url: url.to_string(),
             addr,
@@ -53,28 +75,30 @@ impl Endpoint {
 }
 
 /// The error kind of an I/O error.
-pub fn io_kind(e: &io::Error) -> &'static str {
+pub fn io_kind(e: &io::Error) -> ErrorKind {
     match e.raw_os_error() {
-        Some(libc::EMFILE) | Some(libc::ENFILE) => return "fd-limit",
-        Some(libc::EADDRNOTAVAIL) => return "no-ports",
+        Some(libc::EMFILE) | Some(libc::ENFILE) => return ErrorKind::FdLimit,
+        Some(libc::EADDRNOTAVAIL) => return ErrorKind::NoPorts,
         _ => {}
     }
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => "refused",
-        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => "reset",
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => "timeout",
-        io::ErrorKind::UnexpectedEof => "closed",
-        _ => "io",
+        io::ErrorKind::ConnectionRefused => ErrorKind::Refused,
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => {
+            ErrorKind::Reset
+        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
+        io::ErrorKind::UnexpectedEof => ErrorKind::Closed,
+        _ => ErrorKind::Io,
     }
 }
 
 /// The error kind of an HTTP status that is not a success.
-pub fn status_kind(status: u16) -> Option<&'static str> {
+pub fn status_kind(status: u16) -> Option<ErrorKind> {
     match status {
         200..=399 => None,
-        400..=499 => Some("http-4xx"),
-        500..=599 => Some("http-5xx"),
-        _ => Some("http-other"),
+        400..=499 => Some(ErrorKind::Http4xx),
+        500..=599 => Some(ErrorKind::Http5xx),
+        _ => Some(ErrorKind::HttpOther),
     }
 }
 
@@ -103,17 +127,27 @@ mod tests {
         assert_eq!(Endpoint::parse("http://127.0.0.1").unwrap().addr.port(), 80);
         assert!(Endpoint::parse("https://127.0.0.1/")
             .unwrap_err()
+            .to_string()
             .contains("only http://"));
+        let v6 = Endpoint::parse("http://[::1]:8080/x").unwrap();
+        assert_eq!(v6.addr, "[::1]:8080".parse().unwrap());
+        assert_eq!(v6.authority, "[::1]:8080");
         assert!(Endpoint::parse("127.0.0.1:80").is_err());
         assert!(Endpoint::parse("http:///x").is_err());
     }
 
     #[test]
     fn failures_get_kinds() {
-        assert_eq!(io_kind(&io::Error::from(io::ErrorKind::ConnectionRefused)), "refused");
-        assert_eq!(io_kind(&io::Error::from_raw_os_error(libc::EMFILE)), "fd-limit");
-        assert_eq!(io_kind(&io::Error::from_raw_os_error(libc::ECONNRESET)), "reset");
-        assert_eq!(status_kind(503), Some("http-5xx"));
+        assert_eq!(
+            io_kind(&io::Error::from(io::ErrorKind::ConnectionRefused)),
+            ErrorKind::Refused
+        );
+        assert_eq!(io_kind(&io::Error::from_raw_os_error(libc::EMFILE)), ErrorKind::FdLimit);
+        assert_eq!(
+            io_kind(&io::Error::from_raw_os_error(libc::ECONNRESET)),
+            ErrorKind::Reset
+        );
+        assert_eq!(status_kind(503), Some(ErrorKind::Http5xx));
         assert_eq!(status_kind(204), None);
     }
 }

@@ -3,22 +3,78 @@
 //! websocket server's clients, and the "10k concurrent connections" case. Each round trip
 //! goes to the request log.
 
+use std::fmt;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::net::io_kind;
-use super::{Needs, Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
+use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
 use crate::measure::requests;
-use crate::params::Params;
-use crate::units::format_duration;
+use crate::params::{Params, SpecError};
+use crate::results::ErrorKind;
+use crate::units::{self, format_duration};
 
 const PING: [u8; 16] = *b"conlab-ping-0001";
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// `tcp:hold=DUR,interval=DUR`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpSpec {
+    #[serde(rename = "hold_ns", with = "units::serde_ns")]
+    pub hold: Duration,
+    #[serde(rename = "interval_ns", with = "units::serde_ns")]
+    pub interval: Duration,
+}
+
+impl TcpSpec {
+    pub fn parse(mut p: Params) -> Result<Self, SpecError> {
+        let hold = p.duration("hold", None)?;
+        let interval = p.duration("interval", Some(Duration::from_secs(1)))?;
+        if interval.is_zero() {
+            return Err(SpecError::invalid(p.spec(), "interval must be more than 0"));
+        }
+        p.finish("hold, interval")?;
+        Ok(TcpSpec { hold, interval })
+    }
+
+    /// The workload aimed at the target's echo port.
+    pub fn build(&self, target: &Target) -> Result<Arc<dyn Workload>, SpecError> {
+        let addr = target
+            .tcp
+            .as_deref()
+            .ok_or_else(|| {
+                SpecError::invalid(
+                    self.to_string(),
+                    "the tcp workload needs an echo target (conlab's own server)",
+                )
+            })?
+            .parse()
+            .map_err(|e| SpecError::invalid(self.to_string(), format!("tcp target: {e}")))?;
+        Ok(Arc::new(Tcp {
+            hold: self.hold,
+            interval: self.interval,
+            addr,
+        }))
+    }
+}
+
+impl fmt::Display for TcpSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tcp:hold={},interval={}",
+            format_duration(self.hold),
+            format_duration(self.interval)
+        )
+    }
+}
+
+/// The tcp workload, aimed at one echo address.
 pub struct Tcp {
     hold: Duration,
     interval: Duration,
@@ -26,22 +82,6 @@ pub struct Tcp {
 }
 
 impl Tcp {
-    pub fn parse(mut p: Params, target: &Target) -> Result<Arc<dyn Workload>, String> {
-        let hold = p.duration("hold", None)?;
-        let interval = p.duration("interval", Some(Duration::from_secs(1)))?;
-        p.finish("hold, interval")?;
-        if interval.is_zero() {
-            return Err("tcp: interval must be more than 0".into());
-        }
-        let addr = target
-            .tcp
-            .as_deref()
-            .ok_or("tcp workload needs an echo target (conlab's own server)")?
-            .parse()
-            .map_err(|e| format!("tcp target: {e}"))?;
-        Ok(Arc::new(Tcp { hold, interval, addr }))
-    }
-
     /// When ping `k` (1-based) is due, or `None` once it would fall after the hold.
     fn due(&self, start: Instant, k: u32) -> Option<Instant> {
         let at = self.interval * k;
@@ -49,24 +89,16 @@ impl Tcp {
     }
 }
 
-fn failed(kind: &str, message: String) -> TaskResult {
+fn failed(kind: ErrorKind, message: String) -> TaskResult {
     requests::log().failed(kind, &message);
     Err(TaskError {
-        kind: kind.to_string(),
+        kind,
         message,
         counted: true,
     })
 }
 
 impl Workload for Tcp {
-    fn spec(&self) -> String {
-        format!(
-            "tcp:hold={},interval={}",
-            format_duration(self.hold),
-            format_duration(self.interval)
-        )
-    }
-
     fn run_blocking(&self, _task: &TaskCtx) -> TaskResult {
         let mut stream = match std::net::TcpStream::connect_timeout(&self.addr, IO_TIMEOUT) {
             Ok(s) => s,
@@ -96,7 +128,7 @@ impl Workload for Tcp {
             let mut stream = match connect {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => return failed(io_kind(&e), format!("connect: {e}")),
-                Err(_) => return failed("timeout", "connect timed out".into()),
+                Err(_) => return failed(ErrorKind::Timeout, "connect timed out".into()),
             };
             let _ = stream.set_nodelay(true);
             let start = Instant::now();
@@ -112,21 +144,13 @@ impl Workload for Tcp {
                 match tokio::time::timeout(IO_TIMEOUT, exchange).await {
                     Ok(Ok(_)) => requests::log().ok(sent.elapsed()),
                     Ok(Err(e)) => return failed(io_kind(&e), format!("ping {}: {e}", pings + 1)),
-                    Err(_) => return failed("timeout", format!("ping {}: no echo", pings + 1)),
+                    Err(_) => return failed(ErrorKind::Timeout, format!("ping {}: no echo", pings + 1)),
                 }
                 pings += 1;
             }
             tokio::time::sleep_until((start + self.hold).into()).await;
             Ok(pings as u64)
         })
-    }
-
-    fn min_task_time(&self) -> Duration {
-        self.hold
-    }
-
-    fn needs(&self) -> Needs {
-        Needs::Tcp
     }
 
     fn client(&self, asynchronous: bool) -> Option<String> {

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::units::{format_duration, parse_duration};
+use crate::units::{format_duration, parse_duration, ValueError};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Latency {
@@ -23,34 +23,44 @@ pub enum Latency {
 /// z of the 99th percentile of the standard normal.
 const Z99: f64 = 2.326_347_874;
 
+/// A latency distribution that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LatencyError {
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    #[error("{0}")]
+    Shape(String),
+}
+
 impl Latency {
-    pub fn parse(text: &str) -> Result<Latency, String> {
+    pub fn parse(text: &str) -> Result<Latency, LatencyError> {
+        let shape = |why: &str| LatencyError::Shape(why.to_string());
         if let Some(range) = text.strip_prefix("uniform:") {
             let (a, b) = range
                 .split_once("..")
-                .ok_or("uniform latency needs the form uniform:10ms..90ms")?;
+                .ok_or_else(|| shape("uniform latency needs the form uniform:10ms..90ms"))?;
             let (a, b) = (parse_duration(a)?, parse_duration(b)?);
             if a > b {
-                return Err(format!(
+                return Err(LatencyError::Shape(format!(
                     "uniform latency: {} is above {}",
                     format_duration(a),
                     format_duration(b)
-                ));
+                )));
             }
             return Ok(Latency::Uniform(a, b));
         }
         if let Some(rest) = text.strip_prefix("lognormal:") {
             let (m, p) = rest
                 .split_once(',')
-                .ok_or("lognormal latency needs the form lognormal:MEDIAN,P99")?;
+                .ok_or_else(|| shape("lognormal latency needs the form lognormal:MEDIAN,P99"))?;
             let (median, p99) = (parse_duration(m)?, parse_duration(p)?);
             if median.is_zero() || p99 < median {
-                return Err("lognormal latency needs 0 < median <= p99".into());
+                return Err(shape("lognormal latency needs 0 < median <= p99"));
             }
             let sigma = (p99.as_secs_f64() / median.as_secs_f64()).ln() / Z99;
             return Ok(Latency::LogNormal { median, sigma });
         }
-        parse_duration(text).map(Latency::Fixed)
+        Ok(Latency::Fixed(parse_duration(text)?))
     }
 
     /// Draw one latency.

@@ -18,7 +18,6 @@ use std::time::Duration;
 use clap::Args;
 use tokio::net::{TcpListener, TcpSocket};
 
-use crate::error::Error;
 use dist::{Latency, Rng};
 
 /// Options of `conlab serve`.
@@ -60,11 +59,30 @@ pub struct ServeArgs {
     pub seed: u64,
 }
 
-fn parse_rate(text: &str) -> Result<f64, String> {
+/// A share that is not between 0 and 1.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not a share between 0 and 1")]
+pub struct RateError(String);
+
+fn parse_rate(text: &str) -> Result<f64, RateError> {
     match text.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-        _ => Err(format!("'{text}' is not a share between 0 and 1")),
+        _ => Err(RateError(text.to_string())),
     }
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The address is taken or not ours: the user's to fix.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What the HTTP handler needs to know.
@@ -90,24 +108,25 @@ fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
 }
 
 /// `conlab serve`: bind, print the addresses as one JSON line, serve until a signal.
-pub fn serve(args: &ServeArgs) -> Result<i32, Error> {
+pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+        .map_err(ServeError::Runtime)?;
+    let listen = |addr: SocketAddr| bind(addr, args.backlog).map_err(|source| ServeError::Listen { addr, source });
     rt.block_on(async {
-        let http_listener = bind(args.listen, args.backlog)
-            .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
+        let http_listener = listen(args.listen)?;
         let tcp_listener = match args.tcp_listen {
-            Some(addr) => {
-                Some(bind(addr, args.backlog).map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?)
-            }
+            Some(addr) => Some(listen(addr)?),
             None => None,
         };
         // Signal handlers go in before the addresses are printed: whoever reads the line
         // may stop the server at once, and that must be a clean stop.
         let signals = Signals::install();
-        let http_addr = http_listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+        let http_addr = http_listener.local_addr().map_err(|source| ServeError::Listen {
+            addr: args.listen,
+            source,
+        })?;
         let tcp_addr = tcp_listener.as_ref().and_then(|l| l.local_addr().ok());
         let line = serde_json::json!({
             "http": format!("http://{http_addr}"),
@@ -143,7 +162,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Error> {
             }
         })
         .await;
-        Ok(0)
+        Ok(())
     })
 }
 

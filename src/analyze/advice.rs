@@ -1,0 +1,253 @@
+//! Advice ranking: the article's decision matrix as pure functions. From the user's
+//! numbers (tasks, time waited and computed per task, sync-only libraries, language) it
+//! picks the workload that stands for their tasks and the candidate models; from the
+//! measured cells it ranks the candidates.
+//!
+//! Two rules sit on top of the measurement, both from how the models work: CPU-heavy work
+//! is not handed to an event loop (it would stall every other task; the loop-lag figure
+//! shows it), and when two models finish within 10% the one using clearly less memory
+//! wins, then a bounded pool before unbounded threads. A cell whose tasks failed is not a
+//! candidate: it says why instead.
+
+use std::time::Duration;
+
+use crate::analyze::cell_time;
+use crate::results::{CellResult, Status};
+use crate::units::{format_count, format_duration};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Python,
+    Rust,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Connections {
+    Long,
+    Short,
+}
+
+/// The user's shape of work.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub connections: Option<Connections>,
+    pub tasks: usize,
+    pub io: Duration,
+    pub cpu: Duration,
+    pub sync_only: bool,
+    pub lang: Lang,
+}
+
+/// The workload that stands for the user's tasks, and the candidate models.
+pub fn scenario(q: &Question, iterations_per_s: f64) -> (String, Vec<String>) {
+    let iterations = ((q.cpu.as_secs_f64() * iterations_per_s) as u64).max(1);
+    let long = q.connections == Some(Connections::Long) && !q.io.is_zero();
+    let workload = match (q.io.is_zero(), q.cpu.is_zero(), q.sync_only) {
+        // Long-held connections: every task holds one for the wait, pinging 5 times.
+        _ if long => format!(
+            "tcp:hold={},interval={}",
+            format_duration(q.io),
+            format_duration(q.io / 5)
+        ),
+        (false, _, true) => format!("blocking:call={}", format_duration(q.io)),
+        (false, true, false) => format!("sleep:{}", format_duration(q.io)),
+        (false, false, false) => format!("mixed:io={},cpu={iterations},steps=1", format_duration(q.io)),
+        (true, _, _) => format!("cpu:iterations={iterations}"),
+    };
+    let cpu_heavy = q.cpu >= q.io;
+    let pool = q.tasks.clamp(1, 32);
+    let mut models: Vec<String> = match q.lang {
+        Lang::Python => vec!["py-thread".into(), format!("py-pool:size={pool}"), "py-process".into()],
+        Lang::Rust => vec!["rs-thread".into(), format!("rs-pool:size={pool}"), "rs-process".into()],
+    };
+    // An event loop is a candidate for waiting, not for computing or blocking calls.
+    if !cpu_heavy && !q.sync_only {
+        models.insert(
+            0,
+            if q.lang == Lang::Python {
+                "py-asyncio".into()
+            } else {
+                "rs-async".into()
+            },
+        );
+    }
+    (workload, models)
+}
+
+/// Differences below this are start-up jitter, not a model's merit.
+const CLOSE_SLACK_S: f64 = 0.010;
+
+/// One measured candidate.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub model: String,
+    pub time: f64,
+    pub rss: f64,
+    pub lag_ms: Option<f64>,
+}
+
+/// The candidates that finished every task, best first, and a line for each that did
+/// not.
+pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candidate>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut out = Vec::new();
+    for m in models {
+        match cells.iter().find(|c| &c.model == m && c.tasks == tasks) {
+            Some(c) if c.status == Status::Ok && c.tasks_failed > 0 => out.push(format!(
+                "{m}: {} of {} tasks failed ({})",
+                format_count(c.tasks_failed),
+                format_count(c.tasks),
+                c.first_error.clone().unwrap_or_default()
+            )),
+            Some(c) if c.status == Status::Ok => ok.push(Candidate {
+                model: m.clone(),
+                time: cell_time(c),
+                rss: c.peak_rss_bytes as f64,
+                lag_ms: c.loop_lag_ms.as_ref().map(|l| l.max),
+            }),
+            Some(c) => out.push(format!(
+                "{m}: {} ({})",
+                c.status.as_str(),
+                c.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default()
+            )),
+            None => {}
+        }
+    }
+    ok.sort_by(|a, b| a.time.total_cmp(&b.time));
+    // Within 10% (or 10 ms) of the fastest: clearly less memory wins, then a pool over
+    // raw threads.
+    let preference = |m: &str| {
+        ["-pool", "-async", "-thread", "-process"]
+            .iter()
+            .position(|p| m.contains(p))
+            .unwrap_or(9)
+    };
+    if let Some(best_time) = ok.first().map(|c| c.time) {
+        let (mut close, far): (Vec<Candidate>, Vec<Candidate>) =
+            ok.into_iter().partition(|c| c.time <= best_time * 1.10 + CLOSE_SLACK_S);
+        let min_rss = close.iter().map(|c| c.rss).fold(f64::MAX, f64::min);
+        close.sort_by_key(|c| (c.rss > min_rss * 1.25, preference(&c.model)));
+        ok = close.into_iter().chain(far).collect();
+    }
+    (ok, out)
+}
+
+/// The reasoning that is not a measurement.
+pub fn notes(q: &Question) -> Vec<String> {
+    let mut out = Vec::new();
+    if q.cpu >= q.io {
+        out.push("CPU-heavy tasks were not offered to an event loop: computing on it stalls every other task (run `conlab bench --workload blocking:call=20ms,offload=false` to see the loop lag).".to_string());
+        if q.lang == Lang::Python {
+            out.push("Python threads share one GIL for pure-Python computation, so processes are the way to use more than one core.".to_string());
+        } else {
+            out.push(
+                "Rust threads run on every core with no GIL, and share memory, which processes do not.".to_string(),
+            );
+        }
+    }
+    if q.sync_only {
+        out.push("With blocking-only libraries an event loop would have to hand every call to a thread pool anyway, so the candidates are threads, a pool and processes.".to_string());
+    }
+    if q.connections == Some(Connections::Long) && !q.io.is_zero() {
+        out.push("Long-held connections were measured as connections really held (the tcp workload against conlab's echo server), one per task.".to_string());
+    }
+    if q.tasks > 10_000 {
+        out.push(format!(
+            "Measured at 10,000 tasks; at {} expect the memory gaps to grow in proportion.",
+            format_count(q.tasks)
+        ));
+    }
+    out
+}
+
+/// Of the workloads a results file holds, the one closest to `wanted`: the same spec,
+/// else the same family, else the same kind (http counts as waiting, like sleep), else
+/// the first.
+pub fn closest_workload<'a>(available: &'a [String], wanted: &str) -> Option<&'a String> {
+    let family = |w: &str| w.split(':').next().unwrap_or("").to_string();
+    let kind = |w: &str| match family(w).as_str() {
+        "http" => "sleep".to_string(),
+        k => k.to_string(),
+    };
+    let matches: [&dyn Fn(&String) -> bool; 3] = [&|w| w == wanted, &|w| family(w) == family(wanted), &|w| {
+        kind(w) == kind(wanted)
+    }];
+    matches
+        .iter()
+        .find_map(|m| available.iter().find(|w| m(w)))
+        .or_else(|| available.first())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(model: &str, work_s: f64, rss: u64, failed: usize) -> CellResult {
+        let meta = crate::cell::parent::CellMeta {
+            index: 1,
+            workload: "sleep:50ms".into(),
+            model: model.into(),
+            tasks: 100,
+            repeat: 0,
+            baseline: false,
+        };
+        let mut c = crate::cell::parent::unrun(meta, Status::Ok, None, Duration::from_secs(1));
+        c.work_s = Some(work_s);
+        c.peak_rss_bytes = rss;
+        c.tasks_failed = failed;
+        c
+    }
+
+    #[test]
+    fn the_closest_workload_is_chosen_in_order() {
+        let available = ["http:latency=50ms".to_string(), "cpu:iterations=10".to_string()];
+        assert_eq!(
+            closest_workload(&available, "cpu:iterations=99").unwrap(),
+            "cpu:iterations=10"
+        );
+        assert_eq!(closest_workload(&available, "sleep:50ms").unwrap(), "http:latency=50ms");
+        assert_eq!(
+            closest_workload(&available, "tcp:hold=1s").unwrap(),
+            "http:latency=50ms"
+        );
+    }
+
+    #[test]
+    fn failed_tasks_never_win() {
+        let cells = [
+            cell("py-thread", 0.01, 10 << 20, 60),
+            cell("py-asyncio", 0.2, 20 << 20, 0),
+        ];
+        let models = ["py-thread".to_string(), "py-asyncio".to_string()];
+        let (ranked, out) = rank(&cells, &models, 100);
+        assert_eq!(ranked.len(), 1);
+        assert_eq!(ranked[0].model, "py-asyncio");
+        assert!(out[0].contains("60 of 100 tasks failed"), "{out:?}");
+    }
+
+    #[test]
+    fn close_times_prefer_less_memory() {
+        let cells = [
+            cell("rs-thread", 0.100, 40 << 20, 0),
+            cell("rs-async", 0.104, 8 << 20, 0),
+        ];
+        let models = ["rs-thread".to_string(), "rs-async".to_string()];
+        let (ranked, _) = rank(&cells, &models, 100);
+        assert_eq!(ranked[0].model, "rs-async");
+    }
+
+    #[test]
+    fn cpu_heavy_work_is_not_offered_to_an_event_loop() {
+        let q = Question {
+            connections: None,
+            tasks: 8,
+            io: Duration::ZERO,
+            cpu: Duration::from_millis(200),
+            sync_only: false,
+            lang: Lang::Python,
+        };
+        let (workload, models) = scenario(&q, 1e6);
+        assert_eq!(workload, "cpu:iterations=200000");
+        assert!(!models.iter().any(|m| m.contains("asyncio")), "{models:?}");
+    }
+}

@@ -1,0 +1,173 @@
+//! `conlab bench`: the options turned into a typed plan, the sweep run with an observer
+//! that writes `results.jsonl` cell by cell and shows progress, then `results.json`,
+//! `report.html` and the terminal tables.
+//!
+//! Bad input costs nothing: the plan and the output directory are checked before the
+//! first cell runs. Ctrl-C stops the sweep within a sampling interval; every finished
+//! cell is kept.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{conlab_exe, default_out, usage, user_path};
+use crate::cli::BenchArgs;
+use crate::measure::{env::Environment, limits};
+use crate::plan::{self, Plan, PlanRequest, TargetChoice};
+use crate::report::json::{write_results, JsonlWriter};
+use crate::report::{self, terminal, Format};
+use crate::results::{CellResult, JsonlRecord, SweepHeader};
+use crate::sweep::{self, Observer};
+
+/// Exit code of a sweep stopped by Ctrl-C or SIGTERM.
+pub const INTERRUPTED: i32 = 130;
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    let out = args.out.clone().unwrap_or_else(|| default_out(""));
+    let plan = Plan::new(request(args, &out)?).map_err(usage)?;
+    let jsonl = open_output(&out)?;
+    let env = Environment::probe(limits::raise_nofile());
+    let mut observer = Progress::new(jsonl);
+    let results = sweep::run(&plan, env, &conlab_exe()?, &mut observer, &stop)?;
+    observer.bar.finish_and_clear();
+
+    let json_path = out.join("results.json");
+    write_results(&json_path, &results).with_context(|| format!("cannot write {}", json_path.display()))?;
+    if results.interrupted {
+        eprintln!(
+            "conlab: interrupted; {} finished cells kept in {}",
+            results.cells.len(),
+            observer.jsonl.path.display()
+        );
+        return Ok(INTERRUPTED);
+    }
+    let html_path = out.join("report.html");
+    std::fs::write(&html_path, report::html::Html.render(&results))
+        .with_context(|| format!("cannot write {}", html_path.display()))?;
+    print!("{}", terminal::render_with(&results, terminal::colour_wanted()));
+    println!(
+        "\nresults: {} and {}",
+        observer.jsonl.path.display(),
+        json_path.display()
+    );
+    println!("report:  {}", html_path.display());
+    Ok(0)
+}
+
+/// The typed request behind the options.
+fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
+    let default_sweep = args.workloads.is_empty() && args.models.is_none() && args.tasks.is_none();
+    let workloads = match args.workloads.is_empty() {
+        true => plan::default_workloads(),
+        false => args.workloads.clone(),
+    };
+    let tasks = match (&args.tasks, args.quick, args.full) {
+        (Some(list), _, _) => list.0.clone(),
+        (None, true, _) => plan::QUICK_TASKS.to_vec(),
+        (None, _, true) => plan::FULL_TASKS.to_vec(),
+        _ => plan::DEFAULT_TASKS.to_vec(),
+    };
+    let target = match (&args.target, &args.urls) {
+        (Some(url), _) => TargetChoice::Url(url.clone()),
+        (None, Some(file)) => TargetChoice::Urls {
+            file: file.clone(),
+            urls: plan::read_url_list(file).map_err(usage)?,
+        },
+        (None, None) => TargetChoice::Own,
+    };
+    let mut request = PlanRequest::new(workloads, args.models.clone().map(|m| m.0), tasks);
+    request.repeat = args.repeat as usize;
+    request.cell_timeout = args
+        .cell_timeout
+        .or(default_sweep.then_some(plan::DEFAULT_SWEEP_TIMEOUT));
+    request.target = target;
+    request.pythons.clone_from(&args.python);
+    request.out = Some(out.to_path_buf());
+    Ok(request)
+}
+
+/// Create the output directory and `results.jsonl`, or fail with a usage error before any
+/// cell has run.
+fn open_output(out: &Path) -> anyhow::Result<JsonlWriter> {
+    user_path(std::fs::create_dir_all(out), "cannot create output directory", out)?;
+    let path = out.join("results.jsonl");
+    match JsonlWriter::create(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(usage(e).context(format!("{} already holds results; choose another --out", out.display())))
+        }
+        other => user_path(other, "cannot write", &path),
+    }
+}
+
+/// Writes each record to `results.jsonl` and shows progress: a bar on a terminal, one
+/// line per cell otherwise.
+struct Progress {
+    jsonl: JsonlWriter,
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(jsonl: JsonlWriter) -> Self {
+        Progress {
+            jsonl,
+            bar: ProgressBar::hidden(),
+        }
+    }
+
+    fn log(&self, line: String) {
+        match self.bar.is_hidden() {
+            true => eprintln!("{line}"),
+            false => self.bar.println(line),
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn begin(&mut self, header: &SweepHeader, cells: usize) -> std::io::Result<()> {
+        self.jsonl.append(&JsonlRecord::Sweep(Box::new(header.clone())))?;
+        self.bar = ProgressBar::with_draw_target(Some(cells as u64), ProgressDrawTarget::stderr());
+        self.bar.set_style(
+            ProgressStyle::with_template("{spinner} cell {pos}/{len} [{bar:30}] {elapsed_precise} ETA {eta} · {msg}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        self.bar.enable_steady_tick(Duration::from_millis(200));
+        let p = &header.plan;
+        self.log(format!(
+            "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
+            cells - p.models.len(),
+            p.workloads.len(),
+            p.models.len(),
+            p.tasks.len(),
+            p.repeat,
+            p.models.len(),
+            p.out
+        ));
+        Ok(())
+    }
+
+    fn note(&mut self, line: &str) {
+        self.log(format!("conlab: {line}"));
+    }
+
+    fn cell_started(&mut self, label: &str) {
+        self.bar.set_message(label.to_string());
+    }
+
+    fn cell_done(&mut self, cell: &CellResult, position: usize, total: usize) -> std::io::Result<()> {
+        self.jsonl.append(&JsonlRecord::Cell(Box::new(cell.clone())))?;
+        if !cell.baseline {
+            self.log(terminal::cell_line(cell, position, total));
+        }
+        self.bar.inc(1);
+        Ok(())
+    }
+}

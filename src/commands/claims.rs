@@ -1,0 +1,111 @@
+//! `conlab claims`: claims as data (the seed article's, built in, or `--claims FILE`),
+//! each measured on this machine and judged, in a table, `claims.json` and an HTML
+//! report with a Claims section.
+
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+
+use super::{conlab_exe, default_out, print_out, usage, user_path};
+use crate::analyze::claims::{self, Claim, ARTICLE};
+use crate::cli::ClaimsArgs;
+use crate::measure::{env::Environment, limits};
+use crate::model::ModelSpec;
+use crate::plan::{Plan, PlanRequest, DEFAULT_TIMEOUT};
+use crate::report::{self, Format};
+use crate::results::{ClaimResult, Results};
+use crate::sweep::{self, Quiet};
+use crate::workload::WorkloadSpec;
+
+pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
+    let claims = load(a)?;
+    let out = a.out.clone().unwrap_or_else(|| default_out("claims-"));
+    user_path(std::fs::create_dir_all(&out), "cannot create", &out)?;
+
+    let env = Environment::probe(limits::raise_nofile());
+    let exe = conlab_exe()?;
+    let never = AtomicBool::new(false);
+    let mut merged: Option<Results> = None;
+    for (workload, models, tasks) in sweeps(&claims) {
+        let names: Vec<String> = models.iter().map(ToString::to_string).collect();
+        eprintln!("conlab claims: {workload} with {} at {tasks:?} tasks", names.join(", "));
+        let mut request = PlanRequest::new(vec![workload], Some(models), tasks);
+        request.cell_timeout = Some(DEFAULT_TIMEOUT);
+        request.pythons.clone_from(&a.python);
+        request.out = Some(out.clone());
+        let plan = Plan::new(request).map_err(usage)?;
+        let results = sweep::run(&plan, env.clone(), &exe, &mut Quiet, &never)?;
+        merged = Some(match merged {
+            None => results,
+            Some(m) => merge(m, results),
+        });
+    }
+    let mut results = merged.context("the claims file holds no claims")?;
+    let verdicts: Vec<ClaimResult> = claims.iter().map(|c| claims::judge(c, &results.cells)).collect();
+    results.analysis = crate::analyze::analyze(
+        &results.cells,
+        &results.baselines,
+        &results.plan.workloads,
+        &results.plan.models,
+    );
+    results.claims.clone_from(&verdicts);
+
+    print_out(&report::claims::render(&verdicts))?;
+    let json = out.join("claims.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&verdicts)? + "\n")
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    let html = out.join("report.html");
+    std::fs::write(&html, report::html::Html.render(&results))
+        .with_context(|| format!("cannot write {}", html.display()))?;
+    print_out(&format!("claims: {}\nreport: {}\n", json.display(), html.display()))
+}
+
+fn load(a: &ClaimsArgs) -> anyhow::Result<Vec<Claim>> {
+    let (text, name) = match &a.claims {
+        Some(p) => (
+            user_path(std::fs::read_to_string(p), "cannot read", p)?,
+            p.display().to_string(),
+        ),
+        None => (ARTICLE.to_string(), "claims/article.json".to_string()),
+    };
+    claims::parse_claims(&text, &name).map_err(usage)
+}
+
+/// One sweep per workload, covering every model and task count its claims need.
+fn sweeps(claims: &[Claim]) -> Vec<(WorkloadSpec, Vec<ModelSpec>, Vec<usize>)> {
+    let mut out: Vec<(WorkloadSpec, Vec<ModelSpec>, Vec<usize>)> = Vec::new();
+    for c in claims {
+        let i = match out.iter().position(|(w, _, _)| *w == c.workload) {
+            Some(i) => i,
+            None => {
+                out.push((c.workload.clone(), Vec::new(), Vec::new()));
+                out.len() - 1
+            }
+        };
+        let (_, models, tasks) = &mut out[i];
+        for m in c.models() {
+            if !models.contains(m) {
+                models.push(m.clone());
+            }
+        }
+        if !tasks.contains(&c.tasks) {
+            tasks.push(c.tasks);
+        }
+    }
+    out
+}
+
+/// One document from the sweeps of several workloads.
+fn merge(mut into: Results, other: Results) -> Results {
+    into.cells.extend(other.cells);
+    into.baselines.extend(other.baselines);
+    into.plan.workloads.extend(other.plan.workloads);
+    for model in other.plan.models {
+        if !into.plan.models.contains(&model) {
+            into.plan.models.push(model);
+        }
+    }
+    into.finished_at = other.finished_at;
+    into.interrupted |= other.interrupted;
+    into
+}

@@ -1,0 +1,39 @@
+//! `conlab list`: the workloads and models with their parameters.
+
+use super::print_out;
+use crate::{model, workload};
+
+pub fn run() -> anyhow::Result<()> {
+    let mut out = String::from("Workloads (--workload SPEC):\n");
+    for w in workload::REGISTRY {
+        out.push_str(&format!("  {:<30} {}\n", w.syntax, w.about));
+    }
+    out.push_str("\nModels (--models LIST):\n");
+    for m in model::REGISTRY {
+        out.push_str(&format!("  {:<30} {}\n", m.syntax, m.about));
+    }
+    out.push_str("\nPython models (run by the embedded Python driver; --python PATH, repeatable):\n");
+    for (syntax, about) in [
+        ("py-thread[+requests]", "a threading.Thread per task, as in the article"),
+        (
+            "py-pool[:size=P][+requests]",
+            "concurrent.futures.ThreadPoolExecutor (default size: Python's own)",
+        ),
+        (
+            "py-asyncio[+aiohttp|+uvloop]",
+            "tasks gathered on one asyncio event loop",
+        ),
+        (
+            "py-process[:workers=P][+requests]",
+            "multiprocessing.Pool (start method fork), one share per worker",
+        ),
+        (
+            "py3.13-asyncio, ...",
+            "with several interpreters, names carry the version",
+        ),
+    ] {
+        out.push_str(&format!("  {syntax:<36} {about}\n"));
+    }
+    out.push_str("\nDurations take a unit (200ms, 1s); sizes 64k, 8MiB; task counts 100, 10k, 1m.\n");
+    print_out(&out)
+}

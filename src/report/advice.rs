@@ -1,0 +1,73 @@
+//! What `conlab advise` prints: the question, the candidates as measured, the
+//! recommendation with its reasons, and a starter snippet.
+
+use crate::analyze::advice::{notes, Candidate, Lang, Question};
+use crate::report::snippets;
+use crate::units::{format_bytes, format_count, format_duration, format_secs};
+
+/// The first line: the question as understood.
+pub fn question(q: &Question) -> String {
+    let lang = if q.lang == Lang::Python { "Python" } else { "Rust" };
+    format!(
+        "conlab advise: {} tasks at once, each waiting {} and computing {}{}, in {lang}\n",
+        format_count(q.tasks),
+        format_duration(q.io),
+        format_duration(q.cpu),
+        if q.sync_only { ", sync-only libraries" } else { "" }
+    )
+}
+
+/// The measured candidates (best first) and the ones that did not finish.
+pub fn candidates(source: &str, ranked: &[Candidate], failed: &[String]) -> String {
+    let mut out = format!("\n{source}\n");
+    for c in ranked {
+        let lag = c
+            .lag_ms
+            .map(|l| format!(", event loop up to {} late", format_secs(l / 1e3)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {:<18} {:>9}  {:>10}{lag}\n",
+            c.model,
+            format_secs(c.time),
+            format_bytes(c.rss)
+        ));
+    }
+    for f in failed {
+        out.push_str(&format!("  {f}\n"));
+    }
+    out
+}
+
+/// The recommendation, the runner-up, why, and the starter code.
+pub fn recommendation(q: &Question, tasks: usize, ranked: &[Candidate]) -> String {
+    let Some(best) = ranked.first() else {
+        return String::new();
+    };
+    let mut out = format!("\nrecommended: {}\n", best.model);
+    let mut why = format!(
+        "it finished {} tasks in {} with {} peak memory",
+        format_count(tasks),
+        format_secs(best.time),
+        format_bytes(best.rss)
+    );
+    if let Some(second) = ranked.get(1) {
+        out.push_str(&format!("runner-up:   {}\n", second.model));
+        why.push_str(&format!(
+            "; {} took {} ({:.1}x) with {}",
+            second.model,
+            format_secs(second.time),
+            second.time / best.time.max(1e-9),
+            format_bytes(second.rss)
+        ));
+    }
+    out.push_str(&format!("why:         {why}.\n"));
+    for note in notes(q) {
+        out.push_str(&format!("             {note}\n"));
+    }
+    out.push_str(&format!(
+        "\nstarter ({}):\n{}\n",
+        best.model,
+        snippets::snippet(&best.model)
+    ));
+    out
+}
