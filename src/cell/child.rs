@@ -6,7 +6,9 @@
 
 use std::io::{Read, Write};
 
-use super::{CellRun, CellSpec};
+use super::{CellSpec, ChildFailure, ChildReport};
+use crate::measure::{clock::mono_ns, procfs, requests};
+use crate::model::run::CellRun;
 
 /// Run the cell whose [`CellSpec`] arrives as JSON on `input` (the process's stdin);
 /// returns the process exit code.
@@ -28,13 +30,48 @@ pub fn run(input: impl Read) -> i32 {
     let model = spec.model.model();
     let mut run = CellRun::new();
     let client = work.client(spec.model.is_async());
-    let outcome = model.run(work, &spec, &mut run);
+    let outcome = model.run(work, &spec.job(), &mut run);
     let concurrency = spec.model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
-    let report = run.report(outcome.err(), model.describe(spec.tasks), client, concurrency);
+    let report = report(run, outcome.err(), model.describe(spec.tasks), client, concurrency);
     let line = serde_json::to_string(&report).expect("a report always serializes");
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
         return 1;
     }
     0
+}
+
+/// The report line for a finished run.
+fn report(
+    run: CellRun,
+    failure: Option<crate::results::Failure>,
+    runner: String,
+    client: Option<String>,
+    concurrency: usize,
+) -> ChildReport {
+    let finished_ns = mono_ns();
+    let me = procfs::status(std::process::id() as i32).unwrap_or_default();
+    let (task_latency_us, start_lag_us) = run.rec.to_wire();
+    let own_requests = requests::log().summary();
+    ChildReport {
+        ready_ns: run.ready_ns,
+        started_ns: run.rec.last_start_ns.max(run.ready_ns),
+        finished_ns,
+        tasks_ok: run.rec.ok,
+        tasks_failed: run.rec.failed,
+        errors: run.rec.errors.clone(),
+        first_error: run.rec.first_error.clone(),
+        task_latency_us,
+        start_lag_us,
+        loop_lag_us: run.loop_lag_us,
+        failure: failure.map(ChildFailure::from),
+        runner,
+        client,
+        requests: requests::merge(own_requests.into_iter().chain(run.workers.requests)),
+        concurrency,
+        hwm_bytes: me.hwm + run.workers.hwm,
+        vm_peak_bytes: me.vm_peak + run.workers.vm_peak,
+        full: run.full,
+        checksum: run.rec.checksum,
+    }
 }

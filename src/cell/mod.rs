@@ -12,10 +12,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::clock::mono_ns;
-use crate::measure::latency::{HistogramWire, Recorder};
-use crate::measure::procfs;
+use crate::measure::latency::HistogramWire;
 use crate::measure::requests::RequestSummary;
+use crate::model::run::Snapshot;
 use crate::model::RustModel;
 use crate::results::{ErrorKind, FailureKind};
 use crate::workload::{Target, WorkloadSpec};
@@ -29,16 +28,6 @@ pub struct CellSpec {
     /// Where I/O workloads send their traffic.
     #[serde(default)]
     pub target: Target,
-}
-
-/// The figures of the cell process at the moment every task had been spawned.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub rss: u64,
-    pub vm: u64,
-    pub pte: u64,
-    pub threads: u64,
-    pub fds: u64,
 }
 
 /// Counters a child saw when a thread could not be created, for the parent to name the
@@ -62,6 +51,17 @@ pub struct ChildFailure {
     /// Otherwise the counters to name it from.
     #[serde(default)]
     pub counters: Option<SpawnCounters>,
+}
+
+impl CellSpec {
+    /// What the model needs of the spec.
+    pub fn job(&self) -> crate::model::Job<'_> {
+        crate::model::Job {
+            workload: &self.workload,
+            target: &self.target,
+            tasks: self.tasks,
+        }
+    }
 }
 
 impl From<crate::results::Failure> for ChildFailure {
@@ -113,100 +113,4 @@ pub struct ChildReport {
     /// The cell process at full concurrency.
     pub full: Option<Snapshot>,
     pub checksum: u64,
-}
-
-/// Processes a model ran besides the cell process (rs-process workers): their own
-/// high-water marks and request logs, added to the cell's.
-#[derive(Default)]
-pub struct Workers {
-    pub hwm: u64,
-    pub vm_peak: u64,
-    pub requests: Vec<RequestSummary>,
-}
-
-/// A cell in progress: models report into it.
-pub struct CellRun {
-    pub rec: Recorder,
-    ready_ns: u64,
-    full: Option<Snapshot>,
-    pub workers: Workers,
-    /// Event-loop lag of async models: lateness of a 1 ms heartbeat, microseconds.
-    pub loop_lag_us: Option<HistogramWire>,
-}
-
-impl Default for CellRun {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CellRun {
-    pub fn new() -> Self {
-        let now = mono_ns();
-        Self {
-            rec: Recorder::new(now),
-            ready_ns: now,
-            full: None,
-            workers: Workers::default(),
-            loop_lag_us: None,
-        }
-    }
-
-    /// Mark the cell ready (runtime built, about to start tasks). Returns the instant that
-    /// task start lag is measured from.
-    pub fn ready(&mut self) -> u64 {
-        self.ready_ns = mono_ns();
-        self.rec.set_origin(self.ready_ns);
-        self.ready_ns
-    }
-
-    /// Mark that every task has been handed to the model's scheduler: the moment of full
-    /// concurrency, when thread count, page tables and descriptors are at their peak.
-    pub fn all_spawned(&mut self) {
-        let me = std::process::id() as i32;
-        if let Some(s) = procfs::status(me) {
-            self.full = Some(Snapshot {
-                rss: s.rss,
-                vm: s.vm,
-                pte: s.pte,
-                threads: s.threads,
-                fds: procfs::fd_count(me).unwrap_or(0),
-            });
-        }
-    }
-
-    /// The report line for this run.
-    pub fn report(
-        self,
-        failure: Option<crate::results::Failure>,
-        runner: String,
-        client: Option<String>,
-        concurrency: usize,
-    ) -> ChildReport {
-        let finished_ns = mono_ns();
-        let me = procfs::status(std::process::id() as i32).unwrap_or_default();
-        let (task_latency_us, start_lag_us) = self.rec.to_wire();
-        let own_requests = crate::measure::requests::log().summary();
-        ChildReport {
-            ready_ns: self.ready_ns,
-            started_ns: self.rec.last_start_ns.max(self.ready_ns),
-            finished_ns,
-            tasks_ok: self.rec.ok,
-            tasks_failed: self.rec.failed,
-            errors: self.rec.errors.clone(),
-            first_error: self.rec.first_error.clone(),
-            task_latency_us,
-            start_lag_us,
-            loop_lag_us: self.loop_lag_us,
-            failure: failure.map(ChildFailure::from),
-            runner,
-            client,
-            requests: crate::measure::requests::merge(own_requests.into_iter().chain(self.workers.requests)),
-            concurrency,
-            hwm_bytes: me.hwm + self.workers.hwm,
-            vm_peak_bytes: me.vm_peak + self.workers.vm_peak,
-            full: self.full,
-            checksum: self.rec.checksum,
-        }
-    }
 }

@@ -10,8 +10,7 @@ use hdrhistogram::Histogram;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::results::ErrorKind;
-use crate::task::TaskResult;
+use crate::task::{ErrorKind, TaskResult};
 
 /// One finished task, as a model hands it to the recorder.
 pub struct TaskRecord {

@@ -15,7 +15,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::latency::{merge_wires, new_histogram, wire, HistogramWire};
-use crate::results::ErrorKind;
+use crate::task::ErrorKind;
 
 const SHARDS: usize = 8;
 

@@ -8,6 +8,7 @@
 mod pool;
 mod process;
 pub mod python;
+pub mod run;
 mod thread;
 mod tokio_rt;
 
@@ -17,10 +18,20 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cell::{CellRun, CellSpec};
 use crate::params::{Params, SpecError};
 use crate::results::Failure;
-use crate::workload::Workload;
+use crate::workload::{Target, Workload, WorkloadSpec};
+
+pub use run::CellRun;
+
+/// What a model runs: how many tasks, and of what (process models ship the workload's
+/// spec and target to their workers).
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub workload: &'a WorkloadSpec,
+    pub target: &'a Target,
+    pub tasks: usize,
+}
 
 pub use pool::Pool;
 pub use process::{run_worker, Processes};
@@ -32,9 +43,9 @@ pub use tokio_rt::{CurrentThread, MultiThread};
 pub trait Model {
     /// One line on how it runs, recorded in results (`tokio multi-thread, 2 workers`).
     fn describe(&self, tasks: usize) -> String;
-    /// Run `cell.tasks` tasks of `work`, recording every outcome into `run`. A cell-level
+    /// Run `job.tasks` tasks of `work`, recording every outcome into `run`. A cell-level
     /// failure (a refused spawn) is returned after recording what did run.
-    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure>;
+    fn run(&self, work: Arc<dyn Workload>, job: &Job, run: &mut CellRun) -> Result<(), Failure>;
 }
 
 /// A Rust model with its parameters, as the cell process receives it.

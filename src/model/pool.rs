@@ -9,8 +9,7 @@ use std::thread::Builder;
 
 use serde::{Deserialize, Serialize};
 
-use super::{default_pool_size, Model};
-use crate::cell::{CellRun, CellSpec};
+use super::{default_pool_size, CellRun, Job, Model};
 use crate::measure::{
     clock::mono_ns,
     latency::{Recorder, TaskRecord},
@@ -53,7 +52,7 @@ impl Model for Pool {
         format!("{} pool threads for {tasks} tasks", self.width().min(tasks))
     }
 
-    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
         let origin = run.ready();
         let next = Arc::new(AtomicUsize::new(0));

@@ -12,8 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cores, Model};
-use crate::cell::{CellRun, CellSpec};
+use super::{cores, CellRun, Job, Model};
 use crate::measure::latency::{HistogramWire, Recorder, TaskRecord};
 use crate::measure::{clock::mono_ns, limits, procfs, requests};
 use crate::params::{Params, SpecError};
@@ -79,7 +78,7 @@ impl Model for Processes {
         format!("{} worker processes for {tasks} tasks", self.width().min(tasks))
     }
 
-    fn run(&self, _work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, _work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
         let origin_ns = run.ready();
         let width = self.width().min(tasks);

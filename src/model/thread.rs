@@ -7,8 +7,7 @@ use std::thread::Builder;
 
 use serde::{Deserialize, Serialize};
 
-use super::Model;
-use crate::cell::{CellRun, CellSpec};
+use super::{CellRun, Job, Model};
 use crate::measure::{clock::mono_ns, latency::TaskRecord, limits, procfs};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};
@@ -50,7 +49,7 @@ impl Model for ThreadPerTask {
         format!("{tasks} std::thread threads, stack {stack}")
     }
 
-    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
         run.ready();
         let mut handles = Vec::with_capacity(tasks);

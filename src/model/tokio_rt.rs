@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cores, Model};
-use crate::cell::{CellRun, CellSpec};
+use super::{cores, CellRun, Job, Model};
 use crate::measure::clock::mono_ns;
 use crate::measure::latency::{new_histogram, wire, TaskRecord};
 use crate::params::{Params, SpecError};
@@ -63,7 +62,7 @@ impl Model for MultiThread {
         )
     }
 
-    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(self.width())
             .enable_all()
@@ -77,7 +76,7 @@ impl Model for CurrentThread {
         format!("{tasks} tokio tasks on a current-thread runtime")
     }
 
-    fn run(&self, work: Arc<dyn Workload>, cell: &CellSpec, run: &mut CellRun) -> Result<(), Failure> {
+    fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
         run_on(rt, work, cell.tasks, run)
     }

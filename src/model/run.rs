@@ -1,0 +1,79 @@
+//! A cell in progress: what a model reports into while it runs the tasks (the recorder,
+//! the moment of full concurrency, worker processes' own figures), turned into the cell's
+//! report line by `cell::child` when the model returns.
+
+use crate::measure::clock::mono_ns;
+use crate::measure::latency::{HistogramWire, Recorder};
+use crate::measure::procfs;
+use crate::measure::requests::RequestSummary;
+
+/// The figures of the cell process at the moment every task had been spawned.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    pub rss: u64,
+    pub vm: u64,
+    pub pte: u64,
+    pub threads: u64,
+    pub fds: u64,
+}
+
+/// Processes a model ran besides the cell process (rs-process workers): their own
+/// high-water marks and request logs, added to the cell's.
+#[derive(Default)]
+pub struct Workers {
+    pub hwm: u64,
+    pub vm_peak: u64,
+    pub requests: Vec<RequestSummary>,
+}
+
+/// A cell in progress: models report into it.
+pub struct CellRun {
+    pub rec: Recorder,
+    pub ready_ns: u64,
+    pub full: Option<Snapshot>,
+    pub workers: Workers,
+    /// Event-loop lag of async models: lateness of a 1 ms heartbeat, microseconds.
+    pub loop_lag_us: Option<HistogramWire>,
+}
+
+impl Default for CellRun {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CellRun {
+    pub fn new() -> Self {
+        let now = mono_ns();
+        Self {
+            rec: Recorder::new(now),
+            ready_ns: now,
+            full: None,
+            workers: Workers::default(),
+            loop_lag_us: None,
+        }
+    }
+
+    /// Mark the cell ready (runtime built, about to start tasks). Returns the instant that
+    /// task start lag is measured from.
+    pub fn ready(&mut self) -> u64 {
+        self.ready_ns = mono_ns();
+        self.rec.set_origin(self.ready_ns);
+        self.ready_ns
+    }
+
+    /// Mark that every task has been handed to the model's scheduler: the moment of full
+    /// concurrency, when thread count, page tables and descriptors are at their peak.
+    pub fn all_spawned(&mut self) {
+        let me = std::process::id() as i32;
+        if let Some(s) = procfs::status(me) {
+            self.full = Some(Snapshot {
+                rss: s.rss,
+                vm: s.vm,
+                pte: s.pte,
+                threads: s.threads,
+                fds: procfs::fd_count(me).unwrap_or(0),
+            });
+        }
+    }
+}
