@@ -1,0 +1,115 @@
+//! Specs are parsed once and printed once: for every workload and model, printing a spec
+//! and parsing it again gives the same typed value (and so the same cells, the same
+//! grouping in results), and a workload's typed JSON (what cells receive) round-trips.
+
+use std::time::Duration;
+
+use conlab::model::{CurrentThread, ModelSpec, MultiThread, Pool, Processes, PyModel, RustModel, ThreadPerTask};
+use conlab::workload::{BlockingMode, BlockingSpec, Cpu, HttpSpec, Mixed, Sleep, TcpSpec, WorkloadSpec};
+use proptest::prelude::*;
+
+fn duration() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        (0u64..100_000).prop_map(Duration::from_millis),
+        (0u64..1_000_000_000_000).prop_map(Duration::from_nanos),
+        (1u64..3600).prop_map(Duration::from_secs),
+    ]
+}
+
+fn nonzero_duration() -> impl Strategy<Value = Duration> {
+    duration().prop_filter("more than 0", |d| !d.is_zero())
+}
+
+fn workload() -> impl Strategy<Value = WorkloadSpec> {
+    prop_oneof![
+        duration().prop_map(|duration| WorkloadSpec::Sleep(Sleep { duration })),
+        (1u64..10_000_000).prop_map(|iterations| WorkloadSpec::Cpu(Cpu { iterations })),
+        (duration(), 1u64..1_000_000, 1u64..100).prop_map(|(io, cpu, steps)| WorkloadSpec::Mixed(Mixed {
+            io,
+            cpu,
+            steps
+        })),
+        (
+            duration(),
+            0u64..1 << 40,
+            prop_oneof![
+                (1u64..1_000_000).prop_map(|r| (Some(r), None)),
+                nonzero_duration().prop_map(|d| (None, Some(d)))
+            ],
+            any::<bool>(),
+            nonzero_duration()
+        )
+            .prop_map(|(latency, bytes, (requests, duration), keepalive, timeout)| {
+                WorkloadSpec::Http(HttpSpec {
+                    latency,
+                    bytes,
+                    requests,
+                    duration,
+                    keepalive,
+                    timeout,
+                })
+            }),
+        (duration(), nonzero_duration()).prop_map(|(hold, interval)| WorkloadSpec::Tcp(TcpSpec { hold, interval })),
+        (duration(), any::<bool>(), any::<bool>()).prop_map(|(call, offload, cpu)| {
+            WorkloadSpec::Blocking(BlockingSpec {
+                call,
+                offload,
+                mode: if cpu { BlockingMode::Cpu } else { BlockingMode::Wait },
+            })
+        }),
+    ]
+}
+
+fn model() -> impl Strategy<Value = ModelSpec> {
+    let some = |max: usize| prop::option::of(1usize..max);
+    let py = (
+        prop::sample::select(vec![
+            ("py-thread", None),
+            ("py-thread", Some("requests")),
+            ("py-pool", None),
+            ("py-pool", Some("requests")),
+            ("py-asyncio", None),
+            ("py-asyncio", Some("aiohttp")),
+            ("py-asyncio", Some("uvloop")),
+            ("py-process", None),
+            ("py-process", Some("requests")),
+        ]),
+        some(64),
+        prop::option::of(prop::sample::select(vec!["3.10", "3.13", "3.13.1"])),
+    )
+        .prop_map(|((base, lib), size, version)| {
+            ModelSpec::Python(PyModel {
+                base,
+                lib,
+                size: size.filter(|_| matches!(base, "py-pool" | "py-process")),
+                version: version.map(String::from),
+            })
+        });
+    prop_oneof![
+        prop::option::of((16u64 << 10)..(1 << 30))
+            .prop_map(|stack| ModelSpec::Rust(RustModel::RsThread(ThreadPerTask { stack }))),
+        some(1000).prop_map(|size| ModelSpec::Rust(RustModel::RsPool(Pool { size }))),
+        some(64).prop_map(|workers| ModelSpec::Rust(RustModel::RsAsync(MultiThread { workers }))),
+        Just(ModelSpec::Rust(RustModel::RsAsyncSt(CurrentThread {}))),
+        some(64).prop_map(|workers| ModelSpec::Rust(RustModel::RsProcess(Processes { workers }))),
+        py,
+    ]
+}
+
+proptest! {
+    #[test]
+    fn workload_specs_round_trip(w in workload()) {
+        let printed = w.to_string();
+        let parsed: WorkloadSpec = printed.parse().map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+        prop_assert_eq!(&parsed, &w, "{}", printed);
+        let json = serde_json::to_string(&w).unwrap();
+        prop_assert_eq!(serde_json::from_str::<WorkloadSpec>(&json).unwrap(), w);
+    }
+
+    #[test]
+    fn model_specs_round_trip(m in model()) {
+        let printed = m.to_string();
+        let parsed: ModelSpec = printed.parse().map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+        prop_assert_eq!(parsed, m, "{}", printed);
+    }
+}
