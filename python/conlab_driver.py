@@ -1,48 +1,44 @@
 """conlab's Python driver: runs one cell under a Python concurrency model.
 
 conlab ships this file inside its binary and writes it to a cache directory at run time.
-It speaks the same protocol as a Rust cell: `python3 conlab_driver.py SPEC_JSON` runs
-SPEC["tasks"] tasks of SPEC["workload"] under SPEC["model"] and prints exactly one JSON
-line on stdout. Standard library only (Python 3.8+); the library variants (requests,
-aiohttp, uvloop) are used only when a model names them.
+It speaks the same protocol as a Rust cell: `python3 conlab_driver.py` reads one JSON
+cell spec on stdin (already validated and resolved by conlab: no defaults to apply, no
+strings to parse), runs SPEC["tasks"] tasks of SPEC["workload"] under SPEC["model"] and
+prints exactly one JSON line on stdout. Standard library only (Python 3.8+); the library
+variants (requests, aiohttp, uvloop) are used only when a model names them.
+
+The driver measures and ships raw data only: every latency distribution leaves as a
+"wire", [[value_us, count], ...] bucketed exactly like the Rust hdrhistogram crate (3
+significant digits, lowest value 1 us), and conlab summarises it like a Rust cell's.
 
 The workloads mirror the Rust ones, definition for definition: `sleep`, `cpu` (the same
-splitmix64 loop), `mixed`, `http`, `tcp`.
+splitmix64 loop), `mixed`, `http`, `tcp`, `blocking`.
 """
 
+import errno
 import json
-import math
 import os
 import sys
 import threading
 import time
 from array import array
 
-# asyncio and socket are imported where they are used: importing asyncio alone costs
-# about 9 MB, which a thread-model cell must not be charged for.
+# Everything a workload needs is imported when it is prepared, before the ready mark,
+# never inside a timed task. asyncio in particular is imported only for the asyncio
+# models: importing it alone costs about 9 MB, which a thread-model cell must not be
+# charged for.
+asyncio = None
 
 MASK = (1 << 64) - 1
-UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def now_ns():
     return time.monotonic_ns()
 
 
-def parse_duration(text):
-    for unit in ("ns", "us", "ms", "s", "m", "h"):
-        if text.endswith(unit) and text[: -len(unit)].replace(".", "", 1).isdigit():
-            return float(text[: -len(unit)]) * UNITS[unit]
-    raise ValueError("malformed duration %r" % text)
-
-
-def parse_spec(spec):
-    name, _, rest = spec.partition(":")
-    params = {}
-    for part in filter(None, rest.split(",")):
-        key, eq, value = part.partition("=")
-        params[key if eq else ""] = value if eq else key
-    return name, params
+def load_asyncio():
+    global asyncio
+    import asyncio
 
 
 def cpu_kernel(seed, iterations):
@@ -60,58 +56,36 @@ def cpu_kernel(seed, iterations):
 
 # ---------------------------------------------------------------- measurement
 
+HDR_TOP = 3_600_000_000  # 1 hour in us: values above saturate here
 
-class Histogram:
-    """Log-bucketed latencies in microseconds, 0.5% resolution, compact at any count."""
 
-    SCALE = 200.0  # buckets per e-fold
+def hdr_key(us):
+    """The lowest value of the HDR bucket that holds `us` (3 significant digits, 1 us..1 h)."""
+    v = min(max(1, int(us)), HDR_TOP)
+    shift = max(0, (v | 2047).bit_length() - 11)
+    return (v >> shift) << shift
+
+
+class Buckets:
+    """Counts per HDR bucket, in microseconds: compact at any count, summarised by conlab."""
+
+    __slots__ = ("counts",)
 
     def __init__(self):
-        self.buckets = {}
-        self.count = 0
-        self.total = 0.0
-        self.max = 0
+        self.counts = {}
 
     def record(self, us):
-        us = max(1, int(us))
-        b = int(math.log(us) * self.SCALE)
-        self.buckets[b] = self.buckets.get(b, 0) + 1
-        self.count += 1
-        self.total += us
-        if us > self.max:
-            self.max = us
+        key = hdr_key(us)
+        self.counts[key] = self.counts.get(key, 0) + 1
 
     def add_wire(self, pairs):
+        counts = self.counts
         for value, n in pairs:
-            b = int(math.log(max(1, value)) * self.SCALE)
-            self.buckets[b] = self.buckets.get(b, 0) + n
-            self.count += n
-            self.total += value * n
-            self.max = max(self.max, value)
+            key = hdr_key(value)
+            counts[key] = counts.get(key, 0) + n
 
     def wire(self):
-        return [[int(math.exp((b + 1) / self.SCALE)), n] for b, n in sorted(self.buckets.items())]
-
-    def summary(self):
-        if not self.count:
-            return None
-
-        def quantile(q):
-            rank = max(1, int(math.ceil(q * self.count)))
-            seen = 0
-            for b in sorted(self.buckets):
-                seen += self.buckets[b]
-                if seen >= rank:
-                    return min(math.exp((b + 1) / self.SCALE), self.max) / 1000.0
-            return self.max / 1000.0
-
-        return {
-            "p50": quantile(0.50),
-            "p90": quantile(0.90),
-            "p99": quantile(0.99),
-            "max": self.max / 1000.0,
-            "mean": self.total / self.count / 1000.0,
-        }
+        return [[key, n] for key, n in sorted(self.counts.items())]
 
 
 class RequestLog:
@@ -119,15 +93,19 @@ class RequestLog:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.hist = Histogram()
+        self.reset()
+
+    def reset(self):
+        self.latency = Buckets()
         self.ok_count = 0
         self.errors = {}
         self.first_error = None
 
-    def ok(self, seconds):
+    def ok(self, sent_ns):
+        us = (now_ns() - sent_ns) // 1000
         with self.lock:
             self.ok_count += 1
-            self.hist.record(seconds * 1e6)
+            self.latency.record(us)
 
     def failed(self, kind, message):
         with self.lock:
@@ -135,17 +113,20 @@ class RequestLog:
             if self.first_error is None:
                 self.first_error = "%s: %s" % (kind, message)
 
-    def summary(self):
-        if not self.ok_count and not self.errors:
-            return None
-        return {
-            "ok": self.ok_count,
-            "failed": sum(self.errors.values()),
-            "errors": dict(self.errors),
-            "first_error": self.first_error,
-            "latency_ms": self.hist.summary(),
-            "latency_us": self.hist.wire(),
-        }
+    def take(self):
+        """The log as shipped (None when nothing was requested), and a fresh log."""
+        with self.lock:
+            if not self.ok_count and not self.errors:
+                return None
+            out = {
+                "ok": self.ok_count,
+                "failed": sum(self.errors.values()),
+                "errors": dict(self.errors),
+                "first_error": self.first_error,
+                "latency_us": self.latency.wire(),
+            }
+            self.reset()
+            return out
 
 
 REQUESTS = RequestLog()
@@ -157,6 +138,10 @@ class TaskFailed(Exception):
     def __init__(self, kind, message):
         Exception.__init__(self, "%s: %s" % (kind, message))
         self.kind = kind
+
+
+class ProtocolError(Exception):
+    """A response the driver's own HTTP client could not parse."""
 
 
 def proc_status():
@@ -183,22 +168,41 @@ def snapshot():
             "threads": s.get("Threads", 0), "fds": fds}
 
 
+def spawn_counters():
+    """What conlab needs to name the limit a failed thread start hit; None without /proc."""
+    try:
+        with open("/proc/self/maps") as f:
+            maps = sum(1 for _ in f)
+        with open("/proc/loadavg") as f:
+            alive = int(f.read().split()[3].split("/")[1])
+        return {"maps": maps, "threads_alive": alive}
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def error_kind(exc):
-    import errno
-    import http.client
+    """The failure's kind, one of: refused, reset, timeout, closed, protocol, fd-limit,
+    no-ports, io, error (and the http-* kinds, from statuses). Imports nothing: at the fd
+    limit an import fails too."""
     if isinstance(exc, TaskFailed):
         return exc.kind
+    hc = sys.modules.get("http.client")
+    # RemoteDisconnected is a ConnectionResetError, but it means the peer closed.
+    if hc is not None and isinstance(exc, (hc.IncompleteRead, hc.RemoteDisconnected)):
+        return "closed"
     if isinstance(exc, ConnectionRefusedError):
         return "refused"
     if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
         return "reset"
     aio = sys.modules.get("asyncio")
-    if isinstance(exc, TimeoutError) or (aio is not None and isinstance(exc, aio.TimeoutError)):
+    sock = sys.modules.get("socket")
+    if isinstance(exc, TimeoutError) or (aio is not None and isinstance(exc, aio.TimeoutError)) \
+            or (sock is not None and isinstance(exc, sock.timeout)):
         return "timeout"
-    if isinstance(exc, (http.client.IncompleteRead, http.client.RemoteDisconnected, EOFError)):
+    if isinstance(exc, EOFError):  # asyncio.IncompleteReadError is one
         return "closed"
-    if aio is not None and isinstance(exc, aio.IncompleteReadError):
-        return "closed"
+    if isinstance(exc, ProtocolError) or (hc is not None and isinstance(exc, hc.HTTPException)):
+        return "protocol"
     if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
         return "fd-limit"
     if isinstance(exc, OSError) and exc.errno == errno.EADDRNOTAVAIL:
@@ -209,18 +213,20 @@ def error_kind(exc):
     if "ClientConnectorError" in name:
         inner = getattr(exc, "os_error", None)
         return error_kind(inner) if inner is not None else "refused"
+    if "ClientResponseError" in name:
+        return "protocol"
     if isinstance(exc, OSError):
         return "io"
     return "error"
 
 
-def answered(status, sent, first):
+def answered(status, sent_ns, first):
     """Log a response by its status; returns the task's first failure so far."""
     kind = status_kind(status)
     if kind:
         REQUESTS.failed(kind, "status %d" % status)
         return first or TaskFailed(kind, "status %d" % status)
-    REQUESTS.ok(time.monotonic() - sent)
+    REQUESTS.ok(sent_ns)
     return first
 
 
@@ -237,9 +243,20 @@ def status_kind(status):
 # ---------------------------------------------------------------- workloads
 
 
-class Sleep:
-    def __init__(self, params, target, lib):
-        self.seconds = parse_duration(params.get("") or params["duration"])
+class Workload:
+    """A workload takes its resolved spec W, the target and the library; `prepare` imports
+    what its tasks will need, before the ready mark."""
+
+    pure_wait = None  # seconds: a plain wait, awaited inline by the asyncio model
+
+    def prepare(self, asynchronous):
+        if asynchronous:
+            load_asyncio()
+
+
+class Sleep(Workload):
+    def __init__(self, w, target, lib):
+        self.seconds = w["duration_ns"] / 1e9
         # A plain wait: the asyncio model awaits a timer inline instead of a coroutine.
         self.pure_wait = self.seconds
 
@@ -248,16 +265,13 @@ class Sleep:
         return 0
 
     async def run_async(self, i):
-        import asyncio
         await asyncio.sleep(self.seconds)
         return 0
 
 
-class Cpu:
-    pure_wait = None
-
-    def __init__(self, params, target, lib):
-        self.iterations = int(params["iterations"])
+class Cpu(Workload):
+    def __init__(self, w, target, lib):
+        self.iterations = int(w["iterations"])
 
     def run_sync(self, i):
         return cpu_kernel(i, self.iterations)
@@ -266,13 +280,11 @@ class Cpu:
         return cpu_kernel(i, self.iterations)
 
 
-class Mixed:
-    pure_wait = None
-
-    def __init__(self, params, target, lib):
-        self.io = parse_duration(params["io"])
-        self.cpu = int(params["cpu"])
-        self.steps = int(params.get("steps", "1"))
+class Mixed(Workload):
+    def __init__(self, w, target, lib):
+        self.io = w["io_ns"] / 1e9
+        self.cpu = int(w["cpu"])
+        self.steps = int(w["steps"])
 
     def run_sync(self, i):
         acc = 0
@@ -282,7 +294,6 @@ class Mixed:
         return acc
 
     async def run_async(self, i):
-        import asyncio
         acc = 0
         for step in range(self.steps):
             await asyncio.sleep(self.io)
@@ -290,36 +301,67 @@ class Mixed:
         return acc
 
 
+def split_host_port(authority, default_port):
+    """("host", port) from "host:port", "[v6]:port", "host" or "[v6]"; the host has no
+    brackets, ready to connect to."""
+    if authority.startswith("["):
+        close = authority.find("]")
+        host, rest = authority[1:close], authority[close + 1:]
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        host, colon, port = authority.rpartition(":")
+        if not colon:
+            host, port = authority, ""
+    return host, int(port) if port.isdigit() else default_port
+
+
 def split_url(url):
+    """(host, port, path, authority) of an http:// URL: the host without brackets for
+    connecting, the authority as written (brackets included) for the Host header."""
     rest = url.split("://", 1)[1]
-    authority, slash, path = rest.partition("/")
-    host, _, port = authority.rpartition(":")
-    if not host or not port.isdigit():
-        host, port = authority, "80"
-    return host, int(port), "/" + path, authority
+    cut = min((k for k in (rest.find("/"), rest.find("?")) if k >= 0), default=len(rest))
+    authority, path = rest[:cut], rest[cut:]
+    if not path.startswith("/"):
+        path = "/" + path
+    authority = authority.rpartition("@")[2]
+    host, port = split_host_port(authority, 80)
+    return host, port, path, authority
 
 
-class Http:
+class Http(Workload):
     """R GET requests per task (or a loop for `duration`), keep-alive or not."""
-    pure_wait = None
 
-
-    def __init__(self, params, target, lib):
-        latency = parse_duration(params.get("latency", "0ms"))
-        nbytes = int(params.get("bytes", "128"))
-        self.keepalive = params.get("keepalive", "true") == "true"
-        self.timeout = parse_duration(params.get("timeout", "10s"))
-        self.duration = parse_duration(params["duration"]) if "duration" in params else None
-        self.requests = int(params.get("requests", "1"))
+    def __init__(self, w, target, lib):
+        self.keepalive = bool(w["keepalive"])
+        self.timeout = w["timeout_ns"] / 1e9
+        self.duration = w["duration_ns"] / 1e9 if w.get("duration_ns") is not None else None
+        self.requests = int(w["requests"]) if w.get("requests") is not None else 1
         if target.get("urls"):
             self.urls = list(target["urls"])
         else:
             base = target["server"].rstrip("/")
-            self.urls = ["%s/delay?ms=%d&bytes=%d" % (base, round(latency * 1000), nbytes)]
+            self.urls = ["%s/delay?ms=%d&bytes=%d" % (base, round(w["latency_ns"] / 1e6), w["bytes"])]
         self.parts = [split_url(u) for u in self.urls]
         self.lib = lib
         self.session = None
         self.pool_note = None
+        self.http_client = None
+        self.requests_mod = None
+        self.adapter = None
+        self.aiohttp = None
+
+    def prepare(self, asynchronous):
+        Workload.prepare(self, asynchronous)
+        if self.lib == "requests":
+            import requests
+            from requests.adapters import HTTPAdapter
+            self.requests_mod, self.adapter = requests, HTTPAdapter
+        elif self.lib == "aiohttp":
+            import aiohttp
+            self.aiohttp = aiohttp
+        elif not asynchronous:
+            import http.client
+            self.http_client = http.client
 
     def wants(self, n, start):
         if self.duration is not None:
@@ -334,16 +376,17 @@ class Http:
     def run_sync(self, i):
         if self.lib == "requests":
             return self._run_requests(i)
-        import http.client
+        connection = self.http_client.HTTPConnection
+        headers = {"Connection": "keep-alive" if self.keepalive else "close"}
         start, n, first, conn = time.monotonic(), 0, None, None
         while self.wants(n, start):
             url, (host, port, path, authority) = self.pick(i, n)
             n += 1
-            sent = time.monotonic()
+            sent = now_ns()
             try:
                 if conn is None or not self.keepalive:
-                    conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
-                conn.request("GET", path, headers={"Connection": "keep-alive" if self.keepalive else "close"})
+                    conn = connection(host, port, timeout=self.timeout)
+                conn.request("GET", path, headers=headers)
                 resp = conn.getresponse()
                 resp.read()
                 first = answered(resp.status, sent, first)
@@ -352,7 +395,7 @@ class Http:
             except Exception as exc:  # every failure is counted, none ends the task early
                 kind = error_kind(exc)
                 REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc))
+                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
                 if conn is not None:
                     conn.close()
                 conn = None
@@ -363,17 +406,16 @@ class Http:
         return n
 
     def _run_requests(self, i):
-        import requests
-        from requests.adapters import HTTPAdapter
+        requests = self.requests_mod
         session = None
         if self.keepalive:
             session = requests.Session()
-            session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
+            session.mount("http://", self.adapter(pool_connections=1, pool_maxsize=1))
         start, n, first = time.monotonic(), 0, None
         while self.wants(n, start):
             url, _ = self.pick(i, n)
             n += 1
-            sent = time.monotonic()
+            sent = now_ns()
             try:
                 if session is not None:
                     resp = session.get(url, timeout=self.timeout)
@@ -382,8 +424,8 @@ class Http:
                 first = answered(resp.status_code, sent, first)
             except Exception as exc:
                 kind = requests_kind(exc)
-                REQUESTS.failed(kind, str(exc))
-                first = first or TaskFailed(kind, str(exc))
+                REQUESTS.failed(kind, str(exc) or type(exc).__name__)
+                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
         if session is not None:
             session.close()
         if first:
@@ -392,26 +434,25 @@ class Http:
 
     # -- asyncio: a small HTTP/1.1 client on streams, or aiohttp
     async def run_async(self, i):
-        import asyncio
         if self.lib == "aiohttp":
             return await self._run_aiohttp(i)
         start, n, first, stream = time.monotonic(), 0, None, None
         while self.wants(n, start):
             url, (host, port, path, authority) = self.pick(i, n)
             n += 1
-            sent = time.monotonic()
+            sent = now_ns()
             try:
                 if stream is None:
                     stream = await asyncio.wait_for(asyncio.open_connection(host, port), self.timeout)
-                status = await asyncio.wait_for(self._exchange(stream, path, authority), self.timeout)
+                status, closing = await asyncio.wait_for(self._exchange(stream, path, authority), self.timeout)
                 first = answered(status, sent, first)
-                if not self.keepalive:
+                if closing or not self.keepalive:
                     stream[1].close()
                     stream = None
             except Exception as exc:
                 kind = error_kind(exc)
                 REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc))
+                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
                 if stream is not None:
                     stream[1].close()
                 stream = None
@@ -428,41 +469,54 @@ class Http:
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
+        try:
+            version, status = lines[0].split()[:2]
+            status = int(status)
+        except ValueError:
+            raise ProtocolError("malformed status line %r" % lines[0][:80])
         headers = {}
         for line in lines[1:]:
             key, _, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                await reader.readexactly(size + 2)
-                if size == 0:
-                    break
-        elif "content-length" in headers:
-            await reader.readexactly(int(headers["content-length"]))
-        else:
-            await reader.read()
-        return status
+        # Whether the server ends the connection after this response (as http.client
+        # finds out): then the next request needs a new one.
+        tokens = headers.get("connection", "").lower()
+        closing = "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens)
+        try:
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                while True:
+                    size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                    await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            elif "content-length" in headers:
+                await reader.readexactly(int(headers["content-length"]))
+            else:
+                await reader.read()
+                closing = True
+        except ValueError as exc:
+            raise ProtocolError("malformed body framing: %s" % exc)
+        return status, closing
 
     async def _run_aiohttp(self, i):
-        import aiohttp
+        client_os_error = self.aiohttp.ClientOSError
+        connector_error = self.aiohttp.ClientConnectorError
         session = self.session
         start, n, first = time.monotonic(), 0, None
         while self.wants(n, start):
             url, _ = self.pick(i, n)
             n += 1
-            sent = time.monotonic()
+            sent = now_ns()
             try:
                 async with session.get(url) as resp:
                     await resp.read()
                     first = answered(resp.status, sent, first)
             except Exception as exc:
                 kind = error_kind(exc)
-                if isinstance(exc, aiohttp.ClientOSError) and not isinstance(exc, aiohttp.ClientConnectorError):
+                if isinstance(exc, client_os_error) and not isinstance(exc, connector_error):
                     kind = "reset"
                 REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc))
+                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
         if first:
             raise first
         return n
@@ -472,7 +526,7 @@ class Http:
         default of 100 would silently cap concurrency)."""
         if self.lib != "aiohttp":
             return
-        import aiohttp
+        aiohttp = self.aiohttp
         connector = aiohttp.TCPConnector(limit=max(1, tasks), force_close=not self.keepalive)
         self.session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout))
         self.pool_note = "TCPConnector(limit=%d, force_close=%s)" % (max(1, tasks), not self.keepalive)
@@ -483,13 +537,11 @@ class Http:
 
     def client(self, asynchronous):
         if self.lib == "requests":
-            import requests
-            return "requests %s, %s" % (requests.__version__,
+            return "requests %s, %s" % (self.requests_mod.__version__,
                                         "Session per task, HTTPAdapter(pool_maxsize=1)" if self.keepalive
                                         else "requests.get per request (no Session)")
         if self.lib == "aiohttp":
-            import aiohttp
-            return "aiohttp %s, one ClientSession, %s" % (aiohttp.__version__, self.pool_note or "")
+            return "aiohttp %s, one ClientSession, %s" % (self.aiohttp.__version__, self.pool_note or "")
         if asynchronous:
             return "asyncio streams HTTP/1.1 client (conlab driver), %s" % (
                 "one kept-alive connection per task" if self.keepalive else "a new connection per request")
@@ -497,17 +549,19 @@ class Http:
 
 
 def requests_kind(exc):
-    import requests
+    """error_kind for a requests exception: the kind of the OS error under it, if any."""
     inner = exc
     while inner is not None:
         kind = error_kind(inner) if isinstance(inner, OSError) else None
         if kind and kind not in ("io", "error"):
             return kind
         inner = inner.__cause__ or inner.__context__ or (inner.args[0] if inner.args and isinstance(inner.args[0], BaseException) else None)
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(exc, requests.exceptions.ReadTimeout):
-        return "timeout"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "closed"
+    requests = sys.modules.get("requests")
+    if requests is not None:
+        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)):
+            return "timeout"
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return "closed"
     text = str(exc)
     if "Connection refused" in text:
         return "refused"
@@ -518,18 +572,18 @@ def requests_kind(exc):
     return "error"
 
 
-class Tcp:
-    pure_wait = None
+class Tcp(Workload):
     PING = b"conlab-ping-0001"
 
-    def __init__(self, params, target, lib):
-        self.hold = parse_duration(params["hold"])
-        self.interval = parse_duration(params.get("interval", "1s"))
-        host, _, port = target["tcp"].rpartition(":")
-        self.addr = (host, int(port))
+    def __init__(self, w, target, lib):
+        self.hold_ns = int(w["hold_ns"])
+        self.interval_ns = int(w["interval_ns"])
+        self.addr = split_host_port(target["tcp"], 0)
+        import socket
+        self.socket = socket
 
     def run_sync(self, i):
-        import socket
+        socket = self.socket
         try:
             sock = socket.create_connection(self.addr, timeout=10)
         except Exception as exc:
@@ -538,9 +592,9 @@ class Tcp:
         with sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             start, k = time.monotonic(), 1
-            while self.interval * k <= self.hold:
-                time.sleep(max(0.0, start + self.interval * k - time.monotonic()))
-                sent = time.monotonic()
+            while self.interval_ns * k <= self.hold_ns:
+                time.sleep(max(0.0, start + self.interval_ns * k / 1e9 - time.monotonic()))
+                sent = now_ns()
                 try:
                     sock.sendall(self.PING)
                     got = b""
@@ -552,13 +606,12 @@ class Tcp:
                 except Exception as exc:
                     REQUESTS.failed(error_kind(exc), str(exc))
                     raise TaskFailed(error_kind(exc), str(exc))
-                REQUESTS.ok(time.monotonic() - sent)
+                REQUESTS.ok(sent)
                 k += 1
-            time.sleep(max(0.0, start + self.hold - time.monotonic()))
+            time.sleep(max(0.0, start + self.hold_ns / 1e9 - time.monotonic()))
         return k - 1
 
     async def run_async(self, i):
-        import asyncio
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(*self.addr), 10)
         except Exception as exc:
@@ -567,9 +620,9 @@ class Tcp:
         loop = asyncio.get_running_loop()
         start, k = loop.time(), 1
         try:
-            while self.interval * k <= self.hold:
-                await asyncio.sleep(max(0.0, start + self.interval * k - loop.time()))
-                sent = time.monotonic()
+            while self.interval_ns * k <= self.hold_ns:
+                await asyncio.sleep(max(0.0, start + self.interval_ns * k / 1e9 - loop.time()))
+                sent = now_ns()
                 try:
                     writer.write(self.PING)
                     await writer.drain()
@@ -577,27 +630,28 @@ class Tcp:
                 except Exception as exc:
                     REQUESTS.failed(error_kind(exc), str(exc))
                     raise TaskFailed(error_kind(exc), str(exc))
-                REQUESTS.ok(time.monotonic() - sent)
+                REQUESTS.ok(sent)
                 k += 1
-            await asyncio.sleep(max(0.0, start + self.hold - loop.time()))
+            await asyncio.sleep(max(0.0, start + self.hold_ns / 1e9 - loop.time()))
         finally:
             writer.close()
         return k - 1
 
 
-class Blocking:
+class Blocking(Workload):
     """A real sync-only library call (sqlite3) that takes about `call`: `SELECT
-    conlab_wait(us)` (an application-defined function that blocks) or, with kind=cpu, a
+    conlab_wait(us)` (an application-defined function that blocks) or, with mode=cpu, a
     calibrated recursive CTE. Under asyncio it runs on the loop unless offload=true, which
     sends it through run_in_executor (see src/workload/blocking.rs)."""
 
-    pure_wait = None
     QUERY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT sum(x) FROM c"
 
-    def __init__(self, params, target, lib):
-        self.call = parse_duration(params["call"])
-        self.offload = params.get("offload", "false") == "true"
-        self.wait = params.get("kind", "wait") == "wait"
+    def __init__(self, w, target, lib):
+        import sqlite3
+        self.sqlite3 = sqlite3
+        self.call = w["call_ns"] / 1e9
+        self.offload = bool(w["offload"])
+        self.wait = w["mode"] == "wait"
         self.rows = 0
         if not self.wait:
             probe = 200000
@@ -607,16 +661,14 @@ class Blocking:
             self.rows = max(1, int(probe / max(1e-6, time.monotonic() - start) * self.call))
 
     def _cpu(self, rows):
-        import sqlite3
-        db = sqlite3.connect(":memory:")
+        db = self.sqlite3.connect(":memory:")
         try:
             return db.execute(self.QUERY, (rows,)).fetchone()[0]
         finally:
             db.close()
 
     def _wait(self):
-        import sqlite3
-        db = sqlite3.connect(":memory:")
+        db = self.sqlite3.connect(":memory:")
         db.create_function("conlab_wait", 1, lambda us: time.sleep(us / 1e6) or us)
         try:
             return db.execute("SELECT conlab_wait(?)", (int(self.call * 1e6),)).fetchone()[0]
@@ -628,16 +680,14 @@ class Blocking:
 
     async def run_async(self, i):
         if self.offload:
-            import asyncio
             return await asyncio.get_running_loop().run_in_executor(None, self.run_sync, i)
         return self.run_sync(i)  # on the loop, on purpose: what blocking it costs
 
     def client(self, asynchronous):
-        import sqlite3
         query = "SELECT conlab_wait(DUR)" if self.wait else "a calibrated recursive CTE"
         how = ("through run_in_executor" if self.offload else "on the event loop (blocking it)") if asynchronous \
             else "on the task's thread"
-        return "SQLite %s via sqlite3, %s, %s" % (sqlite3.sqlite_version, query, how)
+        return "SQLite %s via sqlite3, %s, %s" % (self.sqlite3.sqlite_version, query, how)
 
 
 WORKLOADS = {"sleep": Sleep, "cpu": Cpu, "mixed": Mixed, "http": Http, "tcp": Tcp, "blocking": Blocking}
@@ -664,16 +714,31 @@ class Cell:
         self.worker_requests = []
         self.runner = ""
         self.concurrency = tasks
-        self.loop_lag = Histogram()
+        self.loop_lag = None  # Buckets, for the asyncio models
+        self.abandoned = None  # a process pool that must not be shut down (see model_process)
 
     def task_error(self, exc):
+        kind = error_kind(exc)
         with self.lock:
             self.failed += 1
             if self.first_error is None:
-                self.first_error = "%s: %s" % (error_kind(exc), exc)
-            if not isinstance(exc, TaskFailed):
-                kind = error_kind(exc)
+                self.first_error = describe(exc, kind)
+            if not isinstance(exc, TaskFailed):  # else counted per request already
                 self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def count_errors(self, kind, count, message):
+        with self.lock:
+            self.errors[kind] = self.errors.get(kind, 0) + count
+            self.failed += count
+            if self.first_error is None:
+                self.first_error = "%s: %s" % (kind, message)
+
+
+def describe(exc, kind):
+    """"kind: message" (a TaskFailed already reads so)."""
+    if isinstance(exc, TaskFailed):
+        return str(exc)
+    return "%s: %s" % (kind, str(exc) or type(exc).__name__)
 
 
 def run_one(work, cell, i):
@@ -701,12 +766,11 @@ async def run_one_async(work, cell, i, loop):
     cell.ends[i] = now_ns()
 
 
-async def heartbeat(loop, done, hist):
-    import asyncio
+async def heartbeat(loop, done, lag):
     while not done:
         due = loop.time() + 0.001
         await asyncio.sleep(0.001)
-        hist.record(max(0.0, loop.time() - due) * 1e6)
+        lag.record(max(0.0, loop.time() - due) * 1e6)
 
 
 def _wake(future):
@@ -714,7 +778,7 @@ def _wake(future):
         future.set_result(None)
 
 
-def model_thread(work, cell, n, param):
+def model_thread(work, cell, n, workers):
     cell.runner = "%d threading.Thread threads (stack %s)" % (n, threading.stack_size() or "default")
     cell.ready_ns = now_ns()
     threads = []
@@ -722,12 +786,11 @@ def model_thread(work, cell, n, param):
         t = threading.Thread(target=run_one, args=(work, cell, i))
         try:
             t.start()
-        except RuntimeError as exc:  # "can't start new thread"
-            cell.failure = {"kind": "spawn-limit", "message": "thread for task %d could not be started: %s" % (i, exc),
-                            "at_task": i, "limit": thread_limit()}
-            with cell.lock:
-                cell.errors["not-started"] = cell.errors.get("not-started", 0) + (n - i)
-                cell.failed += n - i
+        except RuntimeError as exc:  # "can't start new thread"; conlab names the limit
+            cell.failure = {"kind": "spawn-limit",
+                            "message": "thread for task %d could not be started: %s" % (i, exc),
+                            "at_task": i, "limit": None, "counters": spawn_counters()}
+            cell.count_errors("not-started", n - i, "no thread could be created")
             break
         threads.append(t)
     cell.full = snapshot()
@@ -735,24 +798,9 @@ def model_thread(work, cell, n, param):
         t.join()
 
 
-def thread_limit():
-    try:
-        maps = sum(1 for _ in open("/proc/self/maps"))
-        limit = int(open("/proc/sys/vm/max_map_count").read())
-        if maps + 64 >= limit:
-            return "vm.max_map_count=%d (this process has %d memory mappings)" % (limit, maps)
-        alive = int(open("/proc/loadavg").read().split()[3].split("/")[1])
-        pid_max = int(open("/proc/sys/kernel/pid_max").read())
-        if alive + 64 >= pid_max:
-            return "kernel.pid_max=%d (%d threads alive on the machine)" % (pid_max, alive)
-        return "unidentified (%d threads alive, %d mappings)" % (alive, maps)
-    except (OSError, ValueError):
-        return None
-
-
-def model_pool(work, cell, n, param):
+def model_pool(work, cell, n, workers):
     from concurrent.futures import ThreadPoolExecutor
-    size = param or min(32, (os.cpu_count() or 1) + 4)
+    size = int(workers)
     cell.runner = "ThreadPoolExecutor(max_workers=%d) for %d tasks" % (size, n)
     cell.concurrency = min(size, n)
     cell.ready_ns = now_ns()
@@ -763,8 +811,9 @@ def model_pool(work, cell, n, param):
             f.result()
 
 
-def model_asyncio(work, cell, n, param, use_uvloop=False):
-    import asyncio
+def model_asyncio(work, cell, n, workers, use_uvloop=False):
+    load_asyncio()
+    cell.loop_lag = Buckets()
 
     async def main():
         if hasattr(work, "open_session"):
@@ -796,67 +845,143 @@ def model_asyncio(work, cell, n, param, use_uvloop=False):
         loop.close()
 
 
-# Set before the pool forks, so workers inherit the workload.
+# Set before the pool forks, so workers inherit them: the workload, libc (for prctl), the
+# parent's pid, which worker process took each share (shared memory), and whether a fork
+# is one of the pool's first workers (forked by the main thread, in Pool()).
 _WORK = None
+_LIBC = None
+_PARENT = 0
+_OWNERS = None
+_FIRST_WORKERS = False
+
+
+def _process_init():
+    """Pool initializer: die with the parent (PR_SET_PDEATHSIG = SIGKILL).
+
+    The signal follows the thread that forked, not the process: the pool forks the
+    replacement of a dead worker from its worker-handler thread, which ends with the pool,
+    and would kill the replacement then, possibly while it holds the task queue's lock. So
+    only the first workers ask for it; a replacement ends anyway once the parent is gone
+    (its task queue reads EOF)."""
+    if _FIRST_WORKERS:
+        try:
+            if _LIBC is not None:
+                _LIBC.prctl(1, 9)
+        except Exception:
+            pass
+    if os.getppid() != _PARENT:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _process_share(args):
-    first, count = args
-    starts, ends, errors, failed, first_error = [], [], {}, 0, None
-    for i in range(first, first + count):
-        start = now_ns()
+    share, first, count = args
+    _OWNERS[share] = os.getpid()
+    starts, ends = array("q", bytes(8 * count)), array("q", bytes(8 * count))
+    errors, failed, first_error = {}, 0, None
+    for k in range(count):
+        i = first + k
+        starts[k] = now_ns()
         try:
             _WORK.run_sync(i)
         except Exception as exc:
+            kind = error_kind(exc)
             failed += 1
-            first_error = first_error or "%s: %s" % (error_kind(exc), exc)
+            first_error = first_error or describe(exc, kind)
             if not isinstance(exc, TaskFailed):
-                errors[error_kind(exc)] = errors.get(error_kind(exc), 0) + 1
-        starts.append(start)
-        ends.append(now_ns())
+                errors[kind] = errors.get(kind, 0) + 1
+        ends[k] = now_ns()
     status = proc_status()
     return {"first": first, "starts": starts, "ends": ends, "errors": errors, "failed": failed,
-            "first_error": first_error, "hwm": status.get("VmHWM", 0), "vm_peak": status.get("VmPeak", 0),
-            "requests": REQUESTS.summary()}
+            "first_error": first_error, "pid": os.getpid(), "hwm": status.get("VmHWM", 0),
+            "vm_peak": status.get("VmPeak", 0), "requests": REQUESTS.take()}
 
 
-def model_process(work, cell, n, param):
+def _collect(pool, pending):
+    """Wait for every share, or until the only ones left belong to dead workers (a pool
+    never finishes a share whose worker died). Returns the lost shares' indices, and
+    whether any worker died."""
+    seen = {}
+    while True:
+        for p in list(getattr(pool, "_pool", ())):
+            seen.setdefault(p.pid, p)
+        dead = {pid for pid, p in seen.items() if p.exitcode is not None}
+        waiting = [k for k, r in enumerate(pending) if not r.ready()]
+        if not waiting:
+            return [], bool(dead)
+        if dead and all(_OWNERS[k] in dead for k in waiting):
+            return waiting, True
+        pending[waiting[0]].wait(0.1)
+
+
+def model_process(work, cell, n, workers):
+    import ctypes
     import multiprocessing
-    global _WORK
+    global _WORK, _LIBC, _PARENT, _OWNERS, _FIRST_WORKERS
     _WORK = work
-    workers = max(1, min(param or (os.cpu_count() or 1), n))
+    try:
+        _LIBC = ctypes.CDLL(None)
+    except OSError:
+        _LIBC = None
+    _PARENT = os.getpid()
+    workers = max(1, min(int(workers), n))
     method = "fork"
     ctx = multiprocessing.get_context(method)
+    shares = [(w, w * n // workers, (w + 1) * n // workers - w * n // workers) for w in range(workers)] if n else []
+    _OWNERS = ctx.Array("q", max(1, len(shares)), lock=False)
     cell.runner = "multiprocessing.Pool(%d), start method %s, one contiguous share per worker" % (workers, method)
     cell.concurrency = workers
     cell.ready_ns = now_ns()
-    shares = [(w * n // workers, (w + 1) * n // workers - w * n // workers) for w in range(workers)] if n else []
-    with ctx.Pool(workers) as pool:
-        pending = pool.map_async(_process_share, shares, chunksize=1)
+    _FIRST_WORKERS = True
+    pool = ctx.Pool(workers, initializer=_process_init)
+    _FIRST_WORKERS = False
+    try:
+        pending = [pool.apply_async(_process_share, (s,)) for s in shares]
         cell.full = snapshot()
-        results = pending.get()
+        lost, died = _collect(pool, pending)
+        results = [r.get() for k, r in enumerate(pending) if k not in lost]
+    except BaseException:
+        pool.terminate()
+        raise
+    if died:
+        # Pool.terminate() can hang once a worker died: a worker killed while waiting for
+        # a task held the task queue's lock for good. So the pool is left as it is and the
+        # driver ends with os._exit once it has reported; the workers follow it.
+        cell.abandoned = pool
+    else:
+        pool.terminate()
+    peaks = {}
     for r in results:
-        for k, (s, e) in enumerate(zip(r["starts"], r["ends"])):
-            cell.starts[r["first"] + k] = s
-            cell.ends[r["first"] + k] = e
+        first = r["first"]
+        cell.starts[first:first + len(r["starts"])] = r["starts"]
+        cell.ends[first:first + len(r["ends"])] = r["ends"]
         for kind, count in r["errors"].items():
             cell.errors[kind] = cell.errors.get(kind, 0) + count
         cell.failed += r["failed"]
         cell.first_error = cell.first_error or r["first_error"]
-        cell.worker_hwm += r["hwm"]
-        cell.worker_vm_peak += r["vm_peak"]
+        hwm, vm_peak = peaks.get(r["pid"], (0, 0))
+        peaks[r["pid"]] = (max(hwm, r["hwm"]), max(vm_peak, r["vm_peak"]))
         if r["requests"]:
             cell.worker_requests.append(r["requests"])
+    for hwm, vm_peak in peaks.values():  # a worker that ran two shares counts once
+        cell.worker_hwm += hwm
+        cell.worker_vm_peak += vm_peak
+    if lost:
+        count = sum(shares[k][2] for k in lost)
+        message = "a worker process ended without a report (%d tasks lost)" % count
+        cell.count_errors("worker-crashed", count, message)
+        cell.failure = {"kind": "worker-crashed", "message": message, "at_task": None,
+                        "limit": None, "counters": None}
 
 
 MODELS = {"py-thread": model_thread, "py-pool": model_pool, "py-asyncio": model_asyncio, "py-process": model_process}
 
 
 def merge_requests(parts):
+    """The request logs of the cell's processes as one: counts and wires added."""
     parts = [p for p in parts if p]
     if not parts:
         return None
-    hist = Histogram()
+    latency = Buckets()
     out = {"ok": 0, "failed": 0, "errors": {}, "first_error": None}
     for p in parts:
         out["ok"] += p["ok"]
@@ -864,37 +989,42 @@ def merge_requests(parts):
         for k, v in p["errors"].items():
             out["errors"][k] = out["errors"].get(k, 0) + v
         out["first_error"] = out["first_error"] or p["first_error"]
-        hist.add_wire(p["latency_us"])
-    out["latency_ms"] = hist.summary()
-    out["latency_us"] = hist.wire()
+        latency.add_wire(p["latency_us"])
+    out["latency_us"] = latency.wire()
     return out
 
 
-def main(argv):
-    spec = json.loads(argv[1])
+def task_wires(cell):
+    """Per-task latency (end - start) and start lag (start - ready), in us, as wires; built
+    once, at the end, from the per-task arrays."""
+    latency, lag = Buckets(), Buckets()
+    record_latency, record_lag, ready = latency.record, lag.record, cell.ready_ns
+    for s, e in zip(cell.starts, cell.ends):
+        if e:
+            record_latency((e - s) // 1000)
+            record_lag((s - ready) // 1000)
+    return latency.wire(), lag.wire()
+
+
+def main():
+    spec = json.loads(sys.stdin.read())
     tasks = int(spec["tasks"])
-    model_spec = spec["model"]
-    base, _, param_text = model_spec.partition(":")
-    base, _, lib = base.partition("+")
-    param = int(param_text.split("=")[1]) if "=" in param_text else None
-    name, params = parse_spec(spec["workload"])
-    http_lib = lib if lib in ("requests", "aiohttp") else None
-    work = WORKLOADS[name](params, spec.get("target") or {}, http_lib)
+    model = spec["model"]
+    kind, lib, workers = model["kind"], model.get("lib"), model.get("workers")
+    w = spec["workload"]
+    asynchronous = kind == "py-asyncio"
+    work = WORKLOADS[w["kind"]](w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
+    work.prepare(asynchronous)
     cell = Cell(tasks)
-    if base == "py-asyncio":
-        model_asyncio(work, cell, tasks, param, use_uvloop=(lib == "uvloop"))
+    if asynchronous:
+        model_asyncio(work, cell, tasks, workers, use_uvloop=(lib == "uvloop"))
     else:
-        MODELS[base](work, cell, tasks, param)
+        MODELS[kind](work, cell, tasks, workers)
     finished = max(cell.ends) if tasks else now_ns()
     started = max(cell.starts) if tasks else cell.ready_ns
 
-    latency, lag = Histogram(), Histogram()
-    for s, e in zip(cell.starts, cell.ends):
-        if e:
-            latency.record((e - s) / 1000.0)
-            lag.record((s - cell.ready_ns) / 1000.0)
+    task_latency, start_lag = task_wires(cell)
     status = proc_status()
-    asynchronous = base == "py-asyncio"
     client = work.client(asynchronous) if hasattr(work, "client") else None
     report = {
         "ready_ns": cell.ready_ns,
@@ -904,14 +1034,14 @@ def main(argv):
         "tasks_failed": cell.failed,
         "errors": cell.errors,
         "first_error": cell.first_error,
-        "latency_ms": latency.summary(),
-        "start_lag_ms": lag.summary(),
+        "task_latency_us": task_latency,
+        "start_lag_us": start_lag,
+        "loop_lag_us": cell.loop_lag.wire() if cell.loop_lag is not None else None,
         "failure": cell.failure,
         "runner": "%s (%s %s)" % (cell.runner, sys.implementation.name, sys.version.split()[0]),
         "client": client,
-        "requests": merge_requests([REQUESTS.summary()] + cell.worker_requests),
+        "requests": merge_requests([REQUESTS.take()] + cell.worker_requests),
         "concurrency": cell.concurrency,
-        "loop_lag_ms": cell.loop_lag.summary(),
         "hwm_bytes": status.get("VmHWM", 0) + cell.worker_hwm,
         "vm_peak_bytes": status.get("VmPeak", 0) + cell.worker_vm_peak,
         "full": cell.full,
@@ -919,8 +1049,10 @@ def main(argv):
     }
     sys.stdout.write(json.dumps(report) + "\n")
     sys.stdout.flush()
+    if cell.abandoned is not None:
+        os._exit(0)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())
