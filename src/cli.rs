@@ -72,6 +72,11 @@ pub enum Command {
     Worker,
 }
 
+/// Parse the process's arguments: the one place argv becomes options.
+pub fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(args)
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
     /// Workload spec, repeatable: sleep:1s, cpu:iterations=200000, mixed:io=10ms,cpu=10000,steps=4.

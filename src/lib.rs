@@ -27,9 +27,7 @@ pub mod workload;
 
 use std::ffi::OsString;
 
-use clap::Parser;
-
-use cli::{Cli, Command};
+use cli::Command;
 use commands::UsageError;
 
 /// Parse `args`, run the command, and return the process exit code.
@@ -44,7 +42,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
             _ => {}
         }
     }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match cli::parse(args) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -90,7 +88,14 @@ fn usage_error(e: clap::Error) -> i32 {
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error: bad usage");
-            eprintln!("conlab: {}", first.trim_start_matches("error: "));
+            // The list of accepted values belongs on the one line.
+            let values = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("[possible values:"))
+                .map(|l| format!(" {l}"))
+                .unwrap_or_default();
+            eprintln!("conlab: {}{values}", first.trim_start_matches("error: "));
             2
         }
     }

@@ -46,8 +46,8 @@ impl Observer for Quiet {}
 /// A sweep that could not run, for a reason of conlab's own.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("cannot start the target server: {0}")]
-    Server(String),
+    #[error(transparent)]
+    Server(#[from] crate::server::own::StartError),
     #[error(transparent)]
     Launch(#[from] LaunchError),
     #[error("cannot record a result: {0}")]
@@ -101,7 +101,7 @@ impl Setup {
     fn start(plan: &Plan, conlab_exe: &Path) -> Result<Setup, SweepError> {
         let launcher = Launcher::new(conlab_exe, plan.needs_python())?;
         let server = match plan.needs_own_server() {
-            true => Some(OwnServer::start(conlab_exe).map_err(SweepError::Server)?),
+            true => Some(OwnServer::start(conlab_exe)?),
             false => None,
         };
         let urls = plan.urls().to_vec();

@@ -107,5 +107,7 @@ fn foreign_files_and_formats_are_refused() {
     let out = sweep(dir.path());
     let bad = report(&out.join("results.json"), "pdf");
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("unknown format 'pdf'"));
+    let err = stderr(&bad);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("'pdf'") && err.contains("markdown"), "{err}");
 }

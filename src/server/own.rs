@@ -12,6 +12,17 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+/// Why the own server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot start the target server: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("the target server did not start within 10 s")]
+    Silent,
+    #[error("the target server said '{0}'")]
+    Garbled(String),
+}
+
 /// A running `conlab serve`; stopped when dropped.
 pub struct OwnServer {
     child: Child,
@@ -21,7 +32,7 @@ pub struct OwnServer {
 
 impl OwnServer {
     /// Start `conlab serve` on 127.0.0.1 with a TCP echo port, and wait for its addresses.
-    pub fn start(exe: &Path) -> Result<OwnServer, String> {
+    pub fn start(exe: &Path) -> Result<OwnServer, StartError> {
         let mut cmd = Command::new(exe);
         cmd.args([
             "serve",
@@ -43,9 +54,7 @@ impl OwnServer {
                 Ok(())
             });
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start the target server: {e}"))?;
+        let mut child = cmd.spawn().map_err(StartError::Spawn)?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -60,9 +69,9 @@ impl OwnServer {
         };
         let line = rx
             .recv_timeout(Duration::from_secs(10))
-            .map_err(|_| "the target server did not start".to_string())?;
+            .map_err(|_| StartError::Silent)?;
         let v: serde_json::Value =
-            serde_json::from_str(line.trim()).map_err(|_| format!("the target server said '{}'", line.trim()))?;
+            serde_json::from_str(line.trim()).map_err(|_| StartError::Garbled(line.trim().to_string()))?;
         server.http = v["http"].as_str().unwrap_or_default().to_string();
         server.tcp = v["tcp"].as_str().unwrap_or_default().to_string();
         Ok(server)
