@@ -13,9 +13,9 @@ res={}
 for r in range(int(sys.argv[1])):
     for model,n in cases:
         for tag,exe in (("old",OLD),("new",NEW)):
-            d=tempfile.mkdtemp()
-            subprocess.run([exe,"bench","--workload","sleep:1s","--models",model,"--tasks",str(n),"--out",d+"/o"],capture_output=True)
-            c=json.load(open(d+"/o/results.json"))["cells"][0]
+            with tempfile.TemporaryDirectory() as d:
+                subprocess.run([exe,"bench","--workload","sleep:1s","--models",model,"--tasks",str(n),"--out",d+"/o"],capture_output=True)
+                c=json.load(open(d+"/o/results.json"))["cells"][0]
             res.setdefault((model,n,tag),[]).append(c["peak_rss_bytes"]//1024)
 for model,n in cases:
     o=statistics.median(res[(model,n,"old")]); w=statistics.median(res[(model,n,"new")])
