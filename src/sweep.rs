@@ -305,20 +305,7 @@ fn skip_reason(
 
 /// The results document: the cells, the baselines and what they say.
 fn finish(header: SweepHeader, cells: Vec<CellResult>, baselines: Vec<CellResult>, interrupted: bool) -> Results {
-    let analysis = analyze::analyze(&cells, &baselines, &header.plan.workloads, &header.plan.models);
-    Results {
-        schema: header.schema,
-        tool: header.tool,
-        started_at: header.started_at,
-        finished_at: now_rfc3339(),
-        interrupted,
-        environment: header.environment,
-        plan: header.plan,
-        cells,
-        baselines,
-        analysis,
-        claims: Vec::new(),
-    }
+    analyze::document(header, cells, baselines, now_rfc3339(), interrupted)
 }
 
 fn now_rfc3339() -> String {

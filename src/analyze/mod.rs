@@ -91,6 +91,30 @@ pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
+/// The results document from a sweep's header and cells, with the analysis of them.
+pub fn document(
+    header: crate::results::SweepHeader,
+    cells: Vec<CellResult>,
+    baselines: Vec<CellResult>,
+    finished_at: String,
+    interrupted: bool,
+) -> crate::results::Results {
+    let analysis = analyze(&cells, &baselines, &header.plan.workloads, &header.plan.models);
+    crate::results::Results {
+        schema: header.schema,
+        tool: header.tool,
+        started_at: header.started_at,
+        finished_at,
+        interrupted,
+        environment: header.environment,
+        plan: header.plan,
+        cells,
+        baselines,
+        analysis,
+        claims: Vec::new(),
+    }
+}
+
 pub fn analyze(cells: &[CellResult], baselines: &[CellResult], workloads: &[String], models: &[String]) -> Analysis {
     Analysis {
         workloads: workloads

@@ -83,19 +83,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let (baselines, cells): (Vec<CellResult>, Vec<CellResult>) = cells.into_iter().partition(|c| c.baseline);
     let plan = &header.plan;
     let planned = plan.workloads.len() * plan.models.len() * plan.tasks.len() * plan.repeat;
-    let analysis = analyze::analyze(&cells, &baselines, &plan.workloads, &plan.models);
-    let results = Results {
-        schema: header.schema,
-        tool: header.tool,
-        finished_at: String::new(),
-        started_at: header.started_at,
-        interrupted: cells.len() < planned,
-        environment: header.environment,
-        plan: header.plan,
-        cells,
-        baselines,
-        analysis,
-        claims: Vec::new(),
-    };
+    let interrupted = cells.len() < planned;
+    let results = analyze::document(header, cells, baselines, String::new(), interrupted);
     Ok(Loaded { results, note })
 }
