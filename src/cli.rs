@@ -88,9 +88,14 @@ pub struct BenchArgs {
     /// Comma-separated task counts: 1,100,10k,1m.
     #[arg(long, value_name = "LIST", value_parser = parse_tasks)]
     pub tasks: Option<TaskList>,
-    /// Runs of each (workload, model, tasks), interleaved across models.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Runs of each (workload, model, tasks), interleaved across models. A winner or a
+    /// crossover is named only beyond the spread of the runs (one run: 10%).
+    #[arg(long, default_value_t = DEFAULT_REPEAT, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub repeat: u32,
+    /// Share of a cell's tasks that may fail before the cell counts as `errors` and is
+    /// left out of winners, crossovers, bytes per task, advise and claims: 0%, 1%, 0.5%.
+    #[arg(long, value_name = "PCT", default_value = "0%", value_parser = parse_percent)]
+    pub tolerate_failures: f64,
     /// Kill a cell after this long [default: 60s plus the least time a pool or process
     /// model needs to drain its queue].
     #[arg(long, value_name = "DUR", value_parser = parse_timeout)]
@@ -150,6 +155,10 @@ pub struct ClaimsArgs {
     /// Python interpreter for the Python claims.
     #[arg(long = "python", value_name = "PATH")]
     pub python: Vec<String>,
+    /// Runs of each model per claim, interleaved (at least 3: a verdict is drawn only
+    /// beyond the spread of the runs).
+    #[arg(long, default_value_t = DEFAULT_REPEAT, value_parser = clap::value_parser!(u32).range(3..=100))]
+    pub repeat: u32,
     /// Directory for claims.json and report.html [default: results/claims-<UTC time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -180,6 +189,18 @@ fn parse_workload(text: &str) -> Result<WorkloadSpec, ArgError> {
 
 fn parse_tasks(text: &str) -> Result<TaskList, ArgError> {
     Ok(TaskList(units::parse_task_list(text)?))
+}
+
+/// Runs per cell by default: three, so every verdict has a spread to be judged against.
+pub const DEFAULT_REPEAT: u32 = 3;
+
+/// `1%`, `0.5%` or `0` as a share (0 to 1).
+fn parse_percent(text: &str) -> Result<f64, ArgError> {
+    let number = text.trim().strip_suffix('%').unwrap_or(text.trim());
+    match number.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p / 100.0),
+        _ => Err(ArgError::Other("expected a percentage from 0% to 100%, e.g. 1%")),
+    }
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, ArgError> {

@@ -78,6 +78,8 @@ pub struct PlanRequest {
     pub repeat: usize,
     /// The cell timeout; `None`: 60 s beyond each cell's least time.
     pub cell_timeout: Option<Duration>,
+    /// The share of a cell's tasks that may fail before it ends `errors` (0 to 1).
+    pub tolerate_failures: f64,
     pub target: TargetChoice,
     /// Interpreters for the Python models (`python3` when empty).
     pub pythons: Vec<String>,
@@ -96,6 +98,7 @@ impl PlanRequest {
             tasks,
             repeat: 1,
             cell_timeout: None,
+            tolerate_failures: 0.0,
             target: TargetChoice::Own,
             pythons: Vec::new(),
             command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -125,6 +128,8 @@ pub struct Plan {
     pub repeat: usize,
     /// The timeout the user set (or the default sweep's), if any.
     pub cell_timeout: Option<Duration>,
+    /// The share of a cell's tasks that may fail before it ends `errors`.
+    pub tolerate_failures: f64,
     pub target: TargetChoice,
     /// The interpreters in use.
     pub pythons: Vec<Interpreter>,
@@ -298,6 +303,7 @@ impl Plan {
             tasks,
             repeat: request.repeat.max(1),
             cell_timeout: request.cell_timeout,
+            tolerate_failures: request.tolerate_failures.clamp(0.0, 1.0),
             target: request.target,
             pythons,
             notes,

@@ -20,8 +20,11 @@ pub const SCHEMA: &str = "conlab.results/1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// Every task ran (individual task errors are counted in `errors`).
+    /// Every task ran and no more failed than the sweep tolerates (default: none).
     Ok,
+    /// Every task ran, but more failed than the sweep tolerates: the figures are those of
+    /// failing work, so the cell wins nothing; see `tasks_failed` and `errors`.
+    Errors,
     /// The cell ran into a limit or could not start its tasks; see `failure`.
     Failed,
     /// The cell did not finish within the cell timeout and was killed.
@@ -36,6 +39,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
+            Status::Errors => "errors",
             Status::Failed => "failed",
             Status::Timeout => "timeout",
             Status::Crashed => "crashed",
@@ -70,6 +74,8 @@ pub enum FailureKind {
     Runtime,
     /// A worker process of a process model ended without a report.
     WorkerCrashed,
+    /// Tasks failed (refused, reset, timed out, ...) beyond the sweep's tolerance.
+    TaskErrors,
     /// The cell process could not be reaped.
     Wait,
 }
@@ -87,6 +93,7 @@ impl FailureKind {
             FailureKind::Protocol => "protocol",
             FailureKind::Runtime => "runtime",
             FailureKind::WorkerCrashed => "worker-crashed",
+            FailureKind::TaskErrors => "task-errors",
             FailureKind::Wait => "wait",
         }
     }
@@ -127,6 +134,14 @@ pub struct CellResult {
     /// Most tasks the model ran at once: `tasks` for threads and async, the width for a
     /// pool or process model (which queue the rest). `None` when the cell did not report.
     pub concurrency: Option<usize>,
+    /// The most tasks running at once (started, not finished), counted in the child: the
+    /// concurrency really reached. Below `tasks`, the cell's memory and time are those
+    /// of fewer tasks at a time than asked for.
+    #[serde(default)]
+    pub peak_in_flight: Option<u64>,
+    /// Mean tasks running over the work time (summed task time / work time).
+    #[serde(default)]
+    pub mean_in_flight: Option<f64>,
     /// True for the model's baseline cell (0 tasks), used to subtract fixed cost.
     pub baseline: bool,
     /// How the cell ended.
@@ -150,8 +165,12 @@ pub struct CellResult {
     pub errors: BTreeMap<ErrorKind, u64>,
     /// The first task error, as an example.
     pub first_error: Option<String>,
-    /// Per-task run time (start to finish), milliseconds.
+    /// Per-task run time (start to finish), milliseconds: the service time.
     pub latency_ms: Option<LatencySummary>,
+    /// Per-task completion time from the moment the batch was submitted, milliseconds:
+    /// the latency the caller sees (start lag and queueing included).
+    #[serde(default)]
+    pub caller_latency_ms: Option<LatencySummary>,
     /// Requests (HTTP requests, TCP round trips) that succeeded, for I/O workloads.
     pub requests_ok: Option<u64>,
     /// Requests that failed; their kinds are counted in `errors`.
@@ -218,6 +237,9 @@ pub struct Histograms {
     pub task_latency_us: HistogramWire,
     /// Per-task start lag, microseconds.
     pub start_lag_us: HistogramWire,
+    /// Per-task completion from submission (the caller's latency), microseconds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caller_latency_us: HistogramWire,
     /// Per-request latency (I/O workloads), microseconds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub request_latency_us: HistogramWire,
@@ -249,6 +271,10 @@ pub struct PlanInfo {
     /// The cell timeout the user set, seconds; `None` when the default applies
     /// (60 s, plus the least time a queueing model needs to drain its queue).
     pub cell_timeout_s: Option<f64>,
+    /// The share of a cell's tasks that may fail before the cell ends `errors` and is
+    /// left out of every comparison (0: none may fail).
+    #[serde(default)]
+    pub tolerate_failures: f64,
     /// Output directory.
     pub out: String,
     /// What the I/O workloads talked to: conlab's own server (a separate process on this
@@ -311,7 +337,11 @@ pub enum Verdict {
     /// The measurements contradict the claim.
     #[serde(rename = "does not hold")]
     DoesNotHold,
-    /// A model the claim needs did not finish `ok` at the claimed task count.
+    /// The difference the claim is about lies within the spread of the runs.
+    #[serde(rename = "too close to call")]
+    TooClose,
+    /// A model the claim needs did not finish `ok` at the claimed task count (it failed,
+    /// had failed tasks, or did not run); `measured` says which and why.
     #[serde(rename = "not measured")]
     NotMeasured,
 }
@@ -322,6 +352,7 @@ impl Verdict {
             Verdict::Holds => "holds",
             Verdict::Partly => "partly",
             Verdict::DoesNotHold => "does not hold",
+            Verdict::TooClose => "too close to call",
             Verdict::NotMeasured => "not measured",
         }
     }
@@ -397,25 +428,38 @@ pub struct CellStats {
     pub time_s: Option<Spread>,
     /// Peak RSS, bytes.
     pub peak_rss_bytes: Option<Spread>,
-    /// p99 latency (per request for I/O workloads, per task otherwise), milliseconds.
+    /// p99 latency seen by the caller (each task's completion from the submission of the
+    /// batch; per request, or per task, in results written before it existed), ms.
     pub p99_ms: Option<Spread>,
+    /// Peak tasks in flight (the concurrency reached).
+    #[serde(default)]
+    pub peak_in_flight: Option<Spread>,
     /// Requests per second (I/O workloads).
     pub requests_per_s: Option<Spread>,
 }
 
-/// Winners at one task count (median over repeats of `ok` cells).
+/// Winners at one task count (median over repeats of `ok` cells; a cell with failed
+/// tasks is never among them).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Winner {
     pub tasks: usize,
-    /// Lowest median work time; `None` when the best two are too close to call.
+    /// Lowest median work time, beyond the noise of repeats; `None` when the best two are
+    /// too close to call.
     pub by_time: Option<String>,
-    /// Lowest median peak RSS; `None` when the best two are too close to call.
+    /// The time winner's median peak in flight when it ran fewer tasks at once than
+    /// asked (a pool, or threads started more slowly than they finished).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_time_at_most: Option<u64>,
+    /// Lowest median peak RSS among the cells that reached the concurrency asked for
+    /// (peak in flight at least 95% of tasks); `None` when too close to call.
     pub by_memory: Option<String>,
-    /// Why no winner was named, e.g. `too close to call: rs-async, rs-async-st within 2%`.
+    /// Why no winner was named, or who was left out of the memory ranking and why, e.g.
+    /// `time too close to call: rs-async and rs-async-st within 2%`.
     pub note: Option<String>,
 }
 
-/// `faster` beats `slower` by at least 10% at `from_tasks` and every larger count measured.
+/// `faster` beats `slower` by at least 10% (and beyond the spread of their repeats) at
+/// `from_tasks` and every larger count measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Crossover {
     pub faster: String,
@@ -432,4 +476,7 @@ pub struct FailurePoint {
     pub kind: FailureKind,
     pub at_task: Option<usize>,
     pub limit: Option<String>,
+    /// The failure's own line (e.g. `676 of 1,000 tasks failed (fd-limit 676)`).
+    #[serde(default)]
+    pub message: Option<String>,
 }

@@ -150,6 +150,7 @@ fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHea
             tasks: plan.tasks.clone(),
             repeat: plan.repeat,
             cell_timeout_s: plan.cell_timeout.map(|d| d.as_secs_f64()),
+            tolerate_failures: plan.tolerate_failures,
             out: plan.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
             target,
         },
@@ -252,7 +253,11 @@ impl Runner<'_> {
             format_count(meta.tasks)
         ));
         let timeout = self.plan.timeout_for(cell);
-        Ok(parent::run(launch.command, launch.stdin, meta, timeout, self.stop))
+        let mut result = parent::run(launch.command, launch.stdin, meta, timeout, self.stop);
+        if let Some(r) = &mut result {
+            parent::judge_failed_tasks(r, self.plan.tolerate_failures);
+        }
+        Ok(result)
     }
 
     fn record(&mut self, result: &CellResult) -> Result<(), SweepError> {

@@ -73,6 +73,8 @@ fn sigint_stops_the_sweep_and_keeps_finished_cells() {
             "rs-async,rs-thread",
             "--tasks",
             "1,2,3",
+            "--repeat",
+            "1",
         ])
         .arg("--out")
         .arg(&out)

@@ -5,10 +5,10 @@
 
 use serde::Deserialize;
 
-use crate::analyze::{cell_time, median};
+use crate::analyze::{cell_time, median, reached};
 use crate::model::ModelSpec;
 use crate::results::{CellResult, ClaimResult, Status, Verdict};
-use crate::units::{format_bytes, format_secs};
+use crate::units::{format_bytes, format_count, format_secs};
 use crate::workload::WorkloadSpec;
 
 /// The seed article's claims, shipped with conlab.
@@ -36,6 +36,14 @@ pub enum Check {
         slower: ModelSpec,
         by: f64,
     },
+    /// `leaner` uses less peak RSS than `fatter` by at least `by` (1.0 = half as much).
+    Leaner {
+        leaner: ModelSpec,
+        fatter: ModelSpec,
+        by: f64,
+    },
+    /// `model` runs every task, all at once, without a failed task.
+    Completes { model: ModelSpec },
     /// `metric` of `model` lies in [min, max].
     Range {
         model: ModelSpec,
@@ -51,6 +59,21 @@ pub enum Check {
 pub enum Metric {
     PeakRssBytes,
     PeakVmBytes,
+    /// Peak RSS above the model's baseline (0 tasks), per task.
+    RssPerTaskBytes,
+    /// Peak virtual size above the model's baseline, per task.
+    VmPerTaskBytes,
+}
+
+impl Metric {
+    fn label(self) -> &'static str {
+        match self {
+            Metric::PeakRssBytes => "RSS",
+            Metric::PeakVmBytes => "virtual",
+            Metric::RssPerTaskBytes => "RSS per task",
+            Metric::VmPerTaskBytes => "virtual per task",
+        }
+    }
 }
 
 /// A claims file that cannot be used: one line naming the claim and the field.
@@ -98,6 +121,14 @@ enum RawCheck {
         slower: String,
         by: f64,
     },
+    Leaner {
+        leaner: String,
+        fatter: String,
+        by: f64,
+    },
+    Completes {
+        model: String,
+    },
     Range {
         model: String,
         metric: Metric,
@@ -143,6 +174,14 @@ pub fn parse_claims(text: &str, file: &str) -> Result<Vec<Claim>, ClaimsError> {
                     slower: model("slower", &slower)?,
                     by,
                 },
+                RawCheck::Leaner { leaner, fatter, by } => Check::Leaner {
+                    leaner: model("leaner", &leaner)?,
+                    fatter: model("fatter", &fatter)?,
+                    by,
+                },
+                RawCheck::Completes { model: m } => Check::Completes {
+                    model: model("model", &m)?,
+                },
                 RawCheck::Range {
                     model: m,
                     metric,
@@ -181,23 +220,30 @@ impl Claim {
         match &self.check {
             Check::Similar { a, b, .. } => vec![a, b],
             Check::Faster { faster, slower, .. } => vec![faster, slower],
-            Check::Range { model, .. } => vec![model],
+            Check::Leaner { leaner, fatter, .. } => vec![leaner, fatter],
+            Check::Completes { model } | Check::Range { model, .. } => vec![model],
         }
     }
 }
 
-/// Decimal units, as claims are written: `1 GB`, `50 MB`.
+/// Decimal units, as claims are written: `1 GB`, `50 MB`, `12 KB`.
 fn si(bytes: f64) -> String {
     if bytes >= 1e9 {
         format!("{:.1} GB", bytes / 1e9).replace(".0 ", " ")
-    } else {
+    } else if bytes >= 1e6 {
         format!("{:.0} MB", bytes / 1e6)
+    } else {
+        format!("{:.0} KB", bytes / 1e3)
     }
 }
 
-/// The verdict on one claim from the cells measured for it.
-pub fn judge(c: &Claim, cells: &[CellResult]) -> ClaimResult {
-    let (measured, verdict) = judge_figures(c, cells);
+/// The verdict on one claim from the cells (and the baselines, for per-task figures)
+/// measured for it.
+pub fn judge(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> ClaimResult {
+    let (measured, verdict) = match judge_figures(c, cells, baselines) {
+        Ok(judged) => judged,
+        Err(why) => (why, Verdict::NotMeasured),
+    };
     ClaimResult {
         id: c.id.clone(),
         text: c.text.clone(),
@@ -208,57 +254,167 @@ pub fn judge(c: &Claim, cells: &[CellResult]) -> ClaimResult {
     }
 }
 
-fn judge_figures(c: &Claim, cells: &[CellResult]) -> (String, Verdict) {
-    let workload = c.workload.to_string();
-    let pick = |model: &ModelSpec, f: &dyn Fn(&CellResult) -> f64| {
-        let model = model.to_string();
-        let mut v: Vec<f64> = cells
-            .iter()
-            .filter(|x| x.workload == workload && x.model == model && x.tasks == c.tasks && x.status == Status::Ok)
-            .filter(|x| x.tasks_failed == 0)
-            .map(f)
-            .collect();
-        median(&mut v)
+/// The runs of one model at the claim's scenario that count: `ok` cells only. Without
+/// any, why not (it failed, its tasks failed, it did not run).
+fn runs<'a>(c: &Claim, cells: &'a [CellResult], model: &ModelSpec) -> Result<Vec<&'a CellResult>, String> {
+    let (workload, model) = (c.workload.to_string(), model.to_string());
+    let here: Vec<&CellResult> = cells
+        .iter()
+        .filter(|x| x.workload == workload && x.model == model && x.tasks == c.tasks && !x.baseline)
+        .collect();
+    let ok: Vec<&CellResult> = here.iter().copied().filter(|x| x.status == Status::Ok).collect();
+    if !ok.is_empty() {
+        return Ok(ok);
+    }
+    Err(match here.first() {
+        None => format!("{model} did not run at {} tasks", format_count(c.tasks)),
+        Some(x) => format!(
+            "{model} {} at {} tasks, so it is not a measurement of the claim: {}",
+            if x.status == Status::Errors { "had failed tasks" } else { x.status.as_str() },
+            format_count(c.tasks),
+            x.failure.as_ref().map(|f| f.message.as_str()).unwrap_or("no reason recorded")
+        ),
+    })
+}
+
+/// Median, least and greatest of a figure over runs.
+struct Figure {
+    median: f64,
+    min: f64,
+    max: f64,
+    n: usize,
+}
+
+impl Figure {
+    fn of(runs: &[&CellResult], f: &dyn Fn(&CellResult) -> f64) -> Figure {
+        let mut v: Vec<f64> = runs.iter().map(|c| f(c)).collect();
+        let median = median(&mut v).unwrap_or(0.0);
+        Figure {
+            median,
+            min: v.first().copied().unwrap_or(0.0),
+            max: v.last().copied().unwrap_or(0.0),
+            n: v.len(),
+        }
+    }
+
+    fn show(&self, fmt: &dyn Fn(f64) -> String) -> String {
+        match self.n {
+            1 => format!("{} (one run)", fmt(self.median)),
+            n => format!("{} ({}-{}, {n} runs)", fmt(self.median), fmt(self.min), fmt(self.max)),
+        }
+    }
+
+    /// Whether every run of `self` is below every run of `other` (one run each: by 10%).
+    fn clearly_below(&self, other: &Figure) -> bool {
+        if self.n < 2 || other.n < 2 {
+            return other.median > self.median * 1.10;
+        }
+        self.max < other.min
+    }
+}
+
+/// "ran at most K of N at once" when a model's runs fell short of the claimed concurrency.
+fn short_of(runs: &[&CellResult], tasks: usize) -> Option<String> {
+    let mut peaks: Vec<f64> = runs.iter().filter_map(|c| c.peak_in_flight.map(|p| p as f64)).collect();
+    let peak = median(&mut peaks)?;
+    (!reached(Some(peak as u64), tasks)).then(|| {
+        format!(
+            "{} ran at most {} of {} at once",
+            runs[0].model,
+            format_count(peak as usize),
+            format_count(tasks)
+        )
+    })
+}
+
+fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> Result<(String, Verdict), String> {
+    let time = |r: &[&CellResult]| Figure::of(r, &|x| cell_time(x));
+    let secs = |v: f64| format_secs(v);
+    let with_short = |text: String, runs: &[&[&CellResult]]| {
+        let notes: Vec<String> = runs.iter().filter_map(|r| short_of(r, c.tasks)).collect();
+        match notes.is_empty() {
+            true => text,
+            false => format!("{text}; {}", notes.join(", ")),
+        }
     };
-    let missing = |m: String| (format!("{m} did not run at {} tasks", c.tasks), Verdict::NotMeasured);
     match &c.check {
         Check::Similar { a, b, within } => {
-            let (Some(ta), Some(tb)) = (pick(a, &cell_time), pick(b, &cell_time)) else {
-                return missing(format!("{a} or {b}"));
-            };
-            let ratio = ta.max(tb) / ta.min(tb).max(1e-9);
+            let (ra, rb) = (runs(c, cells, a)?, runs(c, cells, b)?);
+            let (ta, tb) = (time(&ra), time(&rb));
+            let ratio = ta.median.max(tb.median) / ta.median.min(tb.median).max(1e-9);
+            let apart = ta.clearly_below(&tb) || tb.clearly_below(&ta);
             let verdict = if ratio <= 1.0 + within {
                 Verdict::Holds
+            } else if !apart {
+                Verdict::TooClose
             } else if ratio <= 1.0 + 2.0 * within {
                 Verdict::Partly
             } else {
                 Verdict::DoesNotHold
             };
-            (
-                format!("{a} {} vs {b} {} ({ratio:.2}x apart)", format_secs(ta), format_secs(tb)),
-                verdict,
-            )
+            let text = format!("{a} {} vs {b} {} ({ratio:.2}x apart)", ta.show(&secs), tb.show(&secs));
+            Ok((with_short(text, &[&ra, &rb]), verdict))
         }
         Check::Faster { faster, slower, by } => {
-            let (Some(tf), Some(ts)) = (pick(faster, &cell_time), pick(slower, &cell_time)) else {
-                return missing(format!("{faster} or {slower}"));
-            };
-            let ratio = ts / tf.max(1e-9);
-            let verdict = if ratio >= 1.0 + by {
-                Verdict::Holds
-            } else if ratio >= 1.05 {
-                Verdict::Partly
-            } else {
+            let (rf, rs) = (runs(c, cells, faster)?, runs(c, cells, slower)?);
+            let (tf, ts) = (time(&rf), time(&rs));
+            let ratio = ts.median / tf.median.max(1e-9);
+            let verdict = if tf.clearly_below(&ts) {
+                if ratio >= 1.0 + by {
+                    Verdict::Holds
+                } else {
+                    Verdict::Partly
+                }
+            } else if ts.clearly_below(&tf) {
                 Verdict::DoesNotHold
+            } else {
+                Verdict::TooClose
             };
-            (
-                format!(
-                    "{faster} {} vs {slower} {} ({ratio:.2}x)",
-                    format_secs(tf),
-                    format_secs(ts)
-                ),
-                verdict,
-            )
+            let text = format!("{faster} {} vs {slower} {} ({ratio:.2}x)", tf.show(&secs), ts.show(&secs));
+            Ok((with_short(text, &[&rf, &rs]), verdict))
+        }
+        Check::Leaner { leaner, fatter, by } => {
+            let (rl, rf) = (runs(c, cells, leaner)?, runs(c, cells, fatter)?);
+            let rss = |r: &[&CellResult]| Figure::of(r, &|x| x.peak_rss_bytes as f64);
+            let (ml, mf) = (rss(&rl), rss(&rf));
+            let ratio = mf.median / ml.median.max(1.0);
+            let verdict = if ml.clearly_below(&mf) {
+                if ratio >= 1.0 + by {
+                    Verdict::Holds
+                } else {
+                    Verdict::Partly
+                }
+            } else if mf.clearly_below(&ml) {
+                Verdict::DoesNotHold
+            } else {
+                Verdict::TooClose
+            };
+            let text = format!(
+                "{leaner} RSS {} vs {fatter} {} ({ratio:.2}x)",
+                ml.show(&format_bytes),
+                mf.show(&format_bytes)
+            );
+            Ok((with_short(text, &[&rl, &rf]), verdict))
+        }
+        Check::Completes { model } => {
+            let all = cells.iter().filter(|x| {
+                x.workload == c.workload.to_string() && x.model == model.to_string() && x.tasks == c.tasks
+            });
+            let (ok, total) = all.fold((0, 0), |(ok, n), x| (ok + (x.status == Status::Ok) as usize, n + 1));
+            let r = runs(c, cells, model)?;
+            let short = short_of(&r, c.tasks);
+            let verdict = match (ok == total, &short) {
+                (true, None) => Verdict::Holds,
+                (true, Some(_)) => Verdict::Partly,
+                (false, _) => Verdict::Partly,
+            };
+            let peak = Figure::of(&r, &|x| x.peak_in_flight.unwrap_or(0) as f64);
+            let text = format!(
+                "{model}: {ok} of {total} runs finished every task; peak in flight {}, peak RSS {}",
+                peak.show(&|v| format_count(v as usize)),
+                Figure::of(&r, &|x| x.peak_rss_bytes as f64).show(&format_bytes)
+            );
+            Ok((with_short(text, &[]), verdict))
         }
         Check::Range {
             model,
@@ -266,30 +422,46 @@ fn judge_figures(c: &Claim, cells: &[CellResult]) -> (String, Verdict) {
             min,
             max,
         } => {
-            let (f, what): (&dyn Fn(&CellResult) -> f64, &str) = match metric {
-                Metric::PeakVmBytes => (&|x| x.peak_vm_bytes as f64, "virtual"),
-                Metric::PeakRssBytes => (&|x| x.peak_rss_bytes as f64, "RSS"),
+            let r = runs(c, cells, model)?;
+            let base = |f: fn(&CellResult) -> u64| {
+                let model = model.to_string();
+                let mut v: Vec<f64> = baselines
+                    .iter()
+                    .filter(|b| b.model == model && b.status == Status::Ok)
+                    .map(|b| f(b) as f64)
+                    .collect();
+                median(&mut v)
             };
-            let Some(v) = pick(model, f) else {
-                return missing(model.to_string());
+            let per_task = |v: f64, b: Option<f64>| (v - b.unwrap_or(0.0)) / c.tasks as f64;
+            let fig = match metric {
+                Metric::PeakVmBytes => Figure::of(&r, &|x| x.peak_vm_bytes as f64),
+                Metric::PeakRssBytes => Figure::of(&r, &|x| x.peak_rss_bytes as f64),
+                Metric::RssPerTaskBytes => {
+                    let b = base(|x| x.peak_rss_bytes);
+                    Figure::of(&r, &|x| per_task(x.peak_rss_bytes as f64, b))
+                }
+                Metric::VmPerTaskBytes => {
+                    let b = base(|x| x.peak_vm_bytes);
+                    Figure::of(&r, &|x| per_task(x.peak_vm_bytes as f64, b))
+                }
             };
-            let verdict = if (*min..=*max).contains(&v) {
+            let inside = |v: f64| (*min..=*max).contains(&v);
+            let verdict = if inside(fig.median) {
                 Verdict::Holds
-            } else if v >= min / 2.0 && v <= max * 2.0 {
+            } else if fig.median >= min / 2.0 && fig.median <= max * 2.0 {
                 Verdict::Partly
             } else {
                 Verdict::DoesNotHold
             };
-            (
-                format!(
-                    "{model} {what} {} = {} (claimed {}-{})",
-                    format_bytes(v),
-                    si(v),
-                    si(*min),
-                    si(*max)
-                ),
-                verdict,
-            )
+            let text = format!(
+                "{model} {} {} = {} (claimed {}-{})",
+                metric.label(),
+                fig.show(&format_bytes),
+                si(fig.median),
+                si(*min),
+                si(*max)
+            );
+            Ok((with_short(text, &[&r]), verdict))
         }
     }
 }
@@ -346,7 +518,9 @@ mod tests {
         };
         let mut c = crate::cell::parent::unrun(meta, Status::Ok, None, std::time::Duration::from_secs(1));
         c.work_s = Some(work_s);
+        c.tasks_ok = 1 - failed;
         c.tasks_failed = failed;
+        crate::cell::parent::judge_failed_tasks(&mut c, 0.0);
         c
     }
 
@@ -355,7 +529,7 @@ mod tests {
         let text = r#"[{"id":"c","text":"t","source":"s","workload":"sleep:1s","tasks":1,"check":{"kind":"faster","faster":"rs-async","slower":"rs-thread","by":0.5}}]"#;
         let claims = parse_claims(text, "f").unwrap();
         let claim = &claims[0];
-        let verdict = |cells: &[CellResult]| judge(claim, cells).verdict;
+        let verdict = |cells: &[CellResult]| judge(claim, cells, &[]).verdict;
         assert_eq!(
             verdict(&[cell("rs-async", 1.0, 0), cell("rs-thread", 2.0, 0)]),
             Verdict::Holds

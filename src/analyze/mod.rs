@@ -1,8 +1,11 @@
 //! From cells to conclusions: medians over repeats, the winner at each task count, bytes
 //! per task, crossover points and where each model failed.
 //!
-//! Only `ok` cells count towards speed and memory; a model that failed is reported where
-//! it failed instead of being compared on the tasks it managed.
+//! Only `ok` cells count towards speed and memory: a cell with failed tasks (`errors`) or
+//! one that failed outright is reported where it failed instead of being compared on
+//! what it managed. A memory win goes only to a cell that really ran its tasks at once
+//! (its peak in flight), a time win says so when it did not, and a difference counts
+//! only beyond the spread of the repeats (one run: 10%).
 
 pub mod advice;
 pub mod claims;
@@ -13,21 +16,38 @@ pub mod verdict;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::results::{Analysis, CellResult, Crossover, FailurePoint, Status, Winner, WorkloadAnalysis};
+use crate::units::format_count;
 
 /// The least margin that names a winner, even when repeats agree exactly: 2%.
 const MIN_MARGIN: f64 = 0.02;
 
-/// Relative spread ((max - min) / median) of time and of peak RSS over the repeats of
-/// each (model, tasks) of a workload.
-fn spreads(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), [f64; 2]> {
+/// The margin that names a winner from one run each, whose noise is unknown: 10%.
+const SINGLE_RUN_MARGIN: f64 = 0.10;
+
+/// A cell reached the concurrency asked of it when its peak in flight was at least this
+/// share of its tasks: 95%.
+pub const REACHED: f64 = 0.95;
+
+/// Whether a peak in flight reached `tasks` (unknown peaks, from older results, do).
+pub fn reached(peak_in_flight: Option<u64>, tasks: usize) -> bool {
+    peak_in_flight.is_none_or(|p| p as f64 >= REACHED * tasks as f64)
+}
+
+/// The noise of time and of peak RSS at each (model, tasks) of a workload: the relative
+/// spread ((max - min) / median) over its repeats, or [`SINGLE_RUN_MARGIN`] for one run.
+fn noise(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), [f64; 2]> {
     let groups = ok_groups(cells, workload);
     let rel = |v: &mut Vec<f64>| match median(v) {
+        _ if v.len() < 2 => SINGLE_RUN_MARGIN,
         Some(m) if m > 0.0 => (v[v.len() - 1] - v[0]) / m,
         _ => 0.0,
     };
     groups
         .into_iter()
-        .map(|(k, (mut t, mut m))| (k, [rel(&mut t), rel(&mut m)]))
+        .map(|(k, g)| {
+            let (mut t, mut m) = (g.times, g.rss);
+            (k, [rel(&mut t), rel(&mut m)])
+        })
         .collect()
 }
 
@@ -53,29 +73,52 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
-/// Work times and peak RSS of the `ok` cells of one workload, by (model, tasks).
-type Groups = BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)>;
+/// Work times, peak RSS and peaks in flight of the `ok` cells at one (model, tasks).
+#[derive(Default)]
+struct Group {
+    times: Vec<f64>,
+    rss: Vec<f64>,
+    peaks: Vec<f64>,
+}
 
-fn ok_groups(cells: &[CellResult], workload: &str) -> Groups {
-    let mut groups = Groups::new();
+fn ok_groups(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), Group> {
+    let mut groups: BTreeMap<(String, usize), Group> = BTreeMap::new();
     for c in cells
         .iter()
         .filter(|c| c.workload == workload && c.status == Status::Ok && !c.baseline)
     {
         let g = groups.entry((c.model.clone(), c.tasks)).or_default();
-        g.0.push(cell_time(c));
-        g.1.push(c.peak_rss_bytes as f64);
+        g.times.push(cell_time(c));
+        g.rss.push(c.peak_rss_bytes as f64);
+        g.peaks.extend(c.peak_in_flight.map(|p| p as f64));
     }
     groups
 }
 
 /// Medians of the `ok` cells of one workload: (model, tasks) -> (time s, peak RSS bytes).
 pub fn medians(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), (f64, f64)> {
-    let groups = ok_groups(cells, workload);
-    groups
+    ok_groups(cells, workload)
         .into_iter()
-        .filter_map(|(k, (mut t, mut m))| Some((k, (median(&mut t)?, median(&mut m)?))))
+        .filter_map(|(k, mut g)| Some((k, (median(&mut g.times)?, median(&mut g.rss)?))))
         .collect()
+}
+
+/// Median peak in flight of the `ok` cells of one workload, where the cells reported it.
+pub fn peaks(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), u64> {
+    ok_groups(cells, workload)
+        .into_iter()
+        .filter_map(|(k, mut g)| Some((k, median(&mut g.peaks)?.round() as u64)))
+        .collect()
+}
+
+/// The p99 latency the caller sees, ms: each task's completion from the submission of the
+/// batch; results written before conlab measured it fall back to the service latency.
+pub fn caller_p99(c: &CellResult) -> Option<f64> {
+    c.caller_latency_ms
+        .as_ref()
+        .or(c.request_latency_ms.as_ref())
+        .or(c.latency_ms.as_ref())
+        .map(|l| l.p99)
 }
 
 /// Least-squares slope of y over x.
@@ -133,47 +176,11 @@ fn analyze_workload(
     let med = medians(cells, workload);
     let task_counts: BTreeSet<usize> = med.keys().map(|k| k.1).collect();
 
-    let spreads = spreads(cells, workload);
+    let noise = noise(cells, workload);
+    let peaks = peaks(cells, workload);
     let winners = task_counts
         .iter()
-        .map(|&n| {
-            let mut notes = Vec::new();
-            let mut pick = |what: &str, value: fn(&(f64, f64)) -> f64, which: usize| {
-                let mut here: Vec<(&String, f64)> = med
-                    .iter()
-                    .filter(|(k, _)| k.1 == n)
-                    .map(|(k, v)| (&k.0, value(v)))
-                    .collect();
-                here.sort_by(|a, b| a.1.total_cmp(&b.1));
-                match here.as_slice() {
-                    [] => None,
-                    [(only, _)] => Some((*only).clone()),
-                    [(first, a), (second, b), ..] => {
-                        let noise = MIN_MARGIN
-                            .max(spreads.get(&((*first).clone(), n)).map_or(0.0, |s| s[which]))
-                            .max(spreads.get(&((*second).clone(), n)).map_or(0.0, |s| s[which]));
-                        if *b > a * (1.0 + noise) {
-                            Some((*first).clone())
-                        } else {
-                            notes.push(format!(
-                                "{what} too close to call: {first} and {second} within {:.0}%",
-                                noise * 100.0
-                            ));
-                            None
-                        }
-                    }
-                }
-            };
-            let by_time = pick("time", |v| v.0, 0);
-            let by_memory = pick("memory", |v| v.1, 1);
-            let note = (!notes.is_empty()).then(|| notes.join("; "));
-            Winner {
-                tasks: n,
-                by_time,
-                by_memory,
-                note,
-            }
-        })
+        .map(|&n| winner_at(n, &med, &noise, &peaks))
         .collect();
 
     let mut bytes_per_task = BTreeMap::new();
@@ -186,7 +193,7 @@ fn analyze_workload(
     let mut crossover = Vec::new();
     for faster in models {
         for slower in models.iter().filter(|m| *m != faster) {
-            if let Some(from_tasks) = crossover_point(&med, faster, slower) {
+            if let Some(from_tasks) = crossover_point(&med, &noise, faster, slower) {
                 crossover.push(Crossover {
                     faster: faster.clone(),
                     slower: slower.clone(),
@@ -212,6 +219,7 @@ fn analyze_workload(
                 kind: f.kind,
                 at_task: f.at_task,
                 limit: f.limit,
+                message: Some(f.message),
             });
         }
     }
@@ -225,6 +233,66 @@ fn analyze_workload(
         failures,
         stats: cell_stats,
         scaling,
+    }
+}
+
+/// The winners at `n` tasks. Time: the fastest beyond the noise of both leaders, saying
+/// how many it ran at once when that was fewer than asked. Memory: the leanest among the
+/// cells that reached `n` tasks at once; leaner ones that did not are named in the note.
+fn winner_at(
+    n: usize,
+    med: &BTreeMap<(String, usize), (f64, f64)>,
+    noise: &BTreeMap<(String, usize), [f64; 2]>,
+    peaks: &BTreeMap<(String, usize), u64>,
+) -> Winner {
+    let peak = |m: &String| peaks.get(&(m.clone(), n)).copied();
+    let mut notes = Vec::new();
+    let mut pick = |what: &str, which: usize, only_reached: bool| {
+        let mut here: Vec<(&String, f64)> = med
+            .iter()
+            .filter(|(k, _)| k.1 == n)
+            .map(|(k, v)| (&k.0, if which == 0 { v.0 } else { v.1 }))
+            .collect();
+        here.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if only_reached {
+            let (full, short): (Vec<(&String, f64)>, Vec<(&String, f64)>) =
+                here.iter().partition(|(m, _)| reached(peak(m), n));
+            if let Some((m, _)) = short.first().filter(|s| full.first().is_none_or(|f| s.1 < f.1)) {
+                notes.push(format!(
+                    "{what}: {m} left out, it ran at most {} of {} tasks at once",
+                    format_count(peak(m).unwrap_or(0) as usize),
+                    format_count(n)
+                ));
+            }
+            here = full;
+        }
+        match here.as_slice() {
+            [] => None,
+            [(only, _)] => Some((*only).clone()),
+            [(first, a), (second, b), ..] => {
+                let of = |m: &String| noise.get(&(m.clone(), n)).map_or(0.0, |s| s[which]);
+                let margin = MIN_MARGIN.max(of(first)).max(of(second));
+                if *b > a * (1.0 + margin) {
+                    Some((*first).clone())
+                } else {
+                    notes.push(format!(
+                        "{what} too close to call: {first} and {second} within {:.0}%",
+                        margin * 100.0
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    let by_time = pick("time", 0, false);
+    let by_memory = pick("memory", 1, true);
+    let by_time_at_most = by_time.as_ref().and_then(peak).filter(|&p| !reached(Some(p), n));
+    Winner {
+        tasks: n,
+        by_time,
+        by_time_at_most,
+        by_memory,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
 }
 
@@ -257,17 +325,25 @@ fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &
     slope(&points)
 }
 
-/// The smallest task count from which `faster` is at least 10% faster than `slower` at
-/// every count both completed; `None` if it is not so at the largest common count.
-fn crossover_point(med: &BTreeMap<(String, usize), (f64, f64)>, faster: &str, slower: &str) -> Option<usize> {
+/// The smallest task count from which `faster` is at least 10% faster than `slower`, and
+/// beyond the spread of both one's repeats, at every count both completed; `None` if it
+/// is not so at the largest common count.
+fn crossover_point(
+    med: &BTreeMap<(String, usize), (f64, f64)>,
+    noise: &BTreeMap<(String, usize), [f64; 2]>,
+    faster: &str,
+    slower: &str,
+) -> Option<usize> {
     let common: Vec<(usize, f64, f64)> = med
         .iter()
         .filter(|(k, _)| k.0 == faster)
         .filter_map(|(k, v)| med.get(&(slower.to_string(), k.1)).map(|s| (k.1, v.0, s.0)))
         .collect();
+    let of = |m: &str, n: usize| noise.get(&(m.to_string(), n)).map_or(0.0, |s| s[0]);
     let mut from = None;
     for &(n, tf, ts) in common.iter().rev() {
-        if ts >= tf * CROSSOVER_MARGIN {
+        let margin = CROSSOVER_MARGIN.max(1.0 + of(faster, n).max(of(slower, n)));
+        if ts >= tf * margin {
             from = Some(n);
         } else {
             break;
@@ -362,7 +438,7 @@ mod tests {
     fn winners_bytes_crossover_and_failures() {
         let cells = vec![
             cell("thread", 10, 1.00, 1_200_000, Status::Ok),
-            cell("async", 10, 1.05, 1_010_000, Status::Ok),
+            cell("async", 10, 1.15, 1_010_000, Status::Ok),
             cell("thread", 1000, 1.50, 21_000_000, Status::Ok),
             cell("async", 1000, 1.01, 2_000_000, Status::Ok),
             cell("thread", 10000, 0.0, 0, Status::Failed),

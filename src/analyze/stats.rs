@@ -46,7 +46,8 @@ pub fn cell_stats(cells: &[CellResult], workload: &str) -> Vec<CellStats> {
                 tasks,
                 time_s: of(&|c| Some(cell_time(c))),
                 peak_rss_bytes: of(&|c| Some(c.peak_rss_bytes as f64)),
-                p99_ms: of(&|c| c.request_latency_ms.as_ref().or(c.latency_ms.as_ref()).map(|l| l.p99)),
+                p99_ms: of(&super::caller_p99),
+                peak_in_flight: of(&|c| c.peak_in_flight.map(|p| p as f64)),
                 requests_per_s: of(&|c| c.requests_per_s),
             }
         })
@@ -97,6 +98,7 @@ mod tests {
             time_s: spread(&[t]),
             peak_rss_bytes: None,
             p99_ms: None,
+            peak_in_flight: None,
             requests_per_s: None,
         };
         let stats = vec![

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 
 use super::{CellSpec, ChildFailure, ChildReport};
-use crate::measure::{clock::mono_ns, procfs, requests};
+use crate::measure::{clock::mono_ns, inflight, procfs, requests};
 use crate::model::run::CellRun;
 
 /// Run the cell whose [`CellSpec`] arrives as JSON on `input` (the process's stdin);
@@ -51,7 +51,7 @@ fn report(
 ) -> ChildReport {
     let finished_ns = mono_ns();
     let me = procfs::status(std::process::id() as i32).unwrap_or_default();
-    let (task_latency_us, start_lag_us) = run.rec.to_wire();
+    let wires = run.rec.to_wire();
     let own_requests = requests::log().summary();
     ChildReport {
         ready_ns: run.ready_ns,
@@ -61,8 +61,11 @@ fn report(
         tasks_failed: run.rec.failed,
         errors: run.rec.errors.clone(),
         first_error: run.rec.first_error.clone(),
-        task_latency_us,
-        start_lag_us,
+        task_latency_us: wires.latency_us,
+        start_lag_us: wires.lag_us,
+        caller_latency_us: Some(wires.caller_us),
+        peak_in_flight: Some(inflight::peak().max(run.workers.peak_in_flight)),
+        task_ns_total: Some(run.rec.busy_ns),
         loop_lag_us: run.loop_lag_us,
         failure: failure.map(ChildFailure::from),
         runner,

@@ -95,6 +95,16 @@ pub struct ChildReport {
     pub task_latency_us: HistogramWire,
     /// Per-task start lag from the ready mark, microseconds.
     pub start_lag_us: HistogramWire,
+    /// Per-task completion from the ready mark (when the batch was submitted), microseconds:
+    /// the latency the caller sees, queueing and start lag included.
+    #[serde(default)]
+    pub caller_latency_us: Option<HistogramWire>,
+    /// The most tasks started and not finished at any instant, counted in the child.
+    #[serde(default)]
+    pub peak_in_flight: Option<u64>,
+    /// Summed run time of every task that ran, ns (mean in flight = this / work time).
+    #[serde(default)]
+    pub task_ns_total: Option<u64>,
     /// Lateness of a 1 ms heartbeat on the event loop (async models), microseconds.
     #[serde(default)]
     pub loop_lag_us: Option<HistogramWire>,

@@ -19,10 +19,11 @@ use nix::unistd::Pid;
 use super::{ChildFailure, ChildReport};
 use crate::measure::clock::{mono_ns, secs_between};
 use crate::measure::latency::summarize_wire;
-use crate::measure::limits;
+use crate::measure::{inflight, limits};
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
 use crate::results::{CellResult, Failure, FailureKind, Histograms, Status};
+use crate::units::format_count;
 
 /// Which cell this is, for the result.
 #[derive(Debug, Clone)]
@@ -150,6 +151,45 @@ pub fn run(
     Some(result)
 }
 
+/// A cell that ran but whose tasks failed beyond `tolerance` (a share of its tasks) ends
+/// `errors`: its time is the time of failing work (a refused connection is quick), so it
+/// must not win anything. The failure says how many failed, of what, and the first error.
+pub fn judge_failed_tasks(result: &mut CellResult, tolerance: f64) {
+    let total = result.tasks_ok + result.tasks_failed;
+    if result.status != Status::Ok || result.tasks_failed == 0 {
+        return;
+    }
+    if result.tasks_failed as f64 <= tolerance * total as f64 {
+        return;
+    }
+    let kinds: Vec<String> = result
+        .errors
+        .iter()
+        .map(|(kind, n)| format!("{kind} {}", format_count(*n as usize)))
+        .collect();
+    let kinds = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", kinds.join(", "))
+    };
+    let first = result
+        .first_error
+        .as_ref()
+        .map(|e| format!("; first: {e}"))
+        .unwrap_or_default();
+    result.status = Status::Errors;
+    result.failure = Some(Failure {
+        kind: FailureKind::TaskErrors,
+        message: format!(
+            "{} of {} tasks failed{kinds}{first}",
+            format_count(result.tasks_failed),
+            format_count(total)
+        ),
+        at_task: None,
+        limit: result.errors.keys().find_map(|k| limits::for_error(*k)),
+    });
+}
+
 /// A child's failure as a result: the limit named from the child's counters when the
 /// child could not name it itself.
 fn into_failure(f: &ChildFailure) -> Failure {
@@ -192,11 +232,17 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
     result.first_error.clone_from(&r.first_error);
     result.latency_ms = summarize_wire(&r.task_latency_us);
     result.start_lag_ms = summarize_wire(&r.start_lag_us);
+    result.caller_latency_ms = r.caller_latency_us.as_ref().and_then(summarize_wire);
+    result.peak_in_flight = r.peak_in_flight;
+    result.mean_in_flight = r
+        .task_ns_total
+        .and_then(|busy| inflight::mean(busy, r.finished_ns.saturating_sub(r.ready_ns)));
     result.runner = Some(r.runner.clone());
     result.client.clone_from(&r.client);
     let mut histograms = Histograms {
         task_latency_us: r.task_latency_us.clone(),
         start_lag_us: r.start_lag_us.clone(),
+        caller_latency_us: r.caller_latency_us.clone().unwrap_or_default(),
         ..Histograms::default()
     };
     if let Some(req) = &r.requests {
@@ -321,6 +367,8 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         tasks: meta.tasks,
         repeat: meta.repeat,
         concurrency: None,
+        peak_in_flight: None,
+        mean_in_flight: None,
         baseline: meta.baseline,
         status,
         failure: failure.into(),
@@ -333,6 +381,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         errors: Default::default(),
         first_error: None,
         latency_ms: None,
+        caller_latency_ms: None,
         requests_ok: None,
         requests_failed: None,
         request_latency_ms: None,

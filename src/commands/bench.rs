@@ -85,6 +85,7 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
     };
     let mut request = PlanRequest::new(workloads, args.models.clone().map(|m| m.0), tasks);
     request.repeat = args.repeat as usize;
+    request.tolerate_failures = args.tolerate_failures;
     request.cell_timeout = args
         .cell_timeout
         .or(default_sweep.then_some(plan::DEFAULT_SWEEP_TIMEOUT));

@@ -31,6 +31,7 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
         eprintln!("conlab claims: {workload} with {} at {tasks:?} tasks", names.join(", "));
         let mut request = PlanRequest::new(vec![workload], Some(models), tasks);
         request.cell_timeout = Some(DEFAULT_TIMEOUT);
+        request.repeat = a.repeat as usize;
         request.pythons.clone_from(&a.python);
         request.out = Some(out.clone());
         let plan = Plan::new(request).map_err(usage)?;
@@ -41,7 +42,7 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
         });
     }
     let mut results = merged.context("the claims file holds no claims")?;
-    let verdicts: Vec<ClaimResult> = claims.iter().map(|c| claims::judge(c, &results.cells)).collect();
+    let verdicts: Vec<ClaimResult> = claims.iter().map(|c| claims::judge(c, &results.cells, &results.baselines)).collect();
     results.analysis = crate::analyze::analyze(
         &results.cells,
         &results.baselines,

@@ -2,7 +2,9 @@
 //!
 //! A task's latency is its own run time (start to finish); its lag is how long after the
 //! cell began its work the task actually started. Keeping them apart shows a pool's
-//! queueing or a blocked event loop as lag, not as slower I/O.
+//! queueing or a blocked event loop as lag, not as slower I/O. The caller's latency is
+//! what the code that submitted the batch sees: each task's completion measured from the
+//! submission (lag, queueing and run time together), the figure a user waits for.
 
 use std::collections::BTreeMap;
 
@@ -41,12 +43,26 @@ pub struct LatencySummary {
 /// language and reads every percentile with one algorithm.
 pub type HistogramWire = Vec<(u64, u64)>;
 
+/// A recorder's three per-task distributions, as wires.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskWires {
+    /// Run time, start to finish.
+    pub latency_us: HistogramWire,
+    /// Start lag from the origin.
+    pub lag_us: HistogramWire,
+    /// Completion from the origin: what the caller waited.
+    pub caller_us: HistogramWire,
+}
+
 /// Collects task outcomes for one cell (or one worker thread, merged later).
 #[derive(Clone)]
 pub struct Recorder {
     origin_ns: u64,
     latency_us: Histogram<u32>,
     lag_us: Histogram<u32>,
+    caller_us: Histogram<u32>,
+    /// Summed run time of every task, ns: the mean in flight by Little's law.
+    pub busy_ns: u64,
     pub ok: usize,
     pub failed: usize,
     pub errors: BTreeMap<ErrorKind, u64>,
@@ -69,6 +85,8 @@ impl Recorder {
             origin_ns,
             latency_us: new_histogram(),
             lag_us: new_histogram(),
+            caller_us: new_histogram(),
+            busy_ns: 0,
             ok: 0,
             failed: 0,
             errors: BTreeMap::new(),
@@ -86,8 +104,11 @@ impl Recorder {
     pub fn record(&mut self, task: TaskRecord) {
         let run_us = task.end_ns.saturating_sub(task.start_ns) / 1000;
         let lag_us = task.start_ns.saturating_sub(self.origin_ns) / 1000;
+        let caller_us = task.end_ns.saturating_sub(self.origin_ns) / 1000;
         self.latency_us.saturating_record(run_us.max(1));
         self.lag_us.saturating_record(lag_us.max(1));
+        self.caller_us.saturating_record(caller_us.max(1));
+        self.busy_ns += task.end_ns.saturating_sub(task.start_ns);
         self.last_start_ns = self.last_start_ns.max(task.start_ns);
         match task.result {
             Ok(sum) => {
@@ -119,6 +140,8 @@ impl Recorder {
     pub fn merge(&mut self, other: &Recorder) {
         self.latency_us.add(&other.latency_us).expect("histograms share bounds");
         self.lag_us.add(&other.lag_us).expect("histograms share bounds");
+        self.caller_us.add(&other.caller_us).expect("histograms share bounds");
+        self.busy_ns += other.busy_ns;
         self.ok += other.ok;
         self.failed += other.failed;
         for (kind, n) in &other.errors {
@@ -139,14 +162,23 @@ impl Recorder {
         summarize(&self.lag_us)
     }
 
-    pub fn to_wire(&self) -> (HistogramWire, HistogramWire) {
-        (wire(&self.latency_us), wire(&self.lag_us))
+    pub fn caller(&self) -> Option<LatencySummary> {
+        summarize(&self.caller_us)
+    }
+
+    pub fn to_wire(&self) -> TaskWires {
+        TaskWires {
+            latency_us: wire(&self.latency_us),
+            lag_us: wire(&self.lag_us),
+            caller_us: wire(&self.caller_us),
+        }
     }
 
     /// Add histograms received from another process.
-    pub fn add_wire(&mut self, latency: &HistogramWire, lag: &HistogramWire) {
-        add_wire(&mut self.latency_us, latency);
-        add_wire(&mut self.lag_us, lag);
+    pub fn add_wire(&mut self, w: &TaskWires) {
+        add_wire(&mut self.latency_us, &w.latency_us);
+        add_wire(&mut self.lag_us, &w.lag_us);
+        add_wire(&mut self.caller_us, &w.caller_us);
     }
 }
 
@@ -220,6 +252,9 @@ mod tests {
         let lat = rec.latency().unwrap();
         assert!((lat.p50 - 100.0).abs() < 0.2 && (lat.max - 100.0).abs() < 0.2);
         assert!((rec.lag().unwrap().max - 300.0).abs() < 0.5);
+        // The caller waited for the late task's lag and its run time.
+        assert!((rec.caller().unwrap().max - 400.0).abs() < 0.5);
+        assert_eq!(rec.busy_ns, 200_000_000);
     }
 
     #[test]
@@ -234,9 +269,9 @@ mod tests {
         assert_eq!(a.errors[&ErrorKind::Refused], 2);
         assert_eq!(a.first_error.as_deref(), Some("refused: connection refused"));
 
-        let (lat, lag) = a.to_wire();
         let mut c = Recorder::new(0);
-        c.add_wire(&lat, &lag);
+        c.add_wire(&a.to_wire());
         assert_eq!(c.latency().unwrap().max, a.latency().unwrap().max);
+        assert_eq!(c.caller().unwrap().max, a.caller().unwrap().max);
     }
 }

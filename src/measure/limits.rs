@@ -107,3 +107,23 @@ mod tests {
         assert!(diagnose_counts(100, 100).starts_with("unidentified"));
     }
 }
+
+/// The limit behind a task error kind that has one, with its value: out of descriptors
+/// is `ulimit -n`, out of ports is the ephemeral port range.
+pub fn for_error(kind: crate::task::ErrorKind) -> Option<String> {
+    use crate::task::ErrorKind;
+    match kind {
+        ErrorKind::FdLimit => Some(match soft_limit(Resource::RLIMIT_NOFILE) {
+            Some(n) => format!("RLIMIT_NOFILE={n} (ulimit -n): each connection holds a descriptor"),
+            None => "RLIMIT_NOFILE (ulimit -n)".into(),
+        }),
+        ErrorKind::NoPorts => Some(match procfs::sysctl_text("net/ipv4/ip_local_port_range") {
+            Some(range) => format!(
+                "net.ipv4.ip_local_port_range={} (ephemeral ports, each held ~60 s in TIME_WAIT)",
+                range.split_whitespace().collect::<Vec<_>>().join("-")
+            ),
+            None => "net.ipv4.ip_local_port_range (ephemeral ports)".into(),
+        }),
+        _ => None,
+    }
+}

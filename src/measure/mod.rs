@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod env;
+pub mod inflight;
 pub mod latency;
 pub mod limits;
 pub mod procfs;

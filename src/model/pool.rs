@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{default_pool_size, CellRun, Job, Model};
 use crate::measure::{
     clock::mono_ns,
+    inflight,
     latency::{Recorder, TaskRecord},
     limits,
 };
@@ -67,6 +68,7 @@ impl Model for Pool {
                     if index >= tasks {
                         return rec;
                     }
+                    let _running = inflight::enter();
                     let start_ns = mono_ns();
                     let result = work.run_blocking(&TaskCtx { index });
                     rec.record(TaskRecord {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{cores, CellRun, Job, Model};
-use crate::measure::latency::{HistogramWire, Recorder, TaskRecord};
-use crate::measure::{clock::mono_ns, limits, procfs, requests};
+use crate::measure::latency::{Recorder, TaskRecord, TaskWires};
+use crate::measure::{clock::mono_ns, inflight, limits, procfs, requests};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};
 use crate::workload::{self, TaskCtx, Workload, WorkloadSpec};
@@ -64,8 +64,10 @@ struct WorkerReport {
     failed: usize,
     errors: BTreeMap<ErrorKind, u64>,
     first_error: Option<String>,
-    latency_us: HistogramWire,
-    lag_us: HistogramWire,
+    wires: TaskWires,
+    busy_ns: u64,
+    /// Tasks this worker ran at once (one, or none if its share was empty).
+    peak_in_flight: u64,
     last_start_ns: u64,
     checksum: u64,
     hwm: u64,
@@ -143,7 +145,8 @@ impl Model for Processes {
             match serde_json::from_str::<WorkerReport>(out.trim()) {
                 Ok(r) => {
                     let mut rec = Recorder::new(origin_ns);
-                    rec.add_wire(&r.latency_us, &r.lag_us);
+                    rec.add_wire(&r.wires);
+                    rec.busy_ns = r.busy_ns;
                     rec.ok = r.ok;
                     rec.failed = r.failed;
                     rec.errors = r.errors;
@@ -152,6 +155,7 @@ impl Model for Processes {
                     rec.checksum = r.checksum;
                     run.rec.merge(&rec);
                     run.workers.hwm += r.hwm;
+                    run.workers.peak_in_flight += r.peak_in_flight;
                     run.workers.requests.extend(r.requests);
                     run.workers.vm_peak += r.vm_peak;
                 }
@@ -186,6 +190,7 @@ pub fn run_worker(input: impl Read) -> i32 {
     };
     let mut rec = Recorder::new(spec.origin_ns);
     for index in spec.first..spec.first + spec.count {
+        let _running = inflight::enter();
         let start_ns = mono_ns();
         let result = work.run_blocking(&TaskCtx { index });
         rec.record(TaskRecord {
@@ -195,14 +200,14 @@ pub fn run_worker(input: impl Read) -> i32 {
         });
     }
     let me = procfs::status(std::process::id() as i32).unwrap_or_default();
-    let (latency_us, lag_us) = rec.to_wire();
     let report = WorkerReport {
+        wires: rec.to_wire(),
+        busy_ns: rec.busy_ns,
+        peak_in_flight: inflight::peak(),
         ok: rec.ok,
         failed: rec.failed,
         errors: rec.errors,
         first_error: rec.first_error,
-        latency_us,
-        lag_us,
         last_start_ns: rec.last_start_ns,
         checksum: rec.checksum,
         hwm: me.hwm,

@@ -18,9 +18,12 @@ pub struct Snapshot {
 }
 
 /// Processes a model ran besides the cell process (rs-process workers): their own
-/// high-water marks and request logs, added to the cell's.
+/// high-water marks, request logs and peaks in flight, added to the cell's.
 #[derive(Default)]
 pub struct Workers {
+    /// The sum of the workers' own peaks: an upper bound on the tasks running at once
+    /// across them (each worker runs one task at a time, so it is the workers busy).
+    pub peak_in_flight: u64,
     pub hwm: u64,
     pub vm_peak: u64,
     pub requests: Vec<RequestSummary>,

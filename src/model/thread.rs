@@ -8,7 +8,7 @@ use std::thread::Builder;
 use serde::{Deserialize, Serialize};
 
 use super::{CellRun, Job, Model};
-use crate::measure::{clock::mono_ns, latency::TaskRecord, limits, procfs};
+use crate::measure::{clock::mono_ns, inflight, latency::TaskRecord, limits, procfs};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};
 use crate::units;
@@ -78,6 +78,7 @@ impl Model for ThreadPerTask {
                 builder = builder.stack_size(stack as usize);
             }
             let spawned = builder.spawn(move || {
+                let _running = inflight::enter();
                 let start_ns = mono_ns();
                 let result = work.run_blocking(&TaskCtx { index });
                 TaskRecord {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{cores, CellRun, Job, Model};
 use crate::measure::clock::mono_ns;
+use crate::measure::inflight;
 use crate::measure::latency::{new_histogram, wire, TaskRecord};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};
@@ -110,6 +111,7 @@ fn run_on(
         for index in 0..tasks {
             let ctx = TaskCtx { index };
             handles.push(tokio::spawn(async move {
+                let _running = inflight::enter();
                 let start_ns = mono_ns();
                 let result = work.run_async(&ctx).await;
                 TaskRecord {

@@ -27,7 +27,7 @@ h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.25rem;margin-top:2rem;border-b
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.8rem}.legend span{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;border-radius:2px;vertical-align:middle}
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}
 th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:right;vertical-align:top}th{background:#f3f3f3}
-td.bad{color:#b00020;text-align:left}.best{font-weight:700}.vm{color:#666}
+td.bad{color:#b00020;text-align:left}.best{font-weight:700}.vm{color:#666}.short{color:#b35c00;font-weight:600}
 code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px;word-break:break-all}
 "#;
 
@@ -89,7 +89,14 @@ fn med_of(cells: &[&CellResult], model: &str, n: usize, pick: &dyn Fn(&CellResul
     median(&mut v)
 }
 
+/// The p99 the caller sees: each task's completion from the submission of the batch
+/// (queueing and start lag included); older results without it fall back to service time.
 fn p99(c: &CellResult) -> Option<f64> {
+    analyze::caller_p99(c)
+}
+
+/// The p99 of the service alone: one request, or one task's own run time.
+fn service_p99(c: &CellResult) -> Option<f64> {
     c.request_latency_ms.as_ref().or(c.latency_ms.as_ref()).map(|l| l.p99)
 }
 
@@ -141,12 +148,17 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
         &series(&|c| Some(c.peak_vm_bytes as f64)),
         &format_bytes,
     ));
-    let p99_title = if io { "p99 request latency" } else { "p99 task latency" };
     h.push_str(&line_chart(
-        p99_title,
+        "p99 latency seen by the caller (task done, from submission)",
         "latency",
         &series(&|c| p99(c).map(|v| v / 1e3)),
         &|v| format_secs(v),
+    ));
+    h.push_str(&line_chart(
+        "Peak tasks in flight (achieved concurrency)",
+        "tasks",
+        &series(&|c| c.peak_in_flight.map(|p| p as f64)),
+        &|v| format_count(v.round() as usize),
     ));
     h.push_str("</div>");
 
@@ -166,11 +178,26 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
                     let rss = med_of(&cells, m, n, &|c| Some(c.peak_rss_bytes as f64)).unwrap_or(0.0);
                     let vm = med_of(&cells, m, n, &|c| Some(c.peak_vm_bytes as f64)).unwrap_or(0.0);
                     let lat = med_of(&cells, m, n, &p99)
-                        .map(|v| format!("<br>p99 {}", format_secs(v / 1e3)))
+                        .map(|v| format!("<br>p99 {} (caller)", format_secs(v / 1e3)))
+                        .unwrap_or_default();
+                    let service = med_of(&cells, m, n, &service_p99)
+                        .map(|v| {
+                            let what = if io { "request" } else { "task run" };
+                            format!("<br>p99 {} ({what})", format_secs(v / 1e3))
+                        })
+                        .unwrap_or_default();
+                    let in_flight = med_of(&cells, m, n, &|c| c.peak_in_flight.map(|p| p as f64))
+                        .map(|p| {
+                            let class = if analyze::reached(Some(p as u64), n) { "vm" } else { "short" };
+                            format!(
+                                r#"<br><span class="{class}">{} at once</span>"#,
+                                format_count(p.round() as usize)
+                            )
+                        })
                         .unwrap_or_default();
                     let _ = write!(
                         h,
-                        r#"<td><span class="{}">{}</span><br>RSS {}<br><span class="vm">virtual {}</span>{lat}</td>"#,
+                        r#"<td><span class="{}">{}</span><br>RSS {}<br><span class="vm">virtual {}</span>{in_flight}{lat}{service}</td>"#,
                         if best { "best" } else { "" },
                         format_secs(time),
                         format_bytes(rss),

@@ -29,6 +29,7 @@ impl Format for Markdown {
         );
         for wa in &results.analysis.workloads {
             let med = analyze::medians(&results.cells, &wa.workload);
+            let peaks = analyze::peaks(&results.cells, &wa.workload);
             let counts: BTreeSet<usize> = results
                 .cells
                 .iter()
@@ -38,7 +39,7 @@ impl Format for Markdown {
             let _ = writeln!(out, "## {}\n", wa.workload);
             let _ = writeln!(
                 out,
-                "Median work time · peak RSS · peak virtual size; **bold**: fastest at that count.\n"
+                "Median work time · peak RSS · peak virtual size · peak tasks in flight; **bold**: fastest at that count.\n"
             );
             let _ = writeln!(out, "| tasks | {} |", models.join(" | "));
             let _ = writeln!(out, "|---:|{}", "---:|".repeat(models.len()));
@@ -65,13 +66,23 @@ impl Format for Markdown {
                             } else {
                                 t
                             };
-                            format!("{t} · {} · {vm}", format_bytes(rss))
+                            let in_flight = peaks
+                                .get(&(model.clone(), n))
+                                .map(|p| {
+                                    let short = if analyze::reached(Some(*p), n) { "" } else { " (fewer than asked)" };
+                                    format!(" · {} at once{short}", format_count(*p as usize))
+                                })
+                                .unwrap_or_default();
+                            format!("{t} · {} · {vm}{in_flight}", format_bytes(rss))
                         }
                         None => here
                             .first()
                             .map(|c| {
                                 let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
-                                format!("{} ({kind})", c.status.as_str())
+                                match c.status {
+                                    Status::Errors => format!("errors ({} tasks failed)", format_count(c.tasks_failed)),
+                                    status => format!("{} ({kind})", status.as_str()),
+                                }
                             })
                             .unwrap_or_else(|| "—".into()),
                     };

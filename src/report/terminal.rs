@@ -37,6 +37,7 @@ pub fn render_with(results: &Results, colour: bool) -> String {
     for wa in &results.analysis.workloads {
         let cells: Vec<&CellResult> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
         let med = analyze::medians(&results.cells, &wa.workload);
+        let peaks = analyze::peaks(&results.cells, &wa.workload);
         let counts: BTreeSet<usize> = cells.iter().map(|c| c.tasks).collect();
 
         let mut table = Table::new();
@@ -68,7 +69,16 @@ pub fn render_with(results: &Results, colour: bool) -> String {
                         let vm = median_vm(&cells, model, n)
                             .map(|v| format!("\nvirtual {:>9}", format_bytes(v)))
                             .unwrap_or_default();
-                        format!("{star_t}{:>8} {star_m}{:>9}{vm}", format_secs(time), format_bytes(rss))
+                        let short = peaks
+                            .get(&(model.clone(), n))
+                            .filter(|&&p| !analyze::reached(Some(p), n))
+                            .map(|p| format!("\n≤{} at once", format_count(*p as usize)))
+                            .unwrap_or_default();
+                        format!(
+                            "{star_t}{:>8} {star_m}{:>9}{vm}{short}",
+                            format_secs(time),
+                            format_bytes(rss)
+                        )
                     }
                     None => not_ok(&cells, model, n),
                 };
@@ -86,7 +96,7 @@ pub fn render_with(results: &Results, colour: bool) -> String {
         }
         let _ = writeln!(
             out,
-            "\n{}  (median work time and peak RSS of the process tree, peak virtual size below; ★ best at that task count)",
+            "\n{}  (median work time and peak RSS of the process tree, peak virtual size below; ≤K at once: the most tasks that ran at once, when fewer than asked; ★ best at that task count, memory only among cells that ran every task at once)",
             wa.workload
         );
         let _ = writeln!(out, "{table}");
@@ -142,6 +152,7 @@ fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
     let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
     match (c.status, c.failure.as_ref().and_then(|f| f.at_task)) {
         (Status::Skipped, _) => "skipped".into(),
+        (Status::Errors, _) => format!("errors: {} failed", format_count(c.tasks_failed)),
         (_, Some(at)) => format!("{} @{}", kind, format_count(at)),
         (status, None) if kind.is_empty() || kind == status.as_str() => status.as_str().into(),
         (status, None) => format!("{}: {kind}", status.as_str()),
@@ -158,13 +169,19 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
     );
     match c.status {
         Status::Ok => format!(
-            "{what}: ok in {} (work {}), peak RSS {}, {} threads{}",
+            "{what}: ok in {} (work {}), peak RSS {}, {} threads{}{}",
             format_secs(c.wall_s),
             format_secs(analyze::cell_time(c)),
             format_bytes(c.peak_rss_bytes as f64),
             c.peak_threads,
+            match c.peak_in_flight {
+                Some(p) if !analyze::reached(Some(p), c.tasks) => {
+                    format!(", at most {} at once", format_count(p as usize))
+                }
+                _ => String::new(),
+            },
             if c.tasks_failed > 0 {
-                format!(", {} task errors", c.tasks_failed)
+                format!(", {} task errors (tolerated)", c.tasks_failed)
             } else {
                 String::new()
             }

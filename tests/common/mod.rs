@@ -16,9 +16,13 @@ pub fn conlab() -> Command {
 }
 
 /// Run `conlab bench ARGS --out DIR` and return its output.
+/// `conlab bench ARGS --out DIR`, one run per cell unless ARGS say `--repeat`.
 pub fn bench(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = conlab();
     cmd.arg("bench").args(args).arg("--out").arg(dir);
+    if !args.contains(&"--repeat") {
+        cmd.args(["--repeat", "1"]);
+    }
     cmd.timeout(std::time::Duration::from_secs(240));
     cmd.output().expect("conlab bench runs")
 }
