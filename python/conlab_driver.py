@@ -667,12 +667,22 @@ class Http(Workload):
         for e in self.endpoints:
             e.addrs = resolve(socket, e.host, e.port)
         if self.lib == "requests":
-            import requests
-            from requests.adapters import HTTPAdapter
-            self.requests_mod, self.adapter = requests, HTTPAdapter
+            self._prepare_requests()
         elif self.lib == "aiohttp":
             import aiohttp
             self.aiohttp = aiohttp
+
+    def _prepare_requests(self):
+        """Import requests, and go once through what its first request would import or
+        build lazily (netrc, the proxy settings from the environment), without a
+        connection."""
+        import requests
+        from requests.adapters import HTTPAdapter
+        self.requests_mod, self.adapter = requests, HTTPAdapter
+        with requests.Session() as session:
+            session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
+            prepared = session.prepare_request(requests.Request("GET", self.endpoints[0].url))
+            session.merge_environment_settings(prepared.url, {}, None, None, None)
 
     def wants(self, n, start):
         if self.duration is not None:
@@ -924,6 +934,11 @@ class Blocking(Workload):
             start = time.monotonic()
             self._cpu(probe)
             self.rows = max(1, int(probe / max(1e-6, time.monotonic() - start) * self.call))
+
+    def prepare(self, asynchronous):
+        Workload.prepare(self, asynchronous)
+        if asynchronous and self.offload:
+            import concurrent.futures.thread  # what run_in_executor's default executor imports
 
     def _cpu(self, rows):
         db = self.sqlite3.connect(":memory:")
@@ -1181,6 +1196,11 @@ def _collect(pool, pending):
 def model_process(work, cell, n, workers):
     import ctypes
     import multiprocessing
+    # What Pool() and its workers' start import on first use, imported before the mark.
+    import multiprocessing.pool
+    import multiprocessing.popen_fork
+    import multiprocessing.queues
+    import multiprocessing.synchronize
     global _WORK, _LIBC, _PARENT, _OWNERS, _FIRST_WORKERS
     _WORK = work
     try:
