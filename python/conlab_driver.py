@@ -387,7 +387,8 @@ class Response:
         if status in (204, 304):
             self._step = None
         elif coding is not None:
-            self._step = Response._chunk_size if coding.rsplit(",", 1)[-1].strip() == "chunked" else Response._to_close
+            chunked = coding.rsplit(",", 1)[-1].strip() == "chunked"  # the last coding frames the body
+            self._step = Response._chunk_size if chunked else Response._to_close
         elif length is not None:
             self._left = length
             self._step = Response._body if length else None
@@ -710,7 +711,8 @@ class Http(Workload):
             n += 1
             sent = now_ns()
             try:
-                first = answered(conn.fetch(endpoint, self.keepalive, self.timeout), sent, first)
+                status = conn.fetch(endpoint, self.keepalive, self.timeout)
+                first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
                 conn.close()
                 first = request_failed(error_kind(exc), exc, first)
@@ -755,7 +757,8 @@ class Http(Workload):
             n += 1
             sent = now_ns()
             try:
-                first = answered(await asyncio.wait_for(conn.fetch(endpoint, self.keepalive), self.timeout), sent, first)
+                status = await asyncio.wait_for(conn.fetch(endpoint, self.keepalive), self.timeout)
+                first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
                 conn.close()
                 first = request_failed(error_kind(exc), exc, first)
