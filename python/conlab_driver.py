@@ -12,16 +12,21 @@ The driver measures and ships raw data only: every latency distribution leaves a
 significant digits, lowest value 1 us), and conlab summarises it like a Rust cell's.
 
 The workloads mirror the Rust ones, definition for definition: `sleep`, `cpu` (the same
-splitmix64 loop), `mixed`, `http`, `tcp`, `blocking`.
+splitmix64 loop), `mixed`, `http`, `tcp`, `blocking`. The I/O ones speak through one
+protocol code of the driver's own under every model (a sans-IO HTTP/1.1 codec, with a
+blocking and an asyncio shell around it), so that two models' cells differ by the model
+only; requests and aiohttp are named variants.
 """
 
 import errno
+import heapq
 import json
 import os
 import sys
 import threading
 import time
 from array import array
+from itertools import chain, islice
 
 # Everything a workload needs is imported when it is prepared, before the ready mark,
 # never inside a timed task. asyncio in particular is imported only for the asyncio
@@ -60,10 +65,15 @@ HDR_TOP = 3_600_000_000  # 1 hour in us: values above saturate here
 
 
 def hdr_key(us):
-    """The lowest value of the HDR bucket that holds `us` (3 significant digits, 1 us..1 h)."""
-    v = min(max(1, int(us)), HDR_TOP)
-    shift = max(0, (v | 2047).bit_length() - 11)
-    return (v >> shift) << shift
+    """The lowest value of the HDR bucket that holds `us` (3 significant digits, 1 us..1 h).
+    Comparisons rather than min() and max(): it runs once per task and per request."""
+    v = int(us)
+    if v < 1:
+        v = 1
+    elif v > HDR_TOP:
+        v = HDR_TOP
+    shift = (v | 2047).bit_length() - 11  # v | 2047 has at least 11 bits
+    return v >> shift << shift
 
 
 class Buckets:
@@ -75,8 +85,8 @@ class Buckets:
         self.counts = {}
 
     def record(self, us):
-        key = hdr_key(us)
-        self.counts[key] = self.counts.get(key, 0) + 1
+        counts, key = self.counts, hdr_key(us)
+        counts[key] = counts.get(key, 0) + 1
 
     def add_wire(self, pairs):
         counts = self.counts
@@ -240,6 +250,319 @@ def status_kind(status):
     return "http-other"
 
 
+# ---------------------------------------------------------------- HTTP/1.1 and the I/O shells
+
+# One protocol code for every Python model, so that what differs between two models' http
+# cells is the model and nothing else: a sans-IO HTTP/1.1 codec (request bytes out,
+# response bytes in, no I/O of its own) and two thin shells that only move bytes, one on
+# blocking sockets (threads, pool, processes) and one on asyncio streams. Both connect
+# to the address looked up before the ready mark, set TCP_NODELAY, read BUF bytes at a
+# time and give a request one deadline over connect and exchange. The tcp workload's
+# echo goes through the same shells.
+
+BUF = 65536  # bytes per read, in both shells
+HEAD_LIMIT = 65536  # a response head longer than this is malformed
+
+
+def split_host_port(authority, default_port):
+    """("host", port) from "host:port", "[v6]:port", "host" or "[v6]"; the host has no
+    brackets, ready to connect to."""
+    if authority.startswith("["):
+        close = authority.find("]")
+        host, rest = authority[1:close], authority[close + 1:]
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        host, colon, port = authority.rpartition(":")
+        if not colon:
+            host, port = authority, ""
+    return host, int(port) if port.isdigit() else default_port
+
+
+def split_url(url):
+    """(host, port, path, authority) of an http:// URL: the host without brackets for
+    connecting, the authority as written (brackets included) for the Host header."""
+    rest = url.split("://", 1)[1]
+    cut = min((k for k in (rest.find("/"), rest.find("?")) if k >= 0), default=len(rest))
+    authority, path = rest[:cut], rest[cut:]
+    if not path.startswith("/"):
+        path = "/" + path
+    authority = authority.rpartition("@")[2]
+    host, port = split_host_port(authority, 80)
+    return host, port, path, authority
+
+
+def http_request(path, authority, keepalive):
+    """The bytes of one GET: without keep-alive it asks the server to close after it."""
+    return ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n"
+            % (path, authority, "keep-alive" if keepalive else "close")).encode("latin-1")
+
+
+def decimal(text, what):
+    """A non-negative decimal number, or ProtocolError."""
+    if not (text.isascii() and text.isdigit()):
+        raise ProtocolError("malformed %s %r" % (what, text[:40]))
+    return int(text)
+
+
+class Response:
+    """One HTTP/1.1 response, parsed from the bytes fed to it as they arrive (sans-IO).
+
+    `feed(data)` takes what the connection gave, b"" once the peer closed it, and returns
+    True when the response is complete; then `status` is its status and `closing` says
+    whether the connection ends after it (the request asked so, the server says so, or
+    the body runs to the close). Framing: Content-Length, chunked, or read to the close;
+    the body is counted, not kept. Malformed input raises ProtocolError; a connection that
+    ends before the response does raises EOFError (kind "closed")."""
+
+    __slots__ = ("status", "closing", "_step", "_left", "_buf", "_seen")
+
+    def __init__(self, keepalive):
+        self.status = 0
+        self.closing = not keepalive
+        self._step = Response._head  # what the next bytes are; None once complete
+        self._left = 0  # bytes still due in the body or the current chunk
+        self._buf = b""  # bytes not consumed yet (a partial head or chunk-size line)
+        self._seen = False
+
+    def feed(self, data):
+        if not data:
+            return self._end()
+        self._seen = True
+        buf = self._buf + data if self._buf else data
+        pos, size = 0, len(buf)
+        while pos < size:
+            if self._step is None:
+                raise ProtocolError("%d bytes after the end of the response" % (size - pos))
+            after = self._step(self, buf, pos)
+            if after is None:  # an incomplete line: wait for more bytes
+                break
+            pos = after
+        self._buf = buf[pos:] if pos < size else b""
+        return self._step is None
+
+    def _end(self):
+        if self._step is Response._to_close:
+            self._step = None
+        if self._step is None:
+            return True
+        raise EOFError("connection closed before the response was complete" if self._seen
+                       else "connection closed without a response")
+
+    def _line(self, buf, pos, mark):
+        end = buf.find(mark, pos)
+        if end < 0 and len(buf) - pos > HEAD_LIMIT:
+            raise ProtocolError("response head or chunk line longer than %d bytes" % HEAD_LIMIT)
+        return end
+
+    def _head(self, buf, pos):
+        end = self._line(buf, pos, b"\r\n\r\n")
+        if end < 0:
+            return None
+        lines = buf[pos:end].decode("latin-1").split("\r\n")
+        version, _, rest = lines[0].partition(" ")
+        if not version.startswith("HTTP/1.") or rest[3:4] not in ("", " "):
+            raise ProtocolError("malformed status line %r" % lines[0][:80])
+        status = decimal(rest[:3], "status")
+        if status < 100:
+            raise ProtocolError("malformed status line %r" % lines[0][:80])
+        if status < 200:  # an interim response: the final one follows
+            return end + 4
+        length, coding, tokens = None, None, []
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            if not colon:
+                raise ProtocolError("malformed header line %r" % line[:80])
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                if length is not None and decimal(value, "Content-Length") != length:
+                    raise ProtocolError("conflicting Content-Length headers")
+                length = decimal(value, "Content-Length")
+            elif name == "transfer-encoding":
+                coding = value.lower()
+            elif name == "connection":
+                tokens += [t.strip() for t in value.lower().split(",")]
+        self.status = status
+        if "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens):
+            self.closing = True
+        if status in (204, 304):
+            self._step = None
+        elif coding is not None:
+            chunked = coding.rsplit(",", 1)[-1].strip() == "chunked"  # the last coding frames the body
+            self._step = Response._chunk_size if chunked else Response._to_close
+        elif length is not None:
+            self._left = length
+            self._step = Response._body if length else None
+        else:
+            self._step = Response._to_close
+        if self._step is Response._to_close:
+            self.closing = True
+        return end + 4
+
+    def _body(self, buf, pos):
+        take = min(self._left, len(buf) - pos)
+        self._left -= take
+        if not self._left:
+            self._step = None
+        return pos + take
+
+    def _chunk_size(self, buf, pos):
+        end = self._line(buf, pos, b"\r\n")
+        if end < 0:
+            return None
+        size = buf[pos:end].split(b";", 1)[0].strip()
+        if not size or size.strip(b"0123456789abcdefABCDEF"):
+            raise ProtocolError("malformed chunk size %r" % size[:40])
+        self._left = int(size, 16)
+        self._step = Response._chunk_data if self._left else Response._trailer
+        return end + 2
+
+    def _chunk_data(self, buf, pos):
+        take = min(self._left, len(buf) - pos)
+        self._left -= take
+        if not self._left:
+            self._step = Response._chunk_end
+        return pos + take
+
+    def _chunk_end(self, buf, pos):
+        if len(buf) - pos < 2:
+            return None
+        if buf[pos:pos + 2] != b"\r\n":
+            raise ProtocolError("chunk not followed by CRLF")
+        self._step = Response._chunk_size
+        return pos + 2
+
+    def _trailer(self, buf, pos):
+        end = self._line(buf, pos, b"\r\n")
+        if end < 0:
+            return None
+        if end == pos:  # the empty line that ends the trailer
+            self._step = None
+        return end + 2
+
+    def _to_close(self, buf, pos):
+        return len(buf)
+
+
+def echo_left(left, data):
+    """The tcp workload's codec: bytes of the echo still due once `data` arrived (b"":
+    the peer closed, EOFError)."""
+    if not data:
+        raise EOFError("connection closed before the echo")
+    if len(data) > left:
+        raise ProtocolError("%d bytes more than were sent" % (len(data) - left))
+    return left - len(data)
+
+
+def resolve(socket, host, port):
+    """The addresses to connect to, looked up once, before the ready mark (so no task pays
+    for a lookup, or for the idna codec it imports); a failed lookup is raised again by
+    every connect, as the lookup itself would have been."""
+    try:
+        return [(family, addr) for family, _, _, _, addr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    except OSError as exc:
+        return exc
+
+
+def time_left(deadline):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
+
+
+def connect_blocking(socket, addrs, deadline):
+    """A connected blocking socket with TCP_NODELAY: each address in turn, the last error
+    if none answers."""
+    if isinstance(addrs, OSError):
+        raise type(addrs)(*addrs.args)
+    error = None
+    for family, addr in addrs:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(time_left(deadline))
+            sock.connect(addr)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        except Exception as exc:
+            sock.close()
+            error = exc
+    raise error
+
+
+async def connect_async(addrs):
+    """asyncio streams on a connection (asyncio sets TCP_NODELAY itself): each address in
+    turn, given as a number so that no lookup runs; the last error if none answers."""
+    if isinstance(addrs, OSError):
+        raise type(addrs)(*addrs.args)
+    error = None
+    for family, addr in addrs:
+        try:
+            return await asyncio.open_connection(addr[0], addr[1])
+        except OSError as exc:
+            error = exc
+    raise error
+
+
+class BlockingConnection:
+    """The blocking shell: the codec over one socket, opened on first use and reused until
+    a response says the connection ends. One deadline covers connect and exchange."""
+
+    __slots__ = ("socket", "sock")
+
+    def __init__(self, socket):
+        self.socket = socket
+        self.sock = None
+
+    def fetch(self, endpoint, keepalive, timeout):
+        """One request; the response's status."""
+        deadline = time.monotonic() + timeout
+        if self.sock is None:
+            self.sock = connect_blocking(self.socket, endpoint.addrs, deadline)
+        sock = self.sock
+        sock.settimeout(time_left(deadline))
+        sock.sendall(endpoint.request)
+        response = Response(keepalive)
+        while not response.feed(sock.recv(BUF)):
+            sock.settimeout(time_left(deadline))
+        if response.closing:
+            self.close()
+        return response.status
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class AsyncConnection:
+    """The asyncio shell: the codec over one stream pair, as BlockingConnection does it;
+    the caller's wait_for gives the deadline."""
+
+    __slots__ = ("reader", "writer")
+
+    def __init__(self):
+        self.reader = self.writer = None
+
+    async def fetch(self, endpoint, keepalive):
+        """One request; the response's status."""
+        if self.writer is None:
+            self.reader, self.writer = await connect_async(endpoint.addrs)
+        self.writer.write(endpoint.request)
+        await self.writer.drain()
+        response = Response(keepalive)
+        read = self.reader.read
+        while not response.feed(await read(BUF)):
+            pass
+        if response.closing:
+            self.close()
+        return response.status
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
 # ---------------------------------------------------------------- workloads
 
 
@@ -301,35 +624,30 @@ class Mixed(Workload):
         return acc
 
 
-def split_host_port(authority, default_port):
-    """("host", port) from "host:port", "[v6]:port", "host" or "[v6]"; the host has no
-    brackets, ready to connect to."""
-    if authority.startswith("["):
-        close = authority.find("]")
-        host, rest = authority[1:close], authority[close + 1:]
-        port = rest[1:] if rest.startswith(":") else ""
-    else:
-        host, colon, port = authority.rpartition(":")
-        if not colon:
-            host, port = authority, ""
-    return host, int(port) if port.isdigit() else default_port
+class Endpoint:
+    """One URL as the tasks use it: the URL (for the libraries), its addresses (looked up
+    in prepare) and the request bytes the driver's own client sends."""
+
+    __slots__ = ("url", "host", "port", "addrs", "request")
+
+    def __init__(self, url, keepalive):
+        self.url = url
+        self.host, self.port, path, authority = split_url(url)
+        self.addrs = None
+        self.request = http_request(path, authority, keepalive)
 
 
-def split_url(url):
-    """(host, port, path, authority) of an http:// URL: the host without brackets for
-    connecting, the authority as written (brackets included) for the Host header."""
-    rest = url.split("://", 1)[1]
-    cut = min((k for k in (rest.find("/"), rest.find("?")) if k >= 0), default=len(rest))
-    authority, path = rest[:cut], rest[cut:]
-    if not path.startswith("/"):
-        path = "/" + path
-    authority = authority.rpartition("@")[2]
-    host, port = split_host_port(authority, 80)
-    return host, port, path, authority
+def request_failed(kind, exc, first):
+    """Log a failed request; returns the task's first failure so far."""
+    message = str(exc) or type(exc).__name__
+    REQUESTS.failed(kind, message)
+    return first or TaskFailed(kind, message)
 
 
 class Http(Workload):
-    """R GET requests per task (or a loop for `duration`), keep-alive or not."""
+    """R GET requests per task (or a loop for `duration`), keep-alive or not. The default
+    client is the driver's own (the codec above, on the model's shell); requests and
+    aiohttp are the named variants, the libraries people use."""
 
     def __init__(self, w, target, lib):
         self.keepalive = bool(w["keepalive"])
@@ -337,31 +655,42 @@ class Http(Workload):
         self.duration = w["duration_ns"] / 1e9 if w.get("duration_ns") is not None else None
         self.requests = int(w["requests"]) if w.get("requests") is not None else 1
         if target.get("urls"):
-            self.urls = list(target["urls"])
+            urls = list(target["urls"])
         else:
             base = target["server"].rstrip("/")
-            self.urls = ["%s/delay?ms=%d&bytes=%d" % (base, round(w["latency_ns"] / 1e6), w["bytes"])]
-        self.parts = [split_url(u) for u in self.urls]
+            urls = ["%s/delay?ms=%d&bytes=%d" % (base, round(w["latency_ns"] / 1e6), w["bytes"])]
+        self.endpoints = [Endpoint(u, self.keepalive) for u in urls]
         self.lib = lib
+        self.socket = None
         self.session = None
         self.pool_note = None
-        self.http_client = None
         self.requests_mod = None
         self.adapter = None
         self.aiohttp = None
 
     def prepare(self, asynchronous):
         Workload.prepare(self, asynchronous)
+        import socket
+        self.socket = socket
+        for e in self.endpoints:
+            e.addrs = resolve(socket, e.host, e.port)
         if self.lib == "requests":
-            import requests
-            from requests.adapters import HTTPAdapter
-            self.requests_mod, self.adapter = requests, HTTPAdapter
+            self._prepare_requests()
         elif self.lib == "aiohttp":
             import aiohttp
             self.aiohttp = aiohttp
-        elif not asynchronous:
-            import http.client
-            self.http_client = http.client
+
+    def _prepare_requests(self):
+        """Import requests, and go once through what its first request would import or
+        build lazily (netrc, the proxy settings from the environment), without a
+        connection."""
+        import requests
+        from requests.adapters import HTTPAdapter
+        self.requests_mod, self.adapter = requests, HTTPAdapter
+        with requests.Session() as session:
+            session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
+            prepared = session.prepare_request(requests.Request("GET", self.endpoints[0].url))
+            session.merge_environment_settings(prepared.url, {}, None, None, None)
 
     def wants(self, n, start):
         if self.duration is not None:
@@ -369,38 +698,25 @@ class Http(Workload):
         return n < self.requests
 
     def pick(self, i, n):
-        k = (i + n) % len(self.urls)
-        return self.urls[k], self.parts[k]
+        return self.endpoints[(i + n) % len(self.endpoints)]
 
-    # -- threads: http.client, or requests
+    # -- blocking sockets (threads, pool, processes), or requests
     def run_sync(self, i):
         if self.lib == "requests":
             return self._run_requests(i)
-        connection = self.http_client.HTTPConnection
-        headers = {"Connection": "keep-alive" if self.keepalive else "close"}
-        start, n, first, conn = time.monotonic(), 0, None, None
+        conn = BlockingConnection(self.socket)
+        start, n, first = time.monotonic(), 0, None
         while self.wants(n, start):
-            url, (host, port, path, authority) = self.pick(i, n)
+            endpoint = self.pick(i, n)
             n += 1
             sent = now_ns()
             try:
-                if conn is None or not self.keepalive:
-                    conn = connection(host, port, timeout=self.timeout)
-                conn.request("GET", path, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                first = answered(resp.status, sent, first)
-                if not self.keepalive:
-                    conn.close()
+                status = conn.fetch(endpoint, self.keepalive, self.timeout)
+                first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
-                kind = error_kind(exc)
-                REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
-                if conn is not None:
-                    conn.close()
-                conn = None
-        if conn is not None:
-            conn.close()
+                conn.close()
+                first = request_failed(error_kind(exc), exc, first)
+        conn.close()
         if first:
             raise first
         return n
@@ -413,7 +729,7 @@ class Http(Workload):
             session.mount("http://", self.adapter(pool_connections=1, pool_maxsize=1))
         start, n, first = time.monotonic(), 0, None
         while self.wants(n, start):
-            url, _ = self.pick(i, n)
+            url = self.pick(i, n).url
             n += 1
             sent = now_ns()
             try:
@@ -423,80 +739,33 @@ class Http(Workload):
                     resp = requests.get(url, timeout=self.timeout, headers={"Connection": "close"})
                 first = answered(resp.status_code, sent, first)
             except Exception as exc:
-                kind = requests_kind(exc)
-                REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
+                first = request_failed(requests_kind(exc), exc, first)
         if session is not None:
             session.close()
         if first:
             raise first
         return n
 
-    # -- asyncio: a small HTTP/1.1 client on streams, or aiohttp
+    # -- asyncio streams, or aiohttp
     async def run_async(self, i):
         if self.lib == "aiohttp":
             return await self._run_aiohttp(i)
-        start, n, first, stream = time.monotonic(), 0, None, None
+        conn = AsyncConnection()
+        start, n, first = time.monotonic(), 0, None
         while self.wants(n, start):
-            url, (host, port, path, authority) = self.pick(i, n)
+            endpoint = self.pick(i, n)
             n += 1
             sent = now_ns()
             try:
-                if stream is None:
-                    stream = await asyncio.wait_for(asyncio.open_connection(host, port), self.timeout)
-                status, closing = await asyncio.wait_for(self._exchange(stream, path, authority), self.timeout)
+                status = await asyncio.wait_for(conn.fetch(endpoint, self.keepalive), self.timeout)
                 first = answered(status, sent, first)
-                if closing or not self.keepalive:
-                    stream[1].close()
-                    stream = None
-            except Exception as exc:
-                kind = error_kind(exc)
-                REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
-                if stream is not None:
-                    stream[1].close()
-                stream = None
-        if stream is not None:
-            stream[1].close()
+            except Exception as exc:  # every failure is counted, none ends the task early
+                conn.close()
+                first = request_failed(error_kind(exc), exc, first)
+        conn.close()
         if first:
             raise first
         return n
-
-    async def _exchange(self, stream, path, authority):
-        reader, writer = stream
-        connection = "keep-alive" if self.keepalive else "close"
-        writer.write(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n" % (path, authority, connection)).encode())
-        await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        try:
-            version, status = lines[0].split()[:2]
-            status = int(status)
-        except ValueError:
-            raise ProtocolError("malformed status line %r" % lines[0][:80])
-        headers = {}
-        for line in lines[1:]:
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        # Whether the server ends the connection after this response (as http.client
-        # finds out): then the next request needs a new one.
-        tokens = headers.get("connection", "").lower()
-        closing = "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens)
-        try:
-            if headers.get("transfer-encoding", "").lower() == "chunked":
-                while True:
-                    size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                    await reader.readexactly(size + 2)
-                    if size == 0:
-                        break
-            elif "content-length" in headers:
-                await reader.readexactly(int(headers["content-length"]))
-            else:
-                await reader.read()
-                closing = True
-        except ValueError as exc:
-            raise ProtocolError("malformed body framing: %s" % exc)
-        return status, closing
 
     async def _run_aiohttp(self, i):
         client_os_error = self.aiohttp.ClientOSError
@@ -504,7 +773,7 @@ class Http(Workload):
         session = self.session
         start, n, first = time.monotonic(), 0, None
         while self.wants(n, start):
-            url, _ = self.pick(i, n)
+            url = self.pick(i, n).url
             n += 1
             sent = now_ns()
             try:
@@ -515,8 +784,7 @@ class Http(Workload):
                 kind = error_kind(exc)
                 if isinstance(exc, client_os_error) and not isinstance(exc, connector_error):
                     kind = "reset"
-                REQUESTS.failed(kind, str(exc) or type(exc).__name__)
-                first = first or TaskFailed(kind, str(exc) or type(exc).__name__)
+                first = request_failed(kind, exc, first)
         if first:
             raise first
         return n
@@ -542,10 +810,10 @@ class Http(Workload):
                                         else "requests.get per request (no Session)")
         if self.lib == "aiohttp":
             return "aiohttp %s, one ClientSession, %s" % (self.aiohttp.__version__, self.pool_note or "")
-        if asynchronous:
-            return "asyncio streams HTTP/1.1 client (conlab driver), %s" % (
-                "one kept-alive connection per task" if self.keepalive else "a new connection per request")
-        return "http.client, %s" % ("one HTTPConnection per task" if self.keepalive else "a new connection per request")
+        return "conlab HTTP/1.1 codec (sans-IO) on %s, %s" % (
+            "asyncio streams" if asynchronous else "blocking sockets",
+            "one kept-alive connection per task" if self.keepalive
+            else "a new connection per request (Connection: close)")
 
 
 def requests_kind(exc):
@@ -573,50 +841,59 @@ def requests_kind(exc):
 
 
 class Tcp(Workload):
+    """Each task holds one connection to the echo port for `hold` and sends a 16-byte ping
+    every `interval`, waiting for its echo: through the same shells and deadlines as the
+    http client (connect, then each exchange, within IO_TIMEOUT)."""
+
     PING = b"conlab-ping-0001"
+    IO_TIMEOUT = 10.0
 
     def __init__(self, w, target, lib):
         self.hold_ns = int(w["hold_ns"])
         self.interval_ns = int(w["interval_ns"])
-        self.addr = split_host_port(target["tcp"], 0)
+        self.host, self.port = split_host_port(target["tcp"], 0)
+        self.socket = None
+        self.addrs = None
+
+    def prepare(self, asynchronous):
+        Workload.prepare(self, asynchronous)
         import socket
         self.socket = socket
+        self.addrs = resolve(socket, self.host, self.port)
 
     def run_sync(self, i):
-        socket = self.socket
         try:
-            sock = socket.create_connection(self.addr, timeout=10)
+            sock = connect_blocking(self.socket, self.addrs, time.monotonic() + self.IO_TIMEOUT)
         except Exception as exc:
-            REQUESTS.failed(error_kind(exc), str(exc))
-            raise TaskFailed(error_kind(exc), str(exc))
+            raise request_failed(error_kind(exc), exc, None)
         with sock:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             start, k = time.monotonic(), 1
             while self.interval_ns * k <= self.hold_ns:
                 time.sleep(max(0.0, start + self.interval_ns * k / 1e9 - time.monotonic()))
                 sent = now_ns()
                 try:
-                    sock.sendall(self.PING)
-                    got = b""
-                    while len(got) < len(self.PING):
-                        chunk = sock.recv(len(self.PING) - len(got))
-                        if not chunk:
-                            raise EOFError("connection closed")
-                        got += chunk
+                    self._exchange_sync(sock)
                 except Exception as exc:
-                    REQUESTS.failed(error_kind(exc), str(exc))
-                    raise TaskFailed(error_kind(exc), str(exc))
+                    raise request_failed(error_kind(exc), exc, None)
                 REQUESTS.ok(sent)
                 k += 1
             time.sleep(max(0.0, start + self.hold_ns / 1e9 - time.monotonic()))
         return k - 1
 
+    def _exchange_sync(self, sock):
+        deadline = time.monotonic() + self.IO_TIMEOUT
+        sock.settimeout(self.IO_TIMEOUT)
+        sock.sendall(self.PING)
+        left = echo_left(len(self.PING), sock.recv(BUF))
+        while left:
+            sock.settimeout(time_left(deadline))
+            left = echo_left(left, sock.recv(BUF))
+
     async def run_async(self, i):
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(*self.addr), 10)
+            reader, writer = await asyncio.wait_for(connect_async(self.addrs), self.IO_TIMEOUT)
         except Exception as exc:
-            REQUESTS.failed(error_kind(exc), str(exc))
-            raise TaskFailed(error_kind(exc), str(exc))
+            raise request_failed(error_kind(exc), exc, None)
         loop = asyncio.get_running_loop()
         start, k = loop.time(), 1
         try:
@@ -624,18 +901,26 @@ class Tcp(Workload):
                 await asyncio.sleep(max(0.0, start + self.interval_ns * k / 1e9 - loop.time()))
                 sent = now_ns()
                 try:
-                    writer.write(self.PING)
-                    await writer.drain()
-                    await asyncio.wait_for(reader.readexactly(len(self.PING)), 10)
+                    await asyncio.wait_for(self._exchange_async(reader, writer), self.IO_TIMEOUT)
                 except Exception as exc:
-                    REQUESTS.failed(error_kind(exc), str(exc))
-                    raise TaskFailed(error_kind(exc), str(exc))
+                    raise request_failed(error_kind(exc), exc, None)
                 REQUESTS.ok(sent)
                 k += 1
             await asyncio.sleep(max(0.0, start + self.hold_ns / 1e9 - loop.time()))
         finally:
             writer.close()
         return k - 1
+
+    async def _exchange_async(self, reader, writer):
+        writer.write(self.PING)
+        await writer.drain()
+        left = echo_left(len(self.PING), await reader.read(BUF))
+        while left:
+            left = echo_left(left, await reader.read(BUF))
+
+    def client(self, asynchronous):
+        return "conlab echo exchange on %s, one connection per task" % (
+            "asyncio streams" if asynchronous else "blocking sockets")
 
 
 class Blocking(Workload):
@@ -659,6 +944,11 @@ class Blocking(Workload):
             start = time.monotonic()
             self._cpu(probe)
             self.rows = max(1, int(probe / max(1e-6, time.monotonic() - start) * self.call))
+
+    def prepare(self, asynchronous):
+        Workload.prepare(self, asynchronous)
+        if asynchronous and self.offload:
+            import concurrent.futures.thread  # what run_in_executor's default executor imports
 
     def _cpu(self, rows):
         db = self.sqlite3.connect(":memory:")
@@ -916,6 +1206,11 @@ def _collect(pool, pending):
 def model_process(work, cell, n, workers):
     import ctypes
     import multiprocessing
+    # What Pool() and its workers' start import on first use, imported before the mark.
+    import multiprocessing.pool
+    import multiprocessing.popen_fork
+    import multiprocessing.queues
+    import multiprocessing.synchronize
     global _WORK, _LIBC, _PARENT, _OWNERS, _FIRST_WORKERS
     _WORK = work
     try:
@@ -995,15 +1290,53 @@ def merge_requests(parts):
 
 
 def task_wires(cell):
-    """Per-task latency (end - start) and start lag (start - ready), in us, as wires; built
-    once, at the end, from the per-task arrays."""
-    latency, lag = Buckets(), Buckets()
-    record_latency, record_lag, ready = latency.record, lag.record, cell.ready_ns
+    """Per-task latency (end - start), start lag (start - ready) and caller latency (end -
+    ready: how long the caller who submitted the batch at the ready mark waits for the
+    task, queueing and start lag included), in us, as wires. One pass over the per-task
+    arrays, after the work; tasks that never ran (end 0) are left out."""
+    latency, lag, caller = Buckets(), Buckets(), Buckets()
+    record_latency, record_lag, record_caller, ready = latency.record, lag.record, caller.record, cell.ready_ns
     for s, e in zip(cell.starts, cell.ends):
         if e:
             record_latency((e - s) // 1000)
             record_lag((s - ready) // 1000)
-    return latency.wire(), lag.wire()
+            record_caller((e - ready) // 1000)
+    return latency.wire(), lag.wire(), caller.wire()
+
+
+SORT_CHUNK = 1 << 16  # values sorted at once: bounds the sort's transient ints to ~3 MB
+
+
+def sorted_in_place(a):
+    """The array `a` sorted in place a chunk at a time, and an iterator over it in order
+    (the chunks merged). Sorting all of it at once would hold a list of ints, 40 bytes a
+    value, and the cell's measured peak memory would include it."""
+    cuts = range(0, len(a), SORT_CHUNK)
+    for i in cuts:
+        a[i:i + SORT_CHUNK] = array("q", sorted(a[i:i + SORT_CHUNK]))
+    return heapq.merge(*(islice(a, i, i + SORT_CHUNK) for i in cuts))
+
+
+def in_flight(starts, ends):
+    """(peak, total ns) over the tasks that ran: the most started and not yet finished at
+    any instant, and the sum of their run times (over the work time, the mean number in
+    flight: Little's law). Exact, across py-process workers too (one CLOCK_MONOTONIC):
+    starts and ends sorted, then swept in time order, an end at the same ns as a start
+    counted before it (a pool thread's next task does not overlap its last). A task that
+    never ran has start and end 0 and is skipped. Sorts both arrays in place, so it is their
+    last use; about 1.5 s and 3 MB at 1,000,000 tasks."""
+    total = sum(ends) - sum(starts)
+    done = chain(filter(None, sorted_in_place(ends)), (1 << 63,))  # a sentinel after the last end
+    end = next(done)
+    peak = running = 0
+    for t in filter(None, sorted_in_place(starts)):
+        while end <= t:
+            running -= 1
+            end = next(done)
+        running += 1
+        if running > peak:
+            peak = running
+    return peak, total
 
 
 def main():
@@ -1023,8 +1356,9 @@ def main():
     finished = max(cell.ends) if tasks else now_ns()
     started = max(cell.starts) if tasks else cell.ready_ns
 
-    task_latency, start_lag = task_wires(cell)
-    status = proc_status()
+    status = proc_status()  # before the analysis below, whose memory is not the cell's
+    task_latency, start_lag, caller_latency = task_wires(cell)
+    peak_in_flight, task_ns_total = in_flight(cell.starts, cell.ends)
     client = work.client(asynchronous) if hasattr(work, "client") else None
     report = {
         "ready_ns": cell.ready_ns,
@@ -1036,6 +1370,9 @@ def main():
         "first_error": cell.first_error,
         "task_latency_us": task_latency,
         "start_lag_us": start_lag,
+        "caller_latency_us": caller_latency,
+        "peak_in_flight": peak_in_flight,
+        "task_ns_total": task_ns_total,
         "loop_lag_us": cell.loop_lag.wire() if cell.loop_lag is not None else None,
         "failure": cell.failure,
         "runner": "%s (%s %s)" % (cell.runner, sys.implementation.name, sys.version.split()[0]),
