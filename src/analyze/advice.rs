@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::analyze::cell_time;
+use crate::analyze::{cell_time, reached};
 use crate::results::{CellResult, Status};
 use crate::units::{format_count, format_duration};
 
@@ -84,6 +84,9 @@ pub struct Candidate {
     pub time: f64,
     pub rss: f64,
     pub lag_ms: Option<f64>,
+    /// Whether it ran every task at once (its peak in flight); a pool's lower memory is
+    /// that of fewer tasks at a time.
+    pub all_at_once: bool,
 }
 
 /// The candidates that finished every task, best first, and a line for each that did
@@ -104,6 +107,7 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
                 time: cell_time(c),
                 rss: c.peak_rss_bytes as f64,
                 lag_ms: c.loop_lag_ms.as_ref().map(|l| l.max),
+                all_at_once: reached(c.peak_in_flight, c.tasks),
             }),
             Some(c) => out.push(format!(
                 "{m}: {} ({})",
@@ -115,7 +119,9 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
     }
     ok.sort_by(|a, b| a.time.total_cmp(&b.time));
     // Within 10% (or 10 ms) of the fastest: clearly less memory wins, then a pool over
-    // raw threads.
+    // raw threads. The memory compared is that of the candidates that ran every task
+    // at once; a pool is preferred on its merits (bounded), not on memory it saved by
+    // queueing.
     let preference = |m: &str| {
         ["-pool", "-async", "-thread", "-process"]
             .iter()
@@ -125,7 +131,11 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
     if let Some(best_time) = ok.first().map(|c| c.time) {
         let (mut close, far): (Vec<Candidate>, Vec<Candidate>) =
             ok.into_iter().partition(|c| c.time <= best_time * 1.10 + CLOSE_SLACK_S);
-        let min_rss = close.iter().map(|c| c.rss).fold(f64::MAX, f64::min);
+        let min_rss = close
+            .iter()
+            .filter(|c| c.all_at_once)
+            .map(|c| c.rss)
+            .fold(f64::MAX, f64::min);
         close.sort_by_key(|c| (c.rss > min_rss * 1.25, preference(&c.model)));
         ok = close.into_iter().chain(far).collect();
     }
@@ -234,6 +244,43 @@ mod tests {
         let models = ["rs-thread".to_string(), "rs-async".to_string()];
         let (ranked, _) = rank(&cells, &models, 100);
         assert_eq!(ranked[0].model, "rs-async");
+    }
+
+    #[test]
+    fn python_computation_ranks_processes_first_when_they_are_faster() {
+        let mut cells = [
+            cell("py-thread", 0.80, 10 << 20, 0),
+            cell("py-pool:size=4", 0.81, 10 << 20, 0),
+            cell("py-process", 0.42, 30 << 20, 0),
+        ];
+        cells[1].peak_in_flight = Some(4);
+        let models = [
+            "py-thread".to_string(),
+            "py-pool:size=4".to_string(),
+            "py-process".to_string(),
+        ];
+        let (ranked, out) = rank(&cells, &models, 100);
+        assert!(out.is_empty());
+        assert_eq!(ranked[0].model, "py-process");
+        assert_eq!(ranked.len(), 3);
+    }
+
+    #[test]
+    fn memory_saved_by_queueing_is_not_a_merit() {
+        // The pool ran 4 at a time: its lower memory is not comparable, but within 10%
+        // it still comes before raw threads for being bounded.
+        let mut cells = [
+            cell("py-thread", 0.100, 40 << 20, 0),
+            cell("py-asyncio", 0.103, 30 << 20, 0),
+            cell("py-pool:size=4", 0.101, 10 << 20, 0),
+        ];
+        cells[2].peak_in_flight = Some(4);
+        let models = cells.iter().map(|c| c.model.clone()).collect::<Vec<_>>();
+        let (ranked, _) = rank(&cells, &models, 100);
+        assert_eq!(ranked[0].model, "py-pool:size=4");
+        // Without the pool, asyncio's memory (25% below threads) decides.
+        let (ranked, _) = rank(&cells[..2], &models[..2], 100);
+        assert_eq!(ranked[0].model, "py-asyncio");
     }
 
     #[test]

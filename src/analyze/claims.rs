@@ -270,9 +270,16 @@ fn runs<'a>(c: &Claim, cells: &'a [CellResult], model: &ModelSpec) -> Result<Vec
         None => format!("{model} did not run at {} tasks", format_count(c.tasks)),
         Some(x) => format!(
             "{model} {} at {} tasks, so it is not a measurement of the claim: {}",
-            if x.status == Status::Errors { "had failed tasks" } else { x.status.as_str() },
+            if x.status == Status::Errors {
+                "had failed tasks"
+            } else {
+                x.status.as_str()
+            },
             format_count(c.tasks),
-            x.failure.as_ref().map(|f| f.message.as_str()).unwrap_or("no reason recorded")
+            x.failure
+                .as_ref()
+                .map(|f| f.message.as_str())
+                .unwrap_or("no reason recorded")
         ),
     })
 }
@@ -370,7 +377,11 @@ fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> R
             } else {
                 Verdict::TooClose
             };
-            let text = format!("{faster} {} vs {slower} {} ({ratio:.2}x)", tf.show(&secs), ts.show(&secs));
+            let text = format!(
+                "{faster} {} vs {slower} {} ({ratio:.2}x)",
+                tf.show(&secs),
+                ts.show(&secs)
+            );
             Ok((with_short(text, &[&rf, &rs]), verdict))
         }
         Check::Leaner { leaner, fatter, by } => {
@@ -397,9 +408,9 @@ fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> R
             Ok((with_short(text, &[&rl, &rf]), verdict))
         }
         Check::Completes { model } => {
-            let all = cells.iter().filter(|x| {
-                x.workload == c.workload.to_string() && x.model == model.to_string() && x.tasks == c.tasks
-            });
+            let all = cells
+                .iter()
+                .filter(|x| x.workload == c.workload.to_string() && x.model == model.to_string() && x.tasks == c.tasks);
             let (ok, total) = all.fold((0, 0), |(ok, n), x| (ok + (x.status == Status::Ok) as usize, n + 1));
             let r = runs(c, cells, model)?;
             let short = short_of(&r, c.tasks);

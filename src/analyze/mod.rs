@@ -296,26 +296,34 @@ fn winner_at(
     }
 }
 
-/// Memory per task of one model: the slope of median peak RSS over task counts. Models
-/// that run every task at once include their baseline (N = 0); queueing models use only
-/// the counts where their queue is full, so their fixed pool is not mistaken for a
-/// per-task cost.
+/// Memory per task of one model: the slope of median peak RSS over the tasks that were
+/// alive at once (the peak in flight; the task count in results without it). Models that
+/// run every task at once include their baseline (N = 0), and are charged per task really
+/// running, so threads started more slowly than they finish are not made to look lean by
+/// dividing by tasks that never overlapped. Queueing models use the task counts where
+/// their queue is full, so their fixed pool is not mistaken for a per-task cost.
 fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &str, model: &str) -> Option<f64> {
     let ok: Vec<&CellResult> = cells
         .iter()
         .filter(|c| c.workload == workload && c.model == model && c.status == Status::Ok && !c.baseline)
         .collect();
     let queueing = ok.iter().any(|c| c.concurrency.is_some_and(|k| k < c.tasks));
-    let mut by_tasks: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    let mut by_tasks: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for c in ok
         .iter()
         .filter(|c| !queueing || c.concurrency.is_some_and(|k| k < c.tasks))
     {
-        by_tasks.entry(c.tasks).or_default().push(c.peak_rss_bytes as f64);
+        let alive = match queueing {
+            true => c.tasks,
+            false => c.peak_in_flight.map_or(c.tasks, |p| p as usize),
+        };
+        let point = by_tasks.entry(c.tasks).or_default();
+        point.0.push(alive as f64);
+        point.1.push(c.peak_rss_bytes as f64);
     }
     let mut points: Vec<(f64, f64)> = by_tasks
-        .into_iter()
-        .filter_map(|(n, mut v)| Some((n as f64, median(&mut v)?)))
+        .into_values()
+        .filter_map(|(mut x, mut v)| Some((median(&mut x)?, median(&mut v)?)))
         .collect();
     if !queueing {
         if let Some(b) = baselines.iter().find(|b| b.model == model && b.status == Status::Ok) {
@@ -424,6 +432,71 @@ mod tests {
             .contains("time too close to call: a and b"));
         assert_eq!(a.winners[1].by_time, None, "{:?}", a.winners[1]);
         assert_eq!(a.winners[1].by_memory, None);
+    }
+
+    #[test]
+    fn only_cells_that_ran_every_task_at_once_win_memory() {
+        // py-thread asked for 10,000 but had at most 154 alive: leanest, and left out.
+        let mut cells = vec![
+            cell("py-thread", 10000, 6.9, 40_000_000, Status::Ok),
+            cell("py-asyncio", 10000, 3.3, 130_000_000, Status::Ok),
+            cell("rs-async", 10000, 1.1, 110_000_000, Status::Ok),
+        ];
+        cells[0].peak_in_flight = Some(154);
+        cells[1].peak_in_flight = Some(10000);
+        cells[2].peak_in_flight = Some(9_600);
+        let models: Vec<String> = cells.iter().map(|c| c.model.clone()).collect();
+        let w = &analyze(&cells, &[], &["sleep:1s".into()], &models).workloads[0].winners[0];
+        assert_eq!(w.by_memory.as_deref(), Some("rs-async"), "{w:?}");
+        assert!(
+            w.note
+                .as_deref()
+                .unwrap()
+                .contains("py-thread left out, it ran at most 154 of 10,000"),
+            "{w:?}"
+        );
+        assert_eq!((w.by_time.as_deref(), w.by_time_at_most), (Some("rs-async"), None));
+
+        // A time win by a model that ran fewer at once says how many.
+        cells[2].peak_in_flight = Some(6_426);
+        let w = &analyze(&cells, &[], &["sleep:1s".into()], &models).workloads[0].winners[0];
+        assert_eq!(
+            (w.by_time.as_deref(), w.by_time_at_most),
+            (Some("rs-async"), Some(6_426))
+        );
+    }
+
+    #[test]
+    fn memory_per_task_is_charged_per_task_alive() {
+        // 1,000 and 10,000 asked, 100 and 200 alive: 10 KB per task alive, not 1.1 B per
+        // task asked.
+        let mut cells = vec![
+            cell("py-thread", 1000, 1.0, 2_000_000, Status::Ok),
+            cell("py-thread", 10000, 7.0, 3_000_000, Status::Ok),
+        ];
+        cells[0].peak_in_flight = Some(100);
+        cells[1].peak_in_flight = Some(200);
+        let baselines = vec![cell("py-thread", 0, 0.0, 1_000_000, Status::Ok)];
+        let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &["py-thread".into()]).workloads[0];
+        assert!(
+            (a.bytes_per_task["py-thread"] - 10_000.0).abs() < 1.0,
+            "{:?}",
+            a.bytes_per_task
+        );
+    }
+
+    #[test]
+    fn failed_tasks_win_nothing() {
+        let mut cells = vec![
+            cell("a", 10, 0.002, 1_000_000, Status::Errors),
+            cell("b", 10, 1.0, 2_000_000, Status::Ok),
+        ];
+        cells[0].tasks_failed = 10;
+        let models = vec!["a".to_string(), "b".to_string()];
+        let a = &analyze(&cells, &[], &["sleep:1s".into()], &models).workloads[0];
+        assert_eq!(a.winners[0].by_time.as_deref(), Some("b"));
+        assert!(a.bytes_per_task.get("a").is_none());
+        assert_eq!(a.failures[0].model, "a");
     }
 
     #[test]

@@ -19,9 +19,9 @@ use nix::unistd::Pid;
 use super::{ChildFailure, ChildReport};
 use crate::measure::clock::{mono_ns, secs_between};
 use crate::measure::latency::summarize_wire;
-use crate::measure::{inflight, limits};
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
+use crate::measure::{inflight, limits};
 use crate::results::{CellResult, Failure, FailureKind, Histograms, Status};
 use crate::units::format_count;
 

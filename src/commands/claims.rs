@@ -42,7 +42,10 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
         });
     }
     let mut results = merged.context("the claims file holds no claims")?;
-    let verdicts: Vec<ClaimResult> = claims.iter().map(|c| claims::judge(c, &results.cells, &results.baselines)).collect();
+    let verdicts: Vec<ClaimResult> = claims
+        .iter()
+        .map(|c| claims::judge(c, &results.cells, &results.baselines))
+        .collect();
     results.analysis = crate::analyze::analyze(
         &results.cells,
         &results.baselines,

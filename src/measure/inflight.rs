@@ -62,7 +62,11 @@ mod tests {
         assert_eq!(peak(), base.max(2));
         drop(a);
         let c = enter();
-        assert_eq!(peak(), base.max(2), "a task that started after one ended does not raise the peak");
+        assert_eq!(
+            peak(),
+            base.max(2),
+            "a task that started after one ended does not raise the peak"
+        );
         let d = enter();
         assert_eq!(peak(), base.max(3));
         drop((b, c, d));

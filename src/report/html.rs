@@ -188,7 +188,11 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
                         .unwrap_or_default();
                     let in_flight = med_of(&cells, m, n, &|c| c.peak_in_flight.map(|p| p as f64))
                         .map(|p| {
-                            let class = if analyze::reached(Some(p as u64), n) { "vm" } else { "short" };
+                            let class = if analyze::reached(Some(p as u64), n) {
+                                "vm"
+                            } else {
+                                "short"
+                            };
                             format!(
                                 r#"<br><span class="{class}">{} at once</span>"#,
                                 format_count(p.round() as usize)

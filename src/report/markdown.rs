@@ -69,7 +69,11 @@ impl Format for Markdown {
                             let in_flight = peaks
                                 .get(&(model.clone(), n))
                                 .map(|p| {
-                                    let short = if analyze::reached(Some(*p), n) { "" } else { " (fewer than asked)" };
+                                    let short = if analyze::reached(Some(*p), n) {
+                                        ""
+                                    } else {
+                                        " (fewer than asked)"
+                                    };
                                     format!(" · {} at once{short}", format_count(*p as usize))
                                 })
                                 .unwrap_or_default();
