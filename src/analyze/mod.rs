@@ -296,34 +296,29 @@ fn winner_at(
     }
 }
 
-/// Memory per task of one model: the slope of median peak RSS over the tasks that were
-/// alive at once (the peak in flight; the task count in results without it). Models that
-/// run every task at once include their baseline (N = 0), and are charged per task really
-/// running, so threads started more slowly than they finish are not made to look lean by
-/// dividing by tasks that never overlapped. Queueing models use the task counts where
-/// their queue is full, so their fixed pool is not mistaken for a per-task cost.
+/// Memory per task of one model: the slope of median peak RSS over task counts. Models
+/// that run every task at once include their baseline (N = 0) and only the counts where
+/// they really had their tasks alive at once (peak in flight): threads started more
+/// slowly than they finish would otherwise look lean by dividing by tasks that never
+/// overlapped (and dividing by the tasks alive instead is no better: finished threads
+/// leave memory behind). Queueing models use the counts where their queue is full, so
+/// their fixed pool is not mistaken for a per-task cost.
 fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &str, model: &str) -> Option<f64> {
     let ok: Vec<&CellResult> = cells
         .iter()
         .filter(|c| c.workload == workload && c.model == model && c.status == Status::Ok && !c.baseline)
         .collect();
     let queueing = ok.iter().any(|c| c.concurrency.is_some_and(|k| k < c.tasks));
-    let mut by_tasks: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for c in ok
-        .iter()
-        .filter(|c| !queueing || c.concurrency.is_some_and(|k| k < c.tasks))
-    {
-        let alive = match queueing {
-            true => c.tasks,
-            false => c.peak_in_flight.map_or(c.tasks, |p| p as usize),
-        };
-        let point = by_tasks.entry(c.tasks).or_default();
-        point.0.push(alive as f64);
-        point.1.push(c.peak_rss_bytes as f64);
+    let mut by_tasks: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for c in ok.iter().filter(|c| match queueing {
+        true => c.concurrency.is_some_and(|k| k < c.tasks),
+        false => reached(c.peak_in_flight, c.tasks),
+    }) {
+        by_tasks.entry(c.tasks).or_default().push(c.peak_rss_bytes as f64);
     }
     let mut points: Vec<(f64, f64)> = by_tasks
-        .into_values()
-        .filter_map(|(mut x, mut v)| Some((median(&mut x)?, median(&mut v)?)))
+        .into_iter()
+        .filter_map(|(n, mut v)| Some((n as f64, median(&mut v)?)))
         .collect();
     if !queueing {
         if let Some(b) = baselines.iter().find(|b| b.model == model && b.status == Status::Ok) {
@@ -467,22 +462,25 @@ mod tests {
     }
 
     #[test]
-    fn memory_per_task_is_charged_per_task_alive() {
-        // 1,000 and 10,000 asked, 100 and 200 alive: 10 KB per task alive, not 1.1 B per
-        // task asked.
+    fn memory_per_task_counts_only_tasks_that_ran_at_once() {
+        // 10,000 asked, 200 alive: that cell says nothing about 10,000 tasks at once.
         let mut cells = vec![
-            cell("py-thread", 1000, 1.0, 2_000_000, Status::Ok),
-            cell("py-thread", 10000, 7.0, 3_000_000, Status::Ok),
+            cell("py-thread", 1000, 1.0, 11_000_000, Status::Ok),
+            cell("py-thread", 10000, 7.0, 13_000_000, Status::Ok),
         ];
-        cells[0].peak_in_flight = Some(100);
+        cells[0].peak_in_flight = Some(1000);
         cells[1].peak_in_flight = Some(200);
         let baselines = vec![cell("py-thread", 0, 0.0, 1_000_000, Status::Ok)];
-        let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &["py-thread".into()]).workloads[0];
+        let models = ["py-thread".to_string()];
+        let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &models).workloads[0];
         assert!(
             (a.bytes_per_task["py-thread"] - 10_000.0).abs() < 1.0,
             "{:?}",
             a.bytes_per_task
         );
+        cells[0].peak_in_flight = Some(100);
+        let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &models).workloads[0];
+        assert!(a.bytes_per_task.is_empty(), "{:?}", a.bytes_per_task);
     }
 
     #[test]
