@@ -255,8 +255,8 @@ fn winner_at(
             .collect();
         here.sort_by(|a, b| a.1.total_cmp(&b.1));
         if only_reached {
-            let (full, short): (Vec<(&String, f64)>, Vec<(&String, f64)>) =
-                here.iter().partition(|(m, _)| reached(peak(m), n));
+            type Ranked<'a> = Vec<(&'a String, f64)>;
+            let (full, short): (Ranked, Ranked) = here.iter().partition(|(m, _)| reached(peak(m), n));
             if let Some((m, _)) = short.first().filter(|s| full.first().is_none_or(|f| s.1 < f.1)) {
                 notes.push(format!(
                     "{what}: {m} left out, it ran at most {} of {} tasks at once",
@@ -493,7 +493,7 @@ mod tests {
         let models = vec!["a".to_string(), "b".to_string()];
         let a = &analyze(&cells, &[], &["sleep:1s".into()], &models).workloads[0];
         assert_eq!(a.winners[0].by_time.as_deref(), Some("b"));
-        assert!(a.bytes_per_task.get("a").is_none());
+        assert!(!a.bytes_per_task.contains_key("a"));
         assert_eq!(a.failures[0].model, "a");
     }
 

@@ -94,20 +94,6 @@ pub fn diagnose_counts(maps: u64, threads_alive: u64) -> String {
     format!("unidentified ({threads_alive} threads alive, {maps} mappings)")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_name_the_limit_they_reached() {
-        let max_maps = procfs::sysctl("vm/max_map_count").unwrap();
-        assert!(diagnose_counts(max_maps - 10, 100).starts_with("vm.max_map_count="));
-        let pid_max = procfs::sysctl("kernel/pid_max").unwrap();
-        assert!(diagnose_counts(100, pid_max - 1).contains("threads alive"));
-        assert!(diagnose_counts(100, 100).starts_with("unidentified"));
-    }
-}
-
 /// The limit behind a task error kind that has one, with its value: out of descriptors
 /// is `ulimit -n`, out of ports is the ephemeral port range.
 pub fn for_error(kind: crate::task::ErrorKind) -> Option<String> {
@@ -125,5 +111,19 @@ pub fn for_error(kind: crate::task::ErrorKind) -> Option<String> {
             None => "net.ipv4.ip_local_port_range (ephemeral ports)".into(),
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_name_the_limit_they_reached() {
+        let max_maps = procfs::sysctl("vm/max_map_count").unwrap();
+        assert!(diagnose_counts(max_maps - 10, 100).starts_with("vm.max_map_count="));
+        let pid_max = procfs::sysctl("kernel/pid_max").unwrap();
+        assert!(diagnose_counts(100, pid_max - 1).contains("threads alive"));
+        assert!(diagnose_counts(100, 100).starts_with("unidentified"));
     }
 }

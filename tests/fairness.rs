@@ -1,0 +1,149 @@
+//! Every difference conlab reports must be the model's: the concurrency each cell really
+//! reached is in every output, a cell whose tasks failed wins nothing, and the caller's
+//! latency (queueing included) sits beside the service latency. Which model wins is not
+//! asserted here (a live timing outcome); the ranking rules are tested on fixed results
+//! in `src/analyze/`.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn cells(results: &Value) -> &Vec<Value> {
+    results["cells"].as_array().expect("cells")
+}
+
+#[test]
+fn every_cell_states_the_concurrency_it_reached_and_the_callers_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = bench(
+        &out,
+        &[
+            "--workload",
+            "http:latency=20ms",
+            "--models",
+            "rs-thread,rs-pool:size=4,rs-async,py-thread,py-pool:size=4,py-asyncio",
+            "--tasks",
+            "40",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let results = read_json(&out.join("results.json"));
+    assert_valid("results.schema.json", &results);
+    for c in cells(&results) {
+        let model = c["model"].as_str().unwrap();
+        assert_eq!(c["status"], "ok", "{c}");
+        let peak = c["peak_in_flight"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{model}: no peak_in_flight"));
+        let mean = c["mean_in_flight"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{model}: no mean_in_flight"));
+        assert!((1..=40).contains(&peak), "{model}: peak {peak}");
+        assert!(
+            mean > 0.0 && mean <= peak as f64 + 0.01,
+            "{model}: mean {mean}, peak {peak}"
+        );
+        if model.contains("pool") {
+            assert!(peak <= 4, "{model}: a pool of 4 ran {peak} at once");
+        }
+        let caller = c["caller_latency_ms"]["max"].as_f64().expect("caller latency");
+        let service = c["latency_ms"]["max"].as_f64().expect("task latency");
+        // The caller waits for the last task: its start lag and its run time.
+        assert!(caller + 0.01 >= service, "{model}: caller {caller} < service {service}");
+        assert!(!c["histograms"]["caller_latency_us"].as_array().unwrap().is_empty());
+    }
+    let csv = conlab()
+        .args(["report", out.join("results.json").to_str().unwrap(), "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = stdout(&csv);
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    for column in ["peak_in_flight", "mean_in_flight", "caller_p99_ms"] {
+        let i = header.iter().position(|h| *h == column).expect(column);
+        for row in text.lines().skip(1).filter(|l| !l.contains(",true,")) {
+            let field = row.split(',').nth(i).unwrap_or("");
+            assert!(!field.is_empty(), "{column} empty in {row}");
+        }
+    }
+    let md = conlab()
+        .args([
+            "report",
+            out.join("results.json").to_str().unwrap(),
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    assert!(stdout(&md).contains("4 at once (fewer than asked)"), "{}", stdout(&md));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Peak tasks in flight") && html.contains("seen by the caller"));
+}
+
+#[test]
+fn a_refused_target_gives_no_ok_cell_and_no_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("refused");
+    let run = bench(
+        &out,
+        &[
+            "--workload",
+            "http:timeout=2s",
+            "--models",
+            "rs-thread,rs-async,py-thread,py-asyncio",
+            "--tasks",
+            "3",
+            "--target",
+            "http://127.0.0.1:1/",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let results = read_json(&out.join("results.json"));
+    for c in cells(&results) {
+        assert_eq!(c["status"], "errors", "{c}");
+        assert_eq!(c["tasks_failed"], 3, "{c}");
+        assert_eq!(c["failure"]["kind"], "task-errors", "{c}");
+        assert!(c["failure"]["message"].as_str().unwrap().contains("refused 3"), "{c}");
+    }
+    let analysis = &results["analysis"]["workloads"][0];
+    assert!(analysis["winners"].as_array().unwrap().is_empty(), "{analysis}");
+    assert!(analysis["crossover"].as_array().unwrap().is_empty());
+    assert!(analysis["bytes_per_task"].as_object().unwrap().is_empty());
+    let text = stdout(&run);
+    assert!(text.contains("nothing is compared"), "{text}");
+    assert!(!text.contains("is fastest"), "{text}");
+}
+
+#[test]
+fn a_tolerance_lets_a_few_failed_tasks_through_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tolerant");
+    let run = bench(
+        &out,
+        &[
+            "--workload",
+            "http:timeout=2s",
+            "--models",
+            "rs-async",
+            "--tasks",
+            "2",
+            "--target",
+            "http://127.0.0.1:1/",
+            "--tolerate-failures",
+            "100%",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let results = read_json(&out.join("results.json"));
+    assert_eq!(results["plan"]["tolerate_failures"], 1.0);
+    assert_eq!(cells(&results)[0]["status"], "ok");
+    assert_eq!(cells(&results)[0]["tasks_failed"], 2);
+
+    let bad = conlab()
+        .args(["bench", "--tolerate-failures", "150%"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("percentage"), "{}", stderr(&bad));
+}
