@@ -9,7 +9,9 @@
 //! ([`BUFFER`], one per task), set TCP_NODELAY, keep one connection per task (a new one
 //! when the server said it closes, or per request with keep-alive off), and give each
 //! request [`HttpSpec::timeout`] for connect and exchange together. So an http comparison
-//! of Rust models measures scheduling, not client libraries.
+//! of Rust models measures scheduling, not client libraries. A kept connection that the
+//! server closed without saying so fails the next request (`closed` or `reset`), with no
+//! retry, as Python's http.client does.
 //!
 //! The libraries users really use stay as model variants, recorded in each cell's
 //! `client`: `+ureq` (blocking models) runs ureq, `+hyper` (tokio models) hyper's
