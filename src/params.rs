@@ -110,6 +110,14 @@ impl Params {
         &self.name
     }
 
+    /// Split a library variant off the name: `rs-pool+ureq:size=8` leaves the name
+    /// `rs-pool` and returns `ureq`.
+    pub fn take_variant(&mut self) -> Option<String> {
+        let (name, variant) = self.name.split_once('+').map(|(n, v)| (n.to_string(), v.to_string()))?;
+        self.name = name;
+        Some(variant)
+    }
+
     /// The value given without a key, or under `key`.
     pub fn positional(&mut self, key: &str) -> Option<String> {
         self.positional.take().or_else(|| self.values.remove(key))
@@ -245,6 +253,15 @@ mod tests {
         assert_eq!(p.count("cpu", None), Ok(1000));
         assert_eq!(p.count("steps", Some(1)), Ok(3));
         assert!(p.finish("io, cpu, steps").is_ok());
+    }
+
+    #[test]
+    fn a_variant_splits_off_the_name() {
+        let mut p = Params::parse("rs-pool+ureq:size=8").unwrap();
+        assert_eq!(p.take_variant().as_deref(), Some("ureq"));
+        assert_eq!(p.name(), "rs-pool");
+        assert_eq!(p.spec(), "rs-pool+ureq:size=8");
+        assert_eq!(Params::parse("rs-pool").unwrap().take_variant(), None);
     }
 
     #[test]

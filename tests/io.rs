@@ -36,15 +36,82 @@ fn http_under_every_rust_model_against_the_own_server() {
         assert!(c["errors"].as_object().unwrap().is_empty(), "{c}");
         let p50 = c["request_latency_ms"]["p50"].as_f64().unwrap();
         assert!(p50 >= 50.0, "p50 {p50} is below the injected 50 ms");
-        assert!(c["client"]
-            .as_str()
-            .unwrap()
-            .contains(if c["model"] == "rs-async" || c["model"] == "rs-async-st" {
-                "hyper"
-            } else {
-                "ureq"
-            }));
+        let client = c["client"].as_str().unwrap();
+        assert!(client.contains("conlab HTTP/1.1 codec"), "{c}");
+        let shell = if c["model"] == "rs-async" || c["model"] == "rs-async-st" {
+            "async tokio::net shell"
+        } else {
+            "blocking std::net shell"
+        };
+        assert!(client.contains(shell), "{c}");
     }
+}
+
+/// The client each model runs, as its cell records it.
+fn client_of(model: &str) -> &'static str {
+    match model {
+        "rs-thread" => "conlab HTTP/1.1 codec (sans-IO), blocking std::net shell",
+        "rs-async" => "conlab HTTP/1.1 codec (sans-IO), async tokio::net shell",
+        "rs-thread+ureq" => "ureq ",
+        "rs-async+hyper" => "hyper ",
+        other => panic!("no client expected for {other}"),
+    }
+}
+
+#[test]
+fn the_codec_and_the_library_variants_answer_alike() {
+    let models = "rs-thread,rs-async,rs-thread+ureq,rs-async+hyper";
+    for keepalive in [true, false] {
+        let workload = format!("http:latency=0ms,requests=3,keepalive={keepalive}");
+        let results = run(&["--workload", &workload, "--models", models, "--tasks", "5"]);
+        let cells = results["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 4, "{results}");
+        for c in cells {
+            let model = c["model"].as_str().unwrap();
+            assert_eq!(c["status"], "ok", "{c}");
+            assert_eq!(c["requests_ok"], 15, "{c}");
+            assert_eq!(c["requests_failed"], 0, "{c}");
+            let client = c["client"].as_str().unwrap();
+            assert!(client.starts_with(client_of(model)), "{model}: {client}");
+            let connections = if keepalive {
+                "one kept-alive connection per task"
+            } else {
+                "a new connection per request"
+            };
+            assert!(client.ends_with(connections), "{model}: {client}");
+        }
+    }
+    // Nothing listens on port 1: the codec counts refusals as the libraries do.
+    let results = run(&[
+        "--workload",
+        "http:requests=2",
+        "--models",
+        models,
+        "--tasks",
+        "3",
+        "--target",
+        "http://127.0.0.1:1/",
+    ]);
+    for c in results["cells"].as_array().unwrap() {
+        assert_eq!(c["status"], "ok", "{c}");
+        assert_eq!(c["errors"]["refused"], 6, "{c}");
+        assert_eq!(c["requests_failed"], 6, "{c}");
+        assert_eq!(c["requests_ok"], 0, "{c}");
+        assert_eq!(c["tasks_failed"], 3, "{c}");
+    }
+}
+
+#[test]
+fn a_library_variant_goes_with_its_kind_of_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bench(
+        &dir.path().join("run"),
+        &["--workload", "http:requests=1", "--models", "rs-async+ureq"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("ureq goes with rs-thread, rs-pool, rs-process"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 #[test]
@@ -103,7 +170,7 @@ fn server_faults_are_counted_by_kind() {
             "--workload",
             "http:requests=10",
             "--models",
-            "rs-async,rs-thread",
+            "rs-async,rs-thread,rs-async+hyper,rs-thread+ureq",
             "--tasks",
             "10",
             "--target",

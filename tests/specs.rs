@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use conlab::model::{CurrentThread, ModelSpec, MultiThread, Pool, Processes, PyModel, RustModel, ThreadPerTask};
-use conlab::workload::{BlockingMode, BlockingSpec, Cpu, HttpSpec, Mixed, Sleep, TcpSpec, WorkloadSpec};
+use conlab::workload::{BlockingMode, BlockingSpec, Cpu, HttpLib, HttpSpec, Mixed, Sleep, TcpSpec, WorkloadSpec};
 use proptest::prelude::*;
 
 fn duration() -> impl Strategy<Value = Duration> {
@@ -85,15 +85,23 @@ fn model() -> impl Strategy<Value = ModelSpec> {
                 version: version.map(String::from),
             })
         });
-    prop_oneof![
-        prop::option::of((16u64 << 10)..(1 << 30))
-            .prop_map(|stack| ModelSpec::Rust(RustModel::RsThread(ThreadPerTask { stack }))),
-        some(1000).prop_map(|size| ModelSpec::Rust(RustModel::RsPool(Pool { size }))),
-        some(64).prop_map(|workers| ModelSpec::Rust(RustModel::RsAsync(MultiThread { workers }))),
-        Just(ModelSpec::Rust(RustModel::RsAsyncSt(CurrentThread {}))),
-        some(64).prop_map(|workers| ModelSpec::Rust(RustModel::RsProcess(Processes { workers }))),
-        py,
-    ]
+    let rust = prop_oneof![
+        prop::option::of((16u64 << 10)..(1 << 30)).prop_map(|stack| RustModel::RsThread(ThreadPerTask { stack })),
+        some(1000).prop_map(|size| RustModel::RsPool(Pool { size })),
+        some(64).prop_map(|workers| RustModel::RsAsync(MultiThread { workers })),
+        Just(RustModel::RsAsyncSt(CurrentThread {})),
+        some(64).prop_map(|workers| RustModel::RsProcess(Processes { workers })),
+    ];
+    // A library variant goes with the models of its kind: ureq blocking, hyper async.
+    let rust = (rust, any::<bool>()).prop_map(|(model, variant)| {
+        let lib = variant.then_some(if model.is_async() {
+            HttpLib::Hyper
+        } else {
+            HttpLib::Ureq
+        });
+        ModelSpec::Rust { model, lib }
+    });
+    prop_oneof![rust, py]
 }
 
 proptest! {

@@ -20,7 +20,7 @@ pub fn run(input: impl Read) -> i32 {
             return 2;
         }
     };
-    let work = match spec.workload.build(&spec.target) {
+    let work = match spec.workload.build(&spec.target, spec.lib) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("conlab cell: {e}");

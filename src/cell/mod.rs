@@ -17,13 +17,16 @@ use crate::measure::requests::RequestSummary;
 use crate::model::run::Snapshot;
 use crate::model::RustModel;
 use crate::results::{ErrorKind, FailureKind};
-use crate::workload::{Target, WorkloadSpec};
+use crate::workload::{HttpLib, Target, WorkloadSpec};
 
 /// What the parent asks a Rust cell process to run, as typed JSON on its stdin.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CellSpec {
     pub workload: WorkloadSpec,
     pub model: RustModel,
+    /// The model's client library variant (`rs-thread+ureq`); `None`: conlab's codec.
+    #[serde(default)]
+    pub lib: Option<HttpLib>,
     pub tasks: usize,
     /// Where I/O workloads send their traffic.
     #[serde(default)]
@@ -60,6 +63,7 @@ impl CellSpec {
             workload: &self.workload,
             target: &self.target,
             tasks: self.tasks,
+            lib: self.lib,
         }
     }
 }

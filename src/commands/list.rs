@@ -12,6 +12,13 @@ pub fn run() -> anyhow::Result<()> {
     for m in model::REGISTRY {
         out.push_str(&format!("  {:<30} {}\n", m.syntax, m.about));
     }
+    out.push_str(
+        "\nRust library variants (http only; without one, http runs conlab's HTTP/1.1 codec under every Rust model):\n",
+    );
+    for l in model::LIBRARIES {
+        let syntax = format!("+{} with {}", l.lib, l.models.join(", "));
+        out.push_str(&format!("  {syntax:<42} {}\n", l.about));
+    }
     out.push_str("\nPython models (run by the embedded Python driver; --python PATH, repeatable):\n");
     for (syntax, about) in [
         ("py-thread[+requests]", "a threading.Thread per task, as in the article"),

@@ -58,10 +58,11 @@ impl Launcher {
         target: &Target,
     ) -> Result<Launch, LaunchError> {
         let (mut command, stdin) = match model {
-            ModelSpec::Rust(m) => {
+            ModelSpec::Rust { model, lib } => {
                 let spec = CellSpec {
                     workload: workload.clone(),
-                    model: m.clone(),
+                    model: model.clone(),
+                    lib: *lib,
                     tasks,
                     target: target.clone(),
                 };

@@ -4,6 +4,14 @@
 //! owns only the concurrency mechanics (threads, a pool, a tokio runtime, processes) and
 //! turns a refused spawn into a [`Failure`] instead of a panic. Adding a model is one file
 //! plus one line in [`REGISTRY`].
+//!
+//! A Rust model runs the http workload through conlab's own HTTP/1.1 codec, the same code
+//! under every model. Its library variants run a client library instead, named after a
+//! `+` as the Python variants are (`rs-thread+ureq`, `rs-pool+ureq:size=8`,
+//! `rs-async+hyper:workers=2`; [`LIBRARIES`]): a blocking library with the blocking models,
+//! an async one with the tokio models. As with `py-thread+requests`, a variant is accepted
+//! with any workload; only the http workload has an HTTP client, so the others run as
+//! under the plain model (and record the same `client`).
 
 mod pool;
 mod process;
@@ -20,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, SpecError};
 use crate::results::Failure;
-use crate::workload::{Target, Workload, WorkloadSpec};
+use crate::workload::{HttpLib, Target, Workload, WorkloadSpec};
 
 pub use run::CellRun;
 
@@ -31,6 +39,8 @@ pub struct Job<'a> {
     pub workload: &'a WorkloadSpec,
     pub target: &'a Target,
     pub tasks: usize,
+    /// The model's client library variant; `None`: conlab's codec.
+    pub lib: Option<HttpLib>,
 }
 
 pub use pool::Pool;
@@ -90,7 +100,12 @@ impl RustModel {
 /// model (run by the embedded Python driver). Parsed once from its spec at the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSpec {
-    Rust(RustModel),
+    /// A Rust model, and the client library its http tasks use instead of conlab's codec
+    /// (`rs-thread+ureq`), if any.
+    Rust {
+        model: RustModel,
+        lib: Option<HttpLib>,
+    },
     Python(PyModel),
 }
 
@@ -98,7 +113,7 @@ impl ModelSpec {
     /// True for models that run the workload's async body (an event loop).
     pub fn is_async(&self) -> bool {
         match self {
-            ModelSpec::Rust(m) => m.is_async(),
+            ModelSpec::Rust { model, .. } => model.is_async(),
             ModelSpec::Python(p) => p.is_async(),
         }
     }
@@ -106,7 +121,7 @@ impl ModelSpec {
     /// How many tasks run at once at most, for models that queue (pools, processes).
     pub fn queue_width(&self) -> Option<usize> {
         match self {
-            ModelSpec::Rust(m) => m.queue_width(),
+            ModelSpec::Rust { model, .. } => model.queue_width(),
             ModelSpec::Python(p) => p.queue_width(),
         }
     }
@@ -132,7 +147,15 @@ impl fmt::Display for RustModel {
 impl fmt::Display for ModelSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ModelSpec::Rust(m) => m.fmt(f),
+            ModelSpec::Rust { model, lib: None } => model.fmt(f),
+            // The variant goes after the name, before the parameters: `rs-pool+ureq:size=8`.
+            ModelSpec::Rust { model, lib: Some(lib) } => {
+                let text = model.to_string();
+                match text.split_once(':') {
+                    Some((name, params)) => write!(f, "{name}+{lib}:{params}"),
+                    None => write!(f, "{text}+{lib}"),
+                }
+            }
             ModelSpec::Python(m) => m.fmt(f),
         }
     }
@@ -142,10 +165,11 @@ impl FromStr for ModelSpec {
     type Err = SpecError;
 
     fn from_str(text: &str) -> Result<Self, SpecError> {
-        let params = Params::parse(text)?;
+        let mut params = Params::parse(text)?;
         if python::is_python_name(params.name()) {
             return PyModel::parse(params).map(ModelSpec::Python);
         }
+        let variant = params.take_variant();
         let info = REGISTRY.iter().find(|m| m.name == params.name()).ok_or_else(|| {
             let mut names: Vec<_> = REGISTRY.iter().map(|m| m.name).collect();
             names.extend_from_slice(python::BASES);
@@ -155,8 +179,50 @@ impl FromStr for ModelSpec {
                 known: names.join(", "),
             }
         })?;
-        (info.parse)(params).map(ModelSpec::Rust)
+        let lib = match variant {
+            Some(name) => Some(library(&name, info.name, params.spec())?),
+            None => None,
+        };
+        let model = (info.parse)(params)?;
+        Ok(ModelSpec::Rust { model, lib })
     }
+}
+
+/// A library variant of the Rust models, as `conlab list` shows it.
+pub struct LibInfo {
+    pub lib: HttpLib,
+    /// The models it goes with.
+    pub models: &'static [&'static str],
+    pub about: &'static str,
+}
+
+/// Every library variant of the Rust models.
+pub const LIBRARIES: &[LibInfo] = &[
+    LibInfo {
+        lib: HttpLib::Ureq,
+        models: &["rs-thread", "rs-pool", "rs-process"],
+        about: "http through ureq (blocking), one Agent per task",
+    },
+    LibInfo {
+        lib: HttpLib::Hyper,
+        models: &["rs-async", "rs-async-st"],
+        about: "http through hyper's client::conn::http1, one connection per task",
+    },
+];
+
+/// The library variant `name` of `model`, or why it does not exist.
+fn library(name: &str, model: &str, spec: &str) -> Result<HttpLib, SpecError> {
+    let info = LIBRARIES.iter().find(|l| l.lib.name() == name).ok_or_else(|| {
+        let names: Vec<_> = LIBRARIES.iter().map(|l| l.lib.name()).collect();
+        SpecError::invalid(spec, format!("unknown library '{name}' ({})", names.join(", ")))
+    })?;
+    if !info.models.contains(&model) {
+        return Err(SpecError::invalid(
+            spec,
+            format!("{} goes with {}", info.lib, info.models.join(", ")),
+        ));
+    }
+    Ok(info.lib)
 }
 
 /// A model family as `conlab list` shows it.
@@ -170,31 +236,31 @@ pub struct ModelInfo {
 pub const REGISTRY: &[ModelInfo] = &[
     ModelInfo {
         name: "rs-thread",
-        syntax: "rs-thread[:stack=SIZE]",
+        syntax: "rs-thread[+ureq][:stack=SIZE]",
         about: "one OS thread per task (std::thread), stack default Rust's 2 MiB",
         parse: |p| ThreadPerTask::parse(p).map(RustModel::RsThread),
     },
     ModelInfo {
         name: "rs-pool",
-        syntax: "rs-pool[:size=P]",
+        syntax: "rs-pool[+ureq][:size=P]",
         about: "a fixed pool of P threads taking tasks in order; P defaults to min(32, cores+4) like Python's ThreadPoolExecutor",
         parse: |p| Pool::parse(p).map(RustModel::RsPool),
     },
     ModelInfo {
         name: "rs-async",
-        syntax: "rs-async[:workers=W]",
+        syntax: "rs-async[+hyper][:workers=W]",
         about: "tokio multi-thread runtime, one task per task, W worker threads (default: cores)",
         parse: |p| MultiThread::parse(p).map(RustModel::RsAsync),
     },
     ModelInfo {
         name: "rs-async-st",
-        syntax: "rs-async-st",
+        syntax: "rs-async-st[+hyper]",
         about: "tokio current-thread runtime: one event loop on one thread, like asyncio",
         parse: |p| CurrentThread::parse(p).map(RustModel::RsAsyncSt),
     },
     ModelInfo {
         name: "rs-process",
-        syntax: "rs-process[:workers=P]",
+        syntax: "rs-process[+ureq][:workers=P]",
         about: "P worker processes (conlab re-executed; default: cores), each running its share one task at a time, like multiprocessing.Pool.map",
         parse: |p| Processes::parse(p).map(RustModel::RsProcess),
     },
@@ -231,6 +297,36 @@ mod tests {
         assert_eq!(parse("rs-pool").unwrap().queue_width(), Some(default_pool_size()));
         assert_eq!(parse("rs-process").unwrap().queue_width(), Some(cores()));
         assert!(parse("rs-async-st").unwrap().is_async());
+    }
+
+    #[test]
+    fn library_variants_parse_and_print() {
+        assert_eq!(spec("rs-thread+ureq"), "rs-thread+ureq");
+        assert_eq!(spec("rs-thread+ureq:stack=64k"), "rs-thread+ureq:stack=64KiB");
+        assert_eq!(spec("rs-pool+ureq:8"), "rs-pool+ureq:size=8");
+        assert_eq!(spec("rs-process+ureq"), "rs-process+ureq");
+        assert_eq!(spec("rs-async+hyper:workers=2"), "rs-async+hyper:workers=2");
+        assert_eq!(spec("rs-async-st+hyper"), "rs-async-st+hyper");
+        let m = parse("rs-async+hyper").unwrap();
+        assert!(matches!(
+            m,
+            ModelSpec::Rust {
+                lib: Some(HttpLib::Hyper),
+                ..
+            }
+        ));
+        assert!(m.is_async());
+        assert!(matches!(parse("rs-thread").unwrap(), ModelSpec::Rust { lib: None, .. }));
+        assert_eq!(
+            spec("rs-async+ureq"),
+            "rs-async+ureq: ureq goes with rs-thread, rs-pool, rs-process"
+        );
+        assert_eq!(
+            spec("rs-thread+hyper"),
+            "rs-thread+hyper: hyper goes with rs-async, rs-async-st"
+        );
+        assert!(spec("rs-thread+reqwest").contains("unknown library 'reqwest' (ureq, hyper)"));
+        assert!(spec("rs-fiber+ureq").contains("unknown model 'rs-fiber'"));
     }
 
     #[test]

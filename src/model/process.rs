@@ -17,7 +17,7 @@ use crate::measure::latency::{Recorder, TaskRecord, TaskWires};
 use crate::measure::{clock::mono_ns, inflight, limits, procfs, requests};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};
-use crate::workload::{self, TaskCtx, Workload, WorkloadSpec};
+use crate::workload::{self, HttpLib, TaskCtx, Workload, WorkloadSpec};
 
 /// `rs-process[:workers=P]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +52,7 @@ impl fmt::Display for Processes {
 struct WorkerSpec {
     workload: WorkloadSpec,
     target: workload::Target,
+    lib: Option<HttpLib>,
     first: usize,
     count: usize,
     origin_ns: u64,
@@ -97,6 +98,7 @@ impl Model for Processes {
             let spec = WorkerSpec {
                 workload: cell.workload.clone(),
                 target: cell.target.clone(),
+                lib: cell.lib,
                 first,
                 count: end - first,
                 origin_ns,
@@ -181,7 +183,7 @@ pub fn run_worker(input: impl Read) -> i32 {
         eprintln!("conlab worker: bad worker spec on stdin");
         return 2;
     };
-    let work = match spec.workload.build(&spec.target) {
+    let work = match spec.workload.build(&spec.target, spec.lib) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("conlab worker: {e}");

@@ -2,13 +2,27 @@
 //! `requests`): every task performs GET requests against the target, the article's
 //! `fetch_many`.
 //!
-//! Each side uses the client a user would write: thread models use ureq (blocking), async
-//! models use hyper's HTTP/1.1 client connection. With keep-alive on, a task keeps one
-//! connection for all its requests; off, it opens a new connection per request, as
-//! `requests.get(url)` without a Session does. Every request's latency and every failure
-//! (by kind) go to the request log; a task with any failed request counts as failed.
+//! By default every Rust model runs the same protocol code, conlab's sans-IO HTTP/1.1
+//! codec (`http1.rs`), through one of two thin shells that differ only where the models
+//! differ: blocking over `std::net::TcpStream` for threads, pools and processes, async
+//! over `tokio::net::TcpStream` for the tokio models. Both shells use the same buffer
+//! ([`BUFFER`], one per task), set TCP_NODELAY, keep one connection per task (a new one
+//! when the server said it closes, or per request with keep-alive off), and give each
+//! request [`HttpSpec::timeout`] for connect and exchange together. So an http comparison
+//! of Rust models measures scheduling, not client libraries. A kept connection that the
+//! server closed without saying so fails the next request (`closed` or `reset`), with no
+//! retry, as Python's http.client does.
+//!
+//! The libraries users really use stay as model variants, recorded in each cell's
+//! `client`: `+ureq` (blocking models) runs ureq, `+hyper` (tokio models) hyper's
+//! HTTP/1.1 client connection. With keep-alive off, every client opens a new connection
+//! per request, as `requests.get(url)` without a Session does. Every request's latency and
+//! every failure (by kind) go to the request log; a task with any failed request counts as
+//! failed.
 
 use std::fmt;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,8 +31,10 @@ use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::net::{io_kind, root_io_error, status_kind, Endpoint};
+use super::http1::{Codec, Head, Step};
+use super::net::{io_kind, root_io_error, status_kind, time_left, Endpoint};
 use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
 use crate::measure::requests;
 use crate::params::{Params, SpecError};
@@ -27,6 +43,39 @@ use crate::units::{self, format_duration};
 
 /// The default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The codec's buffer, one per task in both shells: it holds a request, then the response
+/// head (which must fit) and passing body bytes. Python's http.client reads through
+/// 8 KiB; twice that leaves room for the large heads real servers send.
+pub const BUFFER: usize = 16 * 1024;
+
+/// A client library a Rust model can run the http workload with instead of conlab's
+/// codec: the model variants `+ureq` and `+hyper`. Other workloads have no HTTP client
+/// and ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpLib {
+    /// ureq, blocking: for the thread, pool and process models.
+    Ureq,
+    /// hyper's HTTP/1.1 client connection, async: for the tokio models.
+    Hyper,
+}
+
+impl HttpLib {
+    /// The name in model specs (`rs-thread+ureq`).
+    pub fn name(self) -> &'static str {
+        match self {
+            HttpLib::Ureq => "ureq",
+            HttpLib::Hyper => "hyper",
+        }
+    }
+}
+
+impl fmt::Display for HttpLib {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// How many requests a task makes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,9 +148,9 @@ impl HttpSpec {
         }
     }
 
-    /// The workload aimed at `target`: the user's URLs, or conlab's own server asked for
-    /// `latency` and `bytes`.
-    pub fn build(&self, target: &Target) -> Result<Arc<dyn Workload>, SpecError> {
+    /// The workload aimed at `target` (the user's URLs, or conlab's own server asked for
+    /// `latency` and `bytes`), through `lib` or, without one, conlab's codec.
+    pub fn build(&self, target: &Target, lib: Option<HttpLib>) -> Result<Arc<dyn Workload>, SpecError> {
         let urls = match (&target.server, target.urls.is_empty()) {
             (_, false) => target.urls.clone(),
             (Some(base), true) => vec![format!(
@@ -127,6 +176,7 @@ impl HttpSpec {
             keepalive: self.keepalive,
             timeout: self.timeout,
             endpoints,
+            lib,
         }))
     }
 }
@@ -157,7 +207,12 @@ pub struct Http {
     keepalive: bool,
     timeout: Duration,
     endpoints: Vec<Endpoint>,
+    /// The library variant; `None`: the codec.
+    lib: Option<HttpLib>,
 }
+
+/// A failed request: its kind and what went wrong.
+type Failed = (ErrorKind, String);
 
 impl Http {
     fn endpoint(&self, task: usize, request: u64) -> &Endpoint {
@@ -173,6 +228,14 @@ impl Http {
     }
 }
 
+/// A request that got an answer: a success, or a failure by its status.
+fn answered(first: &mut Option<TaskError>, status: u16, sent: Instant) {
+    match status_kind(status) {
+        Some(kind) => fail(first, kind, format!("status {status}")),
+        None => requests::log().ok(sent.elapsed()),
+    }
+}
+
 /// A failed request: logged, and remembered as the task's failure.
 fn fail(first: &mut Option<TaskError>, kind: ErrorKind, message: String) {
     requests::log().failed(kind, &message);
@@ -185,7 +248,7 @@ fn fail(first: &mut Option<TaskError>, kind: ErrorKind, message: String) {
     }
 }
 
-fn ureq_kind(e: &ureq::Error) -> (ErrorKind, String) {
+fn ureq_kind(e: &ureq::Error) -> Failed {
     match e {
         ureq::Error::Io(io) => (io_kind(io), io.to_string()),
         ureq::Error::Timeout(t) => (ErrorKind::Timeout, format!("timed out ({t})")),
@@ -197,7 +260,7 @@ fn ureq_kind(e: &ureq::Error) -> (ErrorKind, String) {
     }
 }
 
-fn hyper_kind(e: &hyper::Error) -> (ErrorKind, String) {
+fn hyper_kind(e: &hyper::Error) -> Failed {
     if e.is_incomplete_message() {
         return (
             ErrorKind::Closed,
@@ -213,6 +276,197 @@ fn hyper_kind(e: &hyper::Error) -> (ErrorKind, String) {
 
 impl Workload for Http {
     fn run_blocking(&self, task: &TaskCtx) -> TaskResult {
+        match self.lib {
+            Some(HttpLib::Ureq) => self.ureq(task),
+            _ => self.codec_blocking(task),
+        }
+    }
+
+    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> TaskFuture<'a> {
+        TaskFuture::boxed(async move {
+            match self.lib {
+                Some(HttpLib::Hyper) => self.hyper(task).await,
+                _ => self.codec_async(task).await,
+            }
+        })
+    }
+
+    fn client(&self, asynchronous: bool) -> Option<String> {
+        let conn = if self.keepalive {
+            "one kept-alive connection per task"
+        } else {
+            "a new connection per request"
+        };
+        Some(match (self.lib, asynchronous) {
+            (Some(HttpLib::Ureq), false) => format!(
+                "ureq {} (blocking), one Agent per task, {conn}",
+                env!("CONLAB_UREQ_VERSION")
+            ),
+            (Some(HttpLib::Hyper), true) => {
+                format!("hyper {} client::conn::http1, {conn}", env!("CONLAB_HYPER_VERSION"))
+            }
+            (_, false) => format!(
+                "conlab HTTP/1.1 codec (sans-IO), blocking std::net shell, {} KiB buffer, {conn}",
+                BUFFER / 1024
+            ),
+            (_, true) => format!(
+                "conlab HTTP/1.1 codec (sans-IO), async tokio::net shell, {} KiB buffer, {conn}",
+                BUFFER / 1024
+            ),
+        })
+    }
+}
+
+/// The codec's shells. They mirror each other line for line; only the I/O calls and the
+/// way the timeout is applied (socket timeouts from a deadline, `tokio::time::timeout`)
+/// differ.
+impl Http {
+    /// The blocking shell: the codec over `std::net::TcpStream`.
+    fn codec_blocking(&self, task: &TaskCtx) -> TaskResult {
+        let mut codec = Codec::new(BUFFER);
+        let mut conn: Option<(SocketAddr, std::net::TcpStream)> = None;
+        let (start, mut n, mut first) = (Instant::now(), 0u64, None);
+        while self.wants(n, start) {
+            let endpoint = self.endpoint(task.index, n);
+            n += 1;
+            let sent = Instant::now();
+            match self.exchange_blocking(endpoint, &mut conn, &mut codec, sent + self.timeout) {
+                Ok(head) => {
+                    if head.close || !self.keepalive {
+                        conn = None;
+                    }
+                    answered(&mut first, head.status, sent)
+                }
+                Err((kind, message)) => {
+                    conn = None;
+                    fail(&mut first, kind, message)
+                }
+            }
+        }
+        first.map_or(Ok(n), Err)
+    }
+
+    /// One GET on the task's connection to `endpoint` (opened if there is none), within
+    /// `deadline`.
+    fn exchange_blocking(
+        &self,
+        endpoint: &Endpoint,
+        conn: &mut Option<(SocketAddr, std::net::TcpStream)>,
+        codec: &mut Codec,
+        deadline: Instant,
+    ) -> Result<Head, Failed> {
+        let io = |e: std::io::Error| self.io_failure(e);
+        if conn.as_ref().is_none_or(|(addr, _)| *addr != endpoint.addr) {
+            let stream =
+                std::net::TcpStream::connect_timeout(&endpoint.addr, time_left(deadline).map_err(io)?).map_err(io)?;
+            stream.set_nodelay(true).map_err(io)?;
+            codec.reset();
+            *conn = Some((endpoint.addr, stream));
+        }
+        let (_, stream) = conn.as_mut().expect("connection opened above");
+        let request = codec
+            .request(&endpoint.path, &endpoint.authority, self.keepalive)
+            .map_err(|e| (e.kind(), e.to_string()))?;
+        stream
+            .set_write_timeout(Some(time_left(deadline).map_err(io)?))
+            .map_err(io)?;
+        stream.write_all(request).map_err(io)?;
+        loop {
+            match codec.advance().map_err(|e| (e.kind(), e.to_string()))? {
+                Step::Read => {
+                    stream
+                        .set_read_timeout(Some(time_left(deadline).map_err(io)?))
+                        .map_err(io)?;
+                    let read = stream.read(codec.spare()).map_err(io)?;
+                    codec.filled(read);
+                }
+                Step::Head(_) => {}
+                Step::Done(head) => return Ok(head),
+            }
+        }
+    }
+
+    /// The async shell: the codec over `tokio::net::TcpStream`.
+    async fn codec_async(&self, task: &TaskCtx) -> TaskResult {
+        let mut codec = Codec::new(BUFFER);
+        let mut conn: Option<(SocketAddr, tokio::net::TcpStream)> = None;
+        let (start, mut n, mut first) = (Instant::now(), 0u64, None);
+        while self.wants(n, start) {
+            let endpoint = self.endpoint(task.index, n);
+            n += 1;
+            let sent = Instant::now();
+            let exchange = self.exchange_async(endpoint, &mut conn, &mut codec);
+            match tokio::time::timeout(self.timeout, exchange).await {
+                Ok(Ok(head)) => {
+                    if head.close || !self.keepalive {
+                        conn = None;
+                    }
+                    answered(&mut first, head.status, sent)
+                }
+                Ok(Err((kind, message))) => {
+                    conn = None;
+                    fail(&mut first, kind, message)
+                }
+                Err(_) => {
+                    conn = None;
+                    fail(&mut first, ErrorKind::Timeout, self.timed_out())
+                }
+            }
+        }
+        first.map_or(Ok(n), Err)
+    }
+
+    /// One GET on the task's connection to `endpoint` (opened if there is none); the
+    /// caller bounds it in time.
+    async fn exchange_async(
+        &self,
+        endpoint: &Endpoint,
+        conn: &mut Option<(SocketAddr, tokio::net::TcpStream)>,
+        codec: &mut Codec,
+    ) -> Result<Head, Failed> {
+        let io = |e: std::io::Error| self.io_failure(e);
+        if conn.as_ref().is_none_or(|(addr, _)| *addr != endpoint.addr) {
+            let stream = tokio::net::TcpStream::connect(endpoint.addr).await.map_err(io)?;
+            stream.set_nodelay(true).map_err(io)?;
+            codec.reset();
+            *conn = Some((endpoint.addr, stream));
+        }
+        let (_, stream) = conn.as_mut().expect("connection opened above");
+        let request = codec
+            .request(&endpoint.path, &endpoint.authority, self.keepalive)
+            .map_err(|e| (e.kind(), e.to_string()))?;
+        stream.write_all(request).await.map_err(io)?;
+        loop {
+            match codec.advance().map_err(|e| (e.kind(), e.to_string()))? {
+                Step::Read => {
+                    let read = stream.read(codec.spare()).await.map_err(io)?;
+                    codec.filled(read);
+                }
+                Step::Head(_) => {}
+                Step::Done(head) => return Ok(head),
+            }
+        }
+    }
+
+    /// An I/O error's kind and message; a timeout says which timeout, as both shells do.
+    fn io_failure(&self, e: std::io::Error) -> Failed {
+        match io_kind(&e) {
+            ErrorKind::Timeout => (ErrorKind::Timeout, self.timed_out()),
+            kind => (kind, e.to_string()),
+        }
+    }
+
+    fn timed_out(&self) -> String {
+        format!("no response within {}", format_duration(self.timeout))
+    }
+}
+
+/// The library variants, kept as they were before the codec: what a user of ureq or
+/// hyper would write.
+impl Http {
+    /// `+ureq`: one Agent per task, pooling at most one idle connection (none with
+    /// keep-alive off).
+    fn ureq(&self, task: &TaskCtx) -> TaskResult {
         let pool = if self.keepalive { 1 } else { 0 };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -238,10 +492,7 @@ impl Workload for Http {
                             let (kind, msg) = ureq_kind(&e);
                             fail(&mut first, kind, msg)
                         }
-                        Ok(_) => match status_kind(status) {
-                            Some(kind) => fail(&mut first, kind, format!("status {status}")),
-                            None => requests::log().ok(sent.elapsed()),
-                        },
+                        Ok(_) => answered(&mut first, status, sent),
                     }
                 }
                 Err(e) => {
@@ -253,65 +504,45 @@ impl Workload for Http {
         first.map_or(Ok(n), Err)
     }
 
-    fn run_async<'a>(&'a self, task: &'a TaskCtx) -> TaskFuture<'a> {
-        TaskFuture::boxed(async move {
-            let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-            let mut conn: Option<SendRequest<Empty<Bytes>>> = None;
-            while self.wants(n, start) {
-                let endpoint = self.endpoint(task.index, n);
-                n += 1;
-                let sent = Instant::now();
-                let outcome = tokio::time::timeout(self.timeout, self.request(endpoint, &mut conn)).await;
-                match outcome {
-                    Err(_) => {
-                        conn = None;
-                        fail(
-                            &mut first,
-                            ErrorKind::Timeout,
-                            format!("no response within {}", format_duration(self.timeout)),
-                        )
-                    }
-                    Ok(Err((kind, msg))) => {
-                        conn = None;
-                        fail(&mut first, kind, msg)
-                    }
-                    Ok(Ok(status)) => match status_kind(status) {
-                        Some(kind) => fail(&mut first, kind, format!("status {status}")),
-                        None => requests::log().ok(sent.elapsed()),
-                    },
-                }
-                if !self.keepalive {
+    /// `+hyper`: one `client::conn::http1` connection per task (per address), its
+    /// connection driven by a spawned task.
+    async fn hyper(&self, task: &TaskCtx) -> TaskResult {
+        let (start, mut n, mut first) = (Instant::now(), 0u64, None);
+        let mut conn: Option<(SocketAddr, SendRequest<Empty<Bytes>>)> = None;
+        while self.wants(n, start) {
+            let endpoint = self.endpoint(task.index, n);
+            n += 1;
+            let sent = Instant::now();
+            let outcome = tokio::time::timeout(self.timeout, self.hyper_request(endpoint, &mut conn)).await;
+            match outcome {
+                Err(_) => {
                     conn = None;
+                    fail(&mut first, ErrorKind::Timeout, self.timed_out())
                 }
+                Ok(Err((kind, msg))) => {
+                    conn = None;
+                    fail(&mut first, kind, msg)
+                }
+                Ok(Ok(status)) => answered(&mut first, status, sent),
             }
-            first.map_or(Ok(n), Err)
-        })
+            if !self.keepalive {
+                conn = None;
+            }
+        }
+        first.map_or(Ok(n), Err)
     }
 
-    fn client(&self, asynchronous: bool) -> Option<String> {
-        let conn = if self.keepalive {
-            "one kept-alive connection per task"
-        } else {
-            "a new connection per request"
-        };
-        Some(match asynchronous {
-            true => format!("hyper {} client::conn::http1, {conn}", env!("CONLAB_HYPER_VERSION")),
-            false => format!(
-                "ureq {} (blocking), one Agent per task, {conn}",
-                env!("CONLAB_UREQ_VERSION")
-            ),
-        })
-    }
-}
-
-impl Http {
-    /// One GET on the task's connection (opened if there is none); returns the status.
-    async fn request(
+    /// One GET on the task's hyper connection to `endpoint` (opened if there is none);
+    /// returns the status.
+    async fn hyper_request(
         &self,
         endpoint: &Endpoint,
-        conn: &mut Option<SendRequest<Empty<Bytes>>>,
-    ) -> Result<u16, (ErrorKind, String)> {
-        if conn.as_ref().is_none_or(|c| c.is_closed()) {
+        conn: &mut Option<(SocketAddr, SendRequest<Empty<Bytes>>)>,
+    ) -> Result<u16, Failed> {
+        if conn
+            .as_ref()
+            .is_none_or(|(addr, c)| c.is_closed() || *addr != endpoint.addr)
+        {
             let stream = tokio::net::TcpStream::connect(endpoint.addr)
                 .await
                 .map_err(|e| (io_kind(&e), e.to_string()))?;
@@ -322,9 +553,9 @@ impl Http {
             tokio::spawn(async move {
                 let _ = connection.await;
             });
-            *conn = Some(sender);
+            *conn = Some((endpoint.addr, sender));
         }
-        let sender = conn.as_mut().expect("connection opened above");
+        let (_, sender) = conn.as_mut().expect("connection opened above");
         sender.ready().await.map_err(|e| hyper_kind(&e))?;
         let request = hyper::Request::get(endpoint.path.as_str())
             .header(hyper::header::HOST, endpoint.authority.as_str())

@@ -8,6 +8,7 @@
 mod blocking;
 mod cpu;
 mod http;
+mod http1;
 mod mixed;
 mod net;
 mod sleep;
@@ -27,7 +28,7 @@ use crate::params::{Params, SpecError};
 pub use crate::task::{TaskCtx, TaskError, TaskResult};
 pub use blocking::{BlockingSpec, Mode as BlockingMode};
 pub use cpu::{cpu_kernel, Cpu};
-pub use http::HttpSpec;
+pub use http::{HttpLib, HttpSpec};
 pub use mixed::Mixed;
 pub use net::UrlError;
 pub use sleep::Sleep;
@@ -49,13 +50,15 @@ pub enum WorkloadSpec {
 
 impl WorkloadSpec {
     /// The runnable workload, aimed at `target`. Called in the cell process, before it
-    /// reports ready (calibration happens here).
-    pub fn build(&self, target: &Target) -> Result<Arc<dyn Workload>, SpecError> {
+    /// reports ready (calibration happens here). `lib` is the model's client library
+    /// variant: the http workload runs it instead of conlab's codec; the others have no
+    /// HTTP client and run as under the plain model.
+    pub fn build(&self, target: &Target, lib: Option<HttpLib>) -> Result<Arc<dyn Workload>, SpecError> {
         Ok(match self {
             WorkloadSpec::Sleep(w) => Arc::new(w.clone()),
             WorkloadSpec::Cpu(w) => Arc::new(w.clone()),
             WorkloadSpec::Mixed(w) => Arc::new(w.clone()),
-            WorkloadSpec::Http(w) => w.build(target)?,
+            WorkloadSpec::Http(w) => w.build(target, lib)?,
             WorkloadSpec::Tcp(w) => w.build(target)?,
             WorkloadSpec::Blocking(w) => w.build(),
         })
@@ -318,7 +321,7 @@ mod tests {
     fn blocking_and_async_bodies_agree() {
         let work = parse("mixed:io=1ms,cpu=1000,steps=2")
             .unwrap()
-            .build(&Target::default())
+            .build(&Target::default(), None)
             .unwrap();
         let ctx = TaskCtx { index: 7 };
         let blocking = work.run_blocking(&ctx).unwrap();

@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
 
 use crate::results::ErrorKind;
 
@@ -92,6 +93,17 @@ pub fn io_kind(e: &io::Error) -> ErrorKind {
     }
 }
 
+/// What is left before `deadline`, for a blocking socket's next connect, read or write; a
+/// `TimedOut` error once nothing is. The blocking shells give each call the rest of one
+/// exchange's time, so a timeout covers the whole exchange as `tokio::time::timeout` does
+/// in the async shells.
+pub fn time_left(deadline: Instant) -> io::Result<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| io::Error::from(io::ErrorKind::TimedOut))
+}
+
 /// The error kind of an HTTP status that is not a success.
 pub fn status_kind(status: u16) -> Option<ErrorKind> {
     match status {
@@ -147,6 +159,8 @@ mod tests {
             io_kind(&io::Error::from_raw_os_error(libc::ECONNRESET)),
             ErrorKind::Reset
         );
+        assert_eq!(io_kind(&time_left(Instant::now()).unwrap_err()), ErrorKind::Timeout);
+        assert!(time_left(Instant::now() + Duration::from_secs(5)).unwrap() > Duration::from_secs(4));
         assert_eq!(status_kind(503), Some(ErrorKind::Http5xx));
         assert_eq!(status_kind(204), None);
     }

@@ -2,6 +2,12 @@
 //! for `hold`, and exchanges a 16-byte ping every `interval`: the shape of a chat or
 //! websocket server's clients, and the "10k concurrent connections" case. Each round trip
 //! goes to the request log.
+//!
+//! Both bodies are plain sockets with the same protocol: TCP_NODELAY, a 16-byte ping
+//! written whole and its 16-byte echo read whole, [`IO_TIMEOUT`] for the connect and for
+//! each exchange as a whole (blocking: socket timeouts from a deadline; async:
+//! `tokio::time::timeout`), and the same messages for the same failures. No model's
+//! library variant changes them: there is no client library here to vary.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -12,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::net::io_kind;
+use super::net::{io_kind, time_left};
 use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
 use crate::measure::requests;
 use crate::params::{Params, SpecError};
@@ -89,6 +95,21 @@ impl Tcp {
     }
 }
 
+/// A failed connect or ping, named the same way by both bodies.
+fn io_failed(what: &str, e: std::io::Error) -> TaskResult {
+    match io_kind(&e) {
+        ErrorKind::Timeout => timed_out(what),
+        kind => failed(kind, format!("{what}: {e}")),
+    }
+}
+
+fn timed_out(what: &str) -> TaskResult {
+    failed(
+        ErrorKind::Timeout,
+        format!("{what}: no answer within {}", format_duration(IO_TIMEOUT)),
+    )
+}
+
 fn failed(kind: ErrorKind, message: String) -> TaskResult {
     requests::log().failed(kind, &message);
     Err(TaskError {
@@ -98,22 +119,37 @@ fn failed(kind: ErrorKind, message: String) -> TaskResult {
     })
 }
 
+/// One ping and its echo on a blocking socket, every call bounded by what is left of
+/// `deadline`.
+fn exchange(stream: &mut std::net::TcpStream, echo: &mut [u8; 16], deadline: Instant) -> std::io::Result<()> {
+    stream.set_write_timeout(Some(time_left(deadline)?))?;
+    stream.write_all(&PING)?;
+    let mut got = 0;
+    while got < echo.len() {
+        stream.set_read_timeout(Some(time_left(deadline)?))?;
+        match stream.read(&mut echo[got..])? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => got += n,
+        }
+    }
+    Ok(())
+}
+
 impl Workload for Tcp {
     fn run_blocking(&self, _task: &TaskCtx) -> TaskResult {
         let mut stream = match std::net::TcpStream::connect_timeout(&self.addr, IO_TIMEOUT) {
             Ok(s) => s,
-            Err(e) => return failed(io_kind(&e), format!("connect: {e}")),
+            Err(e) => return io_failed("connect", e),
         };
         let _ = stream.set_nodelay(true);
-        let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
         let start = Instant::now();
         let mut pings = 0;
         while let Some(at) = self.due(start, pings + 1) {
             std::thread::sleep(at.saturating_duration_since(Instant::now()));
             let sent = Instant::now();
             let mut echo = [0u8; 16];
-            if let Err(e) = stream.write_all(&PING).and_then(|_| stream.read_exact(&mut echo)) {
-                return failed(io_kind(&e), format!("ping {}: {e}", pings + 1));
+            if let Err(e) = exchange(&mut stream, &mut echo, sent + IO_TIMEOUT) {
+                return io_failed(&format!("ping {}", pings + 1), e);
             }
             requests::log().ok(sent.elapsed());
             pings += 1;
@@ -127,8 +163,8 @@ impl Workload for Tcp {
             let connect = tokio::time::timeout(IO_TIMEOUT, tokio::net::TcpStream::connect(self.addr)).await;
             let mut stream = match connect {
                 Ok(Ok(s)) => s,
-                Ok(Err(e)) => return failed(io_kind(&e), format!("connect: {e}")),
-                Err(_) => return failed(ErrorKind::Timeout, "connect timed out".into()),
+                Ok(Err(e)) => return io_failed("connect", e),
+                Err(_) => return timed_out("connect"),
             };
             let _ = stream.set_nodelay(true);
             let start = Instant::now();
@@ -143,8 +179,8 @@ impl Workload for Tcp {
                 };
                 match tokio::time::timeout(IO_TIMEOUT, exchange).await {
                     Ok(Ok(_)) => requests::log().ok(sent.elapsed()),
-                    Ok(Err(e)) => return failed(io_kind(&e), format!("ping {}: {e}", pings + 1)),
-                    Err(_) => return failed(ErrorKind::Timeout, format!("ping {}: no echo", pings + 1)),
+                    Ok(Err(e)) => return io_failed(&format!("ping {}", pings + 1), e),
+                    Err(_) => return timed_out(&format!("ping {}", pings + 1)),
                 }
                 pings += 1;
             }

@@ -1,0 +1,716 @@
+//! A sans-IO HTTP/1.1 client codec: the protocol half of the http workload, written once
+//! and driven by two thin I/O shells in `http.rs` (blocking over `std::net`, async over
+//! `tokio::net`).
+//!
+//! Why it exists: a comparison of concurrency models over HTTP must not also compare
+//! client libraries. ureq and hyper differ in buffer sizes (ureq's 128 KiB per connection
+//! was most of `rs-thread`'s memory per task), in allocations per request and in code
+//! paths, so the default http workload runs this one codec under every Rust model and
+//! only the scheduling differs. The libraries stay available as model variants (`+ureq`,
+//! `+hyper`).
+//!
+//! The codec does no I/O and owns one fixed buffer (a task's, for all its connections):
+//! [`Codec::request`] writes a GET into it for the shell to send; the shell reads into
+//! [`Codec::spare`] and reports the count with [`Codec::filled`] (0: the peer closed);
+//! [`Codec::advance`] says what comes next. The head must fit the buffer; the body is
+//! counted off and discarded as it arrives (Content-Length, chunked with trailers, or
+//! until the server closes), so a request allocates nothing. Bytes after a complete
+//! response stay buffered as the start of the next one on the same connection.
+
+use crate::results::ErrorKind;
+
+/// What a final response head says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub status: u16,
+    /// The server ends the connection after this response: `Connection: close`, HTTP/1.0
+    /// without `keep-alive`, or a body that only the close delimits.
+    pub close: bool,
+}
+
+/// What the codec needs, or has found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// More bytes: read into [`Codec::spare`], then call [`Codec::filled`].
+    Read,
+    /// The final head is complete (interim 1xx heads are skipped); its body follows.
+    Head(Head),
+    /// The response is complete; the codec is ready for the next one.
+    Done(Head),
+}
+
+/// Input the codec cannot accept, or a response the peer cut short.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("malformed status line {0:?}")]
+    StatusLine(String),
+    #[error("malformed header line {0:?}")]
+    HeaderLine(String),
+    #[error("malformed Content-Length {0:?}")]
+    ContentLength(String),
+    #[error("malformed chunk size line {0:?}")]
+    ChunkSize(String),
+    #[error("chunk data not followed by CRLF")]
+    ChunkEnd,
+    #[error("101 Switching Protocols in answer to a plain GET")]
+    Switching,
+    #[error("response head larger than the {0}-byte buffer")]
+    HeadTooLarge(usize),
+    #[error("chunk size or trailer line longer than the {0}-byte buffer")]
+    LineTooLong(usize),
+    #[error("request target {0:?} has a space or control character")]
+    Target(String),
+    #[error("request larger than the {0}-byte buffer")]
+    RequestTooLarge(usize),
+    #[error("connection closed {0}")]
+    Closed(&'static str),
+}
+
+impl Error {
+    /// The kind the request log counts it under: a cut-short response is `closed`,
+    /// anything malformed is `protocol`.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Closed(_) => ErrorKind::Closed,
+            _ => ErrorKind::Protocol,
+        }
+    }
+}
+
+/// How the body of the response being read ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// This many bytes remain.
+    Length(u64),
+    Chunked(Chunk),
+    /// Everything until the server closes.
+    UntilClose,
+}
+
+/// Where a chunked body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chunk {
+    /// Expecting a chunk size line.
+    Size,
+    /// This many bytes of chunk data remain.
+    Data(u64),
+    /// Expecting the CRLF after a chunk's data.
+    DataEnd,
+    /// After the last (zero) chunk: trailer lines until an empty one.
+    Trailers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Expecting a response head.
+    Head,
+    Body(Head, Framing),
+}
+
+/// What one parse step did.
+enum Progress {
+    Step(Step),
+    /// Consumed something; parse on.
+    Again,
+    /// Nothing more can be parsed from the buffered bytes.
+    Starved,
+}
+
+/// One task's HTTP/1.1 client state: its fixed buffer and the response being parsed.
+pub struct Codec {
+    buf: Box<[u8]>,
+    /// Unparsed response bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    state: State,
+    /// The peer has closed: no more bytes will come.
+    eof: bool,
+}
+
+impl Codec {
+    /// A codec with a buffer of `capacity` bytes, allocated once.
+    pub fn new(capacity: usize) -> Codec {
+        Codec {
+            buf: vec![0; capacity].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            state: State::Head,
+            eof: false,
+        }
+    }
+
+    /// Forget everything buffered and parsed: for a new connection.
+    pub fn reset(&mut self) {
+        self.start = 0;
+        self.end = 0;
+        self.state = State::Head;
+        self.eof = false;
+    }
+
+    /// Write `GET path` for `authority` (the Host header) into the buffer and return the
+    /// bytes to send. Response bytes already buffered are kept.
+    pub fn request(&mut self, path: &str, authority: &str, keepalive: bool) -> Result<&[u8], Error> {
+        if let Some(bad) = [path, authority]
+            .into_iter()
+            .find(|s| s.is_empty() || s.bytes().any(|b| b <= b' ' || b == 0x7f))
+        {
+            return Err(Error::Target(bad.to_string()));
+        }
+        self.compact();
+        let connection: &[u8] = if keepalive { b"keep-alive" } else { b"close" };
+        let parts: [&[u8]; 7] = [
+            b"GET ",
+            path.as_bytes(),
+            b" HTTP/1.1\r\nHost: ",
+            authority.as_bytes(),
+            b"\r\nConnection: ",
+            connection,
+            b"\r\n\r\n",
+        ];
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let free = &mut self.buf[self.end..];
+        if len > free.len() {
+            return Err(Error::RequestTooLarge(self.buf.len()));
+        }
+        let mut at = 0;
+        for part in parts {
+            free[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        Ok(&self.buf[self.end..self.end + len])
+    }
+
+    /// Where the next read goes. Never empty after [`Codec::advance`] said [`Step::Read`].
+    pub fn spare(&mut self) -> &mut [u8] {
+        self.compact();
+        &mut self.buf[self.end..]
+    }
+
+    /// `n` bytes were read into [`Codec::spare`]; 0 means the peer closed.
+    pub fn filled(&mut self, n: usize) {
+        if n == 0 {
+            self.eof = true;
+        }
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    /// Parse what is buffered and say what comes next.
+    pub fn advance(&mut self) -> Result<Step, Error> {
+        loop {
+            match self.parse()? {
+                Progress::Step(step) => return Ok(step),
+                Progress::Again => {}
+                Progress::Starved => return self.starved(),
+            }
+        }
+    }
+
+    /// Move unparsed bytes to the front, so the free space is all at the end.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+
+    /// Nothing more parses from the buffered bytes: read more, or say why not.
+    fn starved(&self) -> Result<Step, Error> {
+        let buffered = self.end - self.start;
+        if self.eof {
+            return Err(Error::Closed(match self.state {
+                State::Head if buffered == 0 => "before the response",
+                State::Head => "in the middle of the response head",
+                State::Body(..) => "before the response body was complete",
+            }));
+        }
+        if buffered == self.buf.len() {
+            return Err(match self.state {
+                State::Head => Error::HeadTooLarge(self.buf.len()),
+                State::Body(..) => Error::LineTooLong(self.buf.len()),
+            });
+        }
+        Ok(Step::Read)
+    }
+
+    fn parse(&mut self) -> Result<Progress, Error> {
+        let input = &self.buf[self.start..self.end];
+        let (head, framing) = match self.state {
+            State::Head => {
+                let Some(len) = head_end(input) else {
+                    return Ok(Progress::Starved);
+                };
+                let parsed = parse_head(&input[..len])?;
+                self.start += len;
+                return Ok(match parsed {
+                    None => Progress::Again,
+                    Some((head, framing)) => {
+                        self.state = State::Body(head, framing);
+                        Progress::Step(Step::Head(head))
+                    }
+                });
+            }
+            State::Body(head, framing) => (head, framing),
+        };
+        let before = self.start;
+        let done = |codec: &mut Codec| {
+            codec.state = State::Head;
+            Ok(Progress::Step(Step::Done(head)))
+        };
+        let next = match framing {
+            Framing::Length(0) => return done(self),
+            Framing::Length(left) => Framing::Length(left - self.skip(left)),
+            Framing::UntilClose => {
+                self.start = self.end;
+                return match self.eof {
+                    true => done(self),
+                    false => Ok(Progress::Starved),
+                };
+            }
+            Framing::Chunked(Chunk::Data(0)) => Framing::Chunked(Chunk::DataEnd),
+            Framing::Chunked(Chunk::Data(left)) => Framing::Chunked(Chunk::Data(left - self.skip(left))),
+            Framing::Chunked(Chunk::DataEnd) => match input {
+                [b'\n', ..] => self.take(1, Framing::Chunked(Chunk::Size)),
+                [b'\r', b'\n', ..] => self.take(2, Framing::Chunked(Chunk::Size)),
+                [] | [b'\r'] => framing,
+                _ => return Err(Error::ChunkEnd),
+            },
+            Framing::Chunked(Chunk::Size) => {
+                let Some(len) = line_end(input) else {
+                    return Ok(Progress::Starved);
+                };
+                let size = chunk_size(&input[..len])?;
+                let chunk = if size == 0 { Chunk::Trailers } else { Chunk::Data(size) };
+                self.take(len, Framing::Chunked(chunk))
+            }
+            Framing::Chunked(Chunk::Trailers) => {
+                let Some(len) = line_end(input) else {
+                    return Ok(Progress::Starved);
+                };
+                let last = trim_line(&input[..len]).is_empty();
+                self.start += len;
+                if last {
+                    return done(self);
+                }
+                framing
+            }
+        };
+        if next == framing && self.start == before {
+            return Ok(Progress::Starved);
+        }
+        self.state = State::Body(head, next);
+        Ok(Progress::Again)
+    }
+
+    /// Discard up to `left` body bytes from the buffer; returns how many.
+    fn skip(&mut self, left: u64) -> u64 {
+        let n = left.min((self.end - self.start) as u64);
+        self.start += n as usize;
+        n
+    }
+
+    /// Consume `len` buffered bytes and go on with `next`.
+    fn take(&mut self, len: usize, next: Framing) -> Framing {
+        self.start += len;
+        next
+    }
+}
+
+/// The length of the head at the front of `input` (through its empty line), once complete.
+fn head_end(input: &[u8]) -> Option<usize> {
+    let mut line_start = 0;
+    while let Some(len) = line_end(&input[line_start..]) {
+        if trim_line(&input[line_start..line_start + len]).is_empty() {
+            return Some(line_start + len);
+        }
+        line_start += len;
+    }
+    None
+}
+
+/// The length of the first line of `input`, its `\n` included, once complete.
+fn line_end(input: &[u8]) -> Option<usize> {
+    input.iter().position(|&b| b == b'\n').map(|i| i + 1)
+}
+
+/// A line without its `\r\n` (or bare `\n`).
+fn trim_line(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Up to 80 bytes of `bytes`, for an error message.
+fn shown(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned()
+}
+
+/// A decimal number of at most 19 digits.
+fn decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+/// A head's status and body framing; `None` for an interim (1xx) head.
+fn parse_head(head: &[u8]) -> Result<Option<(Head, Framing)>, Error> {
+    let mut lines = head.split_inclusive(|&b| b == b'\n').map(trim_line);
+    let status_line = lines.next().unwrap_or_default();
+    let malformed = || Error::StatusLine(shown(status_line));
+    let (http10, status) = match status_line {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor, b' ', code @ ..] if minor.is_ascii_digit() => {
+            let (digits, reason) = code.split_at(code.len().min(3));
+            if !matches!(reason, [] | [b' ', ..]) {
+                return Err(malformed());
+            }
+            match decimal(digits) {
+                Some(n @ 100..=999) if digits.len() == 3 => (*minor == b'0', n as u16),
+                _ => return Err(malformed()),
+            }
+        }
+        _ => return Err(malformed()),
+    };
+    let (mut length, mut transfer, mut chunked) = (None, false, false);
+    let (mut close, mut keep_alive) = (false, false);
+    for line in lines.take_while(|l| !l.is_empty()) {
+        let bad = || Error::HeaderLine(shown(line));
+        let colon = line.iter().position(|&b| b == b':').ok_or_else(bad)?;
+        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
+        if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            return Err(bad());
+        }
+        if name.eq_ignore_ascii_case(b"content-length") {
+            // A list of equal values is one length (RFC 9110 8.6); differing ones are not.
+            for item in value.split(|&b| b == b',').map(trim_ows) {
+                let n = decimal(item).ok_or_else(|| Error::ContentLength(shown(value)))?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(Error::ContentLength(shown(value)));
+                }
+                length = Some(n);
+            }
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            transfer = true;
+            let last = value.rsplit(|&b| b == b',').next().map(trim_ows).unwrap_or_default();
+            chunked = last.eq_ignore_ascii_case(b"chunked");
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for token in value.split(|&b| b == b',').map(trim_ows) {
+                close |= token.eq_ignore_ascii_case(b"close");
+                keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        }
+    }
+    let framing = match status {
+        101 => return Err(Error::Switching),
+        100..=199 => return Ok(None),
+        204 | 304 => Framing::Length(0),
+        // Both framings given: the transfer coding wins and the connection is not reused
+        // (RFC 9112 6.3).
+        _ if transfer && chunked => {
+            close |= length.is_some();
+            Framing::Chunked(Chunk::Size)
+        }
+        _ if transfer => Framing::UntilClose,
+        _ => length.map_or(Framing::UntilClose, Framing::Length),
+    };
+    close |= (http10 && !keep_alive) || framing == Framing::UntilClose;
+    Ok(Some((Head { status, close }, framing)))
+}
+
+/// The size on a chunk size line (hex, extensions after `;` ignored).
+fn chunk_size(line: &[u8]) -> Result<u64, Error> {
+    let line = trim_line(line);
+    let digits = trim_ows(line.split(|&b| b == b';').next().unwrap_or_default());
+    if digits.is_empty() || digits.len() > 15 {
+        return Err(Error::ChunkSize(shown(line)));
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        let v = (d as char).to_digit(16).ok_or_else(|| Error::ChunkSize(shown(line)))?;
+        Ok(n << 4 | u64::from(v))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAP: usize = 1024;
+
+    /// Feed `pieces` one read each (a piece larger than the free space arrives over
+    /// several reads), then close if `eof`; collect every step that is not a read, up to
+    /// the first response's end.
+    fn run(codec: &mut Codec, pieces: &[&[u8]], eof: bool) -> Result<Vec<Step>, Error> {
+        let mut steps = Vec::new();
+        let mut pieces = pieces.iter().copied().filter(|p| !p.is_empty());
+        let mut pending: &[u8] = &[];
+        loop {
+            match codec.advance()? {
+                Step::Read => {
+                    if pending.is_empty() {
+                        pending = match pieces.next() {
+                            Some(piece) => piece,
+                            None if eof => {
+                                codec.filled(0);
+                                continue;
+                            }
+                            None => return Ok(steps),
+                        };
+                    }
+                    let spare = codec.spare();
+                    let n = pending.len().min(spare.len());
+                    spare[..n].copy_from_slice(&pending[..n]);
+                    codec.filled(n);
+                    pending = &pending[n..];
+                }
+                step @ Step::Head(_) => steps.push(step),
+                step @ Step::Done(_) => {
+                    steps.push(step);
+                    return Ok(steps);
+                }
+            }
+        }
+    }
+
+    fn one(response: &[u8]) -> Result<Head, Error> {
+        let mut codec = Codec::new(CAP);
+        match run(&mut codec, &[response], true)?.last() {
+            Some(Step::Done(head)) => Ok(*head),
+            other => panic!("no response: {other:?}"),
+        }
+    }
+
+    fn head(status: u16, close: bool) -> Head {
+        Head { status, close }
+    }
+
+    #[test]
+    fn writes_a_get_with_host_and_connection() {
+        let mut codec = Codec::new(CAP);
+        let request = codec.request("/delay?ms=5", "127.0.0.1:8080", true).unwrap();
+        assert_eq!(
+            request,
+            b"GET /delay?ms=5 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n"
+        );
+        let request = codec.request("/", "[::1]:80", false).unwrap();
+        assert!(request.ends_with(b"Connection: close\r\n\r\n"));
+        assert_eq!(codec.request("/a b", "h", true), Err(Error::Target("/a b".into())));
+        assert!(matches!(
+            codec.request("/x\r\nEvil: 1", "h", true),
+            Err(Error::Target(_))
+        ));
+        let long = format!("/{}", "x".repeat(CAP));
+        assert_eq!(codec.request(&long, "h", true), Err(Error::RequestTooLarge(CAP)));
+    }
+
+    #[test]
+    fn content_length() {
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello";
+        let mut codec = Codec::new(CAP);
+        assert_eq!(
+            run(&mut codec, &[response], false).unwrap(),
+            [Step::Head(head(200, false)), Step::Done(head(200, false))]
+        );
+        assert_eq!(
+            one(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"),
+            Ok(head(404, false))
+        );
+        assert_eq!(
+            one(b"HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc"),
+            Ok(head(200, false))
+        );
+        assert_eq!(one(b"HTTP/1.1 204 No Content\r\n\r\n"), Ok(head(204, false)));
+        assert_eq!(
+            one(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx"),
+            Ok(head(200, true))
+        );
+        // Bare \n line ends are accepted.
+        assert_eq!(one(b"HTTP/1.1 200 OK\nContent-Length: 1\n\nx"), Ok(head(200, false)));
+        // A body cut short is `closed`.
+        let short = one(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc").unwrap_err();
+        assert_eq!(short.kind(), ErrorKind::Closed);
+        for bad in [
+            "Content-Length: ten",
+            "Content-Length: -1",
+            "Content-Length: 3, 4",
+            "Content-Length: 99999999999999999999",
+        ] {
+            let response = format!("HTTP/1.1 200 OK\r\n{bad}\r\n\r\n");
+            assert!(
+                matches!(one(response.as_bytes()), Err(Error::ContentLength(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn chunked_split_at_every_byte_boundary() {
+        let response: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+            5;ext=1\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\nX-Trailer: yes\r\nX-Other: 2\r\n\r\n";
+        let next: &[u8] = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+        for cut in 0..=response.len() {
+            let mut codec = Codec::new(CAP);
+            let (a, b) = response.split_at(cut);
+            let steps = run(&mut codec, &[a, b], false).unwrap();
+            assert_eq!(steps.last(), Some(&Step::Done(head(200, false))), "cut at {cut}");
+            // The body was consumed to its last byte: the next response parses.
+            let steps = run(&mut codec, &[next], false).unwrap();
+            assert_eq!(steps.last(), Some(&Step::Done(head(201, false))), "cut at {cut}");
+        }
+        // One byte at a time.
+        let mut codec = Codec::new(CAP);
+        let bytes: Vec<&[u8]> = response.chunks(1).collect();
+        assert_eq!(
+            run(&mut codec, &bytes, false).unwrap().last(),
+            Some(&Step::Done(head(200, false)))
+        );
+        let bad_size = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+        assert!(matches!(one(bad_size), Err(Error::ChunkSize(_))));
+        let no_crlf = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY";
+        assert_eq!(one(no_crlf), Err(Error::ChunkEnd));
+        let cut = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel";
+        assert_eq!(one(cut).unwrap_err().kind(), ErrorKind::Closed);
+        // Transfer-Encoding wins over Content-Length, and the connection is not reused.
+        let both = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        assert_eq!(one(both), Ok(head(200, true)));
+    }
+
+    #[test]
+    fn close_delimited() {
+        let response: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of this until the close";
+        let mut codec = Codec::new(CAP);
+        // Without the close, the body is never complete.
+        assert_eq!(
+            run(&mut codec, &[response], false).unwrap(),
+            [Step::Head(head(200, true))]
+        );
+        assert_eq!(
+            run(&mut codec, &[b"more"], true).unwrap(),
+            [Step::Done(head(200, true))]
+        );
+        // A transfer coding other than chunked is also read until the close.
+        assert_eq!(
+            one(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxyz"),
+            Ok(head(200, true))
+        );
+    }
+
+    #[test]
+    fn http_1_0() {
+        assert_eq!(
+            one(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+            Ok(head(200, true))
+        );
+        assert_eq!(
+            one(b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"),
+            Ok(head(200, false))
+        );
+        assert_eq!(one(b"HTTP/1.0 200 OK\r\n\r\nuntil close"), Ok(head(200, true)));
+    }
+
+    #[test]
+    fn keep_alive_reuses_leftover_bytes() {
+        let two: &[u8] =
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy";
+        let mut codec = Codec::new(CAP);
+        codec.request("/", "h", true).unwrap();
+        let steps = run(&mut codec, &[two], false).unwrap();
+        assert_eq!(steps.last(), Some(&Step::Done(head(200, false))));
+        // The second response is already buffered: the next request keeps it, and it
+        // completes without a read.
+        codec.request("/again", "h", true).unwrap();
+        assert_eq!(codec.advance(), Ok(Step::Head(head(503, false))));
+        assert_eq!(codec.advance(), Ok(Step::Done(head(503, false))));
+        assert_eq!(codec.advance(), Ok(Step::Read));
+        // A reset forgets what a previous connection left.
+        let mut codec = Codec::new(CAP);
+        run(
+            &mut codec,
+            &[b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\ngarbage"],
+            false,
+        )
+        .unwrap();
+        codec.reset();
+        assert_eq!(
+            run(&mut codec, &[b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], false)
+                .unwrap()
+                .last(),
+            Some(&Step::Done(head(200, false)))
+        );
+    }
+
+    #[test]
+    fn interim_heads_are_skipped() {
+        assert_eq!(
+            one(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+            Ok(head(200, false))
+        );
+        assert_eq!(one(b"HTTP/1.1 101 Switching Protocols\r\n\r\n"), Err(Error::Switching));
+    }
+
+    #[test]
+    fn malformed_status_line() {
+        for bad in [
+            "HTTP/1.1 2000 OK",
+            "HTTP/1.1 20 OK",
+            "HTTP/1.1 abc OK",
+            "HTTP/2 200 OK",
+            "HTTP/1.1  200 OK",
+            "http/1.1 200 OK",
+            "ICY 200 OK",
+            "HTTP/1.1 200OK",
+            "HTTP/1.1 099 Low",
+            "",
+        ] {
+            let response = format!("{bad}\r\nContent-Length: 0\r\n\r\n");
+            let err = one(response.as_bytes()).unwrap_err();
+            assert!(matches!(err, Error::StatusLine(_)), "{bad:?}: {err}");
+            assert_eq!(err.kind(), ErrorKind::Protocol);
+        }
+        assert_eq!(one(b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), Ok(head(200, false)));
+        for bad in ["no colon here", ": empty name", "Bad Name: x", " folded: line"] {
+            let response = format!("HTTP/1.1 200 OK\r\n{bad}\r\n\r\n");
+            assert!(matches!(one(response.as_bytes()), Err(Error::HeaderLine(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn oversized_head() {
+        let mut codec = Codec::new(64);
+        let long = format!("HTTP/1.1 200 OK\r\nX-Long: {}\r\n\r\n", "x".repeat(100));
+        let pieces: Vec<&[u8]> = long.as_bytes().chunks(16).collect();
+        assert_eq!(run(&mut codec, &pieces, false), Err(Error::HeadTooLarge(64)));
+        // A head that just fits is fine, however it arrives.
+        let fits = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Pad: 012345\r\n\r\n";
+        assert_eq!(fits.len(), 53);
+        let mut codec = Codec::new(fits.len());
+        let pieces: Vec<&[u8]> = fits.chunks(7).collect();
+        assert_eq!(
+            run(&mut codec, &pieces, false).unwrap().last(),
+            Some(&Step::Done(head(200, false)))
+        );
+        let mut codec = Codec::new(64);
+        let long_chunk = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;{}\r\n",
+            "e".repeat(100)
+        );
+        let pieces: Vec<&[u8]> = long_chunk.as_bytes().chunks(16).collect();
+        assert_eq!(run(&mut codec, &pieces, false), Err(Error::LineTooLong(64)));
+    }
+
+    #[test]
+    fn early_close_is_closed() {
+        let mut codec = Codec::new(CAP);
+        assert_eq!(run(&mut codec, &[], true), Err(Error::Closed("before the response")));
+        let err = one(b"HTTP/1.1 200 OK\r\nContent-").unwrap_err();
+        assert_eq!(err, Error::Closed("in the middle of the response head"));
+    }
+}
