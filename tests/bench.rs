@@ -86,7 +86,7 @@ fn a_refused_thread_is_a_spawn_limit_result() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let script = format!(
-        "ulimit -v 1500000 && exec {} bench --workload sleep:500ms --models rs-thread --tasks 10,3000,5000 --out {}",
+        "ulimit -v 1500000 && exec {} bench --workload sleep:500ms --models rs-thread --tasks 10,3000,5000 --repeat 1 --out {}",
         assert_cmd::cargo::cargo_bin("conlab").display(),
         out.display()
     );

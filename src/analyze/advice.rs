@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::analyze::{cell_time, reached};
+use crate::analyze::{cell_time, in_flight, reached};
 use crate::results::{CellResult, Status};
 use crate::units::{format_count, format_duration};
 
@@ -107,7 +107,7 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
                 time: cell_time(c),
                 rss: c.peak_rss_bytes as f64,
                 lag_ms: c.loop_lag_ms.as_ref().map(|l| l.max),
-                all_at_once: reached(c.peak_in_flight, c.tasks),
+                all_at_once: reached(in_flight(c), c.tasks),
             }),
             Some(c) => out.push(format!(
                 "{m}: {} ({})",

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::analyze::{cell_time, median, reached};
+use crate::analyze::{cell_time, in_flight, median, reached};
 use crate::model::ModelSpec;
 use crate::results::{CellResult, ClaimResult, Status, Verdict};
 use crate::units::{format_bytes, format_count, format_secs};
@@ -322,7 +322,7 @@ impl Figure {
 
 /// "ran at most K of N at once" when a model's runs fell short of the claimed concurrency.
 fn short_of(runs: &[&CellResult], tasks: usize) -> Option<String> {
-    let mut peaks: Vec<f64> = runs.iter().filter_map(|c| c.peak_in_flight.map(|p| p as f64)).collect();
+    let mut peaks: Vec<f64> = runs.iter().filter_map(|c| in_flight(c).map(|p| p as f64)).collect();
     let peak = median(&mut peaks)?;
     (!reached(Some(peak as u64), tasks)).then(|| {
         format!(

@@ -28,6 +28,12 @@ const SINGLE_RUN_MARGIN: f64 = 0.10;
 /// share of its tasks: 95%.
 pub const REACHED: f64 = 0.95;
 
+/// The most tasks a cell ran at once: its measured peak in flight, or in results written
+/// before conlab measured it, the width the model was given (a pool's threads).
+pub fn in_flight(c: &CellResult) -> Option<u64> {
+    c.peak_in_flight.or(c.concurrency.map(|k| k as u64))
+}
+
 /// Whether a peak in flight reached `tasks` (unknown peaks, from older results, do).
 pub fn reached(peak_in_flight: Option<u64>, tasks: usize) -> bool {
     peak_in_flight.is_none_or(|p| p as f64 >= REACHED * tasks as f64)
@@ -90,7 +96,7 @@ fn ok_groups(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), 
         let g = groups.entry((c.model.clone(), c.tasks)).or_default();
         g.times.push(cell_time(c));
         g.rss.push(c.peak_rss_bytes as f64);
-        g.peaks.extend(c.peak_in_flight.map(|p| p as f64));
+        g.peaks.extend(in_flight(c).map(|p| p as f64));
     }
     groups
 }
@@ -312,7 +318,7 @@ fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &
     let mut by_tasks: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
     for c in ok.iter().filter(|c| match queueing {
         true => c.concurrency.is_some_and(|k| k < c.tasks),
-        false => reached(c.peak_in_flight, c.tasks),
+        false => reached(in_flight(c), c.tasks),
     }) {
         by_tasks.entry(c.tasks).or_default().push(c.peak_rss_bytes as f64);
     }

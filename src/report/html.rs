@@ -154,12 +154,15 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
         &series(&|c| p99(c).map(|v| v / 1e3)),
         &|v| format_secs(v),
     ));
-    h.push_str(&line_chart(
-        "Peak tasks in flight (achieved concurrency)",
-        "tasks",
-        &series(&|c| c.peak_in_flight.map(|p| p as f64)),
-        &|v| format_count(v.round() as usize),
-    ));
+    // Results written before conlab counted tasks in flight have no such figure.
+    if cells.iter().any(|c| c.peak_in_flight.is_some()) {
+        h.push_str(&line_chart(
+            "Peak tasks in flight (achieved concurrency)",
+            "tasks",
+            &series(&|c| c.peak_in_flight.map(|p| p as f64)),
+            &|v| format_count(v.round() as usize),
+        ));
+    }
     h.push_str("</div>");
 
     // The table: every task count, every model.
