@@ -247,6 +247,7 @@ fn winner_at(
 ) -> Winner {
     let peak = |m: &String| peaks.get(&(m.clone(), n)).copied();
     let mut notes = Vec::new();
+    type Scored<'a> = (&'a String, f64);
     let mut pick = |what: &str, which: usize, only_reached: bool| {
         let mut here: Vec<(&String, f64)> = med
             .iter()
@@ -255,8 +256,7 @@ fn winner_at(
             .collect();
         here.sort_by(|a, b| a.1.total_cmp(&b.1));
         if only_reached {
-            let (full, short): (Vec<(&String, f64)>, Vec<(&String, f64)>) =
-                here.iter().partition(|(m, _)| reached(peak(m), n));
+            let (full, short): (Vec<Scored>, Vec<Scored>) = here.iter().partition(|(m, _)| reached(peak(m), n));
             if let Some((m, _)) = short.first().filter(|s| full.first().is_none_or(|f| s.1 < f.1)) {
                 notes.push(format!(
                     "{what}: {m} left out, it ran at most {} of {} tasks at once",
