@@ -10,6 +10,12 @@ use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
 
 use super::procfs;
 
+/// Memory mappings a thread-per-task cell (rs-thread) keeps free below vm.max_map_count:
+/// room for what the process still maps after its last thread (a growing vector, a malloc
+/// arena, its report), so that no mapping fails but the spawn the cell declines itself.
+/// The `conlab env` ceiling for rs-thread subtracts the same margin.
+pub const MAP_MARGIN: u64 = 128;
+
 /// Raise the soft RLIMIT_NOFILE to the hard limit. Returns `(old, new)` soft limits.
 pub fn raise_nofile() -> (u64, u64) {
     match getrlimit(Resource::RLIMIT_NOFILE) {
@@ -40,9 +46,7 @@ pub fn diagnose_spawn(err: &std::io::Error) -> String {
     let me = std::process::id() as i32;
     if let (Some(limit), Some(maps)) = (procfs::sysctl("vm/max_map_count"), procfs::map_count(me)) {
         if near(maps, limit) {
-            return format!(
-                "vm.max_map_count={limit} (this process has {maps} memory mappings; each thread stack takes 2)"
-            );
+            return format!("vm.max_map_count={limit} (this process has {maps} memory mappings)");
         }
     }
     let threads = procfs::system_threads().unwrap_or(0);
@@ -94,20 +98,6 @@ pub fn diagnose_counts(maps: u64, threads_alive: u64) -> String {
     format!("unidentified ({threads_alive} threads alive, {maps} mappings)")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_name_the_limit_they_reached() {
-        let max_maps = procfs::sysctl("vm/max_map_count").unwrap();
-        assert!(diagnose_counts(max_maps - 10, 100).starts_with("vm.max_map_count="));
-        let pid_max = procfs::sysctl("kernel/pid_max").unwrap();
-        assert!(diagnose_counts(100, pid_max - 1).contains("threads alive"));
-        assert!(diagnose_counts(100, 100).starts_with("unidentified"));
-    }
-}
-
 /// The limit behind a task error kind that has one, with its value: out of descriptors
 /// is `ulimit -n`, out of ports is the ephemeral port range.
 pub fn for_error(kind: crate::task::ErrorKind) -> Option<String> {
@@ -125,5 +115,19 @@ pub fn for_error(kind: crate::task::ErrorKind) -> Option<String> {
             None => "net.ipv4.ip_local_port_range (ephemeral ports)".into(),
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_name_the_limit_they_reached() {
+        let max_maps = procfs::sysctl("vm/max_map_count").unwrap();
+        assert!(diagnose_counts(max_maps - 10, 100).starts_with("vm.max_map_count="));
+        let pid_max = procfs::sysctl("kernel/pid_max").unwrap();
+        assert!(diagnose_counts(100, pid_max - 1).contains("threads alive"));
+        assert!(diagnose_counts(100, 100).starts_with("unidentified"));
     }
 }
