@@ -135,6 +135,15 @@ impl Setup {
 
 fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHeader {
     env.python = plan.pythons.clone();
+    // The Python families' ceilings, measured under each interpreter the plan uses.
+    for interpreter in &plan.pythons {
+        let runtime = match plan.pythons.len() {
+            1 => "py".to_string(),
+            _ => format!("py@{}", interpreter.short),
+        };
+        let footprint = crate::launch::python::thread_footprint(interpreter).map_err(|e| e.to_string());
+        env.add_runtime(&runtime, footprint, 0);
+    }
     SweepHeader {
         schema: results::SCHEMA.into(),
         tool: Tool {

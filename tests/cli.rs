@@ -140,8 +140,16 @@ fn list_and_env_describe_the_lab() {
     assert_eq!(env.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&env.stdout).unwrap();
     assert!(v["cores"].as_u64().unwrap() >= 1);
-    assert!(v["allows"]["max_threads"].as_u64().unwrap() > 100);
+    let ceilings = v["allows"]["ceilings"].as_array().unwrap();
+    for family in ["rs-thread", "rs-process", "py-thread", "py-process"] {
+        let c = ceilings.iter().find(|c| c["family"] == family).unwrap();
+        assert!(c["max"].as_u64().unwrap() > 0, "{family}: {c}");
+        assert!(c["bounds"].as_array().unwrap().len() >= 2, "{family}: {c}");
+        assert!(c["footprint"]["maps_per_thread"].as_f64().unwrap() > 0.0);
+    }
     assert!(v["limits"]["pid_max"].as_u64().is_some());
     let human = conlab().arg("env").output().unwrap();
-    assert!(stdout(&human).contains("threads in one process"));
+    let text = stdout(&human);
+    assert!(text.contains("rs-thread:") && text.contains("py-thread:"), "{text}");
+    assert!(text.contains("measured per thread:"), "{text}");
 }

@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::measure::ceiling::{Footprint, Sample};
 use crate::measure::env::Interpreter;
 use crate::model::PyModel;
 use crate::workload::{Target, WorkloadSpec};
@@ -106,6 +107,162 @@ pub fn probe(path: &str) -> Result<Interpreter, PythonError> {
     })
 }
 
+/// Threads that wait on an Event, started in steps with the process sampled after each,
+/// until a step whose new mappings all lie below the earlier ones (the rule of
+/// [`crate::measure::ceiling::settled`]) or the cap; and, from a helper process, one
+/// worker forked the way py-process forks its pool, with the memory it holds of its own
+/// once started. The driver is loaded first (as a module, so its `main` does not run), so
+/// the base mappings are a driver process's, not a bare interpreter's.
+const FOOTPRINT: &str = r#"
+import json, os, runpy, sys, threading
+runpy.run_path(sys.argv[1], run_name="conlab_footprint")
+first, step, cap = (int(a) for a in sys.argv[2:5])
+def sample(n):
+    with open("/proc/self/maps") as f:
+        maps = sum(1 for _ in f)
+    fields = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmSize", "VmRSS", "VmPTE"):
+                fields[key] = int(rest.split()[0]) * 1024
+    return {"threads": n, "maps": maps, "vm": fields.get("VmSize", 0), "rss": fields.get("VmRSS", 0),
+            "pte": fields.get("VmPTE", 0)}
+def area():
+    ranges = []
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            name = parts[5] if len(parts) > 5 else ""
+            if name.startswith("[") and name != "[heap]":
+                continue
+            lo, hi = parts[0].split("-")
+            ranges.append((int(lo, 16), int(hi, 16)))
+    ranges.sort()
+    widest = max(range(1, len(ranges)), key=lambda i: ranges[i][0] - ranges[i - 1][1], default=0)
+    return ranges[widest:]
+def settled(before, after):
+    if not before:
+        return False
+    low, old = min(r[0] for r in before), set(before)
+    return all(r[0] < low for r in after if r not in old)
+def own_memory(pid):
+    total = 0
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if parts[0] in ("Private_Clean:", "Private_Dirty:"):
+                total += int(parts[1]) * 1024
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmPTE:"):
+                total += int(line.split()[1]) * 1024
+    return total
+def worker(ready, go):
+    os.write(ready, b"r")
+    os.read(go, 1)
+# The worker is forked from a helper forked now, before any probe thread: the helper's
+# imports stay out of this process's mappings, and the threads out of the worker's memory.
+result_r, result_w = os.pipe()
+helper = os.fork()
+if helper == 0:
+    try:
+        import multiprocessing
+        ready, go = os.pipe(), os.pipe()
+        child = multiprocessing.get_context("fork").Process(target=worker, args=(ready[1], go[0]), daemon=True)
+        child.start()
+        os.read(ready[0], 1)
+        own = own_memory(child.pid)
+        os.write(go[1], b"g")
+        child.join()
+        os.write(result_w, str(own).encode())
+    finally:
+        os._exit(0)
+os.close(result_w)
+release = threading.Event()
+threads, history = [], []
+last = step_result = None
+try:
+    target = first
+    while step_result is None:
+        try:
+            while len(threads) < target:
+                t = threading.Thread(target=release.wait, daemon=True)
+                t.start()
+                threads.append(t)
+        except RuntimeError:  # a limit struck first: the last whole step is the measure
+            if len(history) < 2:
+                raise
+            step_result = (history[-2:], False)
+            break
+        now = (sample(target), area())
+        if last is not None:
+            steady = settled(last[1], now[1])
+            if steady or target >= cap:
+                step_result = ([last[0], now[0]], steady)
+        last = now
+        history.append(now[0])
+        target += step
+finally:
+    release.set()
+    for t in threads:
+        t.join()
+with os.fdopen(result_r, "rb") as f:
+    own = f.read()
+os.waitpid(helper, 0)
+if not own:
+    sys.exit("the forked worker could not be measured")
+process_bytes = int(own)
+print(json.dumps({"samples": step_result[0], "steady": step_result[1], "process_bytes": process_bytes}))
+"#;
+
+/// What the footprint probe prints.
+#[derive(Deserialize)]
+struct Probed {
+    samples: Vec<Sample>,
+    steady: bool,
+    process_bytes: u64,
+}
+
+/// Measure what a `threading.Thread` costs this interpreter in a driver process: its
+/// mappings, address space and memory per thread and besides (see
+/// [`crate::measure::ceiling`]).
+pub fn thread_footprint(interpreter: &Interpreter) -> Result<Footprint, PythonError> {
+    let unusable = |why: String| PythonError {
+        path: interpreter.path.clone(),
+        why,
+    };
+    let driver = driver_path().map_err(|e| unusable(format!("cannot write the driver ({e})")))?;
+    let steps = crate::measure::ceiling::steps();
+    let out = Command::new(&interpreter.path)
+        .arg("-c")
+        .arg(FOOTPRINT)
+        .arg(&driver)
+        .args([steps.first, steps.step, steps.cap].map(|n| n.to_string()))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .map_err(|e| unusable(format!("cannot run it ({e})")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("failed").to_string();
+        return Err(unusable(format!("thread probe failed: {last}")));
+    }
+    let probed: Probed =
+        serde_json::from_slice(&out.stdout).map_err(|e| unusable(format!("thread probe printed no samples ({e})")))?;
+    let [a, b] = probed.samples[..] else {
+        return Err(unusable(format!(
+            "thread probe printed {} samples, not 2",
+            probed.samples.len()
+        )));
+    };
+    let runtime = format!(
+        "{} {} threading.Thread ({})",
+        interpreter.implementation, interpreter.version, interpreter.path
+    );
+    Footprint::from_samples(runtime, &a, &b, probed.steady, probed.process_bytes)
+        .ok_or_else(|| unusable("thread probe sampled no threads".into()))
+}
+
 /// Write the embedded driver to a cache directory (once per driver version) and return
 /// its path.
 pub fn driver_path() -> std::io::Result<PathBuf> {
@@ -141,6 +298,16 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("cannot run it"));
+    }
+
+    #[test]
+    fn a_thread_footprint_is_measured() {
+        let py = probe("python3").expect("python3 is installed here");
+        let fp = thread_footprint(&py).unwrap();
+        assert!(fp.runtime.contains("threading.Thread"));
+        // The intercept may be below zero (early threads' mappings merge into gaps).
+        assert!(fp.maps_per_thread > 0.0 && fp.vm_per_thread > 0 && fp.process_bytes > 0);
+        assert!(fp.sampled_at[1] > fp.sampled_at[0]);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! The environment preflight: what machine this is and how many threads and connections
 //! its limits allow, recorded with every result and printed by `conlab env`.
 //!
-//! A result without its limits cannot be interpreted: "rs-thread failed at 32,000 tasks"
-//! is a fact about pid_max and max_map_count, not about threads.
+//! A result without its limits cannot be interpreted: "rs-thread failed at 16,000 tasks"
+//! is a fact about vm.max_map_count and what a Rust thread costs against it, not about
+//! threads. So the thread ceilings are per model family, from a footprint measured for
+//! each runtime ([`super::ceiling`]), not one figure for every runtime.
 
 use nix::sys::resource::Resource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ceiling::{self, Ceiling, Footprint};
 use super::{limits, procfs};
 
 /// The machine and its limits.
@@ -74,7 +77,8 @@ pub struct Limits {
     pub pid_max: Option<u64>,
     /// kernel.threads-max.
     pub threads_max: Option<u64>,
-    /// vm.max_map_count: memory mappings per process (a thread stack takes two).
+    /// vm.max_map_count: memory mappings per process (what a thread takes depends on its
+    /// runtime: see `allows.ceilings`).
     pub max_map_count: Option<u64>,
     /// net.core.somaxconn: the cap on a listen backlog.
     pub somaxconn: Option<u64>,
@@ -84,6 +88,17 @@ pub struct Limits {
     pub overcommit_memory: Option<u64>,
     /// Threads alive on the machine when the preflight ran.
     pub threads_alive: Option<u64>,
+    /// Threads alive whose id is 300 or more: they hold ids of the range the kernel
+    /// allocates from (300 to pid_max) once its cursor has wrapped.
+    #[serde(default)]
+    pub pids_in_use: Option<u64>,
+    /// Threads of conlab's user (real uid): what RLIMIT_NPROC counts.
+    #[serde(default)]
+    pub user_threads: Option<u64>,
+    /// CommitLimit minus Committed_AS in bytes: what strict overcommit
+    /// (vm.overcommit_memory=2) still lets processes commit.
+    #[serde(default)]
+    pub commit_room_bytes: Option<u64>,
     /// Whether conlab runs as root (root ignores RLIMIT_NPROC).
     pub root: bool,
 }
@@ -91,10 +106,14 @@ pub struct Limits {
 /// What the limits allow, with the one that binds.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Allowances {
-    /// Most threads one process can start now.
-    pub max_threads: u64,
-    /// The limit that sets `max_threads`.
-    pub max_threads_limited_by: String,
+    /// Per model family, the most threads (rs-thread, py-thread) or worker processes
+    /// (rs-process, py-process) a cell can start now, from every limit that applies and
+    /// the footprint measured for the family's runtime.
+    #[serde(default)]
+    pub ceilings: Vec<Ceiling>,
+    /// Families whose footprint could not be measured, and why.
+    #[serde(default)]
+    pub unmeasured: Vec<String>,
     /// Most simultaneous connections one client process can hold to one server address.
     pub max_connections: u64,
     /// The limit that sets `max_connections`.
@@ -114,7 +133,7 @@ impl Environment {
                     .map(|(_, v)| v.trim().to_string())
             })
             .unwrap_or_else(|| "unknown".into());
-        let limits = Limits {
+        let mut limits = Limits {
             nofile: Some(nofile.1).filter(|&n| n > 0),
             nofile_before: Some(nofile.0).filter(|&n| n > 0),
             nproc: limits::soft_limit(Resource::RLIMIT_NPROC),
@@ -127,10 +146,20 @@ impl Environment {
             ephemeral_ports: procfs::sysctl_text("net/ipv4/ip_local_port_range"),
             overcommit_memory: procfs::sysctl("vm/overcommit_memory"),
             threads_alive: procfs::system_threads(),
+            pids_in_use: None,
+            user_threads: None,
+            commit_room_bytes: match (procfs::meminfo("CommitLimit"), procfs::meminfo("Committed_AS")) {
+                (Some(limit), Some(committed)) => Some(limit.saturating_sub(committed)),
+                _ => None,
+            },
             root: nix::unistd::geteuid().is_root(),
         };
-        let allows = allowances(&limits);
-        Environment {
+        if let Some(c) = procfs::census(ceiling::RESERVED_PIDS, nix::unistd::getuid().as_raw()) {
+            limits.pids_in_use = Some(c.ids_from);
+            limits.user_threads = Some(c.of_user);
+        }
+        let allows = connections(&limits);
+        let mut env = Environment {
             cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             memory_bytes: procfs::meminfo("MemTotal").unwrap_or(0),
             memory_available_bytes: procfs::meminfo("MemAvailable").unwrap_or(0),
@@ -145,34 +174,42 @@ impl Environment {
             limits,
             allows,
             python: Vec::new(),
+        };
+        env.add_runtime("rs", ceiling::rust_threads(), limits::MAP_MARGIN);
+        env
+    }
+
+    /// Add the thread and process ceilings of a runtime (`rs`, `py`, `py@3.12`) from its
+    /// measured footprint, or the reason it could not be measured. `map_margin` is the
+    /// count of mappings the runtime's thread-per-task cell keeps free.
+    pub fn add_runtime(&mut self, runtime: &str, footprint: Result<Footprint, String>, map_margin: u64) {
+        let (prefix, version) = runtime.split_once('@').map_or((runtime, None), |(p, v)| (p, Some(v)));
+        let family = |kind: &str| match version {
+            Some(v) => format!("{prefix}-{kind}@{v}"),
+            None => format!("{prefix}-{kind}"),
+        };
+        match footprint {
+            Ok(fp) => {
+                let (l, memory) = (&self.limits, self.memory_available_bytes);
+                let threads = ceiling::thread_ceiling(&family("thread"), l, memory, &fp, map_margin);
+                let processes = ceiling::process_ceiling(&family("process"), l, memory, &fp);
+                self.allows.ceilings.extend([threads, processes]);
+            }
+            Err(why) => self
+                .allows
+                .unmeasured
+                .push(format!("{} and {}: {why}", family("thread"), family("process"))),
         }
+    }
+
+    /// The ceiling of one family, if it was measured.
+    pub fn ceiling(&self, family: &str) -> Option<&Ceiling> {
+        self.allows.ceilings.iter().find(|c| c.family == family)
     }
 }
 
-fn allowances(l: &Limits) -> Allowances {
-    let alive = l.threads_alive.unwrap_or(0);
-    let mut threads: Vec<(u64, String)> = Vec::new();
-    if let Some(p) = l.pid_max {
-        threads.push((
-            p.saturating_sub(alive),
-            format!("kernel.pid_max={p} minus {alive} alive"),
-        ));
-    }
-    if let Some(t) = l.threads_max {
-        threads.push((
-            t.saturating_sub(alive),
-            format!("kernel.threads-max={t} minus {alive} alive"),
-        ));
-    }
-    if let Some(m) = l.max_map_count {
-        threads.push((m / 2, format!("vm.max_map_count={m} (2 mappings per thread stack)")));
-    }
-    if let (Some(n), false) = (l.nproc, l.root) {
-        threads.push((n.saturating_sub(alive), format!("RLIMIT_NPROC={n}")));
-    }
-    let (max_threads, max_threads_limited_by) =
-        threads.into_iter().min_by_key(|t| t.0).unwrap_or((0, "unknown".into()));
-
+/// The connection allowance (thread ceilings are added per runtime).
+fn connections(l: &Limits) -> Allowances {
     let mut conns: Vec<(u64, String)> = Vec::new();
     if let Some(n) = l.nofile {
         conns.push((
@@ -192,8 +229,8 @@ fn allowances(l: &Limits) -> Allowances {
     let (max_connections, max_connections_limited_by) =
         conns.into_iter().min_by_key(|c| c.0).unwrap_or((0, "unknown".into()));
     Allowances {
-        max_threads,
-        max_threads_limited_by,
+        ceilings: Vec::new(),
+        unmeasured: Vec::new(),
         max_connections,
         max_connections_limited_by,
     }
@@ -209,14 +246,26 @@ mod tests {
         assert!(env.cores >= 1);
         assert!(env.memory_bytes > 0);
         assert!(env.limits.pid_max.is_some());
-        assert!(env.allows.max_threads > 0);
-        assert!(!env.allows.max_threads_limited_by.is_empty());
+        for family in ["rs-thread", "rs-process"] {
+            let c = env.ceiling(family).expect("the Rust runtime is measured in-process");
+            assert!(c.max > 0 && !c.limited_by.is_empty() && !c.bounds.is_empty());
+        }
+        // Another runtime's families, named with its version; or the reason it is missing.
+        let mut env = env;
+        let fp = env.ceiling("rs-thread").unwrap().footprint.clone();
+        env.add_runtime("py@3.12", Ok(fp), 0);
+        assert!(env.ceiling("py-thread@3.12").is_some() && env.ceiling("py-process@3.12").is_some());
+        env.add_runtime("py", Err("python3: cannot run it".into()), 0);
+        assert_eq!(
+            env.allows.unmeasured,
+            ["py-thread and py-process: python3: cannot run it"]
+        );
         assert!(env.rustc_version.starts_with("rustc "));
         assert_ne!(env.tokio_version, "unknown");
     }
 
     #[test]
-    fn the_smallest_limit_binds() {
+    fn the_smallest_connection_limit_binds() {
         let l = Limits {
             nofile: Some(20000),
             nofile_before: Some(1024),
@@ -230,11 +279,12 @@ mod tests {
             ephemeral_ports: Some("32768 60999".into()),
             overcommit_memory: Some(0),
             threads_alive: Some(300),
+            pids_in_use: None,
+            user_threads: None,
+            commit_room_bytes: None,
             root: true,
         };
-        let a = allowances(&l);
-        assert_eq!(a.max_threads, 32468);
-        assert!(a.max_threads_limited_by.starts_with("kernel.pid_max"));
+        let a = connections(&l);
         assert_eq!(a.max_connections, 19984);
         assert!(a.max_connections_limited_by.starts_with("RLIMIT_NOFILE"));
     }

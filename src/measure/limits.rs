@@ -10,6 +10,12 @@ use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
 
 use super::procfs;
 
+/// Memory mappings a thread-per-task cell (rs-thread) keeps free below vm.max_map_count:
+/// room for what the process still maps after its last thread (a growing vector, a malloc
+/// arena, its report), so that no mapping fails but the spawn the cell declines itself.
+/// The `conlab env` ceiling for rs-thread subtracts the same margin.
+pub const MAP_MARGIN: u64 = 128;
+
 /// Raise the soft RLIMIT_NOFILE to the hard limit. Returns `(old, new)` soft limits.
 pub fn raise_nofile() -> (u64, u64) {
     match getrlimit(Resource::RLIMIT_NOFILE) {
@@ -40,9 +46,7 @@ pub fn diagnose_spawn(err: &std::io::Error) -> String {
     let me = std::process::id() as i32;
     if let (Some(limit), Some(maps)) = (procfs::sysctl("vm/max_map_count"), procfs::map_count(me)) {
         if near(maps, limit) {
-            return format!(
-                "vm.max_map_count={limit} (this process has {maps} memory mappings; each thread stack takes 2)"
-            );
+            return format!("vm.max_map_count={limit} (this process has {maps} memory mappings)");
         }
     }
     let threads = procfs::system_threads().unwrap_or(0);

@@ -5,6 +5,7 @@
 //! are measured by the same code from outside, and the child side needs only a clock and
 //! a histogram.
 
+pub mod ceiling;
 pub mod clock;
 pub mod env;
 pub mod inflight;

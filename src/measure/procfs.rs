@@ -12,6 +12,8 @@ pub struct Status {
     pub vm: u64,
     pub vm_peak: u64,
     pub pte: u64,
+    /// RssAnon: the resident memory that is the process's own (not file pages it shares).
+    pub rss_anon: u64,
     pub threads: u64,
 }
 
@@ -28,6 +30,7 @@ pub fn parse_status(text: &str) -> Status {
             "VmSize" => &mut s.vm,
             "VmPeak" => &mut s.vm_peak,
             "VmPTE" => &mut s.pte,
+            "RssAnon" => &mut s.rss_anon,
             "Threads" => &mut s.threads,
             _ => continue,
         };
@@ -85,6 +88,45 @@ pub fn system_threads() -> Option<u64> {
     text.split_whitespace().nth(3)?.split_once('/')?.1.parse().ok()
 }
 
+/// Who holds the machine's task ids: every thread alive, counted by /proc/*/task.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Census {
+    /// Threads whose id is at least `from` (the ids the kernel hands out once it wraps).
+    pub ids_from: u64,
+    /// Threads of processes whose real uid is `uid` (what RLIMIT_NPROC counts).
+    pub of_user: u64,
+}
+
+/// Count the threads alive whose id is at least `from`, and those of user `uid`, by one
+/// scan of /proc. Threads that end during the scan are simply not counted.
+pub fn census(from: u64, uid: u32) -> Option<Census> {
+    let mut c = Census::default();
+    for entry in fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        let ids: Vec<u64> = tasks
+            .flatten()
+            .filter_map(|t| t.file_name().to_str()?.parse().ok())
+            .collect();
+        c.ids_from += ids.iter().filter(|&&id| id >= from).count() as u64;
+        if real_uid(pid) == Some(uid) {
+            c.of_user += ids.len() as u64;
+        }
+    }
+    Some(c)
+}
+
+/// The real uid of a process, from the `Uid:` line of its status.
+fn real_uid(pid: u64) -> Option<u32> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Memory mappings of a process (compared against vm.max_map_count).
 pub fn map_count(pid: i32) -> Option<u64> {
     // Streamed through a small buffer: a thread-heavy cell has tens of thousands of
@@ -135,13 +177,14 @@ mod tests {
 
     #[test]
     fn status_fields_are_read_in_bytes() {
-        let text = "Name:\tx\nVmPeak:\t  2000 kB\nVmSize:\t  1500 kB\nVmHWM:\t  300 kB\nVmRSS:\t 200 kB\nVmPTE:\t 12 kB\nThreads:\t7\n";
+        let text = "Name:\tx\nVmPeak:\t  2000 kB\nVmSize:\t  1500 kB\nVmHWM:\t  300 kB\nVmRSS:\t 200 kB\nVmPTE:\t 12 kB\nRssAnon:\t 150 kB\nThreads:\t7\n";
         let s = parse_status(text);
         assert_eq!(s.vm_peak, 2000 * 1024);
         assert_eq!(s.vm, 1500 * 1024);
         assert_eq!(s.hwm, 300 * 1024);
         assert_eq!(s.rss, 200 * 1024);
         assert_eq!(s.pte, 12 * 1024);
+        assert_eq!(s.rss_anon, 150 * 1024);
         assert_eq!(s.threads, 7);
     }
 
@@ -154,5 +197,12 @@ mod tests {
         assert_eq!(parent_of(me), Some(nix::unistd::getppid().as_raw()));
         assert!(system_threads().unwrap() >= 1);
         assert!(map_count(me).unwrap() > 10);
+        let uid = nix::unistd::getuid().as_raw();
+        let all = census(0, uid).unwrap();
+        assert!(
+            all.ids_from >= 1 && all.of_user >= 1,
+            "this test's own threads: {all:?}"
+        );
+        assert_eq!(census(u64::MAX, uid).unwrap().ids_from, 0);
     }
 }

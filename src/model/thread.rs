@@ -133,7 +133,7 @@ struct MapBudget {
 }
 
 impl MapBudget {
-    const MARGIN: u64 = 128;
+    const MARGIN: u64 = limits::MAP_MARGIN;
 
     fn new(stack: Option<u64>) -> Self {
         let limit = procfs::sysctl("vm/max_map_count").unwrap_or(u64::MAX);

@@ -10,6 +10,7 @@ use std::fmt::Write;
 use super::svg::{escape, legend, line_chart, Series};
 use super::Format;
 use crate::analyze::{self, median, verdict};
+use crate::measure::ceiling::Unit;
 use crate::results::{CellResult, Results, Status, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs};
 
@@ -272,29 +273,35 @@ fn environment_section(h: &mut String, results: &Results) {
         ("kernel.threads-max", opt(l.threads_max)),
         ("vm.max_map_count", opt(l.max_map_count)),
         ("ephemeral ports", l.ephemeral_ports.clone().unwrap_or_default()),
-        (
-            "threads allowed",
-            format!(
-                "{} (bound by {})",
-                format_count(e.allows.max_threads as usize),
-                e.allows.max_threads_limited_by
-            ),
-        ),
-        (
-            "connections allowed",
-            format!(
-                "{} (bound by {})",
-                format_count(e.allows.max_connections as usize),
-                e.allows.max_connections_limited_by
-            ),
-        ),
     ];
+    let mut rows: Vec<(String, String)> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for c in &e.allows.ceilings {
+        let unit = match c.unit {
+            Unit::Threads => "threads",
+            Unit::Processes => "worker processes",
+        };
+        rows.push((
+            format!("{} ceiling", c.family),
+            format!("{} {unit} (bound by {})", format_count(c.max as usize), c.limited_by),
+        ));
+    }
+    if e.allows.ceilings.is_empty() {
+        rows.push(("thread ceilings".into(), "not recorded in these results".into()));
+    }
+    rows.push((
+        "connections allowed".into(),
+        format!(
+            "{} (bound by {})",
+            format_count(e.allows.max_connections as usize),
+            e.allows.max_connections_limited_by
+        ),
+    ));
     h.push_str(r#"<section><h2>Environment</h2><div class="scroll"><table>"#);
     for (k, v) in rows {
         let _ = write!(
             h,
             r#"<tr><th>{}</th><td style="text-align:left">{}</td></tr>"#,
-            escape(k),
+            escape(&k),
             escape(&v)
         );
     }
