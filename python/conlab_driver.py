@@ -789,15 +789,17 @@ class Http(Workload):
             raise first
         return n
 
-    async def open_session(self, tasks):
-        """aiohttp: one session for the cell, its connector limit set and recorded (the
-        default of 100 would silently cap concurrency)."""
+    async def open_session(self, tasks, limit=None):
+        """aiohttp: one session for the cell, its connector limit set and recorded: one
+        connection per task unless `limit` is given (aiohttp's own default of 100, as the
+        article's `fetch_many` gets it, silently caps concurrency)."""
         if self.lib != "aiohttp":
             return
         aiohttp = self.aiohttp
-        connector = aiohttp.TCPConnector(limit=max(1, tasks), force_close=not self.keepalive)
+        limit = max(1, tasks) if limit is None else int(limit)
+        connector = aiohttp.TCPConnector(limit=limit, force_close=not self.keepalive)
         self.session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout))
-        self.pool_note = "TCPConnector(limit=%d, force_close=%s)" % (max(1, tasks), not self.keepalive)
+        self.pool_note = "TCPConnector(limit=%d, force_close=%s)" % (limit, not self.keepalive)
 
     async def close_session(self):
         if self.session is not None:
@@ -1101,13 +1103,13 @@ def model_pool(work, cell, n, workers):
             f.result()
 
 
-def model_asyncio(work, cell, n, workers, use_uvloop=False):
+def model_asyncio(work, cell, n, limit, use_uvloop=False):
     load_asyncio()
     cell.loop_lag = Buckets()
 
     async def main():
         if hasattr(work, "open_session"):
-            await work.open_session(n)
+            await work.open_session(n, limit)
         loop = asyncio.get_running_loop()
         # A 1 ms heartbeat on the loop: how late it wakes up is the loop's lag.
         done = []
@@ -1350,7 +1352,7 @@ def main():
     work.prepare(asynchronous)
     cell = Cell(tasks)
     if asynchronous:
-        model_asyncio(work, cell, tasks, workers, use_uvloop=(lib == "uvloop"))
+        model_asyncio(work, cell, tasks, model.get("limit"), use_uvloop=(lib == "uvloop"))
     else:
         MODELS[kind](work, cell, tasks, workers)
     finished = max(cell.ends) if tasks else now_ns()

@@ -81,7 +81,7 @@ fn model() -> impl Strategy<Value = ModelSpec> {
             ModelSpec::Python(PyModel {
                 base,
                 lib,
-                size: size.filter(|_| matches!(base, "py-pool" | "py-process")),
+                size: size.filter(|_| matches!((base, lib), ("py-pool" | "py-process", _) | (_, Some("aiohttp")))),
                 version: version.map(String::from),
             })
         });

@@ -23,15 +23,15 @@ pub fn run() -> anyhow::Result<()> {
     for (syntax, about) in [
         ("py-thread[+requests]", "a threading.Thread per task, as in the article"),
         (
-            "py-pool[:size=P][+requests]",
+            "py-pool[+requests][:size=P]",
             "concurrent.futures.ThreadPoolExecutor (default size: Python's own)",
         ),
         (
-            "py-asyncio[+aiohttp|+uvloop]",
-            "tasks gathered on one asyncio event loop",
+            "py-asyncio[+aiohttp[:limit=N]|+uvloop]",
+            "tasks gathered on one asyncio event loop; aiohttp's connector allows one connection per task unless limit=N (100: the article's fetch_many as written)",
         ),
         (
-            "py-process[:workers=P][+requests]",
+            "py-process[+requests][:workers=P]",
             "multiprocessing.Pool (start method fork), one share per worker",
         ),
         (

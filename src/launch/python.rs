@@ -43,6 +43,9 @@ pub struct DriverModel {
     pub lib: Option<&'static str>,
     /// Pool threads or worker processes, resolved; `None` for thread and asyncio models.
     pub workers: Option<usize>,
+    /// aiohttp's connector limit when given (`py-asyncio+aiohttp:limit=100`, the
+    /// article's default connector); `None`: one connection per task.
+    pub limit: Option<usize>,
 }
 
 impl From<&PyModel> for DriverModel {
@@ -51,6 +54,7 @@ impl From<&PyModel> for DriverModel {
             kind: m.base,
             lib: m.lib,
             workers: m.queue_width(),
+            limit: m.size.filter(|_| m.is_async()),
         }
     }
 }

@@ -25,7 +25,8 @@ pub struct PyModel {
     pub base: &'static str,
     /// `requests`, `aiohttp` or `uvloop`.
     pub lib: Option<&'static str>,
-    /// The pool size or process count given (`None`: the default).
+    /// The pool size, the process count, or aiohttp's connector limit given (`None`: the
+    /// default; for aiohttp conlab's, one connection per task).
     pub size: Option<usize>,
     /// `3.13` in `py3.13-asyncio`.
     pub version: Option<String>,
@@ -82,9 +83,11 @@ impl PyModel {
                 Some(*lib)
             }
         };
-        let key = match base {
-            "py-pool" => "size",
-            "py-process" => "workers",
+        let key = match (base, lib) {
+            ("py-pool", _) => "size",
+            ("py-process", _) => "workers",
+            // The article's `fetch_many` as written: aiohttp's own connector, 100 connections.
+            ("py-asyncio", Some("aiohttp")) => "limit",
             _ => "",
         };
         let size = match key.is_empty() {
@@ -134,6 +137,7 @@ impl fmt::Display for PyModel {
         match (self.base, self.size) {
             ("py-pool", Some(n)) => write!(f, ":size={n}"),
             ("py-process", Some(n)) => write!(f, ":workers={n}"),
+            ("py-asyncio", Some(n)) => write!(f, ":limit={n}"),
             _ => Ok(()),
         }
     }
@@ -155,6 +159,8 @@ mod tests {
         assert_eq!(spec("py3.13-asyncio+uvloop"), "py3.13-asyncio+uvloop");
         assert_eq!(spec("py-pool:size=8"), "py-pool:size=8");
         assert_eq!(spec("py-thread+requests"), "py-thread+requests");
+        assert_eq!(spec("py-asyncio+aiohttp:limit=100"), "py-asyncio+aiohttp:limit=100");
+        assert!(spec("py-asyncio:limit=100").contains("unknown parameter"));
         assert!(spec("py-thread+aiohttp").contains("aiohttp goes with py-asyncio"));
         assert!(spec("py-fiber").contains("unknown model"));
         assert!(spec("py-asyncio+numpy").contains("unknown library"));
