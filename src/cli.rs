@@ -187,8 +187,20 @@ fn parse_workload(text: &str) -> Result<WorkloadSpec, ArgError> {
     Ok(text.parse()?)
 }
 
+/// The most tasks a cell may be asked for: a hundred times the million of `--full`, far
+/// beyond what any model reaches on a machine (threads stop at pid_max and
+/// max_map_count, tasks at memory), but below counts whose task tables alone would not
+/// fit in memory.
+pub const MAX_TASKS: usize = 100_000_000;
+
 fn parse_tasks(text: &str) -> Result<TaskList, ArgError> {
-    Ok(TaskList(units::parse_task_list(text)?))
+    let tasks = units::parse_task_list(text)?;
+    if tasks.iter().any(|&n| n > MAX_TASKS) {
+        return Err(ArgError::Other(
+            "at most 100,000,000 tasks per cell (no model on one machine runs more; `conlab env` shows the ceilings)",
+        ));
+    }
+    Ok(TaskList(tasks))
 }
 
 /// Runs per cell by default: three, so every verdict has a spread to be judged against.
@@ -284,6 +296,9 @@ mod tests {
             &["--repeat", "0"],
             &["--cell-timeout", "0s"],
             &["--quick", "--tasks", "5"],
+            &["--tasks", "5000000000"],
+            &["--tolerate-failures", "150%"],
+            &["--tolerate-failures", "some"],
         ] {
             assert!(bench(args).is_err(), "{args:?} should be rejected");
         }

@@ -62,7 +62,9 @@ pub enum FailureKind {
     PredictedTimeout,
     /// Not run: the same model failed at a smaller task count in this sweep.
     Skipped,
-    /// Killed by SIGKILL not sent by conlab (the kernel's OOM killer, usually).
+    /// Killed by the kernel's OOM killer (SIGKILL while /proc/vmstat `oom_kill` moved).
+    OomKilled,
+    /// Killed by SIGKILL from outside: neither conlab nor the OOM killer sent it.
     Killed,
     /// Killed by another signal (SIGSEGV, SIGABRT, ...).
     Signal,
@@ -87,6 +89,7 @@ impl FailureKind {
             FailureKind::Timeout => "timeout",
             FailureKind::PredictedTimeout => "predicted-timeout",
             FailureKind::Skipped => "skipped",
+            FailureKind::OomKilled => "oom-killed",
             FailureKind::Killed => "killed",
             FailureKind::Signal => "signal",
             FailureKind::Exit => "exit",

@@ -217,7 +217,9 @@ impl Runner<'_> {
                     None => return Ok((out, true)),
                 },
             };
-            if matches!(result.status, Status::Failed | Status::Timeout | Status::Crashed) {
+            // A cell killed from outside says nothing about the model at larger counts.
+            let from_outside = result.failure.as_ref().is_some_and(|f| f.kind == FailureKind::Killed);
+            if matches!(result.status, Status::Failed | Status::Timeout | Status::Crashed) && !from_outside {
                 let kind = result
                     .failure
                     .as_ref()

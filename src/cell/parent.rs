@@ -62,6 +62,7 @@ pub fn run(
     }
     let spawn_ns = mono_ns();
     let started = Instant::now();
+    let oom_before = oom_kills();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(err) => {
@@ -145,7 +146,11 @@ pub fn run(
         apply_report(&mut result, report, spawn_ns);
     }
 
-    let (status, failure) = classify(timed_out, timeout, &exit, report.as_ref(), &tail);
+    let oom_moved = match (oom_before, oom_kills()) {
+        (Some(a), Some(b)) => b > a,
+        _ => true,
+    };
+    let (status, failure) = classify(timed_out, timeout, &exit, report.as_ref(), &tail, oom_moved);
     result.status = status;
     result.failure = failure;
     Some(result)
@@ -281,6 +286,7 @@ fn classify(
     exit: &std::io::Result<Exit>,
     report: Option<&Result<ChildReport, serde_json::Error>>,
     stderr_tail: &str,
+    oom_moved: bool,
 ) -> (Status, Option<Failure>) {
     let failure = |kind: FailureKind, message: String, limit: Option<String>| Failure {
         kind,
@@ -299,18 +305,26 @@ fn classify(
             )),
         );
     }
-    let last_err = stderr_tail.lines().last().unwrap_or("").to_string();
+    let last_err = meaningful_line(stderr_tail);
     match (exit, report) {
         (Ok(e), Some(Ok(r))) if e.code == Some(0) => match &r.failure {
             None => (Status::Ok, None),
             Some(f) => (Status::Failed, Some(into_failure(f))),
         },
+        (Ok(e), _) if e.signal == Some(libc::SIGKILL) && oom_moved => (
+            Status::Crashed,
+            Some(failure(
+                FailureKind::OomKilled,
+                "killed by the kernel's OOM killer (SIGKILL, and /proc/vmstat oom_kill moved meanwhile)".into(),
+                Some("memory".into()),
+            )),
+        ),
         (Ok(e), _) if e.signal == Some(libc::SIGKILL) => (
             Status::Crashed,
             Some(failure(
                 FailureKind::Killed,
-                "killed by SIGKILL (not sent by conlab: the kernel's OOM killer is the usual sender)".into(),
-                Some("memory".into()),
+                "killed by SIGKILL from outside (not by conlab, and not by the OOM killer: /proc/vmstat oom_kill did not move)".into(),
+                None,
             )),
         ),
         (Ok(e), _) if e.signal.is_some() => {
@@ -432,6 +446,35 @@ fn read_all(pipe: Option<impl Read + Send + 'static>, keep: usize) -> thread::Jo
     })
 }
 
+/// The line of a dead cell's stderr that says why: the last one that is not a runtime's
+/// boilerplate (Rust's `note: run with RUST_BACKTRACE=1`, backtrace frames), so
+/// "memory allocation of 40000000000 bytes failed" is kept over the note after it.
+fn meaningful_line(tail: &str) -> String {
+    let noise = |l: &str| {
+        let t = l.trim();
+        t.is_empty()
+            || t.starts_with("note: run with `RUST_BACKTRACE")
+            || t.starts_with("note: Some details are omitted")
+            || t.starts_with("stack backtrace:")
+            || l.starts_with(' ')
+    };
+    tail.lines()
+        .rev()
+        .find(|l| !noise(l))
+        .or_else(|| tail.lines().last())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// The kernel's count of OOM kills so far (/proc/vmstat `oom_kill`).
+fn oom_kills() -> Option<u64> {
+    std::fs::read_to_string("/proc/vmstat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
+}
+
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
@@ -445,4 +488,62 @@ fn thread_cpu_s() -> f64 {
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
     let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
     secs(ru.ru_utime) + secs(ru.ru_stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn killed_by(signal: i32) -> std::io::Result<Exit> {
+        Ok(Exit {
+            code: None,
+            signal: Some(signal),
+            user_s: 0.0,
+            sys_s: 0.0,
+            max_rss: 0,
+            ctx_voluntary: 0,
+            ctx_involuntary: 0,
+        })
+    }
+
+    #[test]
+    fn the_cause_of_a_crash_is_kept_over_the_runtimes_boilerplate() {
+        let tail = "memory allocation of 40000000000 bytes failed\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(meaningful_line(tail), "memory allocation of 40000000000 bytes failed");
+        let python = "Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: out";
+        assert_eq!(meaningful_line(python), "MemoryError: out");
+        let (_, f) = classify(
+            false,
+            Duration::from_secs(1),
+            &killed_by(libc::SIGABRT),
+            None,
+            tail,
+            false,
+        );
+        assert!(f
+            .unwrap()
+            .message
+            .contains("memory allocation of 40000000000 bytes failed"));
+    }
+
+    #[test]
+    fn sigkill_is_blamed_on_the_oom_killer_only_when_its_counter_moved() {
+        let (status, f) = classify(false, Duration::from_secs(1), &killed_by(libc::SIGKILL), None, "", true);
+        let f = f.unwrap();
+        assert_eq!(
+            (status, f.kind, f.limit.as_deref()),
+            (Status::Crashed, FailureKind::OomKilled, Some("memory"))
+        );
+        let (_, f) = classify(
+            false,
+            Duration::from_secs(1),
+            &killed_by(libc::SIGKILL),
+            None,
+            "",
+            false,
+        );
+        let f = f.unwrap();
+        assert_eq!((f.kind, f.limit), (FailureKind::Killed, None));
+        assert!(f.message.contains("from outside"), "{}", f.message);
+    }
 }
