@@ -92,6 +92,19 @@ fn a_cut_off_jsonl_keeps_its_complete_cells() {
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["cells"].as_array().unwrap().len(), 3);
     assert_eq!(doc["interrupted"], true);
+
+    // A cut-off results.json says where the JSON broke, not that it is someone else's.
+    let whole = std::fs::read_to_string(out.join("results.json")).unwrap();
+    let file = dir.path().join("cut.json");
+    std::fs::write(&file, &whole[..whole.len() / 2]).unwrap();
+    let broken = report(&file, "terminal");
+    assert_eq!(broken.status.code(), Some(2));
+    let err = stderr(&broken);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cut.json:") && err.contains("column") && !err.contains("is not conlab"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -43,7 +43,25 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') && !trimmed.starts_with("{\"record\"") {
-        if let Ok(mut results) = serde_json::from_str::<Results>(&text) {
+        let parsed = serde_json::from_str::<Results>(&text);
+        if let Err(e) = &parsed {
+            // Broken JSON (a file cut off while written) is not "not ours": say where.
+            if matches!(
+                e.classify(),
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+            ) {
+                return Err(LoadError::Line {
+                    path: path.to_path_buf(),
+                    line: e.line(),
+                    why: format!(
+                        "column {}: the JSON breaks here ({}); the results.jsonl beside it keeps every finished cell",
+                        e.column(),
+                        e.to_string().split(" at line ").next().unwrap_or_default()
+                    ),
+                });
+            }
+        }
+        if let Ok(mut results) = parsed {
             if results.schema != SCHEMA {
                 return Err(LoadError::Schema {
                     path: path.to_path_buf(),
