@@ -28,6 +28,7 @@ fn identical_runs_are_the_same_and_a_doubled_time_is_flagged() {
 
     let out = conlab().arg("compare").arg(&fixture).arg(&doubled).output().unwrap();
     let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "a slower B is a regression: {text}");
     assert!(text.contains(" 0 faster, 1 slower, "), "{text}");
     let slower: Vec<&str> = text
         .lines()
