@@ -25,6 +25,17 @@ fn answers_with_the_requested_delay_and_size() {
     assert!(answer.contains("content-length: 1000"), "{answer}");
     assert!(took >= Duration::from_millis(120), "answered after {took:?}");
     assert!(server.tcp.is_some());
+    // Smaller after larger: sliced from the shared body, still exactly the size asked.
+    let small = get(&server.addr(), "/delay?ms=0&bytes=10");
+    assert!(
+        small.contains("content-length: 10\r\n") && small.ends_with("\r\n\r\nxxxxxxxxxx"),
+        "{small}"
+    );
+    // A malformed number is the client's mistake, not a default.
+    for bad in ["/delay?ms=abc", "/delay?bytes=-1", "/delay?ms=1.5"] {
+        let answer = get(&server.addr(), bad);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{bad}: {answer}");
+    }
 }
 
 #[test]

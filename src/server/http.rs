@@ -66,25 +66,49 @@ pub async fn serve(
     }
 }
 
-/// Query parameters `ms` and `bytes` of `/delay?ms=50&bytes=1024`.
-fn query_overrides(req: &Request<Incoming>) -> (Option<u64>, Option<usize>) {
+/// Query parameters `ms` and `bytes` of `/delay?ms=50&bytes=1024`; a value that is not
+/// a whole number is the client's mistake, answered 400 rather than silently replaced.
+fn query_overrides(query: &str) -> Result<(Option<u64>, Option<usize>), String> {
     let (mut ms, mut bytes) = (None, None);
-    for pair in req.uri().query().unwrap_or("").split('&') {
+    for pair in query.split('&') {
+        let number = |v: &str, key: &str| v.parse::<u64>().map_err(|_| format!("{key}={v} is not a whole number"));
         match pair.split_once('=') {
-            Some(("ms", v)) => ms = v.parse().ok(),
-            Some(("bytes", v)) => bytes = v.parse().ok(),
+            Some(("ms", v)) => ms = Some(number(v, "ms")?),
+            Some(("bytes", v)) => bytes = Some(number(v, "bytes")? as usize),
             _ => {}
         }
     }
-    (ms, bytes)
+    Ok((ms, bytes))
+}
+
+/// The largest body served: `bytes=` beyond it is cut to it.
+const MAX_BODY: usize = 64 << 20;
+
+/// `n` bytes of body, sliced from one buffer shared by every response (grown to the
+/// largest size asked for so far), so 20 concurrent 64 MiB requests hold 64 MiB, not
+/// 1.3 GB.
+fn body_bytes(n: usize) -> Bytes {
+    static SHARED: std::sync::Mutex<Option<Bytes>> = std::sync::Mutex::new(None);
+    let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    match shared.as_ref() {
+        Some(b) if b.len() >= n => b.slice(..n),
+        _ => {
+            let b = Bytes::from(vec![b'x'; n]);
+            *shared = Some(b.clone());
+            b
+        }
+    }
 }
 
 async fn respond(req: Request<Incoming>, b: Arc<Behaviour>, fd: RawFd) -> Result<Response<Body>, std::io::Error> {
-    let (ms, bytes) = query_overrides(&req);
+    let (ms, bytes) = match query_overrides(req.uri().query().unwrap_or("")) {
+        Ok(q) => q,
+        Err(why) => return Ok(response(StatusCode::BAD_REQUEST, Body::full(format!("{why}\n").into()))),
+    };
     let delay = ms
         .map(Duration::from_millis)
         .unwrap_or_else(|| b.latency.sample(&b.rng));
-    let bytes = bytes.unwrap_or(b.bytes).min(64 << 20);
+    let bytes = bytes.unwrap_or(b.bytes).min(MAX_BODY);
     let draw = b.rng.unit();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -92,7 +116,7 @@ async fn respond(req: Request<Incoming>, b: Arc<Behaviour>, fd: RawFd) -> Result
     if draw < b.error_rate {
         return Ok(response(
             StatusCode::INTERNAL_SERVER_ERROR,
-            Body::full(b"injected error\n".to_vec()),
+            Body::full(Bytes::from_static(b"injected error\n")),
         ));
     }
     if draw < b.error_rate + b.reset_rate {
@@ -103,7 +127,7 @@ async fn respond(req: Request<Incoming>, b: Arc<Behaviour>, fd: RawFd) -> Result
     let body = if draw < b.error_rate + b.reset_rate + b.truncate_rate {
         Body::truncated(bytes.max(2))
     } else {
-        Body::full(vec![b'x'; bytes])
+        Body::full(body_bytes(bytes))
     };
     Ok(response(StatusCode::OK, body))
 }
@@ -146,10 +170,10 @@ pub struct Body {
 }
 
 impl Body {
-    fn full(data: Vec<u8>) -> Self {
+    fn full(data: Bytes) -> Self {
         let announced = data.len();
         Body {
-            data: (!data.is_empty()).then(|| Bytes::from(data)),
+            data: (!data.is_empty()).then_some(data),
             fail_after: false,
             announced,
         }
@@ -157,7 +181,7 @@ impl Body {
 
     fn truncated(announced: usize) -> Self {
         Body {
-            data: Some(Bytes::from(vec![b'x'; announced / 2])),
+            data: Some(body_bytes(announced / 2)),
             fail_after: true,
             announced,
         }
