@@ -135,12 +135,17 @@ impl Setup {
 
 fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHeader {
     env.python = plan.pythons.clone();
-    // The Python families' ceilings, measured under each interpreter the plan uses.
+    // The Python families' ceilings, measured under each interpreter the plan uses (once:
+    // an environment carried over from an earlier sweep already has them).
     for interpreter in &plan.pythons {
         let runtime = match plan.pythons.len() {
             1 => "py".to_string(),
             _ => format!("py@{}", interpreter.short),
         };
+        let family = format!("{runtime}-thread");
+        if env.ceiling(&family).is_some() || env.allows.unmeasured.iter().any(|u| u.starts_with(&family)) {
+            continue;
+        }
         let footprint = crate::launch::python::thread_footprint(interpreter).map_err(|e| e.to_string());
         env.add_runtime(&runtime, footprint, 0);
     }

@@ -320,6 +320,22 @@ impl Figure {
     }
 }
 
+/// The verdict on "`low` is below `high` by at least `by`" (`ratio` = high / low): holds
+/// when every run of `low` is below every run of `high` by the margin, partly when below
+/// by less, does not hold when clearly above, too close to call otherwise.
+fn below_by(low: &Figure, high: &Figure, ratio: f64, by: f64) -> Verdict {
+    if low.clearly_below(high) {
+        match ratio >= 1.0 + by {
+            true => Verdict::Holds,
+            false => Verdict::Partly,
+        }
+    } else if high.clearly_below(low) {
+        Verdict::DoesNotHold
+    } else {
+        Verdict::TooClose
+    }
+}
+
 /// "ran at most K of N at once" when a model's runs fell short of the claimed concurrency.
 fn short_of(runs: &[&CellResult], tasks: usize) -> Option<String> {
     let mut peaks: Vec<f64> = runs.iter().filter_map(|c| in_flight(c).map(|p| p as f64)).collect();
@@ -366,17 +382,7 @@ fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> R
             let (rf, rs) = (runs(c, cells, faster)?, runs(c, cells, slower)?);
             let (tf, ts) = (time(&rf), time(&rs));
             let ratio = ts.median / tf.median.max(1e-9);
-            let verdict = if tf.clearly_below(&ts) {
-                if ratio >= 1.0 + by {
-                    Verdict::Holds
-                } else {
-                    Verdict::Partly
-                }
-            } else if ts.clearly_below(&tf) {
-                Verdict::DoesNotHold
-            } else {
-                Verdict::TooClose
-            };
+            let verdict = below_by(&tf, &ts, ratio, *by);
             let text = format!(
                 "{faster} {} vs {slower} {} ({ratio:.2}x)",
                 tf.show(&secs),
@@ -389,17 +395,7 @@ fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> R
             let rss = |r: &[&CellResult]| Figure::of(r, &|x| x.peak_rss_bytes as f64);
             let (ml, mf) = (rss(&rl), rss(&rf));
             let ratio = mf.median / ml.median.max(1.0);
-            let verdict = if ml.clearly_below(&mf) {
-                if ratio >= 1.0 + by {
-                    Verdict::Holds
-                } else {
-                    Verdict::Partly
-                }
-            } else if mf.clearly_below(&ml) {
-                Verdict::DoesNotHold
-            } else {
-                Verdict::TooClose
-            };
+            let verdict = below_by(&ml, &mf, ratio, *by);
             let text = format!(
                 "{leaner} RSS {} vs {fatter} {} ({ratio:.2}x)",
                 ml.show(&format_bytes),

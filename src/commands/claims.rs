@@ -22,7 +22,7 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
     let out = a.out.clone().unwrap_or_else(|| default_out("claims-"));
     user_path(std::fs::create_dir_all(&out), "cannot create", &out)?;
 
-    let env = Environment::probe(limits::raise_nofile());
+    let mut env = Environment::probe(limits::raise_nofile());
     let exe = conlab_exe()?;
     let never = AtomicBool::new(false);
     let mut merged: Option<Results> = None;
@@ -36,6 +36,8 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
         request.out = Some(out.clone());
         let plan = Plan::new(request).map_err(usage)?;
         let results = sweep::run(&plan, env.clone(), &exe, &mut Quiet, &never)?;
+        // The next sweeps reuse the ceilings this one measured.
+        env.clone_from(&results.environment);
         merged = Some(match merged {
             None => results,
             Some(m) => merge(m, results),
