@@ -297,11 +297,28 @@ def http_request(path, authority, keepalive):
             % (path, authority, "keep-alive" if keepalive else "close")).encode("latin-1")
 
 
-def decimal(text, what):
-    """A non-negative decimal number, or ProtocolError."""
+def decimal(text, what, shown=None):
+    """A non-negative decimal number, or ProtocolError naming `shown` (default: the text)."""
     if not (text.isascii() and text.isdigit()):
-        raise ProtocolError("malformed %s %r" % (what, text[:40]))
+        raise ProtocolError("malformed %s %s" % (what, quoted(text if shown is None else shown)))
     return int(text)
+
+
+def quoted(text):
+    """Text as the Rust codec shows it in a message (its first 80 characters in double
+    quotes, escaped as Rust's Debug does), so a malformed response reads the same under
+    every model."""
+    out = []
+    for ch in text[:80]:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\r\n\t\0":
+            out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t", "\0": "\\0"}[ch])
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append("\\u{%x}" % ord(ch))
+        else:
+            out.append(ch)
+    return '"%s"' % "".join(out)
 
 
 class Response:
@@ -345,13 +362,16 @@ class Response:
             self._step = None
         if self._step is None:
             return True
-        raise EOFError("connection closed before the response was complete" if self._seen
-                       else "connection closed without a response")
+        if self._step is not Response._head:
+            raise EOFError("connection closed before the response body was complete")
+        raise EOFError("connection closed in the middle of the response head" if self._buf
+                       else "connection closed before the response")
 
     def _line(self, buf, pos, mark):
         end = buf.find(mark, pos)
         if end < 0 and len(buf) - pos > HEAD_LIMIT:
-            raise ProtocolError("response head or chunk line longer than %d bytes" % HEAD_LIMIT)
+            raise ProtocolError(("response head larger than the %d-byte buffer" if self._step is Response._head
+                                 else "chunk size or trailer line longer than the %d-byte buffer") % HEAD_LIMIT)
         return end
 
     def _head(self, buf, pos):
@@ -361,21 +381,21 @@ class Response:
         lines = buf[pos:end].decode("latin-1").split("\r\n")
         version, _, rest = lines[0].partition(" ")
         if not version.startswith("HTTP/1.") or rest[3:4] not in ("", " "):
-            raise ProtocolError("malformed status line %r" % lines[0][:80])
-        status = decimal(rest[:3], "status")
+            raise ProtocolError("malformed status line %s" % quoted(lines[0]))
+        status = decimal(rest[:3], "status line", lines[0])
         if status < 100:
-            raise ProtocolError("malformed status line %r" % lines[0][:80])
+            raise ProtocolError("malformed status line %s" % quoted(lines[0]))
         if status < 200:  # an interim response: the final one follows
             return end + 4
         length, coding, tokens = None, None, []
         for line in lines[1:]:
             name, colon, value = line.partition(":")
             if not colon:
-                raise ProtocolError("malformed header line %r" % line[:80])
+                raise ProtocolError("malformed header line %s" % quoted(line))
             name, value = name.strip().lower(), value.strip()
             if name == "content-length":
                 if length is not None and decimal(value, "Content-Length") != length:
-                    raise ProtocolError("conflicting Content-Length headers")
+                    raise ProtocolError("malformed Content-Length %s" % quoted(value))
                 length = decimal(value, "Content-Length")
             elif name == "transfer-encoding":
                 coding = value.lower()
@@ -411,7 +431,7 @@ class Response:
             return None
         size = buf[pos:end].split(b";", 1)[0].strip()
         if not size or size.strip(b"0123456789abcdefABCDEF"):
-            raise ProtocolError("malformed chunk size %r" % size[:40])
+            raise ProtocolError("malformed chunk size line %s" % quoted(buf[pos:end].decode("latin-1")))
         self._left = int(size, 16)
         self._step = Response._chunk_data if self._left else Response._trailer
         return end + 2
@@ -427,7 +447,7 @@ class Response:
         if len(buf) - pos < 2:
             return None
         if buf[pos:pos + 2] != b"\r\n":
-            raise ProtocolError("chunk not followed by CRLF")
+            raise ProtocolError("chunk data not followed by CRLF")
         self._step = Response._chunk_size
         return pos + 2
 
@@ -637,11 +657,76 @@ class Endpoint:
         self.request = http_request(path, authority, keepalive)
 
 
-def request_failed(kind, exc, first):
-    """Log a failed request; returns the task's first failure so far."""
-    message = str(exc) or type(exc).__name__
+def request_failed(kind, exc, first, timeout, what=None):
+    """Log a failed request; returns the task's first failure so far. The message is
+    worded as the Rust models word it (see `failure_message`)."""
+    message = failure_message(kind, exc, timeout, what)
     REQUESTS.failed(kind, message)
     return first or TaskFailed(kind, message)
+
+
+def failure_message(kind, exc, timeout, what=None):
+    """A failure's message in the shape the Rust models give it, so one fault reads the
+    same under every model: a timeout says which timeout ("no response within 2s"; the
+    tcp workload "ping: no answer within 10s"), an OS error is "Connection refused (os
+    error 111)" whichever library raised it, anything else is the exception's text.
+    `what` prefixes the step that failed (the tcp workload's "connect", "ping 3")."""
+    if kind == "timeout" and timeout is not None:
+        text = ("no answer within %s" if what else "no response within %s") % format_duration(timeout)
+    else:
+        root = os_error(exc)
+        if root is not None:
+            text = "%s (os error %d)" % (os.strerror(root.errno), root.errno)
+        else:
+            text = library_text(exc)
+    return "%s: %s" % (what, text) if what else text
+
+
+def library_text(exc):
+    """One line for a failure with no OS error under it: the innermost exception's text
+    (requests wraps http.client's in urllib3's), a malformed status line as the codec
+    words it, aiohttp's message without its URL."""
+    inner, seen = exc, 0
+    while seen < 16:
+        seen += 1
+        nxt = inner.__cause__ or inner.__context__ or next(
+            (a for a in reversed(inner.args) if isinstance(a, BaseException)), None)
+        if nxt is None:
+            break
+        inner = nxt
+    hc = sys.modules.get("http.client")
+    if hc is not None and isinstance(inner, hc.BadStatusLine) and not isinstance(inner, hc.RemoteDisconnected):
+        return "malformed status line %s" % quoted(str(inner).strip())
+    message = getattr(inner, "message", None)
+    text = message if isinstance(message, str) and message else str(inner) or type(inner).__name__
+    return " ".join(text.split())
+
+
+def os_error(exc):
+    """The OS error (with an errno) at the root of an exception chain: aiohttp keeps it in
+    `os_error`, requests and urllib3 in `args` or the cause."""
+    seen = 0
+    while exc is not None and seen < 16:
+        seen += 1
+        if isinstance(exc, OSError) and exc.errno:
+            return exc
+        inner = getattr(exc, "os_error", None) or exc.__cause__ or exc.__context__
+        if inner is None and exc.args and isinstance(exc.args[-1], BaseException):
+            inner = exc.args[-1]
+        if inner is None:
+            reason = getattr(exc, "reason", None)
+            inner = reason if isinstance(reason, BaseException) else None
+        exc = inner
+    return None
+
+
+def format_duration(seconds):
+    """A duration as conlab writes it: 2s, 500ms, 250us (whole units, as in the specs)."""
+    ns = int(round(seconds * 1e9))
+    for unit, size in (("s", 10 ** 9), ("ms", 10 ** 6), ("us", 10 ** 3)):
+        if ns and ns % size == 0:
+            return "%d%s" % (ns // size, unit)
+    return "%dns" % ns if ns else "0ms"
 
 
 class Http(Workload):
@@ -715,7 +800,7 @@ class Http(Workload):
                 first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
                 conn.close()
-                first = request_failed(error_kind(exc), exc, first)
+                first = request_failed(error_kind(exc), exc, first, self.timeout)
         conn.close()
         if first:
             raise first
@@ -739,7 +824,7 @@ class Http(Workload):
                     resp = requests.get(url, timeout=self.timeout, headers={"Connection": "close"})
                 first = answered(resp.status_code, sent, first)
             except Exception as exc:
-                first = request_failed(requests_kind(exc), exc, first)
+                first = request_failed(requests_kind(exc), exc, first, self.timeout)
         if session is not None:
             session.close()
         if first:
@@ -761,7 +846,7 @@ class Http(Workload):
                 first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
                 conn.close()
-                first = request_failed(error_kind(exc), exc, first)
+                first = request_failed(error_kind(exc), exc, first, self.timeout)
         conn.close()
         if first:
             raise first
@@ -784,7 +869,7 @@ class Http(Workload):
                 kind = error_kind(exc)
                 if isinstance(exc, client_os_error) and not isinstance(exc, connector_error):
                     kind = "reset"
-                first = request_failed(kind, exc, first)
+                first = request_failed(kind, exc, first, self.timeout)
         if first:
             raise first
         return n
@@ -832,6 +917,15 @@ def requests_kind(exc):
             return "timeout"
         if isinstance(exc, requests.exceptions.ChunkedEncodingError):
             return "closed"
+    hc = sys.modules.get("http.client")
+    inner = exc
+    while hc is not None and inner is not None:  # urllib3 wraps http.client's BadStatusLine
+        if isinstance(inner, (hc.IncompleteRead, hc.RemoteDisconnected)):
+            return "closed"
+        if isinstance(inner, hc.HTTPException):
+            return "protocol"
+        inner = inner.__cause__ or inner.__context__ or next(
+            (a for a in reversed(inner.args) if isinstance(a, BaseException)), None)
     text = str(exc)
     if "Connection refused" in text:
         return "refused"
@@ -867,7 +961,7 @@ class Tcp(Workload):
         try:
             sock = connect_blocking(self.socket, self.addrs, time.monotonic() + self.IO_TIMEOUT)
         except Exception as exc:
-            raise request_failed(error_kind(exc), exc, None)
+            raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "connect")
         with sock:
             start, k = time.monotonic(), 1
             while self.interval_ns * k <= self.hold_ns:
@@ -876,7 +970,7 @@ class Tcp(Workload):
                 try:
                     self._exchange_sync(sock)
                 except Exception as exc:
-                    raise request_failed(error_kind(exc), exc, None)
+                    raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "ping %d" % k)
                 REQUESTS.ok(sent)
                 k += 1
             time.sleep(max(0.0, start + self.hold_ns / 1e9 - time.monotonic()))
@@ -895,7 +989,7 @@ class Tcp(Workload):
         try:
             reader, writer = await asyncio.wait_for(connect_async(self.addrs), self.IO_TIMEOUT)
         except Exception as exc:
-            raise request_failed(error_kind(exc), exc, None)
+            raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "connect")
         loop = asyncio.get_running_loop()
         start, k = loop.time(), 1
         try:
@@ -905,7 +999,7 @@ class Tcp(Workload):
                 try:
                     await asyncio.wait_for(self._exchange_async(reader, writer), self.IO_TIMEOUT)
                 except Exception as exc:
-                    raise request_failed(error_kind(exc), exc, None)
+                    raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "ping %d" % k)
                 REQUESTS.ok(sent)
                 k += 1
             await asyncio.sleep(max(0.0, start + self.hold_ns / 1e9 - loop.time()))
@@ -1030,7 +1124,7 @@ def describe(exc, kind):
     """"kind: message" (a TaskFailed already reads so)."""
     if isinstance(exc, TaskFailed):
         return str(exc)
-    return "%s: %s" % (kind, str(exc) or type(exc).__name__)
+    return "%s: %s" % (kind, failure_message(kind, exc, None))
 
 
 def run_one(work, cell, i):

@@ -1,5 +1,6 @@
-//! The committed JSON Schemas are the ones the result types generate. Set
-//! CONLAB_UPDATE_SCHEMA=1 to rewrite them after changing a result type.
+//! The committed JSON Schemas, and the README's list of failure and error kinds, are the
+//! ones the result types generate. Set CONLAB_UPDATE_SCHEMA=1 to rewrite them after
+//! changing a result type.
 
 use std::path::Path;
 
@@ -21,4 +22,24 @@ fn committed_schemas_match_the_result_types() {
             "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test schema"
         );
     }
+}
+
+const BEGIN: &str = "<!-- kinds: generated from FailureKind and ErrorKind -->\n";
+const END: &str = "<!-- kinds: end -->";
+
+#[test]
+fn the_readme_lists_every_failure_and_error_kind() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme.find(BEGIN).expect("README.md has the kinds section") + BEGIN.len();
+    let end = start + readme[start..].find(END).expect("the kinds section ends");
+    let generated = conlab::report::kinds::markdown();
+    if std::env::var_os("CONLAB_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, format!("{}{generated}{}", &readme[..start], &readme[end..])).unwrap();
+        return;
+    }
+    assert!(
+        readme[start..end] == generated,
+        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test schema"
+    );
 }

@@ -42,5 +42,6 @@ pub fn run() -> anyhow::Result<()> {
         out.push_str(&format!("  {syntax:<36} {about}\n"));
     }
     out.push_str("\nDurations take a unit (200ms, 1s); sizes 64k, 8MiB; task counts 100, 10k, 1m.\n");
+    out.push_str(&crate::report::kinds::text());
     print_out(&out)
 }

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod kinds;
 pub mod load;
 pub mod markdown;
 pub mod snippets;

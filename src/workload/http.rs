@@ -248,18 +248,25 @@ fn fail(first: &mut Option<TaskError>, kind: ErrorKind, message: String) {
     }
 }
 
-fn ureq_kind(e: &ureq::Error) -> Failed {
+/// A ureq failure's kind and its message in the codec's words: the OS error's text for an
+/// I/O failure, which timeout for a timeout (ureq's own Display repeats the kind, as in
+/// "protocol: http parse fail").
+fn ureq_kind(e: &ureq::Error, timed_out: impl FnOnce() -> String) -> Failed {
     match e {
+        ureq::Error::Timeout(_) => (ErrorKind::Timeout, timed_out()),
+        ureq::Error::Io(io) if io_kind(io) == ErrorKind::Timeout => (ErrorKind::Timeout, timed_out()),
         ureq::Error::Io(io) => (io_kind(io), io.to_string()),
-        ureq::Error::Timeout(t) => (ErrorKind::Timeout, format!("timed out ({t})")),
         ureq::Error::ConnectionFailed => (ErrorKind::Refused, "connection failed".into()),
+        ureq::Error::Protocol(p) => (ErrorKind::Protocol, p.to_string()),
         other => match root_io_error(other) {
-            Some(io) => (io_kind(io), other.to_string()),
+            Some(io) if io_kind(io) == ErrorKind::Timeout => (ErrorKind::Timeout, timed_out()),
+            Some(io) => (io_kind(io), io.to_string()),
             None => (ErrorKind::Protocol, other.to_string()),
         },
     }
 }
 
+/// A hyper failure's kind and message, worded as the codec words it.
 fn hyper_kind(e: &hyper::Error) -> Failed {
     if e.is_incomplete_message() {
         return (
@@ -268,7 +275,7 @@ fn hyper_kind(e: &hyper::Error) -> Failed {
         );
     }
     match root_io_error(e) {
-        Some(io) => (io_kind(io), e.to_string()),
+        Some(io) => (io_kind(io), io.to_string()),
         None if e.is_canceled() || e.is_closed() => (ErrorKind::Closed, e.to_string()),
         None => (ErrorKind::Protocol, e.to_string()),
     }
@@ -489,14 +496,14 @@ impl Http {
                     let status = resp.status().as_u16();
                     match resp.body_mut().with_config().limit(u64::MAX).read_to_vec() {
                         Err(e) => {
-                            let (kind, msg) = ureq_kind(&e);
+                            let (kind, msg) = ureq_kind(&e, || self.timed_out());
                             fail(&mut first, kind, msg)
                         }
                         Ok(_) => answered(&mut first, status, sent),
                     }
                 }
                 Err(e) => {
-                    let (kind, msg) = ureq_kind(&e);
+                    let (kind, msg) = ureq_kind(&e, || self.timed_out());
                     fail(&mut first, kind, msg)
                 }
             }
