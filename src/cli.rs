@@ -26,6 +26,10 @@ use crate::workload::WorkloadSpec;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour the terminal output: auto (on a terminal, unless NO_COLOR or CLICOLOR=0;
+    /// CLICOLOR_FORCE forces it), always, never.
+    #[arg(long, global = true, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: crate::report::screen::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,6 +46,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    report::screen::set_colour(cli.color);
     let result = match cli.command {
         Command::Cell => return commands::cell::run(),
         Command::Worker => return commands::worker::run(),

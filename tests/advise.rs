@@ -156,3 +156,38 @@ fn advice_from_a_sweep_whose_tasks_all_failed_is_refused_with_the_reason() {
     assert!(text.contains("3 of 3 tasks failed"), "the reason: {text}");
     assert!(err.contains("no candidate model finished all its tasks"), "{err}");
 }
+
+#[test]
+fn the_wizard_offers_choices_and_asks_again_after_a_typo() {
+    // A real terminal (script(1) gives the prompt a pty): Down+Enter picks Rust, "abc"
+    // and a duration without unit are explained and asked again, "y" says sync-only.
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/results.json");
+    let command = format!(
+        "{} advise --from {fixture} --cpu 0ms --connections short",
+        assert_cmd::cargo::cargo_bin("conlab").display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\x1b[B\rabc\r100\r5\r50ms\ry")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Which language do you write?: Rust"), "{text}");
+    assert!(text.contains("'abc' is not a whole number"), "{text}");
+    assert!(text.contains("5 what? add a unit: 5ms or 5s"), "{text}");
+    assert!(text.contains("100 tasks at once, each waiting 50ms"), "{text}");
+    assert!(text.contains("sync-only libraries, in Rust"), "{text}");
+    // Blocking-only libraries: no event loop is recommended, even from a file that has one.
+    let recommended = text.lines().find(|l| l.starts_with("recommended:")).expect(&text);
+    assert!(!recommended.contains("async"), "{recommended}");
+}

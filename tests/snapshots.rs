@@ -23,7 +23,23 @@ fn check(format: ReportFormat, file: &str) {
 
 #[test]
 fn terminal_snapshot() {
-    check(ReportFormat::Terminal, "terminal.txt");
+    // The piped layout (100 columns, no colour), whatever terminal runs the test.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let results = load(&root.join("fixtures/results.json")).unwrap().results;
+    let rendered = conlab::report::terminal::render(&results);
+    let path = root.join("snapshots/terminal.txt");
+    if std::env::var_os("CONLAB_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &rendered).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        rendered == expected,
+        "the terminal report differs from tests/snapshots/terminal.txt"
+    );
+    assert!(
+        rendered.lines().all(|l| l.chars().count() <= 100),
+        "a line is wider than 100 columns"
+    );
 }
 
 #[test]

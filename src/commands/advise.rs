@@ -2,14 +2,14 @@
 //! flags or prompts; the candidates are measured by a quiet sweep (or read from
 //! `--from FILE`); the ranking and the reasons come from `analyze::advice`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
 use super::{conlab_exe, load_results, print_out, usage};
-use crate::analyze::advice::{self, closest_workload, Lang, Question};
+use crate::analyze::advice::{self, closest_workload, Connections, Lang, Question};
 use crate::cli::AdviseArgs;
 use crate::launch::python;
 use crate::measure::{env::Environment, limits};
@@ -47,13 +47,24 @@ pub fn run(a: &AdviseArgs) -> anyhow::Result<()> {
                 .map(|c| c.tasks)
                 .min_by_key(|n| n.abs_diff(q.tasks))
                 .unwrap_or(q.tasks);
-            let mut models: Vec<String> = cells.iter().map(|c| c.model.clone()).collect();
+            // Blocking-only libraries rule event loops out, measured or not.
+            let mut models: Vec<String> = cells
+                .iter()
+                .map(|c| c.model.clone())
+                .filter(|m| !(q.sync_only && m.contains("async")))
+                .collect();
             models.sort();
             models.dedup();
             (cells, format!("from {} ({chosen})", file.display()), tasks, models)
         }
         None => {
             let tasks = q.tasks.min(MEASURED_TASKS);
+            eprintln!(
+                "conlab advise: measuring {workload} under {} at {} tasks (each at most {} s)",
+                models.join(", "),
+                format_count(tasks),
+                CELL_TIMEOUT.as_secs()
+            );
             let specs = models.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
             let mut request = PlanRequest::new(vec![workload.parse()?], Some(specs), vec![tasks]);
             request.cell_timeout = Some(CELL_TIMEOUT);
@@ -72,48 +83,17 @@ pub fn run(a: &AdviseArgs) -> anyhow::Result<()> {
     print_out(&report::advice::recommendation(&q, tasks, &ranked))
 }
 
-fn ask(prompt: &str, default: &str) -> String {
-    eprint!("{prompt} [{default}]: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    match line.trim() {
-        "" => default.to_string(),
-        answer => answer.to_string(),
-    }
-}
-
-/// The question, from flags, or from prompts on a terminal.
+/// The question, from flags; on a terminal, the wizard asks what the flags left open.
 fn question(a: &AdviseArgs) -> anyhow::Result<Question> {
-    let interactive = std::io::stdin().is_terminal();
-    let tasks = match (a.tasks, interactive) {
-        (Some(n), _) => n,
-        (None, true) => parse_count(&ask("How many tasks at once?", "1000")).map_err(usage)?,
-        (None, false) => return Err(usage(Missing("advise needs --tasks N (how many tasks at once)"))),
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        return wizard(a);
+    }
+    let Some(tasks) = a.tasks else {
+        return Err(usage(Missing("advise needs --tasks N (how many tasks at once)")));
     };
-    let io = match (a.io, interactive) {
-        (Some(d), _) => d,
-        (None, true) => parse_duration(&ask("Time each task waits (I/O)?", "50ms")).map_err(usage)?,
-        (None, false) => Duration::ZERO,
-    };
-    let cpu = match (a.cpu, interactive && a.io.is_none()) {
-        (Some(d), _) => d,
-        (None, true) => parse_duration(&ask("Time each task computes?", "0ms")).map_err(usage)?,
-        (None, false) => Duration::ZERO,
-    };
-    let lang = match (a.lang, interactive) {
-        (Some(l), _) => l,
-        (None, true) => match ask("Language (python or rust)?", "python").as_str() {
-            "python" => Lang::Python,
-            "rust" => Lang::Rust,
-            _ => return Err(usage(Missing("unknown language (python or rust)"))),
-        },
-        (None, false) => Lang::Python,
-    };
+    let (io, cpu) = (a.io.unwrap_or_default(), a.cpu.unwrap_or_default());
     if io.is_zero() && cpu.is_zero() {
-        return Err(usage(Missing(
-            "give --io or --cpu: a task that neither waits nor computes needs no model",
-        )));
+        return Err(usage(Missing(NEITHER)));
     }
     Ok(Question {
         connections: a.connections,
@@ -121,8 +101,121 @@ fn question(a: &AdviseArgs) -> anyhow::Result<Question> {
         io,
         cpu,
         sync_only: a.sync_only,
+        lang: a.lang.unwrap_or(Lang::Python),
+    })
+}
+
+const NEITHER: &str = "give --io or --cpu: a task that neither waits nor computes needs no model";
+
+/// The interactive questions (on stderr, so stdout keeps only the answer): choices where
+/// there are choices, and a typed answer that does not parse is explained and asked
+/// again, never the end of the session. Esc or Ctrl-C ends it.
+fn wizard(a: &AdviseArgs) -> anyhow::Result<Question> {
+    use dialoguer::{theme::SimpleTheme, Confirm, Input, Select};
+    let theme = SimpleTheme;
+    let cancelled = || usage(Missing("advise: cancelled"));
+    let lang = match a.lang {
+        Some(l) => l,
+        None => {
+            let pick = Select::with_theme(&theme)
+                .with_prompt("Which language do you write?")
+                .items(["Python", "Rust"])
+                .default(0)
+                .interact_opt()?
+                .ok_or_else(cancelled)?;
+            [Lang::Python, Lang::Rust][pick]
+        }
+    };
+    let typed = |prompt: &str, default: &str, check: fn(&str) -> Result<(), String>| -> anyhow::Result<String> {
+        Ok(Input::<String>::with_theme(&theme)
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .validate_with(|answer: &String| check(answer))
+            .interact_text()?)
+    };
+    let tasks = match a.tasks {
+        Some(n) => n,
+        None => count_answer(&typed("How many tasks at once? (100, 10k, 1m)", "1000", |t| {
+            count_answer(t).map(drop)
+        })?)
+        .map_err(|e| anyhow::anyhow!(e))?,
+    };
+    let io = match a.io {
+        Some(d) => d,
+        None => duration_answer(&typed(
+            "How long does each task wait for I/O? (50ms, 2s; 0ms for none)",
+            "50ms",
+            |t| duration_answer(t).map(drop),
+        )?)
+        .map_err(|e| anyhow::anyhow!(e))?,
+    };
+    let cpu = match a.cpu {
+        Some(d) => d,
+        None if io.is_zero() => duration_answer(&typed(
+            "How long does each task compute? (it waits for nothing, so more than 0ms)",
+            "10ms",
+            |t| match duration_answer(t)? {
+                d if d.is_zero() => Err("a task that neither waits nor computes needs no model".into()),
+                _ => Ok(()),
+            },
+        )?)
+        .map_err(|e| anyhow::anyhow!(e))?,
+        None => duration_answer(&typed(
+            "How long does each task compute? (0ms for nothing)",
+            "0ms",
+            |t| duration_answer(t).map(drop),
+        )?)
+        .map_err(|e| anyhow::anyhow!(e))?,
+    };
+    let connections = match a.connections {
+        Some(c) => Some(c),
+        None if io.is_zero() => None,
+        None => {
+            let pick = Select::with_theme(&theme)
+                .with_prompt("What does each task wait on?")
+                .items([
+                    "short requests (fetching URLs, API calls, queries)",
+                    "a long-held connection (chat, websockets, streaming)",
+                ])
+                .default(0)
+                .interact_opt()?
+                .ok_or_else(cancelled)?;
+            Some([Connections::Short, Connections::Long][pick])
+        }
+    };
+    let sync_only = a.sync_only
+        || (!io.is_zero()
+            && Confirm::with_theme(&theme)
+                .with_prompt("Must the tasks call a library that only blocks (no async version)?")
+                .default(false)
+                .interact_opt()?
+                .ok_or_else(cancelled)?);
+    Ok(Question {
+        connections,
+        tasks,
+        io,
+        cpu,
+        sync_only,
         lang,
     })
+}
+
+/// A typed task count, or why not in words.
+fn count_answer(text: &str) -> Result<usize, String> {
+    match parse_count(text) {
+        Ok(0) => Err("at least 1 task".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A typed duration, or why not in words (a bare number is asked again with its unit).
+fn duration_answer(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!("{text} what? add a unit: {text}ms or {text}s"));
+    }
+    parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// An answer the question cannot do without.
@@ -153,5 +246,21 @@ fn calibrate(lang: Lang) -> anyhow::Result<f64> {
                 .parse()
                 .map_err(|_| usage(Missing("python3 could not run the calibration")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_answers_are_checked_and_explained() {
+        assert_eq!(count_answer("10k"), Ok(10_000));
+        assert!(count_answer("0").unwrap_err().contains("at least 1"));
+        assert!(count_answer("many").is_err());
+        assert_eq!(duration_answer("50ms"), Ok(Duration::from_millis(50)));
+        let bare = duration_answer("100").unwrap_err();
+        assert!(bare.contains("100ms"), "{bare}");
+        assert!(duration_answer("fast").is_err());
     }
 }

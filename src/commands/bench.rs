@@ -19,7 +19,7 @@ use crate::cli::BenchArgs;
 use crate::measure::{env::Environment, limits};
 use crate::plan::{self, Plan, PlanRequest, TargetChoice};
 use crate::report::json::{write_results, JsonlWriter};
-use crate::report::{self, terminal, Format};
+use crate::report::{self, screen, terminal, Format};
 use crate::results::{CellResult, JsonlRecord, SweepHeader};
 use crate::sweep::{self, Observer};
 
@@ -52,7 +52,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     let html_path = out.join("report.html");
     std::fs::write(&html_path, report::html::Html.render(&results))
         .with_context(|| format!("cannot write {}", html_path.display()))?;
-    print!("{}", terminal::render_with(&results, terminal::colour_wanted()));
+    print!(
+        "{}",
+        terminal::render_with(&results, screen::colour_wanted(), screen::width())
+    );
     println!(
         "\nresults: {} and {}",
         observer.jsonl.path.display(),

@@ -11,6 +11,7 @@ pub mod json;
 pub mod kinds;
 pub mod load;
 pub mod markdown;
+pub mod screen;
 pub mod snippets;
 pub mod svg;
 pub mod terminal;

@@ -2,29 +2,26 @@
 //! column per model, each cell its median work time and peak RSS, the best marked; then
 //! bytes per task and where models failed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, Color, Table};
 
+use super::screen;
 use crate::analyze;
-use crate::results::{CellResult, Results, Status};
+use crate::results::{CellResult, Results, Status, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs};
 
-/// Render every workload's table and summary, without colour.
+/// Render every workload's table and summary, without colour, for piped output's width.
 pub fn render(results: &Results) -> String {
-    render_with(results, false)
+    render_with(results, false, screen::PIPED_WIDTH)
 }
 
-/// Whether stdout wants colour: a terminal, and NO_COLOR unset (https://no-color.org).
-pub fn colour_wanted() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// Render with ANSI colour when `colour`: winners in bold yellow, cells that did not end
-/// ok in red, verdicts in bold.
-pub fn render_with(results: &Results, colour: bool) -> String {
+/// Render with ANSI colour when `colour` (winners bold, cells that did not end ok in red,
+/// verdicts bold; ★ and words carry the same without colour), every line at most `width`
+/// columns: prose is folded, and a table too wide for the screen is split into blocks of
+/// models, each block with the task counts.
+pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -35,11 +32,93 @@ pub fn render_with(results: &Results, colour: bool) -> String {
     let mut out = String::new();
     let models = &results.plan.models;
     for wa in &results.analysis.workloads {
-        let cells: Vec<&CellResult> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
-        let med = analyze::medians(&results.cells, &wa.workload);
-        let peaks = analyze::peaks(&results.cells, &wa.workload);
-        let counts: BTreeSet<usize> = cells.iter().map(|c| c.tasks).collect();
+        let _ = writeln!(out, "\n{}", paint("1", &screen::wrap(&wa.workload, width, 2)));
+        let _ = writeln!(
+            out,
+            "{}",
+            screen::wrap(
+                "Median work time (★ fastest), peak RSS of the process tree (★ least, among cells that ran every \
+                 task at once) and peak virtual size; ≤K at once: the most tasks that ran at once, when fewer \
+                 than asked.",
+                width,
+                0
+            )
+        );
+        let grid = Grid::new(results, wa);
+        for block in grid.blocks(models, colour, width) {
+            let _ = writeln!(out, "{block}");
+        }
+        if !wa.bytes_per_task.is_empty() {
+            let parts: Vec<String> = models
+                .iter()
+                .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", per_task(*b))))
+                .collect();
+            let line = format!("memory per task (slope of peak RSS over tasks): {}", parts.join(" · "));
+            let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
+        }
+    }
+    let verdicts = crate::analyze::verdict::verdicts(results);
+    if !verdicts.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("1", "verdicts:"));
+        // Grouped under their workload, which each verdict names first.
+        let mut current: Option<&str> = None;
+        for v in &verdicts {
+            let (workload, text) = results
+                .analysis
+                .workloads
+                .iter()
+                .find_map(|wa| Some((wa.workload.as_str(), v.strip_prefix(&format!("{}: ", wa.workload))?)))
+                .unwrap_or(("", v.as_str()));
+            if current != Some(workload) && !workload.is_empty() {
+                let _ = writeln!(out, "{}", screen::wrap(&format!("  {workload}"), width, 4));
+            }
+            current = Some(workload);
+            let _ = writeln!(out, "{}", screen::wrap(&format!("    • {text}"), width, 6));
+        }
+    }
+    out
+}
 
+/// One workload's measurements, laid out as table cells.
+struct Grid<'a> {
+    cells: Vec<&'a CellResult>,
+    wa: &'a WorkloadAnalysis,
+    med: BTreeMap<(String, usize), (f64, f64)>,
+    peaks: BTreeMap<(String, usize), u64>,
+    counts: BTreeSet<usize>,
+}
+
+impl<'a> Grid<'a> {
+    fn new(results: &'a Results, wa: &'a WorkloadAnalysis) -> Grid<'a> {
+        let cells: Vec<&CellResult> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
+        Grid {
+            med: analyze::medians(&results.cells, &wa.workload),
+            peaks: analyze::peaks(&results.cells, &wa.workload),
+            counts: cells.iter().map(|c| c.tasks).collect(),
+            cells,
+            wa,
+        }
+    }
+
+    /// The tables, as few as fit in `width`: all models in one when it fits, else the
+    /// models split into balanced blocks of the largest size that fits.
+    fn blocks(&self, models: &[String], colour: bool, width: usize) -> Vec<String> {
+        let mut tables = Vec::new();
+        for per_block in (1..=models.len().max(1)).rev() {
+            let blocks = models.len().div_ceil(per_block);
+            let size = models.len().div_ceil(blocks.max(1));
+            tables = models
+                .chunks(size.max(1))
+                .map(|chunk| self.table(chunk, colour))
+                .collect();
+            if tables.iter().all(|t| screen::widest_line(t) <= width) {
+                break;
+            }
+        }
+        tables
+    }
+
+    fn table(&self, models: &[String], colour: bool) -> String {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         if colour {
@@ -50,77 +129,44 @@ pub fn render_with(results: &Results, colour: bool) -> String {
         let mut header = vec![Cell::new("tasks")];
         header.extend(models.iter().map(Cell::new));
         table.set_header(header);
-        for &n in &counts {
-            let winner = wa.winners.iter().find(|w| w.tasks == n);
+        for &n in &self.counts {
+            let winner = self.wa.winners.iter().find(|w| w.tasks == n);
             let mut row = vec![Cell::new(format_count(n)).set_alignment(CellAlignment::Right)];
             for model in models {
-                let text = match med.get(&(model.clone(), n)) {
+                let key = (model.clone(), n);
+                let fastest = winner.and_then(|w| w.by_time.as_ref()) == Some(model);
+                let text = match self.med.get(&key) {
                     Some(&(time, rss)) => {
-                        let star_t = if winner.and_then(|w| w.by_time.as_ref()) == Some(model) {
-                            "★"
-                        } else {
-                            " "
-                        };
-                        let star_m = if winner.and_then(|w| w.by_memory.as_ref()) == Some(model) {
-                            "★"
-                        } else {
-                            " "
-                        };
-                        let vm = median_vm(&cells, model, n)
-                            .map(|v| format!("\nvirtual {:>9}", format_bytes(v)))
-                            .unwrap_or_default();
-                        let short = peaks
-                            .get(&(model.clone(), n))
-                            .filter(|&&p| !analyze::reached(Some(p), n))
-                            .map(|p| format!("\n≤{} at once", format_count(*p as usize)))
-                            .unwrap_or_default();
-                        format!(
-                            "{star_t}{:>8} {star_m}{:>9}{vm}{short}",
-                            format_secs(time),
-                            format_bytes(rss)
-                        )
+                        let leanest = winner.and_then(|w| w.by_memory.as_ref()) == Some(model);
+                        let star = |on: bool| if on { "★ " } else { "" };
+                        let mut lines = vec![
+                            format!("{}{}", star(fastest), format_secs(time)),
+                            format!("{}{}", star(leanest), format_bytes(rss)),
+                        ];
+                        if let Some(vm) = median_vm(&self.cells, model, n) {
+                            lines.push(format!("virt {}", format_bytes(vm)));
+                        }
+                        if let Some(p) = self.peaks.get(&key).filter(|&&p| !analyze::reached(Some(p), n)) {
+                            lines.push(format!("≤{} at once", format_count(*p as usize)));
+                        }
+                        lines.join("\n")
                     }
-                    None => not_ok(&cells, model, n),
+                    None => not_ok(&self.cells, model, n),
                 };
                 let mut cell = Cell::new(text).set_alignment(CellAlignment::Right);
                 if colour {
-                    if !med.contains_key(&(model.clone(), n)) {
+                    if !self.med.contains_key(&key) {
                         cell = cell.fg(Color::Red);
-                    } else if winner.and_then(|w| w.by_time.as_ref()) == Some(model) {
-                        cell = cell.fg(Color::Yellow).add_attribute(Attribute::Bold);
+                    } else if fastest {
+                        cell = cell.add_attribute(Attribute::Bold);
                     }
                 }
                 row.push(cell);
             }
             table.add_row(row);
         }
-        let _ = writeln!(
-            out,
-            "\n{}  (median work time and peak RSS of the process tree, peak virtual size below; ≤K at once: the most tasks that ran at once, when fewer than asked; ★ best at that task count, memory only among cells that ran every task at once)",
-            wa.workload
-        );
-        let _ = writeln!(out, "{table}");
-
-        if !wa.bytes_per_task.is_empty() {
-            let parts: Vec<String> = models
-                .iter()
-                .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", per_task(*b))))
-                .collect();
-            let _ = writeln!(
-                out,
-                "memory per task (slope of peak RSS over tasks): {}",
-                parts.join(" · ")
-            );
-        }
+        table.to_string()
     }
-    let verdicts = crate::analyze::verdict::verdicts(results);
-    if !verdicts.is_empty() {
-        let _ = writeln!(out, "\n{}", paint("1", "verdicts:"));
-        for v in verdicts {
-            let _ = writeln!(out, "  {v}");
-        }
-    }
-    out
 }
 
 /// Median peak virtual size of the ok cells at (model, n): shown under RSS, because the
@@ -203,6 +249,57 @@ pub struct Terminal;
 
 impl super::Format for Terminal {
     fn render(&self, results: &Results) -> String {
-        render_with(results, colour_wanted())
+        render_with(results, screen::colour_wanted(), screen::width())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture sweep with its three models measured under eight names, as wide as the
+    /// default sweep's table.
+    fn eight_models() -> Results {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/results.json");
+        let mut results = crate::report::load::load(std::path::Path::new(path)).unwrap().results;
+        let names = [
+            "py-thread",
+            "py-pool",
+            "py-asyncio+uvloop",
+            "py-process:workers=2",
+            "rs-process",
+        ];
+        let copies: Vec<CellResult> = results
+            .cells
+            .iter()
+            .filter(|c| c.model == "rs-thread")
+            .flat_map(|c| {
+                names.iter().map(move |n| CellResult {
+                    model: n.to_string(),
+                    ..c.clone()
+                })
+            })
+            .collect();
+        results.cells.extend(copies);
+        results.plan.models.extend(names.iter().map(|n| n.to_string()));
+        results
+    }
+
+    #[test]
+    fn tables_fit_the_width_in_blocks_of_models() {
+        let results = eight_models();
+        assert_eq!(results.plan.models.len(), 8);
+        for width in [80, 100, 160] {
+            let out = render_with(&results, false, width);
+            assert!(screen::widest_line(&out) <= width, "wider than {width}:\n{out}");
+            for model in &results.plan.models {
+                assert!(out.contains(model.as_str()), "{model} missing at {width}");
+            }
+        }
+        // Wide enough, one table per workload; narrow, each workload takes several.
+        let tables = |out: &str| out.matches("┌").count();
+        let workloads = results.analysis.workloads.len();
+        assert_eq!(tables(&render_with(&results, false, 400)), workloads);
+        assert!(tables(&render_with(&results, false, 80)) > workloads);
     }
 }
