@@ -108,6 +108,24 @@ impl std::fmt::Display for FailureKind {
     }
 }
 
+/// One worker's part of a cell: a process (or, for `py-asyncio:threads=T`, a thread with
+/// its own event loop) and the contiguous share of the tasks it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WorkerShare {
+    /// The worker's pid (a thread's loop: the cell's pid).
+    pub pid: u32,
+    /// The first task (0-based) of its share.
+    pub first_task: usize,
+    /// Tasks in its share.
+    pub tasks: usize,
+    /// Tasks of the share that failed.
+    pub tasks_failed: usize,
+    /// The worker process's own peak resident memory (VmHWM), bytes; `None` for a thread.
+    pub peak_rss_bytes: Option<u64>,
+    /// The most of its tasks that ran at once.
+    pub peak_in_flight: Option<u64>,
+}
+
 /// Why a cell did not succeed, and where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Failure {
@@ -145,6 +163,11 @@ pub struct CellResult {
     /// Mean tasks running over the work time (summed task time / work time).
     #[serde(default)]
     pub mean_in_flight: Option<f64>,
+    /// The worker processes or event loops of a model that splits its tasks (py-process,
+    /// rs-process, the hybrids `py-asyncio:procs=P` / `:threads=T`,
+    /// `rs-process:async=true`): each one's share and what it held.
+    #[serde(default)]
+    pub workers: Option<Vec<WorkerShare>>,
     /// True for the model's baseline cell (0 tasks), used to subtract fixed cost.
     pub baseline: bool,
     /// How the cell ended.

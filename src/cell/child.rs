@@ -67,6 +67,7 @@ fn report(
         peak_in_flight: Some(inflight::peak().max(run.workers.peak_in_flight)),
         task_ns_total: Some(run.rec.busy_ns),
         loop_lag_us: run.loop_lag_us,
+        workers: (!run.workers.shares.is_empty()).then_some(run.workers.shares),
         failure: failure.map(ChildFailure::from),
         runner,
         client,

@@ -109,6 +109,9 @@ pub struct ChildReport {
     /// Summed run time of every task that ran, ns (mean in flight = this / work time).
     #[serde(default)]
     pub task_ns_total: Option<u64>,
+    /// Each worker's share, for models that split the tasks over workers.
+    #[serde(default)]
+    pub workers: Option<Vec<crate::results::WorkerShare>>,
     /// Lateness of a 1 ms heartbeat on the event loop (async models), microseconds.
     #[serde(default)]
     pub loop_lag_us: Option<HistogramWire>,

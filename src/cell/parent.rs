@@ -242,6 +242,7 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
     result.mean_in_flight = r
         .task_ns_total
         .and_then(|busy| inflight::mean(busy, r.finished_ns.saturating_sub(r.ready_ns)));
+    result.workers.clone_from(&r.workers);
     result.runner = Some(r.runner.clone());
     result.client.clone_from(&r.client);
     let mut histograms = Histograms {
@@ -383,6 +384,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         concurrency: None,
         peak_in_flight: None,
         mean_in_flight: None,
+        workers: None,
         baseline: meta.baseline,
         status,
         failure: failure.into(),

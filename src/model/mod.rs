@@ -83,14 +83,18 @@ impl RustModel {
 
     /// True for the tokio models, which run the workload's async body.
     pub fn is_async(&self) -> bool {
-        matches!(self, RustModel::RsAsync(_) | RustModel::RsAsyncSt(_))
+        match self {
+            RustModel::RsAsync(_) | RustModel::RsAsyncSt(_) => true,
+            RustModel::RsProcess(p) => p.asynchronous,
+            _ => false,
+        }
     }
 
     /// The pool's threads or the worker processes; `None` for models without a queue.
     pub fn queue_width(&self) -> Option<usize> {
         match self {
             RustModel::RsPool(p) => Some(p.width()),
-            RustModel::RsProcess(p) => Some(p.width()),
+            RustModel::RsProcess(p) if !p.asynchronous => Some(p.width()),
             _ => None,
         }
     }
@@ -183,7 +187,15 @@ impl FromStr for ModelSpec {
             Some(name) => Some(library(&name, info.name, params.spec())?),
             None => None,
         };
+        let spec = params.spec().to_string();
         let model = (info.parse)(params)?;
+        // ureq blocks: an event loop per process would be a loop that cannot wait.
+        if lib == Some(HttpLib::Ureq) && model.is_async() {
+            return Err(SpecError::invalid(
+                spec,
+                "ureq blocks; rs-process:async=true runs tokio tasks",
+            ));
+        }
         Ok(ModelSpec::Rust { model, lib })
     }
 }

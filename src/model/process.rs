@@ -13,23 +13,28 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{cores, CellRun, Job, Model};
-use crate::measure::latency::{Recorder, TaskRecord, TaskWires};
+use crate::measure::latency::{merge_wires, HistogramWire, Recorder, TaskRecord, TaskWires};
 use crate::measure::{clock::mono_ns, inflight, limits, procfs, requests};
 use crate::params::{Params, SpecError};
-use crate::results::{ErrorKind, Failure, FailureKind};
+use crate::results::{ErrorKind, Failure, FailureKind, WorkerShare};
 use crate::workload::{self, HttpLib, TaskCtx, Workload, WorkloadSpec};
 
-/// `rs-process[:workers=P]`.
+/// `rs-process[:workers=P][,async=true]`. With `async=true` each worker runs its whole
+/// share at once on a current-thread tokio runtime: one event loop per process, the
+/// prefork shape (gunicorn with async workers), instead of one task at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Processes {
     pub workers: Option<usize>,
+    #[serde(default, rename = "async")]
+    pub asynchronous: bool,
 }
 
 impl Processes {
     pub fn parse(mut p: Params) -> Result<Self, SpecError> {
         let workers = p.positional_count("workers")?;
-        p.finish("workers")?;
-        Ok(Processes { workers })
+        let asynchronous = p.flag("async", false)?;
+        p.finish("workers, async")?;
+        Ok(Processes { workers, asynchronous })
     }
 
     /// The worker processes: the number given, or one per core.
@@ -40,9 +45,12 @@ impl Processes {
 
 impl fmt::Display for Processes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.workers {
-            Some(w) => write!(f, "rs-process:workers={w}"),
-            None => f.write_str("rs-process"),
+        f.write_str("rs-process")?;
+        match (self.workers, self.asynchronous) {
+            (Some(w), true) => write!(f, ":workers={w},async=true"),
+            (Some(w), false) => write!(f, ":workers={w}"),
+            (None, true) => f.write_str(":async=true"),
+            (None, false) => Ok(()),
         }
     }
 }
@@ -56,6 +64,9 @@ struct WorkerSpec {
     first: usize,
     count: usize,
     origin_ns: u64,
+    /// Run the share at once on a current-thread runtime (`async=true`).
+    #[serde(default)]
+    asynchronous: bool,
 }
 
 /// What one worker process reports back on stdout.
@@ -74,11 +85,18 @@ struct WorkerReport {
     hwm: u64,
     vm_peak: u64,
     requests: Option<requests::RequestSummary>,
+    /// The event loop's heartbeat lag (`async=true`), microseconds.
+    #[serde(default)]
+    loop_lag_us: Option<HistogramWire>,
 }
 
 impl Model for Processes {
     fn describe(&self, tasks: usize) -> String {
-        format!("{} worker processes for {tasks} tasks", self.width().min(tasks))
+        let width = self.width().min(tasks);
+        match self.asynchronous {
+            true => format!("{width} worker processes, each a current-thread tokio runtime running its share of {tasks} tasks at once"),
+            false => format!("{width} worker processes for {tasks} tasks"),
+        }
     }
 
     fn run(&self, _work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
@@ -91,7 +109,7 @@ impl Model for Processes {
             at_task: None,
             limit: None,
         })?;
-        let mut children: Vec<(Child, usize)> = Vec::new();
+        let mut children: Vec<(Child, usize, usize)> = Vec::new();
         let mut failure = None;
         for w in 0..width {
             let (first, end) = (w * tasks / width, (w + 1) * tasks / width);
@@ -102,6 +120,7 @@ impl Model for Processes {
                 first,
                 count: end - first,
                 origin_ns,
+                asynchronous: self.asynchronous,
             };
             let mut cmd = Command::new(&exe);
             cmd.arg("worker");
@@ -121,7 +140,7 @@ impl Model for Processes {
                     if let Some(mut stdin) = child.stdin.take() {
                         let _ = stdin.write_all(&serde_json::to_vec(&spec).expect("spec serializes"));
                     }
-                    children.push((child, end - first))
+                    children.push((child, first, end - first))
                 }
                 Err(err) => {
                     failure = Some(Failure {
@@ -140,7 +159,7 @@ impl Model for Processes {
             }
         }
         run.all_spawned();
-        for (mut child, share) in children {
+        for (mut child, first, share) in children {
             let mut out = String::new();
             let _ = child.stdout.take().map(|mut s| s.read_to_string(&mut out));
             let status = child.wait();
@@ -160,6 +179,19 @@ impl Model for Processes {
                     run.workers.peak_in_flight += r.peak_in_flight;
                     run.workers.requests.extend(r.requests);
                     run.workers.vm_peak += r.vm_peak;
+                    if let Some(lag) = &r.loop_lag_us {
+                        let mut all = run.loop_lag_us.take().unwrap_or_default();
+                        all = merge_wires([&all, lag]);
+                        run.loop_lag_us = Some(all);
+                    }
+                    run.workers.shares.push(WorkerShare {
+                        pid: child.id(),
+                        first_task: first,
+                        tasks: share,
+                        tasks_failed: r.failed,
+                        peak_rss_bytes: Some(r.hwm),
+                        peak_in_flight: Some(r.peak_in_flight),
+                    });
                 }
                 Err(_) => {
                     let how = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
@@ -190,17 +222,30 @@ pub fn run_worker(input: impl Read) -> i32 {
             return 2;
         }
     };
-    let mut rec = Recorder::new(spec.origin_ns);
-    for index in spec.first..spec.first + spec.count {
-        let _running = inflight::enter();
-        let start_ns = mono_ns();
-        let result = work.run_blocking(&TaskCtx { index });
-        rec.record(TaskRecord {
-            start_ns,
-            end_ns: mono_ns(),
-            result,
-        });
-    }
+    let share = spec.first..spec.first + spec.count;
+    let (rec, loop_lag_us) = if spec.asynchronous {
+        let mut run = CellRun::new();
+        run.rec = Recorder::new(spec.origin_ns);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        if let Err(f) = super::tokio_rt::run_on(rt, work, share, &mut run, false) {
+            eprintln!("conlab worker: {}", f.message);
+            return 1;
+        }
+        (run.rec, run.loop_lag_us)
+    } else {
+        let mut rec = Recorder::new(spec.origin_ns);
+        for index in share {
+            let _running = inflight::enter();
+            let start_ns = mono_ns();
+            let result = work.run_blocking(&TaskCtx { index });
+            rec.record(TaskRecord {
+                start_ns,
+                end_ns: mono_ns(),
+                result,
+            });
+        }
+        (rec, None)
+    };
     let me = procfs::status(std::process::id() as i32).unwrap_or_default();
     let report = WorkerReport {
         wires: rec.to_wire(),
@@ -215,6 +260,7 @@ pub fn run_worker(input: impl Read) -> i32 {
         hwm: me.hwm,
         vm_peak: me.vm_peak,
         requests: requests::log().summary(),
+        loop_lag_us,
     };
     println!("{}", serde_json::to_string(&report).expect("report serializes"));
     0

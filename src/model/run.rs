@@ -27,6 +27,8 @@ pub struct Workers {
     pub hwm: u64,
     pub vm_peak: u64,
     pub requests: Vec<RequestSummary>,
+    /// Each worker's share, in task order.
+    pub shares: Vec<crate::results::WorkerShare>,
 }
 
 /// A cell in progress: models report into it.

@@ -68,7 +68,7 @@ impl Model for MultiThread {
             .worker_threads(self.width())
             .enable_all()
             .build();
-        run_on(rt, work, cell.tasks, run)
+        run_on(rt, work, 0..cell.tasks, run, true)
     }
 }
 
@@ -79,16 +79,19 @@ impl Model for CurrentThread {
 
     fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
-        run_on(rt, work, cell.tasks, run)
+        run_on(rt, work, 0..cell.tasks, run, true)
     }
 }
 
-/// Spawn every task on the runtime, await them all, and measure the loop's lag.
-fn run_on(
+/// Spawn the tasks `indices` on the runtime, await them all, and measure the loop's lag.
+/// `mark_ready`: the cell's ready mark is set once the loop runs (an `rs-process:async=true`
+/// worker leaves it alone: its recorder already counts from the cell's mark).
+pub fn run_on(
     rt: std::io::Result<tokio::runtime::Runtime>,
     work: Arc<dyn Workload>,
-    tasks: usize,
+    indices: std::ops::Range<usize>,
     run: &mut CellRun,
+    mark_ready: bool,
 ) -> Result<(), Failure> {
     let rt = rt.map_err(|err| Failure {
         kind: FailureKind::Runtime,
@@ -106,9 +109,11 @@ fn run_on(
         // event loop shows as lag, not only as slower tasks.
         let done = Arc::new(AtomicBool::new(false));
         let heartbeat = tokio::spawn(heartbeat(Arc::clone(&done)));
-        run.ready();
-        let mut handles = Vec::with_capacity(tasks);
-        for index in 0..tasks {
+        if mark_ready {
+            run.ready();
+        }
+        let mut handles = Vec::with_capacity(indices.len());
+        for index in indices {
             let ctx = TaskCtx { index };
             handles.push(tokio::spawn(async move {
                 let _running = inflight::enter();
