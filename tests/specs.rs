@@ -90,11 +90,14 @@ fn model() -> impl Strategy<Value = ModelSpec> {
         some(1000).prop_map(|size| RustModel::RsPool(Pool { size })),
         some(64).prop_map(|workers| RustModel::RsAsync(MultiThread { workers })),
         Just(RustModel::RsAsyncSt(CurrentThread {})),
-        some(64).prop_map(|workers| RustModel::RsProcess(Processes { workers })),
+        (some(64), any::<bool>())
+            .prop_map(|(workers, asynchronous)| RustModel::RsProcess(Processes { workers, asynchronous })),
     ];
     // A library variant goes with the models of its kind: ureq blocking, hyper async.
     let rust = (rust, any::<bool>()).prop_map(|(model, variant)| {
-        let lib = variant.then_some(if model.is_async() {
+        // rs-process:async=true runs the codec only: hyper goes with the tokio models.
+        let hybrid = matches!(&model, RustModel::RsProcess(p) if p.asynchronous);
+        let lib = (variant && !hybrid).then_some(if model.is_async() {
             HttpLib::Hyper
         } else {
             HttpLib::Ureq
