@@ -1102,6 +1102,7 @@ class Cell:
         self.concurrency = tasks
         self.loop_lag = None  # Buckets, for the asyncio models
         self.abandoned = None  # a process pool that must not be shut down (see model_process)
+        self.shares = []  # each worker's share, for the models that split the tasks
 
     def task_error(self, exc):
         kind = error_kind(exc)
@@ -1136,8 +1137,11 @@ def run_one(work, cell, i):
     cell.ends[i] = now_ns()
 
 
-async def run_one_async(work, cell, i, loop):
-    cell.starts[i] = now_ns()
+async def run_one_async(work, cell, i, loop, offset=0):
+    """Task `i`; its start and end go to the cell's slot i - offset (a hybrid worker's
+    cell holds only its share)."""
+    k = i - offset
+    cell.starts[k] = now_ns()
     try:
         if work.pure_wait is not None:
             # What asyncio.sleep does, inline: one future and one timer, no coroutine
@@ -1149,7 +1153,7 @@ async def run_one_async(work, cell, i, loop):
             await work.run_async(i)
     except Exception as exc:
         cell.task_error(exc)
-    cell.ends[i] = now_ns()
+    cell.ends[k] = now_ns()
 
 
 async def heartbeat(loop, done, lag):
@@ -1197,38 +1201,111 @@ def model_pool(work, cell, n, workers):
             f.result()
 
 
-def model_asyncio(work, cell, n, limit, use_uvloop=False):
-    load_asyncio()
-    cell.loop_lag = Buckets()
-
-    async def main():
-        if hasattr(work, "open_session"):
-            await work.open_session(n, limit)
-        loop = asyncio.get_running_loop()
-        # A 1 ms heartbeat on the loop: how late it wakes up is the loop's lag.
-        done = []
-        beat = asyncio.ensure_future(heartbeat(loop, done, cell.loop_lag))
+async def loop_share(work, cell, first, count, limit, lag, offset=0, mark=False):
+    """Tasks first..first+count as asyncio tasks on the running loop, all at once, with a
+    1 ms heartbeat whose lateness is the loop's lag. `mark`: this loop sets the cell's
+    ready mark and full-concurrency snapshot (the single-loop model)."""
+    if hasattr(work, "open_session"):
+        await work.open_session(count, limit)
+    loop = asyncio.get_running_loop()
+    done = []
+    beat = asyncio.ensure_future(heartbeat(loop, done, lag))
+    if mark:
         cell.ready_ns = now_ns()
-        tasks = [asyncio.ensure_future(run_one_async(work, cell, i, loop)) for i in range(n)]
+    tasks = [asyncio.ensure_future(run_one_async(work, cell, i, loop, offset)) for i in range(first, first + count)]
+    if mark:
         cell.full = snapshot()
-        await asyncio.gather(*tasks)
-        done.append(True)
-        await beat
-        if hasattr(work, "close_session"):
-            await work.close_session()
+    await asyncio.gather(*tasks)
+    done.append(True)
+    await beat
+    if hasattr(work, "close_session"):
+        await work.close_session()
 
+
+def run_loop(coroutine, use_uvloop):
+    """Run a coroutine to its end on a new event loop (uvloop's when asked) in this thread."""
     if use_uvloop:
         import uvloop
-        cell.runner = "%d asyncio tasks on uvloop %s" % (n, uvloop.__version__)
         loop = uvloop.new_event_loop()
     else:
-        cell.runner = "%d asyncio tasks on one event loop" % n
         loop = asyncio.new_event_loop()
     try:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(main())
+        loop.run_until_complete(coroutine)
     finally:
         loop.close()
+
+
+def loop_name(use_uvloop):
+    if use_uvloop:
+        import uvloop
+        return "uvloop %s event loop" % uvloop.__version__
+    return "asyncio event loop"
+
+
+def model_asyncio(work, cell, n, limit, use_uvloop=False):
+    load_asyncio()
+    cell.loop_lag = Buckets()
+    cell.runner = ("%d asyncio tasks on uvloop %s" % (n, loop_name(True).split()[1]) if use_uvloop
+                   else "%d asyncio tasks on one event loop" % n)
+    run_loop(loop_share(work, cell, 0, n, limit, cell.loop_lag, mark=True), use_uvloop)
+
+
+def shares_of(n, parts):
+    """(index, first task, count) of `parts` contiguous shares of n tasks."""
+    return [(w, w * n // parts, (w + 1) * n // parts - w * n // parts) for w in range(parts)] if n else []
+
+
+def async_share(work, first, count, limit, use_uvloop):
+    """Tasks first..first+count on a new event loop in this thread, all at once: the
+    share's own Cell and its loop's lag."""
+    part, lag = Cell(count), Buckets()
+    run_loop(loop_share(work, part, first, count, limit, lag, offset=first), use_uvloop)
+    return part, lag
+
+
+def take_share(cell, first, part, pid, hwm=None):
+    """Fold one worker's share into the cell and record it in the cell's shares."""
+    count = len(part["starts"])
+    cell.starts[first:first + count] = part["starts"]
+    cell.ends[first:first + count] = part["ends"]
+    for kind, n in part["errors"].items():
+        cell.errors[kind] = cell.errors.get(kind, 0) + n
+    cell.failed += part["failed"]
+    cell.first_error = cell.first_error or part["first_error"]
+    if part.get("loop_lag"):
+        cell.loop_lag.add_wire(part["loop_lag"])
+    peak, _ = in_flight(part["starts"], part["ends"])  # sorts the share's arrays: their last use
+    cell.shares.append({"pid": pid, "first_task": first, "tasks": count, "tasks_failed": part["failed"],
+                        "peak_rss_bytes": hwm, "peak_in_flight": peak})
+
+
+def model_asyncio_threads(work, cell, n, limit, use_uvloop, threads):
+    """py-asyncio:threads=T: T threads, each with its own event loop running its share at
+    once (one copy of the workload object per thread: an aiohttp session belongs to one
+    loop). The GIL lets one of them run Python at a time."""
+    import copy
+    load_asyncio()
+    name = loop_name(use_uvloop)  # imports uvloop before the mark
+    shares = shares_of(n, max(1, min(int(threads), n)))
+    cell.loop_lag = Buckets()
+    cell.runner = "%d threads, one %s each, %d asyncio tasks in all" % (len(shares), name, n)
+    parts = [None] * len(shares)
+
+    def run(w, first, count, work):
+        parts[w] = async_share(work, first, count, limit, use_uvloop)
+
+    cell.ready_ns = now_ns()
+    runners = [threading.Thread(target=run, args=(w, first, count, copy.copy(work))) for w, first, count in shares]
+    for t in runners:
+        t.start()
+    cell.full = snapshot()
+    for t in runners:
+        t.join()
+    for (w, first, count), (part, lag) in zip(shares, parts):
+        take_share(cell, first, {"starts": part.starts, "ends": part.ends, "errors": part.errors,
+                                 "failed": part.failed, "first_error": part.first_error,
+                                 "loop_lag": lag.wire()}, os.getpid())
 
 
 # Set before the pool forks, so workers inherit them: the workload, libc (for prctl), the
@@ -1239,6 +1316,7 @@ _LIBC = None
 _PARENT = 0
 _OWNERS = None
 _FIRST_WORKERS = False
+_ASYNC = None  # (limit, use_uvloop) for py-asyncio:procs=P: each share runs on an event loop
 
 
 def _process_init():
@@ -1262,6 +1340,13 @@ def _process_init():
 def _process_share(args):
     share, first, count = args
     _OWNERS[share] = os.getpid()
+    if _ASYNC is not None:
+        part, lag = async_share(_WORK, first, count, *_ASYNC)
+        status = proc_status()
+        return {"first": first, "starts": part.starts, "ends": part.ends, "errors": part.errors,
+                "failed": part.failed, "first_error": part.first_error, "pid": os.getpid(),
+                "hwm": status.get("VmHWM", 0), "vm_peak": status.get("VmPeak", 0),
+                "requests": REQUESTS.take(), "loop_lag": lag.wire()}
     starts, ends = array("q", bytes(8 * count)), array("q", bytes(8 * count))
     errors, failed, first_error = {}, 0, None
     for k in range(count):
@@ -1299,7 +1384,10 @@ def _collect(pool, pending):
         pending[waiting[0]].wait(0.1)
 
 
-def model_process(work, cell, n, workers):
+def model_process(work, cell, n, workers, hybrid=None):
+    """multiprocessing.Pool with one contiguous share per worker, run one task at a time;
+    with `hybrid` = (limit, use_uvloop), py-asyncio:procs=P: each worker runs its share at
+    once on its own event loop."""
     import ctypes
     import multiprocessing
     # What Pool() and its workers' start import on first use, imported before the mark.
@@ -1307,20 +1395,27 @@ def model_process(work, cell, n, workers):
     import multiprocessing.popen_fork
     import multiprocessing.queues
     import multiprocessing.synchronize
-    global _WORK, _LIBC, _PARENT, _OWNERS, _FIRST_WORKERS
+    global _WORK, _LIBC, _PARENT, _OWNERS, _FIRST_WORKERS, _ASYNC
     _WORK = work
+    _ASYNC = hybrid
     try:
         _LIBC = ctypes.CDLL(None)
     except OSError:
         _LIBC = None
     _PARENT = os.getpid()
-    workers = max(1, min(int(workers), n))
+    # The baseline (0 tasks) starts every worker too: their fixed cost is the model's.
+    workers = max(1, min(int(workers), n) if n else int(workers))
     method = "fork"
     ctx = multiprocessing.get_context(method)
-    shares = [(w, w * n // workers, (w + 1) * n // workers - w * n // workers) for w in range(workers)] if n else []
+    shares = shares_of(n, workers)
     _OWNERS = ctx.Array("q", max(1, len(shares)), lock=False)
     cell.runner = "multiprocessing.Pool(%d), start method %s, one contiguous share per worker" % (workers, method)
     cell.concurrency = workers
+    if hybrid is not None:
+        load_asyncio()
+        cell.runner += ", each share's tasks at once on the worker's own %s" % loop_name(hybrid[1])
+        cell.concurrency = n
+        cell.loop_lag = Buckets()
     cell.ready_ns = now_ns()
     _FIRST_WORKERS = True
     pool = ctx.Pool(workers, initializer=_process_init)
@@ -1342,13 +1437,7 @@ def model_process(work, cell, n, workers):
         pool.terminate()
     peaks = {}
     for r in results:
-        first = r["first"]
-        cell.starts[first:first + len(r["starts"])] = r["starts"]
-        cell.ends[first:first + len(r["ends"])] = r["ends"]
-        for kind, count in r["errors"].items():
-            cell.errors[kind] = cell.errors.get(kind, 0) + count
-        cell.failed += r["failed"]
-        cell.first_error = cell.first_error or r["first_error"]
+        take_share(cell, r["first"], r, r["pid"], r["hwm"])
         hwm, vm_peak = peaks.get(r["pid"], (0, 0))
         peaks[r["pid"]] = (max(hwm, r["hwm"]), max(vm_peak, r["vm_peak"]))
         if r["requests"]:
@@ -1445,8 +1534,13 @@ def main():
     work = WORKLOADS[w["kind"]](w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
     work.prepare(asynchronous)
     cell = Cell(tasks)
-    if asynchronous:
-        model_asyncio(work, cell, tasks, model.get("limit"), use_uvloop=(lib == "uvloop"))
+    use_uvloop = lib == "uvloop"
+    if asynchronous and model.get("procs"):
+        model_process(work, cell, tasks, model["procs"], hybrid=(model.get("limit"), use_uvloop))
+    elif asynchronous and model.get("threads"):
+        model_asyncio_threads(work, cell, tasks, model.get("limit"), use_uvloop, model["threads"])
+    elif asynchronous:
+        model_asyncio(work, cell, tasks, model.get("limit"), use_uvloop=use_uvloop)
     else:
         MODELS[kind](work, cell, tasks, workers)
     finished = max(cell.ends) if tasks else now_ns()
@@ -1470,6 +1564,7 @@ def main():
         "peak_in_flight": peak_in_flight,
         "task_ns_total": task_ns_total,
         "loop_lag_us": cell.loop_lag.wire() if cell.loop_lag is not None else None,
+        "workers": cell.shares or None,
         "failure": cell.failure,
         "runner": "%s (%s %s)" % (cell.runner, sys.implementation.name, sys.version.split()[0]),
         "client": client,

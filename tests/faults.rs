@@ -369,56 +369,64 @@ fn a_cell_killed_from_outside_is_named_so_and_the_sweep_goes_on() {
 
 #[test]
 fn killing_conlab_leaves_no_process_of_the_sweep() {
-    // A thread model and a process model of each language, each with conlab's own
-    // server as the target: the cell, its workers and the server must all go.
-    let runs: Vec<_> = ["rs-thread", "rs-process", "py-thread", "py-process"]
-        .into_iter()
-        .map(|model| {
-            std::thread::spawn(move || {
-                let dir = tempfile::tempdir().unwrap();
-                let mut sweep = Reaped(spawn_bench(
-                    dir.path(),
-                    &[
-                        "--workload",
-                        "http:latency=20s,timeout=30s",
-                        "--models",
-                        model,
-                        "--tasks",
-                        "4",
-                    ],
-                ));
-                // Wait until a measured cell is running: the server plus a cell that
-                // has been up for a second.
-                let deadline = Instant::now() + Duration::from_secs(60);
-                let mut tree = Vec::new();
-                let mut since = None;
-                while Instant::now() < deadline {
-                    tree = descendants(sweep.0.id());
-                    if tree.len() >= 2 {
-                        let at = *since.get_or_insert_with(Instant::now);
-                        if at.elapsed() > Duration::from_secs(2) {
-                            break;
-                        }
+    // A thread model, a process model and a hybrid (one event loop per process) of each
+    // language, each with conlab's own server as the target: the cell, its workers and
+    // the server must all go.
+    let runs: Vec<_> = [
+        "rs-thread",
+        "rs-process",
+        "rs-process:async=true",
+        "py-thread",
+        "py-process",
+        "py-asyncio:procs=2",
+    ]
+    .into_iter()
+    .map(|model| {
+        std::thread::spawn(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let mut sweep = Reaped(spawn_bench(
+                dir.path(),
+                &[
+                    "--workload",
+                    "http:latency=20s,timeout=30s",
+                    "--models",
+                    model,
+                    "--tasks",
+                    "4",
+                ],
+            ));
+            // Wait until a measured cell is running: the server plus a cell that
+            // has been up for a second.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut tree = Vec::new();
+            let mut since = None;
+            while Instant::now() < deadline {
+                tree = descendants(sweep.0.id());
+                if tree.len() >= 2 {
+                    let at = *since.get_or_insert_with(Instant::now);
+                    if at.elapsed() > Duration::from_secs(2) {
+                        break;
                     }
-                    std::thread::sleep(Duration::from_millis(50));
                 }
-                tree = descendants(sweep.0.id()).into_iter().chain(tree).collect();
-                assert!(tree.len() >= 2, "{model}: no cell appeared");
-                sweep.0.kill().unwrap();
-                sweep.0.wait().unwrap();
-                std::thread::sleep(Duration::from_secs(2));
-                let left: Vec<_> = tree.iter().filter(|(pid, start)| alive(*pid, start)).collect();
-                // Stop them anyway, so that a failure leaves nothing running.
-                for (pid, _) in &left {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(*pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
-                (model, tree.len(), left.len())
-            })
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            tree = descendants(sweep.0.id()).into_iter().chain(tree).collect();
+            assert!(tree.len() >= 2, "{model}: no cell appeared");
+            sweep.0.kill().unwrap();
+            sweep.0.wait().unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+            let left: Vec<_> = tree.iter().filter(|(pid, start)| alive(*pid, start)).collect();
+            // Stop them anyway, so that a failure leaves nothing running.
+            for (pid, _) in &left {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(*pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            (model, tree.len(), left.len())
         })
-        .collect();
+    })
+    .collect();
     for run in runs {
         let (model, tree, left) = run.join().unwrap();
         assert_eq!(left, 0, "{model}: {left} of {tree} processes outlived conlab by 2 s");

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use conlab::model::python::Split;
 use conlab::model::{CurrentThread, ModelSpec, MultiThread, Pool, Processes, PyModel, RustModel, ThreadPerTask};
 use conlab::workload::{BlockingMode, BlockingSpec, Cpu, HttpLib, HttpSpec, Mixed, Sleep, TcpSpec, WorkloadSpec};
 use proptest::prelude::*;
@@ -76,13 +77,18 @@ fn model() -> impl Strategy<Value = ModelSpec> {
         ]),
         some(64),
         prop::option::of(prop::sample::select(vec!["3.10", "3.13", "3.13.1"])),
+        prop::option::of((any::<bool>(), 1usize..64)),
     )
-        .prop_map(|((base, lib), size, version)| {
+        .prop_map(|((base, lib), size, version, split)| {
             ModelSpec::Python(PyModel {
                 base,
                 lib,
                 size: size.filter(|_| matches!((base, lib), ("py-pool" | "py-process", _) | (_, Some("aiohttp")))),
                 version: version.map(String::from),
+                split: split.filter(|_| base == "py-asyncio").map(|(procs, n)| match procs {
+                    true => Split::Procs(n),
+                    false => Split::Threads(n),
+                }),
             })
         });
     let rust = prop_oneof![

@@ -71,6 +71,16 @@ pub fn scenario(q: &Question, iterations_per_s: f64) -> (String, Vec<String>) {
             },
         );
     }
+    // One loop that computes more, across its tasks, than they wait saturates its core:
+    // then one event loop per core (worker processes) is the usual answer, so it is
+    // measured beside the rest.
+    let busy_loop = q.cpu.as_secs_f64() * q.tasks as f64 > q.io.as_secs_f64();
+    if !q.io.is_zero() && !q.cpu.is_zero() && !q.sync_only && !long && busy_loop {
+        models.push(match q.lang {
+            Lang::Python => format!("py-asyncio:procs={}", crate::model::cores()),
+            Lang::Rust => "rs-process:async=true".into(),
+        });
+    }
     (workload, models)
 }
 
@@ -191,6 +201,25 @@ pub fn closest_workload<'a>(available: &'a [String], wanted: &str) -> Option<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saturated_loop_brings_one_loop_per_core_into_the_running() {
+        let q = |io: u64, cpu: u64, lang: Lang| Question {
+            connections: None,
+            tasks: 1000,
+            io: Duration::from_millis(io),
+            cpu: Duration::from_millis(cpu),
+            sync_only: false,
+            lang,
+        };
+        let (_, python) = scenario(&q(10, 5, Lang::Python), 1e6);
+        assert!(python.iter().any(|m| m.starts_with("py-asyncio:procs=")), "{python:?}");
+        let (_, rust) = scenario(&q(10, 5, Lang::Rust), 1e6);
+        assert!(rust.contains(&"rs-process:async=true".to_string()), "{rust:?}");
+        // Waiting only: one loop is enough, no hybrid.
+        let (_, waiting) = scenario(&q(50, 0, Lang::Python), 1e6);
+        assert!(!waiting.iter().any(|m| m.contains("procs=")), "{waiting:?}");
+    }
 
     fn cell(model: &str, work_s: f64, rss: u64, failed: usize) -> CellResult {
         let meta = crate::cell::parent::CellMeta {

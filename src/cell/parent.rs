@@ -53,13 +53,7 @@ pub fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // SAFETY: prctl is async-signal-safe; the cell is killed if conlab itself dies.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+    crate::measure::lineage::die_with_parent(&mut cmd);
     let spawn_ns = mono_ns();
     let started = Instant::now();
     let oom_before = oom_kills();

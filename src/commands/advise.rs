@@ -237,7 +237,7 @@ fn calibrate(lang: Lang) -> anyhow::Result<f64> {
                 "import runpy,time; k=runpy.run_path({:?})['cpu_kernel']; t=time.perf_counter(); k(1,200000); print(200000/(time.perf_counter()-t))",
                 driver.display().to_string()
             );
-            let out = std::process::Command::new("python3")
+            let out = crate::measure::lineage::die_with_parent(&mut std::process::Command::new("python3"))
                 .args(["-c", &code])
                 .output()
                 .map_err(|e| usage(e).context("python3 is needed for Python advice"))?;

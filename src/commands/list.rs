@@ -31,6 +31,10 @@ pub fn run() -> anyhow::Result<()> {
             "tasks gathered on one asyncio event loop; aiohttp's connector allows one connection per task unless limit=N (100: the article's fetch_many as written)",
         ),
         (
+            "py-asyncio[+...][:procs=P|:threads=T]",
+            "hybrids: P worker processes (fork) or T threads, each with its own event loop running its share of the tasks at once (uvicorn workers, aiomultiprocess)",
+        ),
+        (
             "py-process[+requests][:workers=P]",
             "multiprocessing.Pool (start method fork), one share per worker",
         ),

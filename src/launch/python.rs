@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::measure::ceiling::{Footprint, Sample};
 use crate::measure::env::Interpreter;
+use crate::model::python::Split;
 use crate::model::PyModel;
 use crate::workload::{Target, WorkloadSpec};
 
@@ -46,6 +47,10 @@ pub struct DriverModel {
     /// aiohttp's connector limit when given (`py-asyncio+aiohttp:limit=100`, the
     /// article's default connector); `None`: one connection per task.
     pub limit: Option<usize>,
+    /// `py-asyncio:procs=P`: worker processes with one event loop each.
+    pub procs: Option<usize>,
+    /// `py-asyncio:threads=T`: threads with one event loop each.
+    pub threads: Option<usize>,
 }
 
 impl From<&PyModel> for DriverModel {
@@ -55,6 +60,14 @@ impl From<&PyModel> for DriverModel {
             lib: m.lib,
             workers: m.queue_width(),
             limit: m.size.filter(|_| m.is_async()),
+            procs: match m.split {
+                Some(Split::Procs(n)) => Some(n),
+                _ => None,
+            },
+            threads: match m.split {
+                Some(Split::Threads(n)) => Some(n),
+                _ => None,
+            },
         }
     }
 }
@@ -78,7 +91,7 @@ pub fn probe(path: &str) -> Result<Interpreter, PythonError> {
         path: path.to_string(),
         why,
     };
-    let out = Command::new(path)
+    let out = crate::measure::lineage::die_with_parent(&mut Command::new(path))
         .args(["-c", PROBE])
         .output()
         .map_err(|e| unusable(format!("cannot run it ({e})")))?;
@@ -238,7 +251,7 @@ pub fn thread_footprint(interpreter: &Interpreter) -> Result<Footprint, PythonEr
     };
     let driver = driver_path().map_err(|e| unusable(format!("cannot write the driver ({e})")))?;
     let steps = crate::measure::ceiling::steps();
-    let out = Command::new(&interpreter.path)
+    let out = crate::measure::lineage::die_with_parent(&mut Command::new(&interpreter.path))
         .arg("-c")
         .arg(FOOTPRINT)
         .arg(&driver)

@@ -11,6 +11,7 @@ pub mod env;
 pub mod inflight;
 pub mod latency;
 pub mod limits;
+pub mod lineage;
 pub mod procfs;
 pub mod requests;
 pub mod rusage;

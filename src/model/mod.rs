@@ -272,8 +272,8 @@ pub const REGISTRY: &[ModelInfo] = &[
     },
     ModelInfo {
         name: "rs-process",
-        syntax: "rs-process[+ureq][:workers=P]",
-        about: "P worker processes (conlab re-executed; default: cores), each running its share one task at a time, like multiprocessing.Pool.map",
+        syntax: "rs-process[+ureq][:workers=P][,async=true]",
+        about: "P worker processes (conlab re-executed; default: cores), each running its share one task at a time, like multiprocessing.Pool.map; async=true: each runs its share at once on a current-thread tokio runtime (one event loop per process, prefork)",
         parse: |p| Processes::parse(p).map(RustModel::RsProcess),
     },
 ];

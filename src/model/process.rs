@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
@@ -102,7 +101,11 @@ impl Model for Processes {
     fn run(&self, _work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
         let origin_ns = run.ready();
-        let width = self.width().min(tasks);
+        // The baseline (0 tasks) starts every worker too: their fixed cost is the model's.
+        let width = match tasks {
+            0 => self.width(),
+            n => self.width().min(n),
+        };
         let exe = std::env::current_exe().map_err(|e| Failure {
             kind: FailureKind::Runtime,
             message: format!("cannot find conlab's own executable: {e}"),
@@ -125,14 +128,7 @@ impl Model for Processes {
             let mut cmd = Command::new(&exe);
             cmd.arg("worker");
             cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
-            // SAFETY: prctl is async-signal-safe; it asks the kernel to kill the worker if
-            // the cell dies, so no worker outlives its cell.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
+            crate::measure::lineage::die_with_parent(&mut cmd);
             match cmd.spawn() {
                 Ok(mut child) => {
                     // The spec goes in whole, then stdin closes; a worker that cannot read

@@ -30,6 +30,19 @@ pub struct PyModel {
     pub size: Option<usize>,
     /// `3.13` in `py3.13-asyncio`.
     pub version: Option<String>,
+    /// `py-asyncio:procs=P` or `:threads=T`: the tasks split over several event loops.
+    pub split: Option<Split>,
+}
+
+/// How a hybrid `py-asyncio` spreads its tasks over event loops, each running its
+/// contiguous share at once: what people reach for when one loop is not enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// P worker processes (fork), one event loop each: uvicorn/gunicorn workers,
+    /// aiomultiprocess.
+    Procs(usize),
+    /// T threads in one process, one event loop each: what the GIL makes of it.
+    Threads(usize),
 }
 
 /// Whether a model name belongs to the Python family.
@@ -94,12 +107,36 @@ impl PyModel {
             true => None,
             false => p.positional_count(key)?,
         };
-        p.finish(if key.is_empty() { "none" } else { key })?;
+        let split = match base {
+            "py-asyncio" => {
+                let procs = p.optional_count("procs")?;
+                let threads = p.optional_count("threads")?;
+                match (procs, threads) {
+                    (Some(_), Some(_)) => {
+                        return Err(SpecError::invalid(spec, "procs and threads exclude each other"));
+                    }
+                    (Some(0), _) | (_, Some(0)) => {
+                        return Err(SpecError::invalid(spec, "procs or threads must be at least 1"));
+                    }
+                    (Some(n), None) => Some(Split::Procs(n as usize)),
+                    (None, Some(n)) => Some(Split::Threads(n as usize)),
+                    (None, None) => None,
+                }
+            }
+            _ => None,
+        };
+        p.finish(match (base, key) {
+            ("py-asyncio", "limit") => "limit, procs, threads",
+            ("py-asyncio", _) => "procs, threads",
+            (_, "") => "none",
+            (_, key) => key,
+        })?;
         Ok(PyModel {
             base,
             lib,
             size,
             version,
+            split,
         })
     }
 
@@ -134,11 +171,21 @@ impl fmt::Display for PyModel {
         if let Some(lib) = self.lib {
             write!(f, "+{lib}")?;
         }
+        let mut params = Vec::new();
         match (self.base, self.size) {
-            ("py-pool", Some(n)) => write!(f, ":size={n}"),
-            ("py-process", Some(n)) => write!(f, ":workers={n}"),
-            ("py-asyncio", Some(n)) => write!(f, ":limit={n}"),
-            _ => Ok(()),
+            ("py-pool", Some(n)) => params.push(format!("size={n}")),
+            ("py-process", Some(n)) => params.push(format!("workers={n}")),
+            ("py-asyncio", Some(n)) => params.push(format!("limit={n}")),
+            _ => {}
+        }
+        match self.split {
+            Some(Split::Procs(n)) => params.push(format!("procs={n}")),
+            Some(Split::Threads(n)) => params.push(format!("threads={n}")),
+            None => {}
+        }
+        match params.is_empty() {
+            true => Ok(()),
+            false => write!(f, ":{}", params.join(",")),
         }
     }
 }
@@ -164,5 +211,14 @@ mod tests {
         assert!(spec("py-thread+aiohttp").contains("aiohttp goes with py-asyncio"));
         assert!(spec("py-fiber").contains("unknown model"));
         assert!(spec("py-asyncio+numpy").contains("unknown library"));
+        assert_eq!(spec("py-asyncio:procs=2"), "py-asyncio:procs=2");
+        assert_eq!(spec("py-asyncio+uvloop:threads=4"), "py-asyncio+uvloop:threads=4");
+        assert_eq!(
+            spec("py-asyncio+aiohttp:limit=100,procs=2"),
+            "py-asyncio+aiohttp:limit=100,procs=2"
+        );
+        assert!(spec("py-asyncio:procs=2,threads=2").contains("exclude each other"));
+        assert!(spec("py-asyncio:procs=0").contains("at least 1"));
+        assert!(spec("py-thread:procs=2").contains("unknown parameter"));
     }
 }

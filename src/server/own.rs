@@ -47,13 +47,7 @@ impl OwnServer {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .process_group(0);
-        // SAFETY: prctl is async-signal-safe; the server dies with conlab.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        crate::measure::lineage::die_with_parent(&mut cmd);
         let mut child = cmd.spawn().map_err(StartError::Spawn)?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
