@@ -78,7 +78,11 @@ struct WorkerReport {
 
 impl Model for Processes {
     fn describe(&self, tasks: usize) -> String {
-        format!("{} worker processes for {tasks} tasks", self.width().min(tasks))
+        format!(
+            "{} for {}",
+            crate::units::plural(self.width().min(tasks), "worker process"),
+            crate::units::plural(tasks, "task")
+        )
     }
 
     fn run(&self, _work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
