@@ -1,12 +1,32 @@
-//! The `compare` table: the same cells of two result files with ratios and a verdict.
+//! The `compare` outputs: a table for people, and JSON for CI scripts that want every
+//! matched cell with both sides, the ratio and the verdict instead of parsing the table.
+//! The JSON types below are the contract (`schema: conlab.compare/1`), kept apart from
+//! the analysis types so the analysis can change without breaking a script.
 
 use std::path::Path;
 
-use crate::analyze::compare::{Change, Row};
-use crate::units::{format_bytes, format_count, format_secs};
+use serde::Serialize;
+
+use crate::analyze::compare::{Change, Comparison, Row, Unmatched, UnmatchedKind};
+use crate::units::{format_bytes, format_count, format_secs, plural};
+
+/// What `conlab compare --format` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Json,
+}
+
+/// Render `c` in `format`.
+pub fn render(format: CompareFormat, a: &Path, b: &Path, c: &Comparison) -> String {
+    match format {
+        CompareFormat::Table => table(a, b, &c.rows, &c.unmatched),
+        CompareFormat::Json => json(a, b, c),
+    }
+}
 
 /// The table, a count of verdicts, and the cells only one side has.
-pub fn render(a: &Path, b: &Path, rows: &[Row], unmatched: &[String]) -> String {
+pub fn table(a: &Path, b: &Path, rows: &[Row], unmatched: &[Unmatched]) -> String {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(vec![
@@ -19,7 +39,7 @@ pub fn render(a: &Path, b: &Path, rows: &[Row], unmatched: &[String]) -> String 
             format_count(r.tasks),
             format_secs(r.a_time),
             format_secs(r.b_time),
-            format!("{:.2}", r.b_time / r.a_time.max(1e-12)),
+            format!("{:.2}", r.ratio),
             r.verdict.to_string(),
             format_bytes(r.a_rss),
             format_bytes(r.b_rss),
@@ -29,8 +49,8 @@ pub fn render(a: &Path, b: &Path, rows: &[Row], unmatched: &[String]) -> String 
     let mut out = format!("A: {}\nB: {}\n{table}\n", a.display(), b.display());
     let count = |v: Change| rows.iter().filter(|r| r.verdict == v).count();
     out.push_str(&format!(
-        "{} cells compared: {} faster, {} slower, {} same (within 10% or the repeats' spread)\n",
-        rows.len(),
+        "{} compared: {} faster, {} slower, {} same (within 10% or the repeats' spread)\n",
+        plural(rows.len(), "cell"),
         count(Change::Faster),
         count(Change::Slower),
         count(Change::Same)
@@ -39,4 +59,125 @@ pub fn render(a: &Path, b: &Path, rows: &[Row], unmatched: &[String]) -> String 
         out.push_str(&format!("{u}\n"));
     }
     out
+}
+
+/// `conlab compare --format json`.
+#[derive(Debug, Serialize)]
+pub struct CompareJson {
+    /// Always `conlab.compare/1`.
+    pub schema: &'static str,
+    /// The baseline file, as given.
+    pub a: String,
+    /// The candidate file, as given.
+    pub b: String,
+    /// Every cell both files ran `ok`, in (workload, model, tasks) order.
+    pub cells: Vec<CellJson>,
+    /// Cells with no ratio: run on one side only, or not `ok` on one side or both.
+    pub unmatched: Vec<UnmatchedJson>,
+    /// B is slower than A beyond the noise somewhere, or fails where A ran ok (the
+    /// condition of exit code 3).
+    pub regressed: bool,
+}
+
+/// One matched cell.
+#[derive(Debug, Serialize)]
+pub struct CellJson {
+    pub workload: String,
+    pub model: String,
+    pub tasks: usize,
+    /// A's side: medians over its `ok` runs.
+    pub a: SideJson,
+    /// B's side: medians over its `ok` runs.
+    pub b: SideJson,
+    /// B's median work time over A's.
+    pub ratio: f64,
+    /// B's median peak RSS over A's.
+    pub rss_ratio: f64,
+    /// The relative difference below which the verdict is `same`: 0.10, or the larger
+    /// relative spread (max - min) / median of the two sides' runs.
+    pub noise: f64,
+    /// `faster`, `slower` or `same`: B against A by work time, beyond the noise.
+    pub verdict: String,
+}
+
+/// One side of a matched cell.
+#[derive(Debug, Serialize)]
+pub struct SideJson {
+    /// Median work time in seconds.
+    pub time_s: f64,
+    /// Median peak RSS of the process tree in bytes.
+    pub rss_bytes: f64,
+    /// `ok` runs behind the medians.
+    pub runs: usize,
+}
+
+/// A cell with no ratio.
+#[derive(Debug, Serialize)]
+pub struct UnmatchedJson {
+    pub workload: String,
+    pub model: String,
+    pub tasks: usize,
+    /// `only_in_a`, `only_in_b`, `failed_in_b` (a regression), `failed_in_a` or
+    /// `failed_in_both`.
+    pub kind: String,
+    /// `status: reason` of the first run that did not end ok, when one failed.
+    pub why: Option<String>,
+}
+
+fn kind_key(kind: UnmatchedKind) -> &'static str {
+    match kind {
+        UnmatchedKind::OnlyInA => "only_in_a",
+        UnmatchedKind::OnlyInB => "only_in_b",
+        UnmatchedKind::FailedInB => "failed_in_b",
+        UnmatchedKind::FailedInA => "failed_in_a",
+        UnmatchedKind::FailedInBoth => "failed_in_both",
+    }
+}
+
+fn json(a: &Path, b: &Path, c: &Comparison) -> String {
+    let cells = c
+        .rows
+        .iter()
+        .map(|r| CellJson {
+            workload: r.workload.clone(),
+            model: r.model.clone(),
+            tasks: r.tasks,
+            a: SideJson {
+                time_s: r.a_time,
+                rss_bytes: r.a_rss,
+                runs: r.a_runs,
+            },
+            b: SideJson {
+                time_s: r.b_time,
+                rss_bytes: r.b_rss,
+                runs: r.b_runs,
+            },
+            ratio: r.ratio,
+            rss_ratio: r.b_rss / r.a_rss.max(1.0),
+            noise: r.noise,
+            verdict: r.verdict.to_string(),
+        })
+        .collect();
+    let unmatched = c
+        .unmatched
+        .iter()
+        .map(|u| UnmatchedJson {
+            workload: u.workload.clone(),
+            model: u.model.clone(),
+            tasks: u.tasks,
+            kind: kind_key(u.kind).to_string(),
+            why: u.why.clone(),
+        })
+        .collect();
+    let doc = CompareJson {
+        schema: "conlab.compare/1",
+        a: a.display().to_string(),
+        b: b.display().to_string(),
+        cells,
+        unmatched,
+        regressed: c.regressed,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).expect("the compare document serializes");
+    text.push('\n');
+    text
 }
