@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::analyze::compare::{Change, Comparison, Row, Unmatched, UnmatchedKind};
@@ -61,11 +62,17 @@ pub fn table(a: &Path, b: &Path, rows: &[Row], unmatched: &[Unmatched]) -> Strin
     out
 }
 
+/// The JSON Schema of `conlab compare --format json` (committed as
+/// `schema/compare.schema.json`).
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(CompareJson)).expect("schema serializes")
+}
+
 /// `conlab compare --format json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CompareJson {
     /// Always `conlab.compare/1`.
-    pub schema: &'static str,
+    pub schema: String,
     /// The baseline file, as given.
     pub a: String,
     /// The candidate file, as given.
@@ -80,7 +87,7 @@ pub struct CompareJson {
 }
 
 /// One matched cell.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CellJson {
     pub workload: String,
     pub model: String,
@@ -96,12 +103,24 @@ pub struct CellJson {
     /// The relative difference below which the verdict is `same`: 0.10, or the larger
     /// relative spread (max - min) / median of the two sides' runs.
     pub noise: f64,
-    /// `faster`, `slower` or `same`: B against A by work time, beyond the noise.
-    pub verdict: String,
+    /// B against A by work time, beyond the noise.
+    pub verdict: Verdict,
+}
+
+/// B against A by median work time.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// B is faster than A beyond the noise.
+    Faster,
+    /// B is slower than A beyond the noise.
+    Slower,
+    /// Within the noise.
+    Same,
 }
 
 /// One side of a matched cell.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SideJson {
     /// Median work time in seconds.
     pub time_s: f64,
@@ -112,25 +131,52 @@ pub struct SideJson {
 }
 
 /// A cell with no ratio.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct UnmatchedJson {
     pub workload: String,
     pub model: String,
     pub tasks: usize,
-    /// `only_in_a`, `only_in_b`, `failed_in_b` (a regression), `failed_in_a` or
-    /// `failed_in_both`.
-    pub kind: String,
+    /// Why the cell has no ratio.
+    pub kind: Side,
     /// `status: reason` of the first run that did not end ok, when one failed.
     pub why: Option<String>,
 }
 
-fn kind_key(kind: UnmatchedKind) -> &'static str {
-    match kind {
-        UnmatchedKind::OnlyInA => "only_in_a",
-        UnmatchedKind::OnlyInB => "only_in_b",
-        UnmatchedKind::FailedInB => "failed_in_b",
-        UnmatchedKind::FailedInA => "failed_in_a",
-        UnmatchedKind::FailedInBoth => "failed_in_both",
+/// Why a cell has no ratio.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// A ran it, B did not.
+    OnlyInA,
+    /// B ran it, A did not.
+    OnlyInB,
+    /// A ran it ok, B did not: a regression.
+    FailedInB,
+    /// B ran it ok, A did not.
+    FailedInA,
+    /// Neither ran it ok.
+    FailedInBoth,
+}
+
+impl From<UnmatchedKind> for Side {
+    fn from(kind: UnmatchedKind) -> Self {
+        match kind {
+            UnmatchedKind::OnlyInA => Side::OnlyInA,
+            UnmatchedKind::OnlyInB => Side::OnlyInB,
+            UnmatchedKind::FailedInB => Side::FailedInB,
+            UnmatchedKind::FailedInA => Side::FailedInA,
+            UnmatchedKind::FailedInBoth => Side::FailedInBoth,
+        }
+    }
+}
+
+impl From<Change> for Verdict {
+    fn from(change: Change) -> Self {
+        match change {
+            Change::Faster => Verdict::Faster,
+            Change::Slower => Verdict::Slower,
+            Change::Same => Verdict::Same,
+        }
     }
 }
 
@@ -155,7 +201,7 @@ fn json(a: &Path, b: &Path, c: &Comparison) -> String {
             ratio: r.ratio,
             rss_ratio: r.b_rss / r.a_rss.max(1.0),
             noise: r.noise,
-            verdict: r.verdict.to_string(),
+            verdict: r.verdict.into(),
         })
         .collect();
     let unmatched = c
@@ -165,12 +211,12 @@ fn json(a: &Path, b: &Path, c: &Comparison) -> String {
             workload: u.workload.clone(),
             model: u.model.clone(),
             tasks: u.tasks,
-            kind: kind_key(u.kind).to_string(),
+            kind: u.kind.into(),
             why: u.why.clone(),
         })
         .collect();
     let doc = CompareJson {
-        schema: "conlab.compare/1",
+        schema: "conlab.compare/1".into(),
         a: a.display().to_string(),
         b: b.display().to_string(),
         cells,
