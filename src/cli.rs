@@ -21,11 +21,12 @@ use crate::workload::WorkloadSpec;
     name = "conlab",
     version,
     about = "A concurrency lab: the same workload under every concurrency model, measured",
-    long_about = "conlab runs one workload (sleep, compute, mix both, fetch URLs, hold connections, \
-                  call a blocking library) under many concurrency models (a thread per task, a thread pool, tokio multi- and single-threaded, \
-                  worker processes), sweeps the number of concurrent tasks, measures each run \
-                  from outside in its own process, and says which model wins where. Workloads: \
-                  sleep, cpu, http, tcp, blocking, mixed (`conlab list` shows them all).",
+    long_about = "conlab runs one workload (sleep, cpu, mixed; http: fetch URLs; tcp: hold \
+                  connections; blocking: call a blocking library; `conlab list` shows them all) \
+                  under many concurrency models (a thread per task, a thread pool, tokio multi- and \
+                  single-threaded, worker processes; Python threads, pools, asyncio and processes), \
+                  sweeps the number of concurrent tasks, measures each run from outside in its own \
+                  process, and says which model wins where.",
     after_help = help::TOP
 )]
 pub struct Cli {
