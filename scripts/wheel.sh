@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build the `pip install conlab` wheel into dist/: a maturin `bin` wheel carrying
 # `conlab` and `conlab-cell` (see pyproject.toml). Installs maturin with pip when it is
-# missing. Extra arguments go to `maturin build` (e.g. --compatibility linux).
+# missing. Extra arguments go to `maturin build`. The wheel's platform tag follows this
+# machine's glibc (manylinux_2_34 on a recent distribution); a wheel for PyPI that installs
+# on older systems is built in a manylinux container or with `--zig --compatibility
+# manylinux2014`.
 #
 #   scripts/wheel.sh && pip install dist/conlab-*.whl
 set -euo pipefail
