@@ -4,11 +4,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+mod help;
 
 use crate::analyze::advice::{Connections, Lang};
 use crate::model::ModelSpec;
 use crate::params::SpecError;
+use crate::report::compare::CompareFormat;
 use crate::report::ReportFormat;
 use crate::units::{self, ValueError};
 use crate::workload::WorkloadSpec;
@@ -18,10 +21,13 @@ use crate::workload::WorkloadSpec;
     name = "conlab",
     version,
     about = "A concurrency lab: the same workload under every concurrency model, measured",
-    long_about = "conlab runs one workload (sleep, compute, mix both, fetch URLs, hold connections, \
-                  call a blocking library) under many concurrency models (a thread per task, a thread pool, tokio multi- and single-threaded, \
-                  worker processes), sweeps the number of concurrent tasks, measures each run \
-                  from outside in its own process, and says which model wins where."
+    long_about = "conlab runs one workload (sleep, cpu, mixed; http: fetch URLs; tcp: hold \
+                  connections; blocking: call a blocking library; `conlab list` shows them all) \
+                  under many concurrency models (a thread per task, a thread pool, tokio multi- and \
+                  single-threaded, worker processes; Python threads, pools, asyncio and processes), \
+                  sweeps the number of concurrent tasks, measures each run from outside in its own \
+                  process, and says which model wins where.",
+    after_help = help::TOP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,39 +41,47 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a sweep: every workload under every model at every task count.
+    #[command(after_help = help::BENCH)]
     Bench(BenchArgs),
     /// Rebuild a report from results.json or results.jsonl (even a cut-off one).
-    Report {
-        /// results.json or results.jsonl.
-        file: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "terminal")]
-        format: ReportFormat,
-        /// Write to this file instead of stdout.
-        #[arg(short = 'o', long = "output", value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    #[command(after_help = help::REPORT, arg_required_else_help = true)]
+    Report(ReportArgs),
     /// Recommend a concurrency model for your workload, from measurements on this machine.
+    #[command(after_help = help::ADVISE)]
     Advise(AdviseArgs),
     /// Test claims (the seed article's by default) on this machine: verdicts with numbers.
+    #[command(after_help = help::CLAIMS)]
     Claims(ClaimsArgs),
     /// Compare the same cells of two result files: ratios and noise-aware verdicts.
-    Compare {
-        /// The baseline: results.json or results.jsonl.
-        a: PathBuf,
-        /// The candidate: results.json or results.jsonl.
-        b: PathBuf,
-    },
+    #[command(after_help = help::COMPARE, arg_required_else_help = true)]
+    Compare(CompareArgs),
     /// Serve HTTP (and TCP echo) with injected latency and faults: the I/O workloads' target.
+    #[command(after_help = help::SERVE)]
     Serve(crate::server::ServeArgs),
     /// Show this machine's limits and the thread and connection counts they allow.
+    #[command(after_help = help::ENV)]
     Env {
         /// Print the environment as JSON.
         #[arg(long)]
         json: bool,
     },
     /// List workloads and models with their parameters.
+    #[command(after_help = help::LIST)]
     List,
+    /// Print a shell completion script to stdout.
+    #[command(after_help = help::COMPLETIONS, arg_required_else_help = true)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of conlab or of one subcommand to stdout.
+    #[command(after_help = help::MAN)]
+    Man {
+        /// A subcommand (bench, report, ...) [default: conlab itself].
+        #[arg(value_name = "SUBCOMMAND")]
+        page: Option<String>,
+    },
     /// Internal: run one cell (its spec as JSON on stdin) and print one JSON result line.
     #[command(hide = true)]
     Cell,
@@ -76,14 +90,22 @@ pub enum Command {
     Worker,
 }
 
+/// The whole command line as clap sees it, with the built-in defaults written into the
+/// help: what `--help`, completions and the man page describe.
+pub fn command() -> clap::Command {
+    help::with_defaults(Cli::command())
+}
+
 /// Parse the process's arguments: the one place argv becomes options.
 pub fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
-    Cli::try_parse_from(args)
+    let mut matches = command().try_get_matches_from(args)?;
+    Cli::from_arg_matches_mut(&mut matches)
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
-    /// Workload spec, repeatable: sleep:1s, cpu:iterations=200000, mixed:io=10ms,cpu=10000,steps=4.
+    /// Workload spec, repeatable: sleep:1s, cpu:iterations=200000, http:latency=50ms,
+    /// tcp:hold=1s, blocking:call=10ms, mixed:io=10ms,cpu=10000,steps=4 (`conlab list`).
     #[arg(long = "workload", value_name = "SPEC", value_parser = parse_workload)]
     pub workloads: Vec<WorkloadSpec>,
     /// Comma-separated model specs: rs-thread,rs-pool:size=8,rs-async,rs-async-st,rs-process.
@@ -100,13 +122,26 @@ pub struct BenchArgs {
     /// left out of winners, crossovers, bytes per task, advise and claims: 0%, 1%, 0.5%.
     #[arg(long, value_name = "PCT", default_value = "0%", value_parser = parse_percent)]
     pub tolerate_failures: f64,
-    /// Kill a cell after this long [default: 60s plus the least time a pool or process
-    /// model needs to drain its queue].
+    /// Kill a cell after this long.
     #[arg(long, value_name = "DUR", value_parser = parse_timeout)]
     pub cell_timeout: Option<Duration>,
-    /// Directory for results.jsonl and results.json [default: results/<UTC time>].
+    /// Directory for results.jsonl, results.json and report.html [default:
+    /// results/<UTC time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write the finished sweep as JSON (what results.json holds) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write the finished sweep as CSV (one row per cell) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the finished sweep as Markdown tables to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// No progress and no tables: only files are written. Warnings and errors still go
+    /// to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// Python interpreter for the py-* models, repeatable [default: python3]. With more
     /// than one, model names carry the version: py3.13-asyncio.
     #[arg(long = "python", value_name = "PATH")]
@@ -124,6 +159,36 @@ pub struct BenchArgs {
     /// Task counts from 1 to 1,000,000.
     #[arg(long, conflicts_with = "tasks")]
     pub full: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// results.json or results.jsonl.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub format: ReportFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The baseline: results.json or results.jsonl.
+    pub a: PathBuf,
+    /// The candidate: results.json or results.jsonl.
+    pub b: PathBuf,
+    /// Output format: the table, or JSON with every matched cell (A, B, ratio, verdict).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CompareFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// For CI: exit 1 when a cell of B is slower than A by more than PCT and more than
+    /// the noise (10% or the repeats' spread), or fails where A ran ok; exit 0 otherwise.
+    #[arg(long, value_name = "PCT", value_parser = parse_slower)]
+    pub fail_if_slower: Option<f64>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -216,6 +281,15 @@ fn parse_percent(text: &str) -> Result<f64, ArgError> {
     match number.parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p / 100.0),
         _ => Err(ArgError::Other("expected a percentage from 0% to 100%, e.g. 1%")),
+    }
+}
+
+/// `10` or `10%`: how much slower counts as a regression, as a share (0.10).
+fn parse_slower(text: &str) -> Result<f64, ArgError> {
+    let number = text.trim().strip_suffix('%').unwrap_or(text.trim());
+    match number.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p / 100.0),
+        _ => Err(ArgError::Other("expected a percentage of 0 or more, e.g. 10 or 10%")),
     }
 }
 

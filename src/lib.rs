@@ -54,8 +54,10 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::List => commands::list::run().map(|()| 0),
         Command::Advise(args) => commands::advise::run(&args).map(|()| 0),
         Command::Claims(args) => commands::claims::run(&args).map(|()| 0),
-        Command::Compare { a, b } => commands::compare::run(&a, &b),
-        Command::Report { file, format, output } => commands::report::run(&file, format, output.as_deref()).map(|()| 0),
+        Command::Compare(args) => commands::compare::run(&args),
+        Command::Report(args) => commands::report::run(&args.file, args.format, args.output.as_deref()).map(|()| 0),
+        Command::Completions { shell } => commands::completions::run(shell).map(|()| 0),
+        Command::Man { page } => commands::man::run(page.as_deref()).map(|()| 0),
         Command::Serve(args) => commands::serve::run(&args).map(|()| 0),
         Command::Env { json } => commands::env::run(json).map(|()| 0),
     };
@@ -71,7 +73,9 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
-/// Print a clap error as one line (help and version are printed whole).
+/// Print a clap error as one line. Help and version are printed whole, and so is a
+/// missing argument or subcommand: there the usage is the helpful part (`conlab report`
+/// alone prints report's whole help, `conlab compare A` names B and shows the usage).
 fn usage_error(e: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -79,7 +83,9 @@ fn usage_error(e: clap::Error) -> i32 {
             let _ = e.print();
             0
         }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        | ErrorKind::MissingRequiredArgument
+        | ErrorKind::MissingSubcommand => {
             let _ = e.print();
             2
         }

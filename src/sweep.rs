@@ -296,9 +296,9 @@ fn skip_reason(
             return Some(Failure {
                 kind: FailureKind::Skipped,
                 message: format!(
-                    "{} {how} at {} tasks in this sweep",
+                    "{} {how} at {} in this sweep",
                     plan.models[cell.model].name(),
-                    format_count(*n)
+                    crate::units::plural(*n, "task")
                 ),
                 at_task: None,
                 limit: None,
@@ -310,9 +310,9 @@ fn skip_reason(
         Some(timeout) if least > timeout => Some(Failure {
             kind: FailureKind::PredictedTimeout,
             message: format!(
-                "needs at least {} ({} tasks, {} at a time, {} each), beyond the {} cell timeout",
+                "needs at least {} ({}, {} at a time, {} each), beyond the {} cell timeout",
                 format_secs(least.as_secs_f64()),
-                format_count(cell.tasks),
+                crate::units::plural(cell.tasks, "task"),
                 plan.models[cell.model].spec.queue_width().unwrap_or(cell.tasks),
                 format_duration(plan.workloads[cell.workload].min_task_time(plan.urls().is_empty())),
                 format_duration(timeout)

@@ -183,6 +183,15 @@ pub fn format_count(n: usize) -> String {
     out
 }
 
+/// A count and its noun, singular for one: `1 task`, `10,000 tasks`. (Only nouns whose
+/// plural adds an `s`.)
+pub fn plural(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", format_count(n)),
+    }
+}
+
 /// Durations in typed specs travel as whole nanoseconds (`"duration_ns": 50000000`):
 /// exact, and as easy for the Python driver to read as for Rust.
 pub mod serde_ns {
@@ -266,6 +275,9 @@ mod tests {
     fn counts_and_bytes_print_for_people() {
         assert_eq!(format_count(1_000_000), "1,000,000");
         assert_eq!(format_count(999), "999");
+        assert_eq!(plural(1, "repeat"), "1 repeat");
+        assert_eq!(plural(0, "thread"), "0 threads");
+        assert_eq!(plural(10_000, "task"), "10,000 tasks");
         assert_eq!(format_bytes(512.0), "512 B");
         assert_eq!(format_bytes(3.0 * 1024.0 * 1024.0), "3.00 MiB");
         assert_eq!(format_secs(0.0123), "12.3ms");

@@ -153,3 +153,177 @@ fn list_and_env_describe_the_lab() {
     assert!(text.contains("rs-thread:") && text.contains("py-thread:"), "{text}");
     assert!(text.contains("measured per thread:"), "{text}");
 }
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _conlab"),
+        ("zsh", "#compdef conlab"),
+        ("fish", "complete -c conlab"),
+    ] {
+        let out = conlab().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell} script lacks {marker:?}");
+        for option in ["export-json", "fail-if-slower", "quiet"] {
+            assert!(script.contains(option), "{shell} script lacks --{option}");
+        }
+    }
+    let bad = conlab().args(["completions", "cmd.exe"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(stderr(&bad).trim().lines().count(), 1, "{}", stderr(&bad));
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    for sub in [
+        "bench",
+        "report",
+        "compare",
+        "advise",
+        "claims",
+        "serve",
+        "env",
+        "list",
+        "completions",
+        "man",
+    ] {
+        let out = conlab().args([sub, "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{sub}");
+        let help = stdout(&out);
+        let examples = help
+            .split("EXAMPLES:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{sub} --help: {help}"));
+        assert!(examples.contains(&format!("conlab {sub}")), "{sub}: {examples}");
+    }
+    let top = stdout(&conlab().arg("--help").output().unwrap());
+    assert!(top.contains("EXAMPLES:") && top.contains("blocking"), "{top}");
+}
+
+#[test]
+fn bench_help_shows_what_a_bare_run_runs() {
+    let help = stdout(&conlab().args(["bench", "--help"]).output().unwrap());
+    for default in [
+        "[default: http:latency=50ms and sleep:1s]",
+        "[default: rs-thread,rs-pool,rs-async,rs-async-st,rs-process, plus py-thread,py-pool,py-asyncio when a python3 is found]",
+        "[default: 10,100,1k,10k; --quick: 10,100,1k; --full: 1,10,100,1k,10k,100k,1m]",
+        "[default: 20s when no --workload, --models or --tasks is given",
+        "otherwise 60s plus",
+        "[default: 3]",
+    ] {
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(default), "bench --help lacks {default}:\n{help}");
+    }
+}
+
+#[test]
+fn a_missing_argument_prints_the_whole_usage_and_exits_2() {
+    for (args, wanted) in [
+        (
+            &["report"][..],
+            &["Usage: conlab report", "<FILE>", "--format", "EXAMPLES:"][..],
+        ),
+        (
+            &["compare"],
+            &["Usage: conlab compare", "<A>", "<B>", "--fail-if-slower", "EXAMPLES:"],
+        ),
+        (&["compare", "a.json"], &["<B>", "Usage: conlab compare", "--help"]),
+        (&["completions"], &["Usage: conlab completions", "bash"]),
+    ] {
+        let out = conlab().args(args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for w in wanted {
+            assert!(err.contains(w), "{args:?} lacks {w:?}:\n{err}");
+        }
+    }
+}
+
+#[test]
+fn man_pages_are_roff() {
+    let top = conlab().arg("man").output().unwrap();
+    assert_eq!(top.status.code(), Some(0));
+    let page = stdout(&top);
+    assert!(page.contains(".TH conlab 1"), "{page}");
+    assert!(page.contains("completions") && page.contains("EXAMPLES"), "{page}");
+    let bench = stdout(&conlab().args(["man", "bench"]).output().unwrap());
+    assert!(
+        bench.contains(".TH conlab-bench 1") && bench.contains("export\\-csv"),
+        "{bench}"
+    );
+    assert!(
+        bench.contains("conlab bench \\-\\-quick"),
+        "the examples are in the page: {bench}"
+    );
+    let bad = conlab().args(["man", "cell"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(stderr(&bad).trim().lines().count(), 1, "{}", stderr(&bad));
+}
+
+#[test]
+fn quiet_bench_writes_results_and_exports_and_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let (json, csv, md) = (
+        dir.path().join("r.json"),
+        dir.path().join("r.csv"),
+        dir.path().join("r.md"),
+    );
+    let args = [
+        "--workload",
+        "sleep:1ms",
+        "--models",
+        "rs-async",
+        "--tasks",
+        "1",
+        "--quiet",
+    ];
+    let mut cmd = conlab();
+    cmd.arg("bench").args(args).args(["--repeat", "1", "--out"]).arg(&out);
+    cmd.arg("--export-json").arg(&json).arg("--export-csv").arg(&csv);
+    let run = cmd.arg("--export-markdown").arg(&md).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(stdout(&run), "");
+    assert_eq!(stderr(&run), "");
+    let results = read_json(&out.join("results.json"));
+    assert_eq!(read_json(&json)["cells"], results["cells"]);
+    let table = std::fs::read_to_string(&csv).unwrap();
+    let cells = results["cells"].as_array().unwrap().len() + results["baselines"].as_array().map_or(0, Vec::len);
+    assert!(cells >= 1);
+    assert_eq!(table.lines().count(), 1 + cells, "a header and a row per cell: {table}");
+    assert!(std::fs::read_to_string(&md).unwrap().contains("sleep:1ms"));
+
+    // Without --quiet the header line counts in the singular where it should.
+    let loud = bench(&dir.path().join("loud"), &args[..6]);
+    assert_eq!(loud.status.code(), Some(0));
+    assert!(
+        stderr(&loud).contains("conlab: 1 cell (1 workload × 1 model × 1 task count × 1 repeat) + 1 baseline"),
+        "{}",
+        stderr(&loud)
+    );
+    assert!(stdout(&loud).contains("sleep:1ms"));
+}
+
+#[test]
+fn an_export_with_nowhere_to_go_is_refused_before_the_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let nowhere = dir.path().join("missing").join("r.csv");
+    let output = bench(
+        &out,
+        &[
+            "--workload",
+            "sleep:1ms",
+            "--models",
+            "rs-async",
+            "--tasks",
+            "1",
+            "--export-csv",
+            nowhere.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(stderr(&output).trim().lines().count(), 1, "{}", stderr(&output));
+    assert!(!out.exists(), "the out directory was created");
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::analyze::{cell_time, in_flight, median, reached};
 use crate::model::ModelSpec;
 use crate::results::{CellResult, ClaimResult, Status, Verdict};
-use crate::units::{format_bytes, format_count, format_secs};
+use crate::units::{format_bytes, format_count, format_secs, plural};
 use crate::workload::WorkloadSpec;
 
 /// The seed article's claims, shipped with conlab.
@@ -267,15 +267,15 @@ fn runs<'a>(c: &Claim, cells: &'a [CellResult], model: &ModelSpec) -> Result<Vec
         return Ok(ok);
     }
     Err(match here.first() {
-        None => format!("{model} did not run at {} tasks", format_count(c.tasks)),
+        None => format!("{model} did not run at {}", plural(c.tasks, "task")),
         Some(x) => format!(
-            "{model} {} at {} tasks, so it is not a measurement of the claim: {}",
+            "{model} {} at {}, so it is not a measurement of the claim: {}",
             if x.status == Status::Errors {
                 "had failed tasks"
             } else {
                 x.status.as_str()
             },
-            format_count(c.tasks),
+            plural(c.tasks, "task"),
             x.failure
                 .as_ref()
                 .map(|f| f.message.as_str())

@@ -2,7 +2,8 @@
 //! a noise-aware verdict, for comparing machines, versions or interpreters.
 //!
 //! A difference is called only when it is larger than the noise: 10%, or the spread of
-//! the repeats when they vary more than that.
+//! the repeats when they vary more than that. A CI gate (`--fail-if-slower PCT`) asks
+//! the same question with a threshold of its own: beyond PCT *and* beyond the noise.
 
 use std::collections::BTreeMap;
 
@@ -15,12 +16,29 @@ pub struct Row {
     pub workload: String,
     pub model: String,
     pub tasks: usize,
+    /// Median work time of A's `ok` runs, in seconds.
     pub a_time: f64,
     pub b_time: f64,
+    /// Median peak RSS of A's `ok` runs, in bytes.
     pub a_rss: f64,
     pub b_rss: f64,
+    /// `ok` runs behind each median.
+    pub a_runs: usize,
+    pub b_runs: usize,
+    /// B's time over A's (1.0 when A's is 0).
+    pub ratio: f64,
+    /// The relative difference below which B counts as the same: 10% or the larger
+    /// spread of the two sides' repeats.
+    pub noise: f64,
     /// B against A, by time.
     pub verdict: Change,
+}
+
+impl Row {
+    /// B is slower than A by more than `share` (0.10: 10%) and by more than the noise.
+    pub fn slower_beyond(&self, share: f64) -> bool {
+        self.ratio > 1.0 + share.max(self.noise)
+    }
 }
 
 /// How B's time compares with A's, beyond the noise.
@@ -38,6 +56,51 @@ impl std::fmt::Display for Change {
             Change::Slower => "slower",
             Change::Same => "same",
         })
+    }
+}
+
+/// A cell that has no row: run on one side only, or not `ok` on one side or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmatched {
+    pub workload: String,
+    pub model: String,
+    pub tasks: usize,
+    pub kind: UnmatchedKind,
+    /// `status: reason` of the first run that did not end ok, when one failed.
+    pub why: Option<String>,
+}
+
+/// Why a cell has no row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnmatchedKind {
+    OnlyInA,
+    OnlyInB,
+    /// A regression: ok in A, not in B.
+    FailedInB,
+    FailedInA,
+    FailedInBoth,
+}
+
+impl UnmatchedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmatchedKind::OnlyInA => "only in A",
+            UnmatchedKind::OnlyInB => "only in B",
+            UnmatchedKind::FailedInB => "failed in B, ok in A",
+            UnmatchedKind::FailedInA => "failed in A, ok in B",
+            UnmatchedKind::FailedInBoth => "failed in both",
+        }
+    }
+}
+
+impl std::fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tasks = crate::units::plural(self.tasks, "task");
+        write!(f, "{}: {} {} {tasks}", self.kind.as_str(), self.workload, self.model)?;
+        match &self.why {
+            Some(why) if self.kind != UnmatchedKind::FailedInBoth => write!(f, " ({why})"),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -71,12 +134,34 @@ fn groups(r: &Results) -> BTreeMap<Key, Group> {
     g
 }
 
-/// The comparison: the cells both sides ran, lines about the others, and whether B
-/// regressed (slower beyond the noise, or failing where A did not).
+/// The comparison: the cells both sides ran, the others, and whether B regressed
+/// (slower beyond the noise, or failing where A did not).
 pub struct Comparison {
     pub rows: Vec<Row>,
-    pub notes: Vec<String>,
+    pub unmatched: Vec<Unmatched>,
     pub regressed: bool,
+}
+
+impl Comparison {
+    /// The CI gate: the cells slower than `share` and the noise, and those that failed in B
+    /// while A ran them ok, one line each; none means the gate passes.
+    pub fn regressions_beyond(&self, share: f64) -> Vec<String> {
+        let slower = self.rows.iter().filter(|r| r.slower_beyond(share)).map(|r| {
+            format!(
+                "{} {} {}: {:.2}x A's time",
+                r.workload,
+                r.model,
+                crate::units::plural(r.tasks, "task"),
+                r.ratio
+            )
+        });
+        let failed = self
+            .unmatched
+            .iter()
+            .filter(|u| u.kind == UnmatchedKind::FailedInB)
+            .map(ToString::to_string);
+        slower.chain(failed).collect()
+    }
 }
 
 /// Relative spread of repeats: (max - min) / median.
@@ -93,32 +178,29 @@ fn spread(v: &[f64]) -> f64 {
 pub fn compare(a: &Results, b: &Results) -> Comparison {
     let (ga, gb) = (groups(a), groups(b));
     let mut rows = Vec::new();
-    let mut notes = Vec::new();
-    let mut regressed = false;
-    let name = |k: &Key| format!("{} {} {} tasks", k.0, k.1, k.2);
+    let mut unmatched = Vec::new();
+    let note = |k: &Key, kind: UnmatchedKind, why: Option<String>| Unmatched {
+        workload: k.0.clone(),
+        model: k.1.clone(),
+        tasks: k.2,
+        kind,
+        why,
+    };
     for (key, ga_key) in &ga {
         let Some(gb_key) = gb.get(key) else {
-            notes.push(format!("only in A: {}", name(key)));
+            unmatched.push(note(key, UnmatchedKind::OnlyInA, None));
             continue;
         };
         let (at, ar, bt, br) = (&ga_key.times, &ga_key.rss, &gb_key.times, &gb_key.rss);
-        match (at.is_empty(), bt.is_empty()) {
-            (false, true) => {
-                regressed = true;
-                let why = gb_key.not_ok.clone().unwrap_or_default();
-                notes.push(format!("failed in B, ok in A: {} ({why})", name(key)));
-                continue;
-            }
-            (true, false) => {
-                let why = ga_key.not_ok.clone().unwrap_or_default();
-                notes.push(format!("failed in A, ok in B: {} ({why})", name(key)));
-                continue;
-            }
-            (true, true) => {
-                notes.push(format!("failed in both: {}", name(key)));
-                continue;
-            }
-            (false, false) => {}
+        let kind = match (at.is_empty(), bt.is_empty()) {
+            (false, true) => Some((UnmatchedKind::FailedInB, &gb_key.not_ok)),
+            (true, false) => Some((UnmatchedKind::FailedInA, &ga_key.not_ok)),
+            (true, true) => Some((UnmatchedKind::FailedInBoth, &ga_key.not_ok)),
+            (false, false) => None,
+        };
+        if let Some((kind, why)) = kind {
+            unmatched.push(note(key, kind, Some(why.clone().unwrap_or_default())));
+            continue;
         }
         let (a_time, b_time) = (
             median(&mut at.clone()).unwrap_or(0.0),
@@ -127,7 +209,6 @@ pub fn compare(a: &Results, b: &Results) -> Comparison {
         let noise = 0.10f64.max(spread(at)).max(spread(bt));
         let ratio = if a_time > 0.0 { b_time / a_time } else { 1.0 };
         let verdict = if ratio > 1.0 + noise {
-            regressed = true;
             Change::Slower
         } else if ratio < 1.0 / (1.0 + noise) {
             Change::Faster
@@ -142,13 +223,23 @@ pub fn compare(a: &Results, b: &Results) -> Comparison {
             b_time,
             a_rss: median(&mut ar.clone()).unwrap_or(0.0),
             b_rss: median(&mut br.clone()).unwrap_or(0.0),
+            a_runs: at.len(),
+            b_runs: bt.len(),
+            ratio,
+            noise,
             verdict,
         });
     }
     for key in gb.keys().filter(|k| !ga.contains_key(*k)) {
-        notes.push(format!("only in B: {}", name(key)));
+        unmatched.push(note(key, UnmatchedKind::OnlyInB, None));
     }
-    Comparison { rows, notes, regressed }
+    let regressed = rows.iter().any(|r| r.verdict == Change::Slower)
+        || unmatched.iter().any(|u| u.kind == UnmatchedKind::FailedInB);
+    Comparison {
+        rows,
+        unmatched,
+        regressed,
+    }
 }
 
 #[cfg(test)]
@@ -190,22 +281,38 @@ mod tests {
         assert_eq!(c.rows.len(), 1);
         assert_eq!(c.rows[0].verdict, Change::Same);
         assert!(c.regressed);
+        let notes: Vec<String> = c.unmatched.iter().map(ToString::to_string).collect();
         assert!(
-            c.notes[0].starts_with("failed in B, ok in A: sleep:1s rs-thread 100 tasks (failed: pid_max)"),
-            "{:?}",
-            c.notes
+            notes[0].starts_with("failed in B, ok in A: sleep:1s rs-thread 100 tasks (failed: pid_max)"),
+            "{notes:?}"
         );
+        assert_eq!(c.regressions_beyond(0.5), vec![notes[0].clone()]);
         // The other way round is an improvement, not a regression.
         let c = compare(&b, &a);
-        assert!(
-            !c.regressed && c.notes[0].starts_with("failed in A, ok in B"),
-            "{:?}",
-            c.notes
-        );
+        assert!(!c.regressed && c.unmatched[0].kind == UnmatchedKind::FailedInA);
+        assert!(c.regressions_beyond(0.0).is_empty());
         // Slower beyond the noise is a regression too.
         let slow = results(vec![cell(10, 1.5, Status::Ok), cell(100, 1.0, Status::Ok)]);
         let c = compare(&a, &slow);
         assert!(c.regressed && c.rows[0].verdict == Change::Slower);
+    }
+
+    #[test]
+    fn the_gate_needs_both_the_threshold_and_the_noise() {
+        let a = results(vec![cell(10, 1.0, Status::Ok), cell(1, 1.0, Status::Ok)]);
+        let b = results(vec![cell(10, 1.5, Status::Ok), cell(1, 1.05, Status::Ok)]);
+        let c = compare(&a, &b);
+        // 1.5x: beyond 10% and 40%, not beyond 60%.
+        assert_eq!(
+            c.regressions_beyond(0.4),
+            vec!["sleep:1s rs-thread 10 tasks: 1.50x A's time"]
+        );
+        assert!(c.regressions_beyond(0.6).is_empty());
+        // 1.05x is beyond a 1% threshold but within the 10% noise floor.
+        assert_eq!(c.regressions_beyond(0.01).len(), 1);
+        assert_eq!(c.rows[0].tasks, 1);
+        assert!(!c.rows[0].slower_beyond(0.01));
+        assert_eq!(c.unmatched, vec![]);
     }
 
     #[test]

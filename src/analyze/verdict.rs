@@ -7,7 +7,7 @@
 
 use crate::analyze::{medians, reached};
 use crate::results::{CellStats, FailureKind, Results, Spread, Status, WorkloadAnalysis};
-use crate::units::{format_bytes, format_count, format_secs};
+use crate::units::{format_bytes, format_count, format_secs, plural};
 
 /// A median with its range and the number of runs behind it: `1.02s (0.99s-1.05s, 3 runs)`.
 fn with_range(s: &Spread, fmt: fn(f64) -> String) -> String {
@@ -58,7 +58,7 @@ pub fn verdicts(results: &Results) -> Vec<String> {
                 None => "none clearly uses the least memory".to_string(),
             };
             let note = win.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
-            out.push(format!("{w}: at {} tasks, {time} and {memory}{note}.", format_count(n)));
+            out.push(format!("{w}: at {}, {time} and {memory}{note}.", plural(n, "task")));
         }
         let peaks = crate::analyze::peaks(&results.cells, w);
         for c in &wa.crossover {
@@ -83,10 +83,10 @@ pub fn verdicts(results: &Results) -> Vec<String> {
                     .unwrap_or_default()
             };
             out.push(format!(
-                "{w}: {} beats {} by 10% or more (beyond the spread of runs) from {} tasks on; at {}: {} vs {}.",
+                "{w}: {} beats {} by 10% or more (beyond the spread of runs) from {} on; at {}: {} vs {}.",
                 c.faster,
                 c.slower,
-                format_count(c.from_tasks),
+                plural(c.from_tasks, "task"),
                 format_count(largest),
                 figure(&c.faster),
                 figure(&c.slower)
@@ -113,9 +113,9 @@ pub fn verdicts(results: &Results) -> Vec<String> {
             if f.kind == FailureKind::TaskErrors {
                 let what = f.message.as_deref().unwrap_or("tasks failed");
                 out.push(format!(
-                    "{w}: {} had failed tasks at {} tasks, so it wins nothing there: {what}{limit}.",
+                    "{w}: {} had failed tasks at {}, so it wins nothing there: {what}{limit}.",
                     f.model,
-                    format_count(f.tasks)
+                    plural(f.tasks, "task")
                 ));
                 continue;
             }
@@ -125,9 +125,9 @@ pub fn verdicts(results: &Results) -> Vec<String> {
                 .unwrap_or_default();
             let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
             out.push(format!(
-                "{w}: {} stopped at {} tasks ({}{at}){limit}.",
+                "{w}: {} stopped at {} ({}{at}){limit}.",
                 f.model,
-                format_count(f.tasks),
+                plural(f.tasks, "task"),
                 f.kind
             ));
         }

@@ -1,12 +1,13 @@
 //! `conlab bench`: the options turned into a typed plan, the sweep run with an observer
 //! that writes `results.jsonl` cell by cell and shows progress, then `results.json`,
-//! `report.html` and the terminal tables.
+//! `report.html`, the `--export-*` files and the terminal tables. `--quiet` keeps the
+//! files and drops the progress and tables, for scripts and CI.
 //!
 //! Bad input costs nothing: the plan and the output directory are checked before the
 //! first cell runs. Ctrl-C stops the sweep within a sampling interval; every finished
 //! cell is kept.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,14 +15,15 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{conlab_exe, default_out, usage, user_path};
+use super::{conlab_exe, default_out, usage, user_path, UsageError};
 use crate::cli::BenchArgs;
 use crate::measure::{env::Environment, limits};
 use crate::plan::{self, Plan, PlanRequest, TargetChoice};
 use crate::report::json::{write_results, JsonlWriter};
-use crate::report::{self, screen, terminal, Format};
+use crate::report::{self, screen, terminal, Format, ReportFormat};
 use crate::results::{CellResult, JsonlRecord, SweepHeader};
 use crate::sweep::{self, Observer};
+use crate::units::plural;
 
 /// Exit code of a sweep stopped by Ctrl-C or SIGTERM.
 pub const INTERRUPTED: i32 = 130;
@@ -33,14 +35,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(""));
     let plan = Plan::new(request(args, &out)?).map_err(usage)?;
+    let exports = exports(args)?;
     let jsonl = open_output(&out)?;
     let env = Environment::probe(limits::raise_nofile());
-    let mut observer = Progress::new(jsonl);
+    let mut observer = Progress::new(jsonl, args.quiet);
     let results = sweep::run(&plan, env, &conlab_exe()?, &mut observer, &stop)?;
     observer.bar.finish_and_clear();
 
     let json_path = out.join("results.json");
     write_results(&json_path, &results).with_context(|| format!("cannot write {}", json_path.display()))?;
+    for (path, format) in &exports {
+        std::fs::write(path, format.renderer().render(&results))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if results.interrupted {
         eprintln!(
             "conlab: interrupted; {} finished cells kept in {}",
@@ -52,6 +59,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     let html_path = out.join("report.html");
     std::fs::write(&html_path, report::html::Html.render(&results))
         .with_context(|| format!("cannot write {}", html_path.display()))?;
+    if args.quiet {
+        return Ok(0);
+    }
     print!(
         "{}",
         terminal::render_with(&results, screen::colour_wanted(), screen::width())
@@ -63,6 +73,34 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     );
     println!("report:  {}", html_path.display());
     Ok(0)
+}
+
+/// The `--export-*` files with their formats, each checked before the first cell runs:
+/// its directory must exist.
+fn exports(args: &BenchArgs) -> anyhow::Result<Vec<(PathBuf, ReportFormat)>> {
+    let wanted = [
+        (&args.export_json, ReportFormat::Json),
+        (&args.export_csv, ReportFormat::Csv),
+        (&args.export_markdown, ReportFormat::Markdown),
+    ];
+    let mut out = Vec::new();
+    for (path, format) in wanted {
+        let Some(path) = path else { continue };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if path.is_dir() || !dir.is_dir() {
+            let why = if path.is_dir() {
+                "is a directory"
+            } else {
+                "has no directory to go in"
+            };
+            return Err(UsageError(anyhow::anyhow!("cannot export to {}: it {why}", path.display())).into());
+        }
+        out.push((path.clone(), format));
+    }
+    Ok(out)
 }
 
 /// The typed request behind the options.
@@ -112,17 +150,19 @@ fn open_output(out: &Path) -> anyhow::Result<JsonlWriter> {
 }
 
 /// Writes each record to `results.jsonl` and shows progress: a bar on a terminal, one
-/// line per cell otherwise.
+/// line per cell otherwise, nothing when quiet.
 struct Progress {
     jsonl: JsonlWriter,
     bar: ProgressBar,
+    quiet: bool,
 }
 
 impl Progress {
-    fn new(jsonl: JsonlWriter) -> Self {
+    fn new(jsonl: JsonlWriter, quiet: bool) -> Self {
         Progress {
             jsonl,
             bar: ProgressBar::hidden(),
+            quiet,
         }
     }
 
@@ -137,6 +177,9 @@ impl Progress {
 impl Observer for Progress {
     fn begin(&mut self, header: &SweepHeader, cells: usize) -> std::io::Result<()> {
         self.jsonl.append(&JsonlRecord::Sweep(Box::new(header.clone())))?;
+        if self.quiet {
+            return Ok(());
+        }
         self.bar = ProgressBar::with_draw_target(Some(cells as u64), ProgressDrawTarget::stderr());
         self.bar.set_style(
             ProgressStyle::with_template("{spinner} cell {pos}/{len} [{bar:30}] {elapsed_precise} ETA {eta} · {msg}")
@@ -146,13 +189,13 @@ impl Observer for Progress {
         self.bar.enable_steady_tick(Duration::from_millis(200));
         let p = &header.plan;
         self.log(format!(
-            "conlab: {} cells ({} workloads × {} models × {} task counts × {} repeats) + {} baselines → {}",
-            cells - p.models.len(),
-            p.workloads.len(),
-            p.models.len(),
-            p.tasks.len(),
-            p.repeat,
-            p.models.len(),
+            "conlab: {} ({} × {} × {} × {}) + {} → {}",
+            plural(cells - p.models.len(), "cell"),
+            plural(p.workloads.len(), "workload"),
+            plural(p.models.len(), "model"),
+            plural(p.tasks.len(), "task count"),
+            plural(p.repeat, "repeat"),
+            plural(p.models.len(), "baseline"),
             p.out
         ));
         Ok(())
@@ -168,7 +211,7 @@ impl Observer for Progress {
 
     fn cell_done(&mut self, cell: &CellResult, position: usize, total: usize) -> std::io::Result<()> {
         self.jsonl.append(&JsonlRecord::Cell(Box::new(cell.clone())))?;
-        if !cell.baseline {
+        if !cell.baseline && !self.quiet {
             self.log(terminal::cell_line(cell, position, total));
         }
         self.bar.inc(1);

@@ -50,7 +50,11 @@ impl fmt::Display for Pool {
 
 impl Model for Pool {
     fn describe(&self, tasks: usize) -> String {
-        format!("{} pool threads for {tasks} tasks", self.width().min(tasks))
+        format!(
+            "{} for {}",
+            crate::units::plural(self.width().min(tasks), "pool thread"),
+            crate::units::plural(tasks, "task")
+        )
     }
 
     fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {

@@ -91,10 +91,13 @@ struct WorkerReport {
 
 impl Model for Processes {
     fn describe(&self, tasks: usize) -> String {
-        let width = self.width().min(tasks);
+        let (workers, tasks) = (
+            crate::units::plural(self.width().min(tasks), "worker process"),
+            crate::units::plural(tasks, "task"),
+        );
         match self.asynchronous {
-            true => format!("{width} worker processes, each a current-thread tokio runtime running its share of {tasks} tasks at once"),
-            false => format!("{width} worker processes for {tasks} tasks"),
+            true => format!("{workers}, each a current-thread tokio runtime running its share of {tasks} at once"),
+            false => format!("{workers} for {tasks}"),
         }
     }
 

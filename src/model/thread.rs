@@ -46,7 +46,7 @@ impl Model for ThreadPerTask {
             .stack
             .map(|s| units::format_bytes(s as f64))
             .unwrap_or_else(|| "2 MiB (Rust default)".into());
-        format!("{tasks} std::thread threads, stack {stack}")
+        format!("{}, stack {stack}", units::plural(tasks, "std::thread thread"))
     }
 
     fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {

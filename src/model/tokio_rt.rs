@@ -58,8 +58,9 @@ impl fmt::Display for MultiThread {
 impl Model for MultiThread {
     fn describe(&self, tasks: usize) -> String {
         format!(
-            "{tasks} tokio tasks on a multi-thread runtime, {} workers",
-            self.width()
+            "{} on a multi-thread runtime, {}",
+            crate::units::plural(tasks, "tokio task"),
+            crate::units::plural(self.width(), "worker")
         )
     }
 

@@ -9,8 +9,8 @@ use crate::units::{format_bytes, format_count, format_duration, format_secs};
 pub fn question(q: &Question) -> String {
     let lang = if q.lang == Lang::Python { "Python" } else { "Rust" };
     format!(
-        "conlab advise: {} tasks at once, each waiting {} and computing {}{}, in {lang}\n",
-        format_count(q.tasks),
+        "conlab advise: {} at once, each waiting {} and computing {}{}, in {lang}\n",
+        crate::units::plural(q.tasks, "task"),
         format_duration(q.io),
         format_duration(q.cpu),
         if q.sync_only { ", sync-only libraries" } else { "" }

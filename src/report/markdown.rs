@@ -84,7 +84,9 @@ impl Format for Markdown {
                             .map(|c| {
                                 let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
                                 match c.status {
-                                    Status::Errors => format!("errors ({} tasks failed)", format_count(c.tasks_failed)),
+                                    Status::Errors => {
+                                        format!("errors ({} failed)", crate::units::plural(c.tasks_failed, "task"))
+                                    }
                                     status => format!("{} ({kind})", status.as_str()),
                                 }
                             })

@@ -10,7 +10,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, 
 use super::screen;
 use crate::analyze;
 use crate::results::{CellResult, Results, Status, WorkloadAnalysis};
-use crate::units::{format_bytes, format_count, format_secs};
+use crate::units::{format_bytes, format_count, format_secs, plural};
 
 /// Render every workload's table and summary, without colour, for piped output's width.
 pub fn render(results: &Results) -> String {
@@ -215,11 +215,11 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
     );
     match c.status {
         Status::Ok => format!(
-            "{what}: ok in {} (work {}), peak RSS {}, {} threads{}{}",
+            "{what}: ok in {} (work {}), peak RSS {}, {}{}{}",
             format_secs(c.wall_s),
             format_secs(analyze::cell_time(c)),
             format_bytes(c.peak_rss_bytes as f64),
-            c.peak_threads,
+            plural(c.peak_threads as usize, "thread"),
             match c.peak_in_flight {
                 Some(p) if !analyze::reached(Some(p), c.tasks) => {
                     format!(", at most {} at once", format_count(p as usize))
