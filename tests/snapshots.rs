@@ -46,15 +46,34 @@ fn the_html_report_is_self_contained_and_has_its_charts() {
         !html.contains("<link") && !html.contains("src=\"http"),
         "no external resources"
     );
-    // Four charts per workload, each with points.
+    // Per workload: work time, caller p99, start lag p99, peak RSS and memory per task
+    // (this fixture predates the count of tasks in flight), each with its points and the
+    // name of every model at its line's end.
     assert_eq!(
         html.matches(r#"<svg class="chart""#).count(),
-        4 * results.analysis.workloads.len()
+        5 * results.analysis.workloads.len()
     );
     for chart in html.split(r#"<svg class="chart""#).skip(1) {
         let chart = &chart[..chart.find("</svg>").unwrap()];
-        assert!(chart.contains("<circle"), "a chart without points");
+        assert!(
+            chart.contains("<circle") || chart.contains("<polygon"),
+            "a chart without points"
+        );
+        for model in &results.plan.models {
+            let first = model.split(':').next().unwrap();
+            assert!(chart.contains(&format!(">{first}</tspan>")), "no label for {model}");
+        }
     }
     assert!(html.contains("Verdicts"));
     assert!(html.contains(&results.plan.command));
+    // Short workload labels, a headline each, rankings instead of pairwise "beats".
+    assert!(html.contains("<h3>http latency=5ms</h3>"));
+    assert_eq!(
+        html.matches(r#"<p class="headline">"#).count(),
+        results.analysis.workloads.len()
+    );
+    assert!(!html.contains(" beats "));
+    // Dark mode, and a fixed look per model whatever the sweep.
+    assert!(html.contains("@media (prefers-color-scheme:dark)"));
+    assert!(html.contains(".m1{color:#0072b2}"), "rs-async is blue in every report");
 }
