@@ -145,11 +145,10 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
                     .filter_map(|&n| med(m, n, pick).map(|v| (n as f64, v)))
                     .filter(|p| p.1 > 0.0)
                     .collect(),
-                failed: wa
-                    .failures
-                    .iter()
-                    .find(|f| &f.model == m)
-                    .map(|f| (f.tasks as f64, format!("{} {}", f.status.as_str(), f.kind))),
+                failed: wa.failures.iter().find(|f| &f.model == m).map(|f| {
+                    let why = stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref());
+                    (f.tasks as f64, format!("{}: {why}", f.status.as_str()))
+                }),
                 skipped: cells
                     .iter()
                     .filter(|c| &c.model == m && c.status == Status::Skipped)
@@ -162,7 +161,7 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
         h,
         r#"<section class="workload"><h2>{} <span class="spec">{}</span></h2><ul class="legend">"#,
         escape(&workload_label(w)),
-        escape(w)
+        escape(w).replace(',', ",<wbr>")
     );
     for (i, m) in models.iter().enumerate() {
         let _ = write!(h, "<li>{}{}</li>", swatch(m, &palette::class(i)), escape(m));

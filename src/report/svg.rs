@@ -156,9 +156,11 @@ pub fn line_chart(chart: &Chart, fmt: &dyn Fn(f64) -> String) -> String {
     }
     for v in &xa.ticks {
         let x = px(*v);
+        // The first label starts at the corner, clear of the lowest y label.
+        let anchor = if x - left < 1.0 { "start" } else { "middle" };
         let _ = write!(
             svg,
-            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b:.1}" class="grid"/><text x="{x:.1}" y="{ty:.1}" text-anchor="middle" class="tick">{}</text>"#,
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b:.1}" class="grid"/><text x="{x:.1}" y="{ty:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
             escape(&xa.scale.label(*v)),
             b = TOP + ph,
             ty = TOP + ph + FONT + 2.0
