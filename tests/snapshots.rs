@@ -116,7 +116,7 @@ fn failures_and_skips_are_drawn_where_they_happened_with_their_reason() {
         "the failure's mark"
     );
     assert!(
-        html.contains("rs-thread · 100 tasks · skipped"),
+        html.contains("rs-thread · 100 tasks · not run"),
         "the skipped cell's mark"
     );
     // In words, above the charts and in the summary.

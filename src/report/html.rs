@@ -37,7 +37,7 @@ h3{font-size:1.05rem;margin:1.2rem 0 .3rem}.spec{font-size:.85rem;font-weight:40
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:1rem}
 figure{margin:0}figcaption{margin:.2rem 0 .3rem}figcaption b{display:block}figcaption span{color:var(--mute);font-size:.85rem}
 .chart{display:block;width:100%;height:auto;background:var(--panel);border:1px solid var(--line);border-radius:6px}
-.chart text{font-size:13px;fill:var(--fg)}.chart .tick{fill:var(--mute)}.chart .name{font-weight:600}
+.chart text{font-size:13px;fill:var(--fg)}.chart .tick{fill:var(--mute)}.chart .name{font-weight:600}.chart .halo{paint-order:stroke;stroke:var(--panel);stroke-width:4px;stroke-linejoin:round}
 .chart .grid{stroke:var(--grid);stroke-width:1}.chart .minor{stroke:var(--minor);stroke-width:1}.chart .frame{fill:none;stroke:var(--grid)}
 .chart .line{fill:none;stroke-linejoin:round}.chart .asked{stroke:var(--mute);stroke-width:1.5;stroke-dasharray:3 3}
 @media (max-width:460px){body{padding:.6rem}.chart text{font-size:14px}}
@@ -167,22 +167,7 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
         let _ = write!(h, "<li>{}{}</li>", swatch(m, &palette::class(i)), escape(m));
     }
     h.push_str("</ul>");
-    if !wa.failures.is_empty() {
-        h.push_str(r#"<ul class="stops">"#);
-        for f in &wa.failures {
-            let i = models.iter().position(|m| m == &f.model).unwrap_or(0);
-            let _ = write!(
-                h,
-                r#"<li><b class="{}">✕</b> {} {} at {} tasks: {}</li>"#,
-                palette::class(i),
-                escape(&f.model),
-                f.status.as_str(),
-                num(&format_count(f.tasks)),
-                escape(&stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref()))
-            );
-        }
-        h.push_str("<li>○ not run: the same model failed at fewer tasks</li></ul>");
-    }
+    stops(h, &cells, wa, models);
     h.push_str(r#"<p class="vm">Each chart: tasks across, the figure up, both on log scales; hover a point for its value.</p><div class="charts">"#);
     let secs = |v: f64| format_secs(v);
     let mut figure =
@@ -258,6 +243,51 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
     h.push_str("</div>");
     table(h, results, wa, &cells, &counts);
     h.push_str("</section>");
+}
+
+/// Where models stopped, in words: a cross per failure, a ring per model with counts not
+/// run (and why, e.g. the timeout that arithmetic says they could not meet).
+fn stops(h: &mut String, cells: &[&CellResult], wa: &WorkloadAnalysis, models: &[String]) {
+    let mut lines = Vec::new();
+    for f in &wa.failures {
+        let i = models.iter().position(|m| m == &f.model).unwrap_or(0);
+        lines.push(format!(
+            r#"<li><b class="{}">✕</b> {} {} at {} tasks: {}</li>"#,
+            palette::class(i),
+            escape(&f.model),
+            f.status.as_str(),
+            num(&format_count(f.tasks)),
+            escape(&stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref()))
+        ));
+    }
+    for (i, m) in models.iter().enumerate() {
+        let skipped: Vec<&&CellResult> = cells
+            .iter()
+            .filter(|c| &c.model == m && c.status == Status::Skipped)
+            .collect();
+        let mut counts: Vec<usize> = skipped.iter().map(|c| c.tasks).collect();
+        counts.sort_unstable();
+        counts.dedup();
+        let Some(first) = skipped.iter().min_by_key(|c| c.tasks) else {
+            continue;
+        };
+        let why = first
+            .failure
+            .as_ref()
+            .map(|f| format!(": {}", f.message))
+            .unwrap_or_default();
+        let counts: Vec<String> = counts.iter().map(|n| num(&format_count(*n))).collect();
+        lines.push(format!(
+            r#"<li><b class="{}">○</b> {} not run at {} tasks{}</li>"#,
+            palette::class(i),
+            escape(m),
+            counts.join(", "),
+            escape(&why)
+        ));
+    }
+    if !lines.is_empty() {
+        let _ = write!(h, r#"<ul class="stops">{}</ul>"#, lines.concat());
+    }
 }
 
 /// Every task count, every model: the medians, or why there is none.

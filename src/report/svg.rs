@@ -226,20 +226,31 @@ pub fn line_chart(chart: &Chart, fmt: &dyn Fn(f64) -> String) -> String {
                 escape(&fmt(y))
             );
         }
-        let mut end_y = pts.last().map(|p| py(p.1));
-        if let Some((x, why)) = &s.failed {
-            end_y = Some(stop_marks(
-                &mut svg,
-                s,
-                (px(*x), end_y.unwrap_or(TOP + 10.0)),
-                why,
-                &pts,
-                &px,
-            ));
+        let mut end = pts.last().map(|p| (px(p.0), py(p.1)));
+        if s.failed.is_some() || !s.skipped.is_empty() {
+            end = Some(stop_marks(&mut svg, s, end, &px));
         }
         svg.push_str("</g>");
-        if let Some(y) = end_y {
-            ends.push((y, i));
+        match end {
+            // A line that reaches the right edge is named in the margin there ...
+            Some((x, y)) if x >= left + pw - 1.0 => ends.push((y, i)),
+            // ... one that stops early, where it stops.
+            Some((x, y)) => {
+                let width = room(&s.model);
+                let (tx, anchor) = if x + 8.0 + width <= W {
+                    (x + 8.0, "start")
+                } else {
+                    (x - 8.0, "end")
+                };
+                let _ = write!(
+                    svg,
+                    r#"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" class="name halo {}" fill="currentColor">{}</text>"#,
+                    (y - 8.0).max(TOP + FONT),
+                    s.class,
+                    escape(&s.model)
+                );
+            }
+            None => {}
         }
     }
 
@@ -273,56 +284,43 @@ pub fn line_chart(chart: &Chart, fmt: &dyn Fn(f64) -> String) -> String {
     svg
 }
 
-/// A cross where `s` failed (on its line's last level, or at the top without one) and
-/// rings where its later counts were skipped; returns the y its label goes at.
-fn stop_marks(
-    svg: &mut String,
-    s: &Series,
-    (x, y): (f64, f64),
-    why: &str,
-    pts: &[(f64, f64)],
-    px: &dyn Fn(f64) -> f64,
-) -> f64 {
-    if let Some(last) = pts.last() {
+/// A cross where `s` failed and rings where its later counts were not run, on the level
+/// its line ended at (at the top without a line), joined to it by a dotted line; returns
+/// where the last mark is, for the line's name.
+fn stop_marks(svg: &mut String, s: &Series, end: Option<(f64, f64)>, px: &dyn Fn(f64) -> f64) -> (f64, f64) {
+    let y = end.map_or(TOP + 10.0, |e| e.1);
+    let mut marks: Vec<f64> = s.failed.iter().map(|f| px(f.0)).collect();
+    marks.extend(s.skipped.iter().map(|k| px(*k)));
+    let far = marks.iter().cloned().fold(end.map_or(0.0, |e| e.0), f64::max);
+    if let Some((x0, _)) = end.or(marks.first().map(|x| (*x, y))) {
         let _ = write!(
             svg,
-            r#"<line x1="{:.1}" y1="{y:.1}" x2="{x:.1}" y2="{y:.1}" stroke="currentColor" stroke-width="1.5" stroke-dasharray="2 3"/>"#,
-            px(last.0)
-        );
-    }
-    if let Some(far) = s
-        .skipped
-        .iter()
-        .cloned()
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
-    {
-        let _ = write!(
-            svg,
-            r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="currentColor" stroke-width="1" stroke-dasharray="1 4" opacity=".7"/>"#,
-            px(far)
+            r#"<line x1="{x0:.1}" y1="{y:.1}" x2="{far:.1}" y2="{y:.1}" stroke="currentColor" stroke-width="1.5" stroke-dasharray="2 3" opacity=".8"/>"#
         );
     }
     for k in &s.skipped {
         let _ = write!(
             svg,
-            r#"<circle cx="{:.1}" cy="{y:.1}" r="4" fill="none" stroke="currentColor" stroke-width="1.3" opacity=".7"><title>{} · {} tasks · skipped: it failed at fewer</title></circle>"#,
+            r#"<circle cx="{:.1}" cy="{y:.1}" r="4.5" fill="var(--panel)" stroke="currentColor" stroke-width="1.5"><title>{} · {} tasks · not run</title></circle>"#,
             px(*k),
             escape(&s.model),
             crate::units::format_count(*k as usize)
         );
     }
-    let r = 6.0;
-    let _ = write!(
-        svg,
-        r#"<g class="failed"><path d="M{:.1},{:.1}l{d},{d}m0,-{d}l-{d},{d}" stroke="currentColor" stroke-width="3" stroke-linecap="round"/><title>{} · {} tasks · {}</title></g>"#,
-        x - r,
-        y - r,
-        escape(&s.model),
-        crate::units::format_count(s.failed.as_ref().map_or(0.0, |f| f.0) as usize),
-        escape(why),
-        d = 2.0 * r
-    );
-    y
+    if let Some((tasks, why)) = &s.failed {
+        let (x, r) = (px(*tasks), 6.0);
+        let _ = write!(
+            svg,
+            r#"<g class="failed"><path d="M{:.1},{:.1}l{d},{d}m0,-{d}l-{d},{d}" stroke="currentColor" stroke-width="3" stroke-linecap="round"/><title>{} · {} tasks · {}</title></g>"#,
+            x - r,
+            y - r,
+            escape(&s.model),
+            crate::units::format_count(*tasks as usize),
+            escape(why),
+            d = 2.0 * r
+        );
+    }
+    (far, y)
 }
 
 /// A small sample of a model's line and marker, for a legend or a table heading.
@@ -366,8 +364,8 @@ mod tests {
         let svg = line_chart(&chart, &|v| format!("{v}s"));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(svg.contains("py-thread&lt;x&gt; · 1,000 tasks · failed: spawn-limit"));
-        assert!(svg.contains("10,000 tasks · skipped"));
-        assert!(svg.contains(">rs-async</tspan>"), "a direct label at the line's end");
+        assert!(svg.contains("10,000 tasks · not run"));
+        assert!(svg.contains(">rs-async</text>"), "a direct label where the line ends");
         assert!(
             svg.contains(r#"stroke-dasharray="7 4""#),
             "thread-style lines are dashed"
