@@ -1,40 +1,108 @@
 #!/usr/bin/env bash
-# Render a conlab HTML report in headless Chromium, check that every chart came out with
-# its points, and save a screenshot.
+# Render a conlab HTML report in headless Chromium at one screen width, check that a
+# person can read it there, and save a screenshot.
 #
-#   scripts/report-screenshot.sh RESULTS_FILE [OUT.png]
+#   scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX] [--height PX] [--dark]
 #
-# RESULTS_FILE is a results.json or results.jsonl; OUT.png defaults to docs/report.png.
-# Needs Debian's chromium (apt-get install chromium). Exits non-zero if a chart is
-# missing or empty, or the screenshot is blank.
+# RESULTS_FILE is a results.json or results.jsonl; OUT.png defaults to docs/report.png;
+# the width to 1400 (try 400 for a phone); --dark renders with prefers-color-scheme: dark.
+# Needs Debian's chromium (apt-get install chromium). Exits non-zero when, at that width:
+#   - a chart is missing or has no points,
+#   - any chart text is drawn smaller than 12 px on screen (the SVG's font size times
+#     its scale, rendered width over viewBox width),
+#   - the page itself scrolls sideways (tables may, inside their own box),
+#   - or the screenshot is blank.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-results=${1:?usage: scripts/report-screenshot.sh RESULTS_FILE [OUT.png]}
-out=${2:-docs/report.png}
+usage="usage: scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX] [--height PX] [--dark]"
+width=1400
+height=""
+dark=0
+positional=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --width) width=${2:?$usage}; shift 2 ;;
+    --height) height=${2:?$usage}; shift 2 ;;
+    --dark) dark=1; shift ;;
+    -h|--help) echo "$usage"; exit 0 ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+results=${positional[0]:?$usage}
+out=${positional[1]:-docs/report.png}
+height=${height:-$(( width < 800 ? 2400 : 1800 ))}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 ./target/release/conlab report "$results" --format html -o "$work/report.html"
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
-       --disable-component-update --disable-sync --user-data-dir="$work/profile")
+       --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$work/profile"
+       --window-size="$(( width < 500 ? 500 : width )),$height" --virtual-time-budget=10000)
+if [ "$dark" = 1 ]; then
+  flags+=(--force-dark-mode --blink-settings=preferredColorScheme=0)
+fi
 
-# The DOM as Chromium built it: count the charts and the points inside each.
-timeout 60 chromium "${flags[@]}" --dump-dom "file://$work/report.html" 2>/dev/null > "$work/dom.html"
-python3 - "$work/dom.html" <<'PY'
-import re, sys
-dom = open(sys.argv[1]).read()
-charts = re.findall(r'<svg class="chart".*?</svg>', dom, re.S)
-if not charts:
-    sys.exit("no charts in the rendered page")
-empty = [i for i, c in enumerate(charts) if "<circle" not in c]
+# Headless Chromium's window is at least 500 px wide, so the page is shown in a frame of
+# the width asked for. A copy of it gets a measuring script (the report itself has none)
+# that posts what it measured to the frame around it, which writes it into its DOM for
+# Chromium to dump.
+python3 - "$work" "$width" "$height" <<'PY'
+import sys
+work, width, height = sys.argv[1], sys.argv[2], sys.argv[3]
+page = open(f"{work}/report.html").read()
+probe = """<script>
+(function () {
+  var out = {width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+             charts: 0, points: [], minText: 1e9, minTick: 1e9, smallest: ""};
+  document.querySelectorAll("svg.chart").forEach(function (svg, i) {
+    out.charts++;
+    out.points.push(svg.querySelectorAll("circle, polygon").length);
+    var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    svg.querySelectorAll("text").forEach(function (t) {
+      var px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < out.minText) { out.minText = px; out.smallest = "chart " + i + ": " + t.textContent; }
+      if (t.classList.contains("tick")) { out.minTick = Math.min(out.minTick, px); }
+    });
+  });
+  parent.postMessage(JSON.stringify(out), "*");
+})();
+</script>"""
+open(f"{work}/measured.html", "w").write(page.replace("</body>", probe + "</body>"))
+frame = """<!doctype html><html><head><style>html,body{margin:0;background:#777}iframe{border:0;display:block}</style></head>
+<body><iframe src="%s" style="width:%spx;height:%spx"></iframe>%s</body></html>"""
+listen = """<script>window.addEventListener("message", function (e) {
+  var pre = document.createElement("pre"); pre.id = "conlab-measure"; pre.textContent = e.data;
+  document.body.appendChild(pre); });</script>"""
+open(f"{work}/measure.html", "w").write(frame % ("measured.html", width, height, listen))
+open(f"{work}/show.html", "w").write(frame % ("report.html", width, height, ""))
+PY
+timeout 60 chromium "${flags[@]}" --dump-dom "file://$work/measure.html" 2>/dev/null > "$work/dom.html"
+python3 - "$work/dom.html" "$width" <<'PY'
+import html, json, re, sys
+dom, width = open(sys.argv[1]).read(), int(sys.argv[2])
+m = re.search(r'<pre id="conlab-measure">(.*?)</pre>', dom, re.S)
+if not m:
+    sys.exit("the measuring script did not run")
+r = json.loads(html.unescape(m.group(1)))
+problems = []
+if r["charts"] == 0:
+    problems.append("no charts in the rendered page")
+empty = [i for i, n in enumerate(r["points"]) if n == 0]
 if empty:
-    sys.exit(f"charts without points: {empty}")
-print(f"{len(charts)} charts rendered, {sum(c.count('<circle') for c in charts)} points")
+    problems.append(f"charts without points: {empty}")
+if r["charts"] and r["minText"] < 12:
+    problems.append(f"chart text drawn at {r['minText']:.1f} px (< 12): {r['smallest']}")
+if r["scrollWidth"] > r["width"]:
+    problems.append(f"the page is {r['scrollWidth']} px wide in a {r['width']} px window")
+print(f"at {width} px: {r['charts']} charts, {sum(r['points'])} points; chart text >= {r['minText']:.1f} px "
+      f"(ticks >= {r['minTick']:.1f} px); page {r['scrollWidth']} px wide in {r['width']} px")
+if problems:
+    sys.exit("\n".join(problems))
 PY
 
-timeout 60 chromium "${flags[@]}" --window-size=1100,1800 --screenshot="$work/shot.png" "file://$work/report.html" 2>/dev/null >/dev/null
+timeout 60 chromium "${flags[@]}" --screenshot="$work/shot.png" "file://$work/show.html" 2>/dev/null >/dev/null
 size=$(stat -c %s "$work/shot.png")
-if [ "$size" -lt 50000 ]; then
+if [ "$size" -lt 30000 ]; then
   echo "screenshot is only $size bytes: the page looks blank" >&2
   exit 1
 fi

@@ -59,6 +59,21 @@ fn every_format_renders_from_json_and_jsonl() {
             "{md}"
         );
 
+        // The HTML report: its charts (tasks in flight included, as this sweep counted
+        // them) with every model named at its line's end, and nothing to load or run.
+        let html = String::from_utf8(report(&file, "html").stdout).unwrap();
+        assert!(!html.contains("<script"));
+        assert!(html.contains("Peak tasks in flight"), "the achieved concurrency chart");
+        let charts: Vec<&str> = html.split(r#"<svg class="chart""#).skip(1).collect();
+        assert_eq!(
+            charts.len(),
+            6,
+            "work time, caller p99, start lag, RSS, per task, in flight"
+        );
+        for chart in charts {
+            assert!(chart.contains(">rs-async</tspan>") && chart.contains(">rs-thread</tspan>"));
+        }
+
         let term = String::from_utf8(report(&file, "terminal").stdout).unwrap();
         assert!(term.contains("★") && term.contains("rs-thread"), "{term}");
     }

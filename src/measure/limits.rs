@@ -66,11 +66,15 @@ pub fn diagnose_spawn(err: &std::io::Error) -> String {
         }
     }
     if let (Some(limit), Some(s)) = (soft_limit(Resource::RLIMIT_AS), procfs::status(me)) {
-        return format!("RLIMIT_AS={limit} (ulimit -v; this process maps {} bytes)", s.vm);
+        return format!(
+            "RLIMIT_AS={} (ulimit -v; this process maps {})",
+            crate::units::format_bytes(limit as f64),
+            crate::units::format_bytes(s.vm as f64)
+        );
     }
     if let Some(avail) = procfs::meminfo("MemAvailable") {
         if avail < 256 << 20 {
-            return format!("memory ({avail} bytes available)");
+            return format!("memory ({} available)", crate::units::format_bytes(avail as f64));
         }
     }
     format!("unidentified ({err}; {threads} threads alive on the machine)")

@@ -1,35 +1,54 @@
 //! `--format html` and `DIR/report.html`: one self-contained page (inline CSS and SVG, no
-//! script, no network) that reads well on a laptop and a phone. Verdicts first; then per
-//! workload charts of time, peak RSS, peak virtual size and p99 latency against tasks
-//! (log-log, one line per model, failures marked with their reason, values on hover), the
-//! table, and at the end the environment, its limits and the exact command.
+//! script, no network) that reads at a glance on a laptop and on a phone, in light and
+//! dark. First a headline and short rankings per workload (`summary`); then per workload
+//! its charts (time, caller-seen and start-lag p99, peak RSS, memory per task, tasks in
+//! flight; log-log, one line per model in its fixed look, failures drawn where they
+//! happened), the table, and at the end the environment, its limits and the command.
+//!
+//! On a phone the page never scrolls sideways: tables scroll inside their own box, and a
+//! number never wraps away from its unit.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::svg::{escape, legend, line_chart, Series};
-use super::Format;
-use crate::analyze::{self, median, verdict};
+use super::axis::Scale;
+use super::summary::{nb, ok_median, stop_reason, summarize, workload_label};
+use super::svg::{escape, line_chart, swatch, Chart, Series};
+use super::{palette, Format};
+use crate::analyze;
 use crate::measure::ceiling::Unit;
-use crate::results::{CellResult, Results, Status, WorkloadAnalysis};
+use crate::results::{CellResult, Results, Status, Verdict, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs};
 
 pub struct Html;
 
+/// Chart text is sized per screen width so that it is drawn at 12 px or more: a chart is
+/// `svg::W` units wide and as wide as its column, at least 400 px from 820 px up.
 const STYLE: &str = r#"
-:root{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d1d1f;background:#fff}
-body{max-width:1100px;margin:0 auto;padding:1rem}
-h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
-.verdicts li{margin:.3rem 0}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1rem}
-.chart{width:100%;height:auto;background:#fafafa;border:1px solid #eee;border-radius:6px}
-.chart .grid{stroke:#e3e3e3}.chart .tick{font-size:11px;fill:#555}.chart .axis{font-size:12px;fill:#333}
-.chart .ct{font-size:14px;font-weight:600}.chart .line{fill:none;stroke-width:2}.chart .fail{font-size:16px;font-weight:700}
-.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.8rem}.legend span{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;border-radius:2px;vertical-align:middle}
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}
-th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:right;vertical-align:top}th{background:#f3f3f3}
-td.bad{color:#b00020;text-align:left}.best{font-weight:700}.vm{color:#666}.short{color:#b35c00;font-weight:600}
-code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px;word-break:break-all}
+:root{color-scheme:light dark;--bg:#fff;--fg:#1d1d1f;--mute:#5a5a5a;--panel:#fafafa;--line:#d8d8d8;--grid:#d4d4d4;--minor:#ececec;--bad:#b00020;--good:#1b7a3a;--short:#a85400;--code:#f1f1f1}
+@media (prefers-color-scheme:dark){:root{--bg:#141619;--fg:#e6e6e6;--mute:#a8a8a8;--panel:#1b1e22;--line:#3a3e44;--grid:#4a4f57;--minor:#2a2e33;--bad:#ff7a8c;--good:#6fd08c;--short:#ffb25e;--code:#23272c}}
+html{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+body{max-width:1100px;margin:0 auto;padding:1rem;overflow-wrap:anywhere}
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:1px solid var(--line)}
+h3{font-size:1.05rem;margin:1.2rem 0 .3rem}.spec{font-size:.85rem;font-weight:400;color:var(--mute)}
+.headline{font-weight:600;margin:.3rem 0}.points{margin:.2rem 0 .8rem;padding-left:1.2rem}.points li{margin:.2rem 0}
+.nw{white-space:nowrap}
+.legend{list-style:none;padding:0;margin:.6rem 0;display:flex;flex-wrap:wrap;gap:.4rem 1.1rem}.legend li{white-space:nowrap}.swatch{vertical-align:middle;margin-right:.35rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:1rem}
+figure{margin:0}figcaption{margin:.2rem 0 .3rem}figcaption b{display:block}figcaption span{color:var(--mute);font-size:.85rem}
+.chart{display:block;width:100%;height:auto;background:var(--panel);border:1px solid var(--line);border-radius:6px}
+.chart text{font-size:13px;fill:var(--fg)}.chart .tick{fill:var(--mute)}.chart .name{font-weight:600}.chart .halo{paint-order:stroke;stroke:var(--panel);stroke-width:4px;stroke-linejoin:round}
+.chart .grid{stroke:var(--grid);stroke-width:1}.chart .minor{stroke:var(--minor);stroke-width:1}.chart .frame{fill:none;stroke:var(--grid)}
+.chart .line{fill:none;stroke-linejoin:round}.chart .asked{stroke:var(--mute);stroke-width:1.5;stroke-dasharray:3 3}
+@media (max-width:460px){body{padding:.6rem}.chart text{font-size:14px}}
+@media (max-width:380px){.chart text{font-size:16px}}
+@media (max-width:345px){.chart text{font-size:17.5px}}
+.stops{list-style:none;padding:0;margin:.4rem 0}.stops li{margin:.15rem 0}.stops b{font-size:1.1em}
+.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}
+th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:right;vertical-align:top}th{background:var(--panel);white-space:nowrap}
+td.cell{min-width:7.5rem}td.text,th.text{text-align:left}td.bad{color:var(--bad);text-align:left;min-width:9rem}td.bad small{display:block;color:var(--mute)}
+.best{font-weight:700}.vm{color:var(--mute)}.short{color:var(--short);font-weight:600}.holds{color:var(--good);font-weight:600}.fails{color:var(--bad);font-weight:600}
+code{background:var(--code);padding:.1rem .3rem;border-radius:3px;word-break:break-all}
 "#;
 
 impl Format for Html {
@@ -37,7 +56,8 @@ impl Format for Html {
         let mut h = String::new();
         let _ = write!(
             h,
-            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab report</title><style>{STYLE}</style></head><body><h1>conlab report</h1><p>{} · {} cells{}</p>"#,
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab report</title><style>{STYLE}{}</style></head><body><h1>conlab report</h1><p>{} · {} cells{}</p>"#,
+            palette::css(&results.plan.models),
             escape(&results.started_at),
             results.cells.len(),
             if results.interrupted {
@@ -46,31 +66,22 @@ impl Format for Html {
                 ""
             }
         );
-        h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2><ul>"#);
-        for v in verdict::verdicts(results) {
-            let _ = write!(h, "<li>{}</li>", escape(&v));
-        }
-        h.push_str("</ul></section>");
-        if !results.claims.is_empty() {
-            h.push_str(r#"<section class="claims"><h2>Claims</h2><div class="scroll"><table><tr><th>claim</th><th>scenario</th><th>measured</th><th>verdict</th></tr>"#);
-            for c in &results.claims {
-                let _ = write!(
-                    h,
-                    r#"<tr><td style="text-align:left">{}<br><small>{}</small></td><td style="text-align:left">{}</td><td style="text-align:left">{}</td><td class="{}">{}</td></tr>"#,
-                    escape(&c.text),
-                    escape(&c.source),
-                    escape(&c.scenario),
-                    escape(&c.measured),
-                    if c.verdict == crate::results::Verdict::Holds {
-                        "best"
-                    } else {
-                        "bad"
-                    },
-                    c.verdict
-                );
+        h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
+        for wa in &results.analysis.workloads {
+            let s = summarize(results, wa);
+            let _ = write!(
+                h,
+                r#"<h3>{}</h3><p class="headline">{}</p><ul class="points">"#,
+                escape(&workload_label(&wa.workload)),
+                s.headline
+            );
+            for p in &s.points {
+                let _ = write!(h, "<li>{p}</li>");
             }
-            h.push_str("</table></div></section>");
+            h.push_str("</ul>");
         }
+        h.push_str("</section>");
+        claims_section(&mut h, results);
         for wa in &results.analysis.workloads {
             workload_section(&mut h, results, wa);
         }
@@ -80,172 +91,278 @@ impl Format for Html {
     }
 }
 
-/// Median of `pick` over the ok cells of (workload, model, tasks).
-fn med_of(cells: &[&CellResult], model: &str, n: usize, pick: &dyn Fn(&CellResult) -> Option<f64>) -> Option<f64> {
-    let mut v: Vec<f64> = cells
-        .iter()
-        .filter(|c| c.model == model && c.tasks == n && c.status == Status::Ok)
-        .filter_map(|c| pick(c))
-        .collect();
-    median(&mut v)
+fn claims_section(h: &mut String, results: &Results) {
+    if results.claims.is_empty() {
+        return;
+    }
+    h.push_str(r#"<section class="claims"><h2>Claims</h2><div class="scroll"><table><tr><th>verdict</th><th class="text">claim</th><th class="text">scenario</th><th class="text">measured</th></tr>"#);
+    for c in &results.claims {
+        let class = match c.verdict {
+            Verdict::Holds => "holds",
+            Verdict::DoesNotHold => "fails",
+            _ => "vm",
+        };
+        let _ = write!(
+            h,
+            r#"<tr><td class="text {class} nw">{}</td><td class="text">{}<br><small>{}</small></td><td class="text">{}</td><td class="text">{}</td></tr>"#,
+            c.verdict,
+            escape(&c.text),
+            escape(&c.source),
+            escape(&c.scenario),
+            escape(&c.measured)
+        );
+    }
+    h.push_str("</table></div></section>");
 }
 
-/// The p99 the caller sees: each task's completion from the submission of the batch
-/// (queueing and start lag included); older results without it fall back to service time.
-fn p99(c: &CellResult) -> Option<f64> {
-    analyze::caller_p99(c)
-}
-
-/// The p99 of the service alone: one request, or one task's own run time.
-fn service_p99(c: &CellResult) -> Option<f64> {
-    c.request_latency_ms.as_ref().or(c.latency_ms.as_ref()).map(|l| l.p99)
+/// A value in a table or a caption: never broken between number and unit.
+fn num(text: &str) -> String {
+    format!(r#"<span class="nw">{}</span>"#, escape(text))
 }
 
 fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
-    let cells: Vec<&CellResult> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
+    let w = &wa.workload;
+    let cells: Vec<&CellResult> = results.cells.iter().filter(|c| &c.workload == w).collect();
     let models = &results.plan.models;
     let counts: BTreeSet<usize> = cells.iter().map(|c| c.tasks).collect();
-    let failure = |m: &str| {
-        wa.failures.iter().find(|f| f.model == m).map(|f| {
-            let limit = f.limit.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
-            (f.tasks as f64, format!("{} {}{limit}", f.status.as_str(), f.kind))
-        })
+    let med = |m: &str, n: usize, pick: &dyn Fn(&CellResult) -> Option<f64>| ok_median(results, w, m, n, pick);
+    let baseline = |m: &str| {
+        results
+            .baselines
+            .iter()
+            .find(|b| b.model == m && b.status == Status::Ok)
+            .map(|b| b.peak_rss_bytes as f64)
     };
     let series = |pick: &dyn Fn(&CellResult) -> Option<f64>| -> Vec<Series> {
         models
             .iter()
-            .map(|m| Series {
-                name: m.clone(),
+            .enumerate()
+            .map(|(i, m)| Series {
+                model: m.clone(),
+                class: palette::class(i),
                 points: counts
                     .iter()
-                    .filter_map(|&n| med_of(&cells, m, n, pick).map(|v| (n as f64, v)))
+                    .filter_map(|&n| med(m, n, pick).map(|v| (n as f64, v)))
+                    .filter(|p| p.1 > 0.0)
                     .collect(),
-                failed: failure(m),
+                failed: wa.failures.iter().find(|f| &f.model == m).map(|f| {
+                    let why = stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref());
+                    (f.tasks as f64, format!("{}: {why}", f.status.as_str()))
+                }),
+                skipped: cells
+                    .iter()
+                    .filter(|c| &c.model == m && c.status == Status::Skipped)
+                    .map(|c| c.tasks as f64)
+                    .collect(),
             })
             .collect()
     };
-    let io = cells.iter().any(|c| c.request_latency_ms.is_some());
     let _ = write!(
         h,
-        r#"<section class="workload"><h2>{}</h2>{}<div class="charts">"#,
-        escape(&wa.workload),
-        legend(models)
+        r#"<section class="workload"><h2>{} <span class="spec">{}</span></h2><ul class="legend">"#,
+        escape(&workload_label(w)),
+        escape(w).replace(',', ",<wbr>")
     );
-    h.push_str(&line_chart(
+    for (i, m) in models.iter().enumerate() {
+        let _ = write!(h, "<li>{}{}</li>", swatch(m, &palette::class(i)), escape(m));
+    }
+    h.push_str("</ul>");
+    stops(h, &cells, wa, models);
+    h.push_str(r#"<p class="vm">Each chart: tasks across, the figure up, both on log scales; hover a point for its value.</p><div class="charts">"#);
+    let secs = |v: f64| format_secs(v);
+    let mut figure =
+        |title: &str, what: &str, y: Scale, s: Vec<Series>, diagonal: bool, fmt: &dyn Fn(f64) -> String| {
+            if s.iter().all(|s| s.points.is_empty()) {
+                return;
+            }
+            let chart = Chart {
+                title,
+                y,
+                series: &s,
+                diagonal,
+            };
+            let _ = write!(
+                h,
+                "<figure><figcaption><b>{}</b><span>{}</span></figcaption>{}</figure>",
+                escape(title),
+                escape(what),
+                line_chart(&chart, fmt)
+            );
+        };
+    figure(
         "Work time",
-        "seconds",
-        &series(&|c| Some(analyze::cell_time(c))),
-        &|v| format_secs(v),
-    ));
-    h.push_str(&line_chart(
+        "from ready to the last task done, against tasks",
+        Scale::Seconds,
+        series(&|c| Some(analyze::cell_time(c))),
+        false,
+        &secs,
+    );
+    figure(
+        "p99 latency seen by the caller",
+        "each task's completion from the submission of the batch",
+        Scale::Seconds,
+        series(&|c| analyze::caller_p99(c).map(|v| v / 1e3)),
+        false,
+        &secs,
+    );
+    figure(
+        "p99 start lag",
+        "from ready until a task starts: queueing and scheduling",
+        Scale::Seconds,
+        series(&|c| c.start_lag_ms.as_ref().map(|l| l.p99 / 1e3)),
+        false,
+        &secs,
+    );
+    figure(
         "Peak RSS",
-        "bytes",
-        &series(&|c| Some(c.peak_rss_bytes as f64)),
+        "resident memory of the whole process tree",
+        Scale::Bytes,
+        series(&|c| Some(c.peak_rss_bytes as f64)),
+        false,
         &format_bytes,
-    ));
-    h.push_str(&line_chart(
-        "Peak virtual size",
-        "bytes",
-        &series(&|c| Some(c.peak_vm_bytes as f64)),
+    );
+    figure(
+        "Memory per task",
+        "peak RSS less the model's baseline (0 tasks), divided by tasks",
+        Scale::Bytes,
+        series(&|c| baseline(&c.model).map(|b| (c.peak_rss_bytes as f64 - b) / c.tasks.max(1) as f64)),
+        false,
         &format_bytes,
-    ));
-    h.push_str(&line_chart(
-        "p99 latency seen by the caller (task done, from submission)",
-        "latency",
-        &series(&|c| p99(c).map(|v| v / 1e3)),
-        &|v| format_secs(v),
-    ));
+    );
     // Results written before conlab counted tasks in flight have no such figure.
     if cells.iter().any(|c| c.peak_in_flight.is_some()) {
-        h.push_str(&line_chart(
+        figure(
             "Peak tasks in flight (achieved concurrency)",
-            "tasks",
-            &series(&|c| c.peak_in_flight.map(|p| p as f64)),
+            "the dotted diagonal is as many at once as tasks",
+            Scale::Count,
+            series(&|c| c.peak_in_flight.map(|p| p as f64)),
+            true,
             &|v| format_count(v.round() as usize),
-        ));
+        );
     }
     h.push_str("</div>");
+    table(h, results, wa, &cells, &counts);
+    h.push_str("</section>");
+}
 
-    // The table: every task count, every model.
-    let _ = write!(h, r#"<div class="scroll"><table><tr><th>tasks</th>"#);
-    for m in models {
-        let _ = write!(h, "<th>{}</th>", escape(m));
+/// Where models stopped, in words: a cross per failure, a ring per model with counts not
+/// run (and why, e.g. the timeout that arithmetic says they could not meet).
+fn stops(h: &mut String, cells: &[&CellResult], wa: &WorkloadAnalysis, models: &[String]) {
+    let mut lines = Vec::new();
+    for f in &wa.failures {
+        let i = models.iter().position(|m| m == &f.model).unwrap_or(0);
+        lines.push(format!(
+            r#"<li><b class="{}">✕</b> {} {} at {} tasks: {}</li>"#,
+            palette::class(i),
+            escape(&f.model),
+            f.status.as_str(),
+            num(&format_count(f.tasks)),
+            escape(&stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref()))
+        ));
+    }
+    for (i, m) in models.iter().enumerate() {
+        let skipped: Vec<&&CellResult> = cells
+            .iter()
+            .filter(|c| &c.model == m && c.status == Status::Skipped)
+            .collect();
+        let mut counts: Vec<usize> = skipped.iter().map(|c| c.tasks).collect();
+        counts.sort_unstable();
+        counts.dedup();
+        let Some(first) = skipped.iter().min_by_key(|c| c.tasks) else {
+            continue;
+        };
+        let why = first
+            .failure
+            .as_ref()
+            .map(|f| format!(": {}", f.message))
+            .unwrap_or_default();
+        let counts: Vec<String> = counts.iter().map(|n| num(&format_count(*n))).collect();
+        lines.push(format!(
+            r#"<li><b class="{}">○</b> {} not run at {} tasks{}</li>"#,
+            palette::class(i),
+            escape(m),
+            counts.join(", "),
+            escape(&why)
+        ));
+    }
+    if !lines.is_empty() {
+        let _ = write!(h, r#"<ul class="stops">{}</ul>"#, lines.concat());
+    }
+}
+
+/// Every task count, every model: the medians, or why there is none.
+fn table(h: &mut String, results: &Results, wa: &WorkloadAnalysis, cells: &[&CellResult], counts: &BTreeSet<usize>) {
+    let w = &wa.workload;
+    let models = &results.plan.models;
+    let med = |m: &str, n: usize, pick: &dyn Fn(&CellResult) -> Option<f64>| ok_median(results, w, m, n, pick);
+    let io = cells.iter().any(|c| c.request_latency_ms.is_some());
+    h.push_str(r#"<div class="scroll"><table><tr><th>tasks</th>"#);
+    for (i, m) in models.iter().enumerate() {
+        let _ = write!(h, "<th>{}{}</th>", swatch(m, &palette::class(i)), escape(m));
     }
     h.push_str("</tr>");
-    for &n in &counts {
+    for &n in counts {
         let winner = wa.winners.iter().find(|w| w.tasks == n);
-        let _ = write!(h, "<tr><td>{}</td>", format_count(n));
+        let _ = write!(h, "<tr><th>{}</th>", format_count(n));
         for m in models {
-            match med_of(&cells, m, n, &|c| Some(analyze::cell_time(c))) {
-                Some(time) => {
-                    let best = winner.and_then(|w| w.by_time.as_ref()) == Some(m);
-                    let rss = med_of(&cells, m, n, &|c| Some(c.peak_rss_bytes as f64)).unwrap_or(0.0);
-                    let vm = med_of(&cells, m, n, &|c| Some(c.peak_vm_bytes as f64)).unwrap_or(0.0);
-                    let lat = med_of(&cells, m, n, &p99)
-                        .map(|v| format!("<br>p99 {} (caller)", format_secs(v / 1e3)))
-                        .unwrap_or_default();
-                    let service = med_of(&cells, m, n, &service_p99)
-                        .map(|v| {
-                            let what = if io { "request" } else { "task run" };
-                            format!("<br>p99 {} ({what})", format_secs(v / 1e3))
-                        })
-                        .unwrap_or_default();
-                    let in_flight = med_of(&cells, m, n, &|c| c.peak_in_flight.map(|p| p as f64))
-                        .map(|p| {
-                            let class = if analyze::reached(Some(p as u64), n) {
-                                "vm"
-                            } else {
-                                "short"
-                            };
-                            format!(
-                                r#"<br><span class="{class}">{} at once</span>"#,
-                                format_count(p.round() as usize)
-                            )
-                        })
-                        .unwrap_or_default();
-                    let _ = write!(
-                        h,
-                        r#"<td><span class="{}">{}</span><br>RSS {}<br><span class="vm">virtual {}</span>{in_flight}{lat}{service}</td>"#,
-                        if best { "best" } else { "" },
-                        format_secs(time),
-                        format_bytes(rss),
-                        format_bytes(vm)
-                    );
-                }
-                None => {
-                    let why = cells
-                        .iter()
-                        .find(|c| &c.model == m && c.tasks == n)
-                        .map(|c| {
-                            let f = c.failure.as_ref();
-                            format!(
-                                "{} {}",
-                                c.status.as_str(),
-                                f.map(|f| format!("({}) {}", f.kind, f.limit.clone().unwrap_or_default()))
-                                    .unwrap_or_default()
-                            )
-                        })
-                        .unwrap_or_else(|| "—".into());
-                    let _ = write!(h, r#"<td class="bad">{}</td>"#, escape(why.trim()));
-                }
+            let Some(time) = med(m, n, &|c| Some(analyze::cell_time(c))) else {
+                h.push_str(&not_ok(cells, m, n));
+                continue;
+            };
+            let best = winner.and_then(|w| w.by_time.as_ref()) == Some(m);
+            let mut lines = vec![format!(
+                r#"<span class="{}">{}</span>"#,
+                if best { "best nw" } else { "nw" },
+                escape(&format_secs(time))
+            )];
+            let rss = med(m, n, &|c| Some(c.peak_rss_bytes as f64)).unwrap_or(0.0);
+            let vm = med(m, n, &|c| Some(c.peak_vm_bytes as f64)).unwrap_or(0.0);
+            lines.push(num(&format!("RSS {}", format_bytes(rss))));
+            lines.push(format!(
+                r#"<span class="vm nw">{}</span>"#,
+                escape(&nb(&format!("virtual {}", format_bytes(vm))))
+            ));
+            if let Some(p) = med(m, n, &|c| c.peak_in_flight.map(|p| p as f64)) {
+                let class = if analyze::reached(Some(p as u64), n) {
+                    "vm"
+                } else {
+                    "short"
+                };
+                lines.push(format!(
+                    r#"<span class="{class} nw">{} at once</span>"#,
+                    format_count(p.round() as usize)
+                ));
             }
+            if let Some(v) = med(m, n, &analyze::caller_p99) {
+                lines.push(num(&format!("p99 {} caller", format_secs(v / 1e3))));
+            }
+            let service = |c: &CellResult| c.request_latency_ms.as_ref().or(c.latency_ms.as_ref()).map(|l| l.p99);
+            if let Some(v) = med(m, n, &service) {
+                let what = if io { "request" } else { "task" };
+                lines.push(num(&format!("p99 {} {what}", format_secs(v / 1e3))));
+            }
+            let _ = write!(h, r#"<td class="cell">{}</td>"#, lines.join("<br>"));
         }
         h.push_str("</tr>");
     }
     h.push_str("</table></div>");
-    if !wa.bytes_per_task.is_empty() {
-        let parts: Vec<String> = wa
-            .bytes_per_task
-            .iter()
-            .map(|(m, b)| format!("{} {}", escape(m), format_bytes(b.max(0.0))))
-            .collect();
-        let _ = write!(
-            h,
-            "<p>Memory per task (slope of peak RSS over tasks): {}.</p>",
-            parts.join(" · ")
-        );
-    }
-    h.push_str("</section>");
+}
+
+/// The table cell of a (model, tasks) without an ok median: what happened instead.
+fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
+    let Some(c) = cells.iter().find(|c| c.model == model && c.tasks == n) else {
+        return r#"<td class="vm">—</td>"#.into();
+    };
+    let detail = match (&c.failure, c.status) {
+        (_, Status::Skipped) => "not run: it failed at fewer tasks".to_string(),
+        (Some(f), _) => stop_reason(f.kind, f.limit.as_deref(), Some(&f.message)),
+        (None, _) => c.first_error.clone().unwrap_or_default(),
+    };
+    format!(
+        r#"<td class="bad"><span class="nw">{}</span><small>{}</small></td>"#,
+        c.status.as_str(),
+        escape(&detail)
+    )
 }
 
 fn environment_section(h: &mut String, results: &Results) {
@@ -255,26 +372,28 @@ fn environment_section(h: &mut String, results: &Results) {
         v.map(|n| format_count(n as usize))
             .unwrap_or_else(|| "unlimited".into())
     };
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(String, String)> = vec![
         (
-            "machine",
+            "machine".into(),
             format!(
                 "{} cores ({}), {} memory, {} swap",
                 e.cores,
                 e.cpu_model,
-                format_bytes(e.memory_bytes as f64),
-                format_bytes(e.swap_bytes as f64)
+                nb(&format_bytes(e.memory_bytes as f64)),
+                nb(&format_bytes(e.swap_bytes as f64))
             ),
         ),
-        ("kernel", e.kernel.clone()),
-        ("built with", format!("{}, tokio {}", e.rustc_version, e.tokio_version)),
-        ("open files (ulimit -n)", opt(l.nofile)),
-        ("kernel.pid_max", opt(l.pid_max)),
-        ("kernel.threads-max", opt(l.threads_max)),
-        ("vm.max_map_count", opt(l.max_map_count)),
-        ("ephemeral ports", l.ephemeral_ports.clone().unwrap_or_default()),
+        ("kernel".into(), e.kernel.clone()),
+        (
+            "built with".into(),
+            format!("{}, tokio {}", e.rustc_version, e.tokio_version),
+        ),
+        ("open files (ulimit -n)".into(), opt(l.nofile)),
+        ("kernel.pid_max".into(), opt(l.pid_max)),
+        ("kernel.threads-max".into(), opt(l.threads_max)),
+        ("vm.max_map_count".into(), opt(l.max_map_count)),
+        ("ephemeral ports".into(), l.ephemeral_ports.clone().unwrap_or_default()),
     ];
-    let mut rows: Vec<(String, String)> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for c in &e.allows.ceilings {
         let unit = match c.unit {
             Unit::Threads => "threads",
@@ -296,29 +415,31 @@ fn environment_section(h: &mut String, results: &Results) {
             e.allows.max_connections_limited_by
         ),
     ));
+    for py in &e.python {
+        let libs: Vec<String> = py.libraries.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let libs = if libs.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", libs.join(", "))
+        };
+        rows.push((
+            "python".into(),
+            format!(
+                "{} {} {} (GIL {}){libs}",
+                py.path,
+                py.implementation,
+                py.version,
+                if py.gil { "on" } else { "off" }
+            ),
+        ));
+    }
     h.push_str(r#"<section><h2>Environment</h2><div class="scroll"><table>"#);
     for (k, v) in rows {
         let _ = write!(
             h,
-            r#"<tr><th>{}</th><td style="text-align:left">{}</td></tr>"#,
+            r#"<tr><th class="text">{}</th><td class="text">{}</td></tr>"#,
             escape(&k),
             escape(&v)
-        );
-    }
-    for py in &e.python {
-        let libs: Vec<String> = py.libraries.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let _ = write!(
-            h,
-            r#"<tr><th>python</th><td style="text-align:left">{} {} {} (GIL {}){}</td></tr>"#,
-            escape(&py.path),
-            escape(&py.implementation),
-            escape(&py.version),
-            if py.gil { "on" } else { "off" },
-            if libs.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", escape(&libs.join(", ")))
-            }
         );
     }
     h.push_str("</table></div>");

@@ -3,6 +3,7 @@
 //! any of them from `results.json` or `results.jsonl` long after the sweep.
 
 pub mod advice;
+pub mod axis;
 pub mod claims;
 pub mod compare;
 pub mod csv;
@@ -11,8 +12,10 @@ pub mod json;
 pub mod kinds;
 pub mod load;
 pub mod markdown;
+pub mod palette;
 pub mod screen;
 pub mod snippets;
+pub mod summary;
 pub mod svg;
 pub mod terminal;
 
