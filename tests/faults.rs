@@ -336,8 +336,9 @@ fn a_cell_killed_from_outside_is_named_so_and_the_sweep_goes_on() {
             "2,3",
         ],
     ));
-    // Kill every cell that has run for over 1.5 s: the baselines and the sweep's own
-    // probes end well before, the measured cells sleep 6 s.
+    // Kill every cell (`conlab-cell cell`, or the Python driver) that has run for over
+    // 1.5 s: the baselines end well before, the measured cells sleep 6 s. The sweep's own
+    // probes (`python3 -c ...`) are left alone, however slow the machine.
     let mut first_seen = std::collections::HashMap::new();
     let mut killed = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -349,6 +350,12 @@ fn a_cell_killed_from_outside_is_named_so_and_the_sweep_goes_on() {
         let children = std::fs::read_to_string(format!("/proc/{}/task/{}/children", sweep.0.id(), sweep.0.id()))
             .unwrap_or_default();
         for pid in children.split_whitespace().filter_map(|c| c.parse::<i32>().ok()) {
+            let argv = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let second = argv.split(|&b| b == 0).nth(1).unwrap_or_default();
+            let driver = String::from_utf8_lossy(second).contains("conlab_driver");
+            if !(second == b"cell" || driver) {
+                continue;
+            }
             let seen = *first_seen.entry(pid).or_insert_with(Instant::now);
             if seen.elapsed() > Duration::from_millis(1500) && killed.insert(pid) {
                 let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
