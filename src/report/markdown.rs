@@ -106,13 +106,40 @@ impl Format for Markdown {
                 let _ = writeln!(out, "Memory per task: {}.\n", parts.join(", "));
             }
         }
-        let verdicts = crate::analyze::verdict::verdicts(results);
-        if !verdicts.is_empty() {
+        // The verdicts as the HTML report words them: a headline and short rankings per
+        // workload, as plain text.
+        if !results.analysis.workloads.is_empty() {
             let _ = writeln!(out, "## Verdicts\n");
-            for v in verdicts {
-                let _ = writeln!(out, "- {v}");
+            for wa in &results.analysis.workloads {
+                let s = super::summary::summarize(results, wa);
+                let label = super::summary::workload_label(&wa.workload);
+                let _ = writeln!(out, "### {label}\n\n**{}**\n", plain(&s.headline));
+                for point in &s.points {
+                    let _ = writeln!(out, "- {}", plain(point));
+                }
+                out.push('\n');
             }
         }
         out
     }
+}
+
+/// The summary's HTML as plain text: tags dropped, entities and no-break spaces undone.
+fn plain(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace('\u{a0}', " ")
 }

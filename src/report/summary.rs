@@ -1,4 +1,4 @@
-//! The HTML report's reading of a workload in a few lines: one headline sentence, then
+//! The HTML and Markdown reports' reading of a workload in a few lines: one headline sentence, then
 //! rankings instead of a list of pairwise "A beats B" lines, scaling in words instead of
 //! exponents, and where models stopped. It reads the same analysis as the terminal's
 //! verdicts (`analyze::verdict`); only the wording is shorter, under a short workload
