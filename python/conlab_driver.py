@@ -1258,10 +1258,11 @@ def shares_of(n, parts):
 
 def async_share(work, first, count, limit, use_uvloop):
     """Tasks first..first+count on a new event loop in this thread, all at once: the
-    share's own Cell and its loop's lag."""
+    share's outcome as `take_share` reads it, its loop's lag included."""
     part, lag = Cell(count), Buckets()
     run_loop(loop_share(work, part, first, count, limit, lag, offset=first), use_uvloop)
-    return part, lag
+    return {"starts": part.starts, "ends": part.ends, "errors": part.errors, "failed": part.failed,
+            "first_error": part.first_error, "loop_lag": lag.wire()}
 
 
 def take_share(cell, first, part, pid, hwm=None):
@@ -1302,10 +1303,8 @@ def model_asyncio_threads(work, cell, n, limit, use_uvloop, threads):
     cell.full = snapshot()
     for t in runners:
         t.join()
-    for (w, first, count), (part, lag) in zip(shares, parts):
-        take_share(cell, first, {"starts": part.starts, "ends": part.ends, "errors": part.errors,
-                                 "failed": part.failed, "first_error": part.first_error,
-                                 "loop_lag": lag.wire()}, os.getpid())
+    for (w, first, count), part in zip(shares, parts):
+        take_share(cell, first, part, os.getpid())
 
 
 # Set before the pool forks, so workers inherit them: the workload, libc (for prctl), the
@@ -1341,12 +1340,17 @@ def _process_share(args):
     share, first, count = args
     _OWNERS[share] = os.getpid()
     if _ASYNC is not None:
-        part, lag = async_share(_WORK, first, count, *_ASYNC)
-        status = proc_status()
-        return {"first": first, "starts": part.starts, "ends": part.ends, "errors": part.errors,
-                "failed": part.failed, "first_error": part.first_error, "pid": os.getpid(),
-                "hwm": status.get("VmHWM", 0), "vm_peak": status.get("VmPeak", 0),
-                "requests": REQUESTS.take(), "loop_lag": lag.wire()}
+        out = async_share(_WORK, first, count, *_ASYNC)
+    else:
+        out = _blocking_share(first, count)
+    status = proc_status()
+    out.update({"first": first, "pid": os.getpid(), "hwm": status.get("VmHWM", 0),
+                "vm_peak": status.get("VmPeak", 0), "requests": REQUESTS.take()})
+    return out
+
+
+def _blocking_share(first, count):
+    """A py-process worker's share, one task at a time."""
     starts, ends = array("q", bytes(8 * count)), array("q", bytes(8 * count))
     errors, failed, first_error = {}, 0, None
     for k in range(count):
@@ -1361,10 +1365,7 @@ def _process_share(args):
             if not isinstance(exc, TaskFailed):
                 errors[kind] = errors.get(kind, 0) + 1
         ends[k] = now_ns()
-    status = proc_status()
-    return {"first": first, "starts": starts, "ends": ends, "errors": errors, "failed": failed,
-            "first_error": first_error, "pid": os.getpid(), "hwm": status.get("VmHWM", 0),
-            "vm_peak": status.get("VmPeak", 0), "requests": REQUESTS.take()}
+    return {"starts": starts, "ends": ends, "errors": errors, "failed": failed, "first_error": first_error}
 
 
 def _collect(pool, pending):

@@ -126,46 +126,51 @@ fn wizard(a: &AdviseArgs) -> anyhow::Result<Question> {
             [Lang::Python, Lang::Rust][pick]
         }
     };
-    let typed = |prompt: &str, default: &str, check: fn(&str) -> Result<(), String>| -> anyhow::Result<String> {
-        Ok(Input::<String>::with_theme(&theme)
+    // A typed answer, parsed by `parse`: one that does not parse is explained and asked
+    // again, so what comes back always parses.
+    fn typed<T>(
+        theme: &dyn dialoguer::theme::Theme,
+        prompt: &str,
+        default: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> anyhow::Result<T> {
+        let answer = Input::<String>::with_theme(theme)
             .with_prompt(prompt)
             .default(default.to_string())
-            .validate_with(|answer: &String| check(answer))
-            .interact_text()?)
-    };
+            .validate_with(|answer: &String| parse(answer).map(drop))
+            .interact_text()?;
+        parse(&answer).map_err(|e| anyhow::anyhow!(e))
+    }
     let tasks = match a.tasks {
         Some(n) => n,
-        None => count_answer(&typed("How many tasks at once? (100, 10k, 1m)", "1000", |t| {
-            count_answer(t).map(drop)
-        })?)
-        .map_err(|e| anyhow::anyhow!(e))?,
+        None => typed(&theme, "How many tasks at once? (100, 10k, 1m)", "1000", count_answer)?,
     };
     let io = match a.io {
         Some(d) => d,
-        None => duration_answer(&typed(
+        None => typed(
+            &theme,
             "How long does each task wait for I/O? (50ms, 2s; 0ms for none)",
             "50ms",
-            |t| duration_answer(t).map(drop),
-        )?)
-        .map_err(|e| anyhow::anyhow!(e))?,
+            duration_answer,
+        )?,
     };
     let cpu = match a.cpu {
         Some(d) => d,
-        None if io.is_zero() => duration_answer(&typed(
+        None if io.is_zero() => typed(
+            &theme,
             "How long does each task compute? (it waits for nothing, so more than 0ms)",
             "10ms",
             |t| match duration_answer(t)? {
                 d if d.is_zero() => Err("a task that neither waits nor computes needs no model".into()),
-                _ => Ok(()),
+                d => Ok(d),
             },
-        )?)
-        .map_err(|e| anyhow::anyhow!(e))?,
-        None => duration_answer(&typed(
+        )?,
+        None => typed(
+            &theme,
             "How long does each task compute? (0ms for nothing)",
             "0ms",
-            |t| duration_answer(t).map(drop),
-        )?)
-        .map_err(|e| anyhow::anyhow!(e))?,
+            duration_answer,
+        )?,
     };
     let connections = match a.connections {
         Some(c) => Some(c),
