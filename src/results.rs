@@ -80,6 +80,12 @@ pub enum FailureKind {
     TaskErrors,
     /// The cell process could not be reaped.
     Wait,
+    /// A server stopped accepting connections: out of file descriptors (`ulimit -n`);
+    /// `at_task` is the connection it stopped at.
+    FdLimit,
+    /// The load generator of a server cell could not run or ended without a report, so
+    /// the server's clients were not measured.
+    LoadFailed,
 }
 
 impl FailureKind {
@@ -98,6 +104,8 @@ impl FailureKind {
             FailureKind::WorkerCrashed => "worker-crashed",
             FailureKind::TaskErrors => "task-errors",
             FailureKind::Wait => "wait",
+            FailureKind::FdLimit => "fd-limit",
+            FailureKind::LoadFailed => "load-failed",
         }
     }
 }
@@ -252,6 +260,52 @@ pub struct CellResult {
     /// runs or machines can be merged exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histograms: Option<Histograms>,
+    /// Server cells (`serve-*`): the load generator, a separate process sharing the
+    /// machine whose memory and CPU are never charged to the cell. The cell's tasks,
+    /// errors and request figures are what its clients saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadGenerator>,
+    /// Server cells: the connections as the server saw them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerSide>,
+}
+
+/// The load generator of a server cell: conlab's own client process (the `http` or `tcp`
+/// client workload under `rs-async`), measured apart from the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LoadGenerator {
+    /// How it ran (`100 tokio tasks on a multi-thread runtime, 2 workers`).
+    pub runner: Option<String>,
+    /// `closed loop`, or `open loop, R requests/s from intended send times`.
+    pub mode: String,
+    /// The client workload each connection ran.
+    pub workload: String,
+    /// Connections it opened (one per task).
+    pub connections: usize,
+    /// How the generator process ended.
+    pub status: Status,
+    pub failure: Option<Failure>,
+    /// Spawn to exit, seconds.
+    pub wall_s: f64,
+    /// Peak resident memory of the generator, bytes.
+    pub peak_rss_bytes: u64,
+    /// CPU seconds of the generator (user + system).
+    pub cpu_s: f64,
+    pub peak_threads: u64,
+}
+
+/// A server cell's connections from the server's side.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServerSide {
+    /// Connections accepted and handled (a client that reconnects counts again).
+    pub connections: usize,
+    /// Connections whose handler ended in an error, or that got no thread.
+    pub connections_failed: usize,
+    /// The server's errors by kind.
+    pub errors: BTreeMap<ErrorKind, u64>,
+    pub first_error: Option<String>,
+    /// How long connections stayed open (accept to close), milliseconds.
+    pub connection_ms: Option<LatencySummary>,
 }
 
 /// HDR histogram contents (3 significant digits, 1 us to 1 h) as `[value_us, count]`

@@ -14,6 +14,7 @@ use std::time::SystemTime;
 
 use crate::analyze;
 use crate::cell::parent::{self, CellMeta};
+use crate::cell::server::ServerCell;
 use crate::launch::{LaunchError, Launcher};
 use crate::measure::env::Environment;
 use crate::plan::{Plan, PlannedCell};
@@ -255,6 +256,29 @@ impl Runner<'_> {
     fn run(&mut self, cell: &PlannedCell, index: usize, baseline: bool) -> Result<Option<CellResult>, SweepError> {
         let meta = self.meta(cell, index, baseline);
         let model = &self.plan.models[cell.model];
+        let workload = &self.plan.workloads[cell.workload];
+        if let Some(server) = workload.server() {
+            self.observer.cell_started(&format!(
+                "{} {} n={} (+ load generator)",
+                meta.workload,
+                meta.model,
+                format_count(meta.tasks)
+            ));
+            let served = ServerCell {
+                launcher: &self.setup.launcher,
+                model: &model.spec,
+                interpreter: model.interpreter.as_ref(),
+                workload,
+                server,
+                meta,
+                timeout: self.plan.timeout_for(cell),
+            }
+            .run(self.stop)?;
+            return Ok(served.map(|mut r| {
+                parent::judge_failed_tasks(&mut r, self.plan.tolerate_failures);
+                r
+            }));
+        }
         let launch = self.setup.launcher.cell(
             &model.spec,
             model.interpreter.as_ref(),

@@ -8,10 +8,9 @@
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let stdin = std::io::stdin().lock();
     let code = match args.get(1).map(String::as_str) {
-        Some("cell") if args.len() == 2 => conlab::cell::child::run(stdin),
-        Some("worker") if args.len() == 2 => conlab::model::run_worker(stdin),
+        Some("cell") if args.len() == 2 => conlab::cell::child::run(std::io::stdin()),
+        Some("worker") if args.len() == 2 => conlab::model::run_worker(std::io::stdin().lock()),
         _ => {
             eprintln!("conlab-cell: internal to conlab; usage: conlab-cell cell < SPEC_JSON");
             2

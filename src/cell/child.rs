@@ -9,28 +9,45 @@ use std::io::{Read, Write};
 use super::{CellSpec, ChildFailure, ChildReport};
 use crate::measure::{clock::mono_ns, inflight, procfs, requests};
 use crate::model::run::CellRun;
+use crate::model::serve;
 
 /// Run the cell whose [`CellSpec`] arrives as JSON on `input` (the process's stdin);
-/// returns the process exit code.
-pub fn run(input: impl Read) -> i32 {
-    let spec: CellSpec = match serde_json::from_reader(input) {
+/// returns the process exit code. A server cell keeps reading `input` after the spec:
+/// its end is the signal to stop accepting.
+pub fn run(input: impl Read + Send + 'static) -> i32 {
+    let mut input = std::io::BufReader::new(input);
+    let mut line = String::new();
+    let spec = std::io::BufRead::read_line(&mut input, &mut line)
+        .map_err(|e| e.to_string())
+        .and_then(|_| serde_json::from_str::<CellSpec>(&line).map_err(|e| e.to_string()));
+    let spec = match spec {
         Ok(s) => s,
         Err(e) => {
             eprintln!("conlab cell: bad cell spec on stdin: {e}");
             return 2;
         }
     };
-    let work = match spec.workload.build(&spec.target, spec.lib) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("conlab cell: {e}");
-            return 2;
-        }
-    };
     let model = spec.model.model();
     let mut run = CellRun::new();
-    let client = work.client(spec.model.is_async());
-    let outcome = model.run(work, &spec.job(), &mut run);
+    let (client, outcome) = match spec.workload.server() {
+        Some(server) => {
+            let handler = server.handler();
+            let stop = serve::stop_on_eof(input);
+            let client = Some(handler.describe(spec.model.is_async()));
+            (client, serve::serve(&spec.model, handler, &spec.job(), stop, &mut run))
+        }
+        None => {
+            let work = match spec.workload.build(&spec.target, spec.lib, spec.tasks) {
+                Ok(w) => w,
+                Err(e) => {
+                    eprintln!("conlab cell: {e}");
+                    return 2;
+                }
+            };
+            let client = work.client(spec.model.is_async());
+            (client, model.run(work, &spec.job(), &mut run))
+        }
+    };
     let concurrency = spec.model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
     let report = report(run, outcome.err(), model.describe(spec.tasks), client, concurrency);
     let line = serde_json::to_string(&report).expect("a report always serializes");

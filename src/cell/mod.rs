@@ -7,6 +7,7 @@
 
 pub mod child;
 pub mod parent;
+pub mod server;
 
 use std::collections::BTreeMap;
 

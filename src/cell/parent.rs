@@ -42,12 +42,28 @@ const STDERR_TAIL: usize = 4096;
 /// Run one cell process built by `cmd`, handing it `input` on stdin (its typed spec).
 /// Returns `None` if `stop` was raised (the cell is killed and its partial figures are
 /// discarded).
-pub fn run(
+pub fn run(cmd: Command, input: Vec<u8>, meta: CellMeta, timeout: Duration, stop: &AtomicBool) -> Option<CellResult> {
+    run_with(cmd, input, meta, timeout, stop, Talk::default())
+}
+
+/// How the parent talks to a server cell beyond its spec.
+#[derive(Default)]
+pub struct Talk {
+    /// Told when the cell prints its ready line (dropped if it never does).
+    pub ready: Option<mpsc::Sender<()>>,
+    /// Keep the cell's stdin open until this says so (or is dropped): its end of file is
+    /// the server's signal to stop accepting.
+    pub hold_stdin: Option<mpsc::Receiver<()>>,
+}
+
+/// [`run`], talking to the cell as `talk` says.
+pub fn run_with(
     mut cmd: Command,
     input: Vec<u8>,
     meta: CellMeta,
     timeout: Duration,
     stop: &AtomicBool,
+    talk: Talk,
 ) -> Option<CellResult> {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -73,12 +89,17 @@ pub fn run(
     if let Some(mut stdin) = child.stdin.take() {
         // On a thread: a spec larger than the pipe must not hold up the sampling; a cell
         // that dies before reading it is classified from its exit like any other.
+        let hold = talk.hold_stdin;
         thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+            let _ = stdin.write_all(&input).and_then(|_| stdin.write_all(b"\n"));
+            if let Some(hold) = hold {
+                let _ = stdin.flush();
+                let _ = hold.recv();
+            }
         });
     }
-    let stdout = read_all(child.stdout.take(), usize::MAX);
-    let stderr = read_all(child.stderr.take(), STDERR_TAIL);
+    let stdout = read_all(child.stdout.take(), usize::MAX, talk.ready);
+    let stderr = read_all(child.stderr.take(), STDERR_TAIL, None);
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(rusage::wait(pid));
@@ -417,11 +438,18 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         exit: None,
         stderr_tail: None,
         histograms: None,
+        load: None,
+        server: None,
     }
 }
 
-/// Read a pipe to its end on a thread, keeping at most the last `keep` bytes.
-fn read_all(pipe: Option<impl Read + Send + 'static>, keep: usize) -> thread::JoinHandle<String> {
+/// Read a pipe to its end on a thread, keeping its last `keep` bytes; `ready` is told
+/// when the first whole line has arrived (a server cell's ready mark).
+fn read_all(
+    pipe: Option<impl Read + Send + 'static>,
+    keep: usize,
+    mut ready: Option<mpsc::Sender<()>>,
+) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let Some(mut pipe) = pipe else { return String::new() };
         let mut kept: Vec<u8> = Vec::new();
@@ -431,6 +459,9 @@ fn read_all(pipe: Option<impl Read + Send + 'static>, keep: usize) -> thread::Jo
                 break;
             }
             kept.extend_from_slice(&buf[..n]);
+            if ready.is_some() && kept.contains(&b'\n') {
+                let _ = ready.take().map(|r| r.send(()));
+            }
             if kept.len() > keep.saturating_mul(2) {
                 kept.drain(..kept.len() - keep);
             }

@@ -2,5 +2,5 @@
 //! on stdin; it prints one JSON line. (`conlab-cell`, the lean binary, runs the same.)
 
 pub fn run() -> i32 {
-    crate::cell::child::run(std::io::stdin().lock())
+    crate::cell::child::run(std::io::stdin())
 }

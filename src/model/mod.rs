@@ -17,6 +17,7 @@ mod pool;
 mod process;
 pub mod python;
 pub mod run;
+pub mod serve;
 mod thread;
 mod tokio_rt;
 

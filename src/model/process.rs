@@ -66,6 +66,9 @@ struct WorkerSpec {
     /// Run the share at once on a current-thread runtime (`async=true`).
     #[serde(default)]
     asynchronous: bool,
+    /// The cell's tasks (an open-loop rate is spread over all of them).
+    #[serde(default)]
+    tasks: usize,
 }
 
 /// What one worker process reports back on stdout.
@@ -87,6 +90,9 @@ struct WorkerReport {
     /// The event loop's heartbeat lag (`async=true`), microseconds.
     #[serde(default)]
     loop_lag_us: Option<HistogramWire>,
+    /// A limit the worker met (a server worker out of descriptors).
+    #[serde(default)]
+    failure: Option<Failure>,
 }
 
 impl Model for Processes {
@@ -102,10 +108,25 @@ impl Model for Processes {
     }
 
     fn run(&self, _work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
+        self.spawn_workers(cell, run)
+    }
+}
+
+impl Processes {
+    /// The server side (`serve-*` workloads): every worker accepts on the listening
+    /// socket the cell inherited (fd 3, inherited in turn), until it is shut down.
+    pub fn prefork(&self, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
+        self.spawn_workers(cell, run)
+    }
+
+    /// Start the workers with their shares, then collect each one's report.
+    fn spawn_workers(&self, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
         let origin_ns = run.ready();
-        // The baseline (0 tasks) starts every worker too: their fixed cost is the model's.
+        // The baseline (0 tasks) starts every worker too: their fixed cost is the model's;
+        // a server starts them all whatever the connections.
         let width = match tasks {
+            _ if cell.workload.server().is_some() => self.width(),
             0 => self.width(),
             n => self.width().min(n),
         };
@@ -127,6 +148,7 @@ impl Model for Processes {
                 count: end - first,
                 origin_ns,
                 asynchronous: self.asynchronous,
+                tasks,
             };
             let mut cmd = Command::new(&exe);
             cmd.arg("worker");
@@ -157,6 +179,9 @@ impl Model for Processes {
                 }
             }
         }
+        if cell.workload.server().is_some() {
+            super::serve::announce_ready(run);
+        }
         run.all_spawned();
         for (mut child, first, share) in children {
             let mut out = String::new();
@@ -182,6 +207,9 @@ impl Model for Processes {
                         let mut all = run.loop_lag_us.take().unwrap_or_default();
                         all = merge_wires([&all, lag]);
                         run.loop_lag_us = Some(all);
+                    }
+                    if let Some(f) = r.failure {
+                        failure.get_or_insert(f);
                     }
                     run.workers.shares.push(WorkerShare {
                         pid: child.id(),
@@ -214,7 +242,12 @@ pub fn run_worker(input: impl Read) -> i32 {
         eprintln!("conlab worker: bad worker spec on stdin");
         return 2;
     };
-    let work = match spec.workload.build(&spec.target, spec.lib) {
+    if let Some(server) = spec.workload.server() {
+        let mut run = CellRun::new();
+        let outcome = super::serve::worker(server.handler(), spec.asynchronous, spec.origin_ns, &mut run);
+        return report_worker(run.rec, run.loop_lag_us, outcome.err());
+    }
+    let work = match spec.workload.build(&spec.target, spec.lib, spec.tasks.max(spec.first + spec.count)) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("conlab worker: {e}");
@@ -245,6 +278,11 @@ pub fn run_worker(input: impl Read) -> i32 {
         }
         (rec, None)
     };
+    report_worker(rec, loop_lag_us, None)
+}
+
+/// Print a worker's report line; returns the exit code.
+fn report_worker(rec: Recorder, loop_lag_us: Option<HistogramWire>, failure: Option<Failure>) -> i32 {
     let me = procfs::status(std::process::id() as i32).unwrap_or_default();
     let report = WorkerReport {
         wires: rec.to_wire(),
@@ -260,6 +298,7 @@ pub fn run_worker(input: impl Read) -> i32 {
         vm_peak: me.vm_peak,
         requests: requests::log().summary(),
         loop_lag_us,
+        failure,
     };
     println!("{}", serde_json::to_string(&report).expect("report serializes"));
     0

@@ -121,7 +121,7 @@ impl Model for ThreadPerTask {
 /// past the limit, and when that is the signal stack, std aborts the process from inside
 /// the new thread, after `spawn` already succeeded. So the budget is watched here, from
 /// real counts of /proc/self/maps, and the cell stops cleanly one thread short of it.
-struct MapBudget {
+pub(super) struct MapBudget {
     /// RLIMIT_AS and the stack size, when an address-space limit is set: a thread whose
     /// stack fits but whose signal stack does not would abort the process the same way.
     address_space: Option<(u64, u64)>,
@@ -135,7 +135,7 @@ struct MapBudget {
 impl MapBudget {
     const MARGIN: u64 = limits::MAP_MARGIN;
 
-    fn new(stack: Option<u64>) -> Self {
+    pub(super) fn new(stack: Option<u64>) -> Self {
         let limit = procfs::sysctl("vm/max_map_count").unwrap_or(u64::MAX);
         let base = procfs::map_count(std::process::id() as i32).unwrap_or(0);
         let address_space =
@@ -151,7 +151,7 @@ impl MapBudget {
     }
 
     /// `Some(limit description)` when creating thread number `spawned` would go past it.
-    fn exhausted(&mut self, spawned: usize) -> Option<String> {
+    pub(super) fn exhausted(&mut self, spawned: usize) -> Option<String> {
         if let Some((limit, stack)) = self.address_space {
             let vm = procfs::status(std::process::id() as i32).map_or(0, |s| s.vm);
             if vm + stack + (1 << 20) > limit {

@@ -106,10 +106,7 @@ pub fn run_on(
     // so the one leaked box is never missed.
     let work: &'static Arc<dyn Workload> = Box::leak(Box::new(work));
     rt.block_on(async move {
-        // Every async cell also measures how late a 1 ms heartbeat wakes up: a blocked
-        // event loop shows as lag, not only as slower tasks.
-        let done = Arc::new(AtomicBool::new(false));
-        let heartbeat = tokio::spawn(heartbeat(Arc::clone(&done)));
+        let heartbeat = Heartbeat::start();
         if mark_ready {
             run.ready();
         }
@@ -134,12 +131,31 @@ pub fn run_on(
                 Err(_) => run.rec.record_errors(ErrorKind::Panic, "task panicked", 1),
             }
         }
-        done.store(true, Ordering::Relaxed);
-        if let Ok(lag) = heartbeat.await {
-            run.loop_lag_us = Some(wire(&lag));
-        }
+        run.loop_lag_us = heartbeat.finish().await;
     });
     Ok(())
+}
+
+/// Every async cell also measures how late a 1 ms heartbeat wakes up: a blocked event
+/// loop shows as lag, not only as slower tasks.
+pub struct Heartbeat {
+    done: Arc<AtomicBool>,
+    handle: tokio::task::JoinHandle<hdrhistogram::Histogram<u32>>,
+}
+
+impl Heartbeat {
+    /// Start beating on the current runtime.
+    pub fn start() -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        let handle = tokio::spawn(heartbeat(Arc::clone(&done)));
+        Heartbeat { done, handle }
+    }
+
+    /// Stop, and hand back the lateness of every beat (microseconds).
+    pub async fn finish(self) -> Option<crate::measure::latency::HistogramWire> {
+        self.done.store(true, Ordering::Relaxed);
+        self.handle.await.ok().map(|lag| wire(&lag))
+    }
 }
 
 /// Sleep 1 ms at a time until `done`, recording how late each wake-up is.

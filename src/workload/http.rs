@@ -97,6 +97,10 @@ pub struct HttpSpec {
     pub keepalive: bool,
     #[serde(rename = "timeout_ns", with = "units::serde_ns")]
     pub timeout: Duration,
+    /// Open loop: requests per second in total, spread evenly over the tasks, each
+    /// request's latency counted from its intended send time; `None`: closed loop.
+    #[serde(default)]
+    pub rate: Option<u64>,
 }
 
 impl HttpSpec {
@@ -121,7 +125,11 @@ impl HttpSpec {
         if timeout.is_zero() {
             return Err(SpecError::invalid(p.spec(), "timeout must be more than 0"));
         }
-        p.finish("latency, requests, duration, keepalive, bytes, timeout")?;
+        let rate = p.optional_count("rate")?;
+        if rate == Some(0) {
+            return Err(SpecError::invalid(p.spec(), "rate must be at least 1 request/s"));
+        }
+        p.finish("latency, requests, duration, keepalive, bytes, timeout, rate")?;
         Ok(HttpSpec {
             latency,
             bytes,
@@ -129,6 +137,7 @@ impl HttpSpec {
             duration,
             keepalive,
             timeout,
+            rate,
         })
     }
 
@@ -150,7 +159,8 @@ impl HttpSpec {
 
     /// The workload aimed at `target` (the user's URLs, or conlab's own server asked for
     /// `latency` and `bytes`), through `lib` or, without one, conlab's codec.
-    pub fn build(&self, target: &Target, lib: Option<HttpLib>) -> Result<Arc<dyn Workload>, SpecError> {
+    /// `tasks`: the cell's task count, over which `rate` is spread.
+    pub fn build(&self, target: &Target, lib: Option<HttpLib>, tasks: usize) -> Result<Arc<dyn Workload>, SpecError> {
         let urls = match (&target.server, target.urls.is_empty()) {
             (_, false) => target.urls.clone(),
             (Some(base), true) => vec![format!(
@@ -172,6 +182,10 @@ impl HttpSpec {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| SpecError::invalid(self.to_string(), e.to_string()))?;
         Ok(Arc::new(Http {
+            gap: self
+                .rate
+                .map(|r| Duration::from_secs_f64(tasks.max(1) as f64 / r as f64)),
+            tasks: tasks.max(1),
             amount: self.amount(),
             keepalive: self.keepalive,
             timeout: self.timeout,
@@ -197,12 +211,18 @@ impl fmt::Display for HttpSpec {
         if self.timeout != DEFAULT_TIMEOUT {
             write!(f, ",timeout={}", format_duration(self.timeout))?;
         }
+        if let Some(rate) = self.rate {
+            write!(f, ",rate={rate}")?;
+        }
         Ok(())
     }
 }
 
 /// The http workload, aimed at its endpoints.
 pub struct Http {
+    /// Open loop: the time between one task's intended sends (`rate=`).
+    gap: Option<Duration>,
+    tasks: usize,
     amount: Amount,
     keepalive: bool,
     timeout: Duration,
@@ -219,12 +239,29 @@ impl Http {
         &self.endpoints[(task + request as usize) % self.endpoints.len()]
     }
 
-    /// Whether request number `n` (0-based) of a task that started at `start` should run.
-    fn wants(&self, n: u64, start: Instant) -> bool {
-        match self.amount {
+    /// When request number `n` (0-based) of task `task`, started at `start`, is meant to
+    /// be sent, or `None` when the task is done. Closed loop: now, as long as the task
+    /// wants more. Open loop: on the task's fixed schedule, the tasks' first sends spread
+    /// evenly over one gap, so the total is `rate` requests/s; a late answer makes the
+    /// next send late but not its intended time, from which its latency is counted
+    /// (coordinated omission corrected, as wrk2 does).
+    fn due(&self, task: usize, n: u64, start: Instant) -> Option<Instant> {
+        let at = match self.gap {
+            None => Instant::now(),
+            Some(gap) => start + gap.mul_f64((task % self.tasks) as f64 / self.tasks as f64) + gap.mul_f64(n as f64),
+        };
+        let wanted = match self.amount {
             Amount::Requests(r) => n < r,
-            Amount::For(d) => start.elapsed() < d,
-        }
+            Amount::For(d) => at < start + d,
+        };
+        wanted.then_some(at)
+    }
+}
+
+/// Wait for an open-loop send time; a closed loop's (now) costs no timer.
+async fn pace(at: Instant) {
+    if at > Instant::now() {
+        tokio::time::sleep_until(at.into()).await;
     }
 }
 
@@ -333,10 +370,10 @@ impl Http {
         let mut codec = Codec::new(BUFFER);
         let mut conn: Option<(SocketAddr, std::net::TcpStream)> = None;
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while self.wants(n, start) {
+        while let Some(sent) = self.due(task.index, n, start) {
+            std::thread::sleep(sent.saturating_duration_since(Instant::now()));
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            let sent = Instant::now();
             match self.exchange_blocking(endpoint, &mut conn, &mut codec, sent + self.timeout) {
                 Ok(head) => {
                     if head.close || !self.keepalive {
@@ -398,10 +435,10 @@ impl Http {
         let mut codec = Codec::new(BUFFER);
         let mut conn: Option<(SocketAddr, tokio::net::TcpStream)> = None;
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while self.wants(n, start) {
+        while let Some(sent) = self.due(task.index, n, start) {
+            pace(sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            let sent = Instant::now();
             let exchange = self.exchange_async(endpoint, &mut conn, &mut codec);
             match tokio::time::timeout(self.timeout, exchange).await {
                 Ok(Ok(head)) => {
@@ -483,10 +520,10 @@ impl Http {
             .build()
             .into();
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while self.wants(n, start) {
+        while let Some(sent) = self.due(task.index, n, start) {
+            std::thread::sleep(sent.saturating_duration_since(Instant::now()));
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            let sent = Instant::now();
             let mut request = agent.get(&endpoint.url);
             if !self.keepalive {
                 request = request.header("Connection", "close");
@@ -516,10 +553,10 @@ impl Http {
     async fn hyper(&self, task: &TaskCtx) -> TaskResult {
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
         let mut conn: Option<(SocketAddr, SendRequest<Empty<Bytes>>)> = None;
-        while self.wants(n, start) {
+        while let Some(sent) = self.due(task.index, n, start) {
+            pace(sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            let sent = Instant::now();
             let outcome = tokio::time::timeout(self.timeout, self.hyper_request(endpoint, &mut conn)).await;
             match outcome {
                 Err(_) => {

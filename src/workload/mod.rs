@@ -11,6 +11,7 @@ mod http;
 mod http1;
 mod mixed;
 mod net;
+mod serve;
 mod sleep;
 mod tcp;
 
@@ -31,6 +32,7 @@ pub use cpu::{cpu_kernel, Cpu};
 pub use http::{HttpLib, HttpSpec};
 pub use mixed::Mixed;
 pub use net::UrlError;
+pub use serve::{Handler, Load, ServeHttp, ServeSpec, ServeTcp};
 pub use sleep::Sleep;
 pub use tcp::TcpSpec;
 
@@ -46,22 +48,42 @@ pub enum WorkloadSpec {
     Http(HttpSpec),
     Tcp(TcpSpec),
     Blocking(BlockingSpec),
+    #[serde(rename = "serve-http")]
+    ServeHttp(ServeHttp),
+    #[serde(rename = "serve-tcp")]
+    ServeTcp(ServeTcp),
 }
 
 impl WorkloadSpec {
     /// The runnable workload, aimed at `target`. Called in the cell process, before it
     /// reports ready (calibration happens here). `lib` is the model's client library
     /// variant: the http workload runs it instead of conlab's codec; the others have no
-    /// HTTP client and run as under the plain model.
-    pub fn build(&self, target: &Target, lib: Option<HttpLib>) -> Result<Arc<dyn Workload>, SpecError> {
+    /// HTTP client and run as under the plain model. `tasks`: the cell's task count (an
+    /// open-loop `rate=` is spread over it).
+    pub fn build(&self, target: &Target, lib: Option<HttpLib>, tasks: usize) -> Result<Arc<dyn Workload>, SpecError> {
         Ok(match self {
             WorkloadSpec::Sleep(w) => Arc::new(w.clone()),
             WorkloadSpec::Cpu(w) => Arc::new(w.clone()),
             WorkloadSpec::Mixed(w) => Arc::new(w.clone()),
-            WorkloadSpec::Http(w) => w.build(target, lib)?,
+            WorkloadSpec::Http(w) => w.build(target, lib, tasks)?,
             WorkloadSpec::Tcp(w) => w.build(target)?,
             WorkloadSpec::Blocking(w) => w.build(),
+            WorkloadSpec::ServeHttp(_) | WorkloadSpec::ServeTcp(_) => {
+                return Err(SpecError::invalid(
+                    self.to_string(),
+                    "a server workload is served (model::serve), not run as client tasks",
+                ))
+            }
         })
+    }
+
+    /// The server side of a `serve-*` workload; `None` for client workloads.
+    pub fn server(&self) -> Option<ServeSpec<'_>> {
+        match self {
+            WorkloadSpec::ServeHttp(s) => Some(ServeSpec::Http(s)),
+            WorkloadSpec::ServeTcp(s) => Some(ServeSpec::Tcp(s)),
+            _ => None,
+        }
     }
 
     /// What the workload talks to.
@@ -84,6 +106,8 @@ impl WorkloadSpec {
             WorkloadSpec::Http(w) => w.min_task_time(own_server),
             WorkloadSpec::Tcp(w) => w.hold,
             WorkloadSpec::Blocking(w) => w.call,
+            WorkloadSpec::ServeHttp(w) => w.duration,
+            WorkloadSpec::ServeTcp(w) => w.duration,
         }
     }
 
@@ -96,6 +120,8 @@ impl WorkloadSpec {
             WorkloadSpec::Http(_) => "http",
             WorkloadSpec::Tcp(_) => "tcp",
             WorkloadSpec::Blocking(_) => "blocking",
+            WorkloadSpec::ServeHttp(_) => "serve-http",
+            WorkloadSpec::ServeTcp(_) => "serve-tcp",
         }
     }
 }
@@ -109,6 +135,8 @@ impl fmt::Display for WorkloadSpec {
             WorkloadSpec::Http(w) => w.fmt(f),
             WorkloadSpec::Tcp(w) => w.fmt(f),
             WorkloadSpec::Blocking(w) => w.fmt(f),
+            WorkloadSpec::ServeHttp(w) => w.fmt(f),
+            WorkloadSpec::ServeTcp(w) => w.fmt(f),
         }
     }
 }
@@ -228,16 +256,28 @@ pub const REGISTRY: &[WorkloadInfo] = &[
     },
     WorkloadInfo {
         name: "http",
-        syntax: "http:latency=DUR,requests=R|duration=DUR,keepalive=BOOL,bytes=N,timeout=DUR",
+        syntax: "http:latency=DUR,requests=R|duration=DUR,keepalive=BOOL,bytes=N,timeout=DUR,rate=R",
         about:
-            "each task makes R GET requests (or loops for DUR) to the target; the server waits `latency` per request",
+            "each task makes R GET requests (or loops for DUR) to the target; the server waits `latency` per request; rate=R: open loop, R requests/s in total, latency from intended send times",
         parse: |p| HttpSpec::parse(p).map(WorkloadSpec::Http),
     },
     WorkloadInfo {
         name: "tcp",
-        syntax: "tcp:hold=DUR,interval=DUR",
-        about: "each task holds one connection for `hold`, exchanging a 16-byte ping every `interval` (chat shape)",
+        syntax: "tcp:hold=DUR,interval=DUR,bytes=N",
+        about: "each task holds one connection for `hold`, exchanging an N-byte ping (16) every `interval` (chat shape)",
         parse: |p| TcpSpec::parse(p).map(WorkloadSpec::Tcp),
+    },
+    WorkloadInfo {
+        name: "serve-http",
+        syntax: "serve-http:latency=DUR,bytes=N,duration=DUR,rate=R,blocking=BOOL",
+        about: "the server side: the model serves N keep-alive HTTP connections for DUR, each request answered after `latency`; conlab's load generator drives them closed loop, or open loop at rate=R requests/s",
+        parse: |p| ServeHttp::parse(p).map(WorkloadSpec::ServeHttp),
+    },
+    WorkloadInfo {
+        name: "serve-tcp",
+        syntax: "serve-tcp:interval=DUR,duration=DUR,bytes=N",
+        about: "the server side, chat shape: the model holds N connections for DUR, echoing an N-byte message each sends every `interval`",
+        parse: |p| ServeTcp::parse(p).map(WorkloadSpec::ServeTcp),
     },
     WorkloadInfo {
         name: "blocking",
@@ -321,7 +361,7 @@ mod tests {
     fn blocking_and_async_bodies_agree() {
         let work = parse("mixed:io=1ms,cpu=1000,steps=2")
             .unwrap()
-            .build(&Target::default(), None)
+            .build(&Target::default(), None, 1)
             .unwrap();
         let ctx = TaskCtx { index: 7 };
         let blocking = work.run_blocking(&ctx).unwrap();

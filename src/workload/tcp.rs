@@ -26,6 +26,8 @@ use crate::results::ErrorKind;
 use crate::units::{self, format_duration};
 
 const PING: [u8; 16] = *b"conlab-ping-0001";
+/// The default message size: one [`PING`].
+pub const PING_BYTES: u64 = PING.len() as u64;
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `tcp:hold=DUR,interval=DUR`.
@@ -35,6 +37,13 @@ pub struct TcpSpec {
     pub hold: Duration,
     #[serde(rename = "interval_ns", with = "units::serde_ns")]
     pub interval: Duration,
+    /// Message size (the ping repeated), echoed whole.
+    #[serde(default = "ping_bytes")]
+    pub bytes: u64,
+}
+
+fn ping_bytes() -> u64 {
+    PING_BYTES
 }
 
 impl TcpSpec {
@@ -44,8 +53,12 @@ impl TcpSpec {
         if interval.is_zero() {
             return Err(SpecError::invalid(p.spec(), "interval must be more than 0"));
         }
-        p.finish("hold, interval")?;
-        Ok(TcpSpec { hold, interval })
+        let bytes = p.size("bytes")?.unwrap_or(PING_BYTES);
+        if bytes == 0 || bytes > 1 << 20 {
+            return Err(SpecError::invalid(p.spec(), "bytes must be between 1 and 1MiB"));
+        }
+        p.finish("hold, interval, bytes")?;
+        Ok(TcpSpec { hold, interval, bytes })
     }
 
     /// The workload aimed at the target's echo port.
@@ -64,6 +77,7 @@ impl TcpSpec {
         Ok(Arc::new(Tcp {
             hold: self.hold,
             interval: self.interval,
+            message: PING.iter().copied().cycle().take(self.bytes as usize).collect(),
             addr,
         }))
     }
@@ -76,7 +90,11 @@ impl fmt::Display for TcpSpec {
             "tcp:hold={},interval={}",
             format_duration(self.hold),
             format_duration(self.interval)
-        )
+        )?;
+        if self.bytes != PING_BYTES {
+            write!(f, ",bytes={}", self.bytes)?;
+        }
+        Ok(())
     }
 }
 
@@ -84,6 +102,7 @@ impl fmt::Display for TcpSpec {
 pub struct Tcp {
     hold: Duration,
     interval: Duration,
+    message: Vec<u8>,
     addr: SocketAddr,
 }
 
@@ -121,9 +140,9 @@ fn failed(kind: ErrorKind, message: String) -> TaskResult {
 
 /// One ping and its echo on a blocking socket, every call bounded by what is left of
 /// `deadline`.
-fn exchange(stream: &mut std::net::TcpStream, echo: &mut [u8; 16], deadline: Instant) -> std::io::Result<()> {
+fn exchange(stream: &mut std::net::TcpStream, message: &[u8], echo: &mut [u8], deadline: Instant) -> std::io::Result<()> {
     stream.set_write_timeout(Some(time_left(deadline)?))?;
-    stream.write_all(&PING)?;
+    stream.write_all(message)?;
     let mut got = 0;
     while got < echo.len() {
         stream.set_read_timeout(Some(time_left(deadline)?))?;
@@ -144,14 +163,14 @@ impl Workload for Tcp {
         let _ = stream.set_nodelay(true);
         let start = Instant::now();
         let mut pings = 0;
+        let mut echo = vec![0u8; self.message.len()];
         while let Some(at) = self.due(start, pings + 1) {
             std::thread::sleep(at.saturating_duration_since(Instant::now()));
-            let sent = Instant::now();
-            let mut echo = [0u8; 16];
-            if let Err(e) = exchange(&mut stream, &mut echo, sent + IO_TIMEOUT) {
+            if let Err(e) = exchange(&mut stream, &self.message, &mut echo, Instant::now() + IO_TIMEOUT) {
                 return io_failed(&format!("ping {}", pings + 1), e);
             }
-            requests::log().ok(sent.elapsed());
+            // From the intended send time: a late echo makes the next ping late too.
+            requests::log().ok(at.elapsed());
             pings += 1;
         }
         std::thread::sleep((start + self.hold).saturating_duration_since(Instant::now()));
@@ -169,16 +188,15 @@ impl Workload for Tcp {
             let _ = stream.set_nodelay(true);
             let start = Instant::now();
             let mut pings = 0;
+            let mut echo = vec![0u8; self.message.len()];
             while let Some(at) = self.due(start, pings + 1) {
                 tokio::time::sleep_until(at.into()).await;
-                let sent = Instant::now();
-                let mut echo = [0u8; 16];
                 let exchange = async {
-                    stream.write_all(&PING).await?;
+                    stream.write_all(&self.message).await?;
                     stream.read_exact(&mut echo).await
                 };
                 match tokio::time::timeout(IO_TIMEOUT, exchange).await {
-                    Ok(Ok(_)) => requests::log().ok(sent.elapsed()),
+                    Ok(Ok(_)) => requests::log().ok(at.elapsed()),
                     Ok(Err(e)) => return io_failed(&format!("ping {}", pings + 1), e),
                     Err(_) => return timed_out(&format!("ping {}", pings + 1)),
                 }

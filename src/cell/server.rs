@@ -1,0 +1,199 @@
+//! The parent side of a server cell (`serve-*` workloads): two measured processes, one
+//! result.
+//!
+//! The parent binds the listening socket (loopback, any free port, the same backlog for
+//! every model) and hands it to the server cell as fd 3, so no model gets a head start
+//! or a different queue. Once the server prints its ready line, the load generator starts:
+//! an ordinary client cell (`rs-async` running the `http` or `tcp` client workload with
+//! N tasks, one connection each), measured by the same parent code but never charged to
+//! the server. When the generator is done, the server's stdin is closed, the signal to
+//! stop accepting; the server finishes its connections and reports. The result is the
+//! server's tree (memory, threads, descriptors, CPU) with the clients' view (requests,
+//! latency from the generator's histograms, errors by kind), the generator's own figures
+//! in `load`, the server's view of its connections in `server`.
+
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::parent::{self, CellMeta, Talk};
+use crate::launch::{LaunchError, Launcher};
+use crate::measure::env::Interpreter;
+use crate::measure::latency::summarize_wire;
+use crate::model::serve::LISTENER_FD;
+use crate::model::{ModelSpec, MultiThread, RustModel};
+use crate::results::{CellResult, Failure, FailureKind, LoadGenerator, ServerSide, Status};
+use crate::workload::{ServeSpec, WorkloadSpec};
+
+/// The listen backlog of every server cell, capped by net.core.somaxconn: gunicorn's
+/// default, between asyncio's 100 and nginx's 511 on one side and the kernel's cap on
+/// the other. A model that accepts too slowly for it shows as connect timeouts.
+pub const BACKLOG: i32 = 2048;
+
+/// How long past its duration the generator may run: its last requests' timeout and
+/// the time to open and close every connection.
+const LOAD_GRACE: Duration = Duration::from_secs(40);
+
+/// A server cell to run.
+pub struct ServerCell<'a> {
+    pub launcher: &'a Launcher,
+    pub model: &'a ModelSpec,
+    pub interpreter: Option<&'a Interpreter>,
+    pub workload: &'a WorkloadSpec,
+    pub server: ServeSpec<'a>,
+    pub meta: CellMeta,
+    pub timeout: Duration,
+}
+
+/// The generator's model: tokio on every core, as wrk uses a thread per core.
+fn load_model() -> ModelSpec {
+    ModelSpec::Rust {
+        model: RustModel::RsAsync(MultiThread { workers: None }),
+        lib: None,
+    }
+}
+
+/// Bind the listening socket every model is served from.
+pub fn listen() -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    // SAFETY: listen(2) again on a listening socket only changes its backlog.
+    if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(listener)
+}
+
+impl ServerCell<'_> {
+    /// Run the server and its load; `None` if the sweep was stopped meanwhile.
+    pub fn run(self, stop: &AtomicBool) -> Result<Option<CellResult>, LaunchError> {
+        let listener = match listen() {
+            Ok(l) => l,
+            Err(e) => {
+                let failure = Failure {
+                    kind: FailureKind::Runtime,
+                    message: format!("cannot listen on 127.0.0.1: {e}"),
+                    at_task: None,
+                    limit: None,
+                };
+                return Ok(Some(parent::unrun(self.meta, Status::Failed, failure, self.timeout)));
+            }
+        };
+        let addr = listener.local_addr().expect("a bound socket has an address");
+        let tasks = self.meta.tasks;
+        let mut launch = self
+            .launcher
+            .cell(self.model, self.interpreter, self.workload, tasks, &Default::default())?;
+        let fd = listener.as_raw_fd();
+        // SAFETY: dup2 is async-signal-safe; the copy on fd 3 has no close-on-exec flag,
+        // so the server (and its prefork workers) inherit the socket there.
+        unsafe {
+            launch.command.pre_exec(move || match libc::dup2(fd, LISTENER_FD) {
+                -1 => Err(std::io::Error::last_os_error()),
+                _ => Ok(()),
+            });
+        }
+        let load = self.server.load(addr);
+        let load_launch = self.launcher.cell(&load_model(), None, &load.workload, tasks, &load.target)?;
+        let load_timeout = self.server.duration() + LOAD_GRACE;
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (close_tx, close_rx) = mpsc::channel::<()>();
+        let talk = Talk {
+            ready: Some(ready_tx),
+            hold_stdin: Some(close_rx),
+        };
+        let meta = self.meta.clone();
+        let timeout = self.timeout + load_timeout;
+        let (served, generated) = std::thread::scope(|scope| {
+            let server = scope.spawn(|| parent::run_with(launch.command, launch.stdin, meta, timeout, stop, talk));
+            // The ready line, or the server's end (its stdout closed without one).
+            let generated = match ready_rx.recv() {
+                Ok(()) => {
+                    let generated = parent::run(load_launch.command, load_launch.stdin, self.meta.clone(), load_timeout, stop);
+                    Some(generated)
+                }
+                Err(_) => None,
+            };
+            drop(close_tx);
+            (server.join().ok().flatten(), generated)
+        });
+        drop(listener);
+        let Some(mut cell) = served else { return Ok(None) };
+        match generated {
+            Some(None) => return Ok(None),
+            Some(Some(clients)) => combine(&mut cell, clients, &load.mode, &load.workload),
+            None if cell.status == Status::Ok => {
+                cell.status = Status::Failed;
+                cell.failure = Some(Failure {
+                    kind: FailureKind::LoadFailed,
+                    message: "the server ended before it was ready; no load was run".into(),
+                    at_task: None,
+                    limit: None,
+                });
+            }
+            None => {}
+        }
+        Ok(Some(cell))
+    }
+}
+
+/// Fold the generator's cell into the server's: the clients' view becomes the cell's
+/// tasks, errors and requests; the server keeps its own view in `server`.
+fn combine(cell: &mut CellResult, clients: CellResult, mode: &str, workload: &WorkloadSpec) {
+    cell.server = Some(ServerSide {
+        connections: cell.tasks_ok + cell.tasks_failed,
+        connections_failed: cell.tasks_failed,
+        errors: std::mem::take(&mut cell.errors),
+        first_error: cell.first_error.take(),
+        connection_ms: cell
+            .histograms
+            .as_ref()
+            .and_then(|h| summarize_wire(&h.task_latency_us)),
+    });
+    cell.load = Some(LoadGenerator {
+        runner: clients.runner.clone(),
+        mode: mode.to_string(),
+        workload: workload.to_string(),
+        connections: clients.tasks,
+        status: clients.status,
+        failure: clients.failure.clone(),
+        wall_s: clients.wall_s,
+        peak_rss_bytes: clients.peak_rss_bytes,
+        cpu_s: clients.user_s + clients.sys_s,
+        peak_threads: clients.peak_threads,
+    });
+    cell.tasks_ok = clients.tasks_ok;
+    cell.tasks_failed = clients.tasks_failed;
+    cell.errors = clients.errors;
+    cell.first_error = clients.first_error;
+    cell.started_s = clients.started_s;
+    cell.work_s = clients.work_s;
+    cell.latency_ms = clients.latency_ms;
+    cell.caller_latency_ms = clients.caller_latency_ms;
+    cell.start_lag_ms = clients.start_lag_ms;
+    cell.requests_ok = clients.requests_ok;
+    cell.requests_failed = clients.requests_failed;
+    cell.request_latency_ms = clients.request_latency_ms;
+    cell.requests_per_s = clients.requests_per_s;
+    let client_histograms = clients.histograms.unwrap_or_default();
+    let histograms = cell.histograms.get_or_insert_with(Default::default);
+    histograms.task_latency_us = client_histograms.task_latency_us;
+    histograms.start_lag_us = client_histograms.start_lag_us;
+    histograms.caller_latency_us = client_histograms.caller_latency_us;
+    histograms.request_latency_us = client_histograms.request_latency_us;
+    if cell.status == Status::Ok && clients.status != Status::Ok {
+        let why = clients
+            .failure
+            .map(|f| format!("{}: {}", f.kind, f.message))
+            .unwrap_or_else(|| clients.status.as_str().to_string());
+        cell.status = Status::Failed;
+        cell.failure = Some(Failure {
+            kind: FailureKind::LoadFailed,
+            message: format!("the load generator did not finish: {why}"),
+            at_task: None,
+            limit: None,
+        });
+    }
+}
