@@ -947,6 +947,8 @@ class Tcp(Workload):
     def __init__(self, w, target, lib):
         self.hold_ns = int(w["hold_ns"])
         self.interval_ns = int(w["interval_ns"])
+        size = int(w.get("bytes") or len(self.PING))
+        self.message = (self.PING * (size // len(self.PING) + 1))[:size]
         self.host, self.port = split_host_port(target["tcp"], 0)
         self.socket = None
         self.addrs = None
@@ -963,24 +965,24 @@ class Tcp(Workload):
         except Exception as exc:
             raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "connect")
         with sock:
-            start, k = time.monotonic(), 1
+            start, k = now_ns(), 1
             while self.interval_ns * k <= self.hold_ns:
-                time.sleep(max(0.0, start + self.interval_ns * k / 1e9 - time.monotonic()))
-                sent = now_ns()
+                due = start + self.interval_ns * k
+                time.sleep(max(0, due - now_ns()) / 1e9)
                 try:
                     self._exchange_sync(sock)
                 except Exception as exc:
                     raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "ping %d" % k)
-                REQUESTS.ok(sent)
+                REQUESTS.ok(due)  # from the intended send time: a late echo delays the next ping
                 k += 1
-            time.sleep(max(0.0, start + self.hold_ns / 1e9 - time.monotonic()))
+            time.sleep(max(0, start + self.hold_ns - now_ns()) / 1e9)
         return k - 1
 
     def _exchange_sync(self, sock):
         deadline = time.monotonic() + self.IO_TIMEOUT
         sock.settimeout(self.IO_TIMEOUT)
-        sock.sendall(self.PING)
-        left = echo_left(len(self.PING), sock.recv(BUF))
+        sock.sendall(self.message)
+        left = echo_left(len(self.message), sock.recv(BUF))
         while left:
             sock.settimeout(time_left(deadline))
             left = echo_left(left, sock.recv(BUF))
@@ -990,27 +992,26 @@ class Tcp(Workload):
             reader, writer = await asyncio.wait_for(connect_async(self.addrs), self.IO_TIMEOUT)
         except Exception as exc:
             raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "connect")
-        loop = asyncio.get_running_loop()
-        start, k = loop.time(), 1
+        start, k = now_ns(), 1
         try:
             while self.interval_ns * k <= self.hold_ns:
-                await asyncio.sleep(max(0.0, start + self.interval_ns * k / 1e9 - loop.time()))
-                sent = now_ns()
+                due = start + self.interval_ns * k
+                await asyncio.sleep(max(0, due - now_ns()) / 1e9)
                 try:
                     await asyncio.wait_for(self._exchange_async(reader, writer), self.IO_TIMEOUT)
                 except Exception as exc:
                     raise request_failed(error_kind(exc), exc, None, self.IO_TIMEOUT, "ping %d" % k)
-                REQUESTS.ok(sent)
+                REQUESTS.ok(due)
                 k += 1
-            await asyncio.sleep(max(0.0, start + self.hold_ns / 1e9 - loop.time()))
+            await asyncio.sleep(max(0, start + self.hold_ns - now_ns()) / 1e9)
         finally:
             writer.close()
         return k - 1
 
     async def _exchange_async(self, reader, writer):
-        writer.write(self.PING)
+        writer.write(self.message)
         await writer.drain()
-        left = echo_left(len(self.PING), await reader.read(BUF))
+        left = echo_left(len(self.message), await reader.read(BUF))
         while left:
             left = echo_left(left, await reader.read(BUF))
 
@@ -1525,32 +1526,406 @@ def in_flight(starts, ends):
     return peak, total
 
 
+# ---------------------------------------------------------------------------------------
+# The server side (serve-http, serve-tcp): a task is one accepted connection. The
+# listening socket arrives bound and listening on fd 3 (conlab chose address and backlog);
+# stdin's end of file says stop accepting. The handlers mirror the Rust ones: the same
+# framing, one pre-built response, `latency` as asyncio.sleep in coroutines and
+# time.sleep in threads (or time.sleep on the loop with blocking=true).
+
+LISTENER_FD = 3
+BACKLOG = 2048  # conlab's (cell/server.rs); asyncio.start_server listens again with it
+MAX_HEAD = 16 * 1024
+
+
+def announce_ready(cell):
+    """The ready line: the parent starts the load generator when it reads it."""
+    cell.ready_ns = now_ns()
+    sys.stdout.write(json.dumps({"ready_ns": cell.ready_ns}) + "\n")
+    sys.stdout.flush()
+
+
+class ServeHttp:
+    """serve-http: per connection, read a request head, wait `latency`, answer."""
+
+    def __init__(self, w):
+        self.latency = int(w["latency_ns"]) / 1e9
+        self.blocking = bool(w.get("blocking"))
+        size = int(w["bytes"])
+        self.response = (b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                         b"Content-Length: %d\r\n\r\n" % size) + b"x" * size
+
+    @staticmethod
+    def _head(buf):
+        """(end of the first complete request head, whether it asks to close) or None."""
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        close = any(line.lower().startswith(b"connection:") and b"close" in line.lower()
+                    for line in bytes(buf[:end]).split(b"\r\n"))
+        return end + 4, close
+
+    def serve_sync(self, conn):
+        buf, served = bytearray(), 0
+        while True:
+            head = self._head(buf)
+            if head is not None:
+                del buf[:head[0]]
+                if self.latency:
+                    time.sleep(self.latency)
+                conn.sendall(self.response)
+                served += 1
+                if head[1]:
+                    return served
+                continue
+            if len(buf) >= MAX_HEAD:
+                raise ProtocolError("request head longer than 16KiB")
+            data = conn.recv(BUF)
+            if not data:
+                if buf:
+                    raise ConnectionAbortedError("connection closed in the middle of a request")
+                return served
+            buf += data
+
+    async def serve_async(self, reader, writer):
+        buf, served = bytearray(), 0
+        while True:
+            head = self._head(buf)
+            if head is not None:
+                del buf[:head[0]]
+                if self.blocking:
+                    time.sleep(self.latency)
+                elif self.latency:
+                    await asyncio.sleep(self.latency)
+                writer.write(self.response)
+                await writer.drain()
+                served += 1
+                if head[1]:
+                    return served
+                continue
+            if len(buf) >= MAX_HEAD:
+                raise ProtocolError("request head longer than 16KiB")
+            data = await reader.read(BUF)
+            if not data:
+                if buf:
+                    raise ConnectionAbortedError("connection closed in the middle of a request")
+                return served
+            buf += data
+
+    def describe(self, asynchronous):
+        wait = ("a blocking time.sleep on the event loop" if asynchronous and self.blocking
+                else "asyncio.sleep" if asynchronous else "time.sleep")
+        return "conlab HTTP/1.1 keep-alive handler on %s, latency as %s" % (
+            "asyncio streams" if asynchronous else "blocking sockets", wait)
+
+
+class ServeTcp:
+    """serve-tcp: per connection, read a `bytes`-byte message and echo it, until EOF."""
+
+    def __init__(self, w):
+        self.size = int(w["bytes"])
+
+    def serve_sync(self, conn):
+        echoed = 0
+        while True:
+            got = bytearray()
+            while len(got) < self.size:
+                data = conn.recv(self.size - len(got))
+                if not data:
+                    if got:
+                        raise ConnectionAbortedError("connection closed in the middle of a message")
+                    return echoed
+                got += data
+            conn.sendall(got)
+            echoed += 1
+
+    async def serve_async(self, reader, writer):
+        echoed = 0
+        while True:
+            try:
+                got = await reader.readexactly(self.size)
+            except asyncio.IncompleteReadError as exc:
+                if exc.partial:
+                    raise ConnectionAbortedError("connection closed in the middle of a message")
+                return echoed
+            writer.write(got)
+            await writer.drain()
+            echoed += 1
+
+    def describe(self, asynchronous):
+        return "conlab echo handler, %d-byte messages, on %s" % (
+            self.size, "asyncio streams" if asynchronous else "blocking sockets")
+
+
+SERVERS = {"serve-http": ServeHttp, "serve-tcp": ServeTcp}
+
+
+class Stop:
+    """Stdin's end of file: stop accepting. Models register what stopping means to them."""
+
+    def __init__(self):
+        self.raised = False
+        self.actions = []
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self):
+        # The raw descriptor, not sys.stdin: a thread blocked inside sys.stdin holds its
+        # lock, and a forked prefork worker closing sys.stdin would wait on it forever.
+        while os.read(0, 65536):
+            pass
+        self.raised = True
+        for action in list(self.actions):
+            try:
+                action()
+            except Exception:
+                pass
+
+
+def inherited_listener():
+    import socket
+    sock = socket.socket(fileno=LISTENER_FD)
+    sock.setblocking(True)
+    return socket, sock
+
+
+def new_connection(cell):
+    """A slot for the next accepted connection (the accepting thread only)."""
+    cell.starts.append(0)
+    cell.ends.append(0)
+    return len(cell.starts) - 1
+
+
+def serve_one(server, cell, conn, i, socket):
+    cell.starts[i] = now_ns()
+    try:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        server.serve_sync(conn)
+    except Exception as exc:
+        cell.task_error(exc)
+    finally:
+        conn.close()
+    cell.ends[i] = now_ns()
+
+
+def accept_loop(sock, stop, cell, on_connection):
+    """Accept until the listener is shut down; out of descriptors is a limit, then a pause."""
+    while True:
+        try:
+            conn, _ = sock.accept()
+        except OSError as exc:
+            if stop.raised or exc.errno in (errno.EINVAL, errno.EBADF):
+                return
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                if cell.failure is None:
+                    cell.failure = {"kind": "fd-limit",
+                                    "message": "stopped accepting at connection %d: %s" % (len(cell.starts), exc),
+                                    "at_task": len(cell.starts), "limit": None}
+                time.sleep(0.01)
+            continue
+        on_connection(conn)
+
+
+def serve_thread(server, cell, n, workers, stop):
+    """py-thread: an accept loop starting a thread per connection (socketserver's
+    ThreadingMixIn shape)."""
+    socket, sock = inherited_listener()
+    stop.actions.append(lambda: sock.shutdown(socket.SHUT_RD))
+    cell.runner = "accept loop, a threading.Thread per connection (stack %s)" % (threading.stack_size() or "default")
+    threads = []
+
+    def on_connection(conn):
+        i = new_connection(cell)
+        t = threading.Thread(target=serve_one, args=(server, cell, conn, i, socket))
+        try:
+            t.start()
+        except RuntimeError as exc:
+            conn.close()
+            cell.ends[i] = cell.starts[i] = now_ns()
+            cell.count_errors("not-started", 1, "no thread for the connection")
+            if cell.failure is None:
+                cell.failure = {"kind": "spawn-limit",
+                                "message": "stopped accepting at connection %d: %s" % (i, exc),
+                                "at_task": i, "limit": None, "counters": spawn_counters()}
+            return
+        threads.append(t)
+        if len(cell.starts) == n:
+            cell.full = snapshot()
+
+    announce_ready(cell)
+    accept_loop(sock, stop, cell, on_connection)
+    for t in threads:
+        t.join()
+
+
+def serve_pool(server, cell, n, workers, stop):
+    """py-pool: an accept loop submitting each connection to a ThreadPoolExecutor; a
+    connection waits for a free thread."""
+    from concurrent.futures import ThreadPoolExecutor
+    socket, sock = inherited_listener()
+    stop.actions.append(lambda: sock.shutdown(socket.SHUT_RD))
+    size = int(workers)
+    cell.runner = "accept loop into ThreadPoolExecutor(max_workers=%d)" % size
+    cell.concurrency = min(size, n) if n else size
+    with ThreadPoolExecutor(max_workers=size) as pool:
+        def on_connection(conn):
+            i = new_connection(cell)
+            pool.submit(serve_one, server, cell, conn, i, socket)
+            if len(cell.starts) == n:
+                cell.full = snapshot()
+        announce_ready(cell)
+        accept_loop(sock, stop, cell, on_connection)
+
+
+def serve_asyncio(server, cell, n, use_uvloop, stop):
+    """py-asyncio: asyncio.start_server, a task per connection running the handler
+    coroutine, as users write servers."""
+    load_asyncio()
+    cell.loop_lag = Buckets()
+    cell.runner = "asyncio.start_server on %s, a task per connection" % loop_name(use_uvloop)
+    socket, sock = inherited_listener()
+    sock.setblocking(False)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        closed = asyncio.Event()
+        handlers = set()
+
+        async def on_connection(reader, writer):
+            i = new_connection(cell)
+            handlers.add(asyncio.current_task())
+            if len(cell.starts) == n:
+                cell.full = snapshot()
+            cell.starts[i] = now_ns()
+            try:
+                await server.serve_async(reader, writer)
+            except Exception as exc:
+                cell.task_error(exc)
+            finally:
+                writer.close()
+            cell.ends[i] = now_ns()
+            handlers.discard(asyncio.current_task())
+
+        listening = await asyncio.start_server(on_connection, sock=sock, backlog=BACKLOG)
+
+        def close():
+            listening.close()
+            closed.set()
+
+        stop.actions.append(lambda: loop.call_soon_threadsafe(close))
+        if stop.raised:
+            close()
+        done = []
+        beat = asyncio.ensure_future(heartbeat(loop, done, cell.loop_lag))
+        announce_ready(cell)
+        await closed.wait()
+        while handlers:
+            await asyncio.gather(*list(handlers), return_exceptions=True)
+        done.append(True)
+        await beat
+
+    run_loop(main(), use_uvloop)
+
+
+def _prefork_worker(server, sock, socket, pipe):
+    """One prefork worker: accept and serve one connection at a time until the shared
+    socket is shut down, then send back what it saw."""
+    cell = Cell(0)
+    stop = type("NoStop", (), {"raised": False})()
+    accept_loop(sock, stop, cell, lambda conn: serve_one(server, cell, conn, new_connection(cell), socket))
+    status = proc_status()
+    pipe.send({"starts": list(cell.starts), "ends": list(cell.ends), "errors": cell.errors,
+               "failed": cell.failed, "first_error": cell.first_error, "failure": cell.failure,
+               "hwm": status.get("VmHWM", 0), "vm_peak": status.get("VmPeak", 0)})
+    pipe.close()
+
+
+def serve_process(server, cell, n, workers, stop):
+    """py-process: prefork workers sharing the listening socket, each serving one
+    connection at a time (gunicorn's sync workers)."""
+    import multiprocessing
+    socket, sock = inherited_listener()
+    stop.actions.append(lambda: sock.shutdown(socket.SHUT_RD))
+    ctx = multiprocessing.get_context("fork")
+    size = int(workers)
+    cell.runner = "%d prefork worker processes (fork), each serving one connection at a time" % size
+    cell.concurrency = size
+    procs = []
+    for _ in range(size):
+        mine, theirs = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_prefork_worker, args=(server, sock, socket, theirs))
+        proc.start()
+        theirs.close()
+        procs.append((proc, mine))
+    announce_ready(cell)
+    cell.full = snapshot()
+    for proc, pipe in procs:
+        try:
+            part = pipe.recv()
+        except EOFError:
+            proc.join()
+            cell.count_errors("worker-crashed", 1, "a worker process ended without a report")
+            continue
+        proc.join()
+        first = len(cell.starts)
+        cell.starts.extend(part["starts"])
+        cell.ends.extend(part["ends"])
+        cell.failure = cell.failure or part["failure"]
+        cell.worker_hwm += part["hwm"]
+        cell.worker_vm_peak += part["vm_peak"]
+        take_share_counts(cell, part)
+        peak, _ = in_flight(array("q", part["starts"]), array("q", part["ends"]))
+        cell.shares.append({"pid": proc.pid, "first_task": first, "tasks": len(part["starts"]),
+                            "tasks_failed": part["failed"], "peak_rss_bytes": part["hwm"],
+                            "peak_in_flight": peak})
+
+
+def take_share_counts(cell, part):
+    for kind, count in part["errors"].items():
+        cell.errors[kind] = cell.errors.get(kind, 0) + count
+    cell.failed += part["failed"]
+    cell.first_error = cell.first_error or part["first_error"]
+
+
+def run_server(spec, model, cell):
+    """A server cell: serve until stdin closes."""
+    kind, lib, workers = model["kind"], model.get("lib"), model.get("workers")
+    server = SERVERS[spec["workload"]["kind"]](spec["workload"])
+    stop = Stop()
+    if kind == "py-asyncio":
+        serve_asyncio(server, cell, spec["tasks"], lib == "uvloop", stop)
+    else:
+        {"py-thread": serve_thread, "py-pool": serve_pool, "py-process": serve_process}[kind](
+            server, cell, spec["tasks"], workers, stop)
+    return server.describe(kind == "py-asyncio")
+
+
 def main():
-    spec = json.loads(sys.stdin.read())
+    # One line: a server cell's stdin stays open after it, its end the signal to stop.
+    spec = json.loads(sys.stdin.readline())
     tasks = int(spec["tasks"])
     model = spec["model"]
-    kind, lib, workers = model["kind"], model.get("lib"), model.get("workers")
+    lib = model.get("lib")
     w = spec["workload"]
-    asynchronous = kind == "py-asyncio"
-    work = WORKLOADS[w["kind"]](w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
-    work.prepare(asynchronous)
-    cell = Cell(tasks)
-    use_uvloop = lib == "uvloop"
-    if asynchronous and model.get("procs"):
-        model_process(work, cell, tasks, model["procs"], hybrid=(model.get("limit"), use_uvloop))
-    elif asynchronous and model.get("threads"):
-        model_asyncio_threads(work, cell, tasks, model.get("limit"), use_uvloop, model["threads"])
-    elif asynchronous:
-        model_asyncio(work, cell, tasks, model.get("limit"), use_uvloop=use_uvloop)
+    asynchronous = model["kind"] == "py-asyncio"
+    if w["kind"] in SERVERS:
+        cell = Cell(0)
+        cell.concurrency = tasks
+        described = run_server(spec, model, cell)
+        client = lambda asynchronous: described  # noqa: E731
+        tasks = len(cell.starts)  # connections accepted
     else:
-        MODELS[kind](work, cell, tasks, workers)
+        work = WORKLOADS[w["kind"]](w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
+        work.prepare(asynchronous)
+        client = getattr(work, "client", lambda asynchronous: None)
+        cell = Cell(tasks)
+        run_model(work, cell, tasks, model)
     finished = max(cell.ends) if tasks else now_ns()
     started = max(cell.starts) if tasks else cell.ready_ns
 
     status = proc_status()  # before the analysis below, whose memory is not the cell's
     task_latency, start_lag, caller_latency = task_wires(cell)
     peak_in_flight, task_ns_total = in_flight(cell.starts, cell.ends)
-    client = work.client(asynchronous) if hasattr(work, "client") else None
+    client = client(asynchronous)
     report = {
         "ready_ns": cell.ready_ns,
         "started_ns": max(started, cell.ready_ns),
@@ -1581,6 +1956,20 @@ def main():
     if cell.abandoned is not None:
         os._exit(0)
     return 0
+
+
+def run_model(work, cell, tasks, model):
+    """Run the tasks of a client workload under the model."""
+    kind, lib, workers = model["kind"], model.get("lib"), model.get("workers")
+    use_uvloop = lib == "uvloop"
+    if kind == "py-asyncio" and model.get("procs"):
+        model_process(work, cell, tasks, model["procs"], hybrid=(model.get("limit"), use_uvloop))
+    elif kind == "py-asyncio" and model.get("threads"):
+        model_asyncio_threads(work, cell, tasks, model.get("limit"), use_uvloop, model["threads"])
+    elif kind == "py-asyncio":
+        model_asyncio(work, cell, tasks, model.get("limit"), use_uvloop=use_uvloop)
+    else:
+        MODELS[kind](work, cell, tasks, workers)
 
 
 if __name__ == "__main__":
