@@ -278,6 +278,8 @@ pub struct LoadGenerator {
     pub runner: Option<String>,
     /// `closed loop`, or `open loop, R requests/s from intended send times`.
     pub mode: String,
+    /// The address the server listened on (loopback, a free port chosen per cell).
+    pub target: String,
     /// The client workload each connection ran.
     pub workload: String,
     /// Connections it opened (one per task).

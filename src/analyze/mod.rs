@@ -61,9 +61,19 @@ fn noise(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), [f64
 const CROSSOVER_MARGIN: f64 = 1.10;
 
 /// The figure a cell is judged on for speed: the work time, or the wall time when the
-/// cell reported none.
+/// cell reported none. A server cell's work time is its load's duration whatever the
+/// model, so it is judged on what its clients saw: the p99 request latency.
 pub fn cell_time(c: &CellResult) -> f64 {
-    c.work_s.unwrap_or(c.wall_s)
+    match (&c.load, &c.request_latency_ms) {
+        (Some(_), Some(latency)) => latency.p99 / 1e3,
+        _ => c.work_s.unwrap_or(c.wall_s),
+    }
+}
+
+/// Whether a workload (by its canonical spec) is a server workload, whose "time" is the
+/// clients' p99 latency and whose tasks are connections.
+pub fn is_server(workload: &str) -> bool {
+    workload.starts_with("serve-")
 }
 
 pub fn median(values: &mut [f64]) -> Option<f64> {

@@ -26,7 +26,7 @@ use crate::measure::latency::summarize_wire;
 use crate::model::serve::LISTENER_FD;
 use crate::model::{ModelSpec, MultiThread, RustModel};
 use crate::results::{CellResult, Failure, FailureKind, LoadGenerator, ServerSide, Status};
-use crate::workload::{ServeSpec, WorkloadSpec};
+use crate::workload::{Load, ServeSpec, WorkloadSpec};
 
 /// The listen backlog of every server cell, capped by net.core.somaxconn: gunicorn's
 /// default, between asyncio's 100 and nginx's 511 on one side and the kernel's cap on
@@ -123,7 +123,7 @@ impl ServerCell<'_> {
         let Some(mut cell) = served else { return Ok(None) };
         match generated {
             Some(None) => return Ok(None),
-            Some(Some(clients)) => combine(&mut cell, clients, &load.mode, &load.workload),
+            Some(Some(clients)) => combine(&mut cell, clients, &load, addr),
             None if cell.status == Status::Ok => {
                 cell.status = Status::Failed;
                 cell.failure = Some(Failure {
@@ -141,7 +141,7 @@ impl ServerCell<'_> {
 
 /// Fold the generator's cell into the server's: the clients' view becomes the cell's
 /// tasks, errors and requests; the server keeps its own view in `server`.
-fn combine(cell: &mut CellResult, clients: CellResult, mode: &str, workload: &WorkloadSpec) {
+fn combine(cell: &mut CellResult, clients: CellResult, load: &Load, addr: std::net::SocketAddr) {
     cell.server = Some(ServerSide {
         connections: cell.tasks_ok + cell.tasks_failed,
         connections_failed: cell.tasks_failed,
@@ -154,8 +154,9 @@ fn combine(cell: &mut CellResult, clients: CellResult, mode: &str, workload: &Wo
     });
     cell.load = Some(LoadGenerator {
         runner: clients.runner.clone(),
-        mode: mode.to_string(),
-        workload: workload.to_string(),
+        mode: load.mode.clone(),
+        target: addr.to_string(),
+        workload: load.workload.to_string(),
         connections: clients.tasks,
         status: clients.status,
         failure: clients.failure.clone(),

@@ -33,17 +33,17 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
     let models = &results.plan.models;
     for wa in &results.analysis.workloads {
         let _ = writeln!(out, "\n{}", paint("1", &screen::wrap(&wa.workload, width, 2)));
-        let _ = writeln!(
-            out,
-            "{}",
-            screen::wrap(
-                "Median work time (★ fastest), peak RSS of the process tree (★ least, among cells that ran every \
-                 task at once) and peak virtual size; ≤K at once: the most tasks that ran at once, when fewer \
-                 than asked.",
-                width,
-                0
-            )
-        );
+        let server = analyze::is_server(&wa.workload);
+        let caption = if server {
+            "Tasks are client connections. Median p99 latency the clients saw (★ lowest), requests/s, peak RSS \
+             of the server's process tree (★ least, among cells that served every connection at once) and peak \
+             virtual size; ≤K at once: the most connections served at once, when fewer than asked."
+        } else {
+            "Median work time (★ fastest), peak RSS of the process tree (★ least, among cells that ran every \
+             task at once) and peak virtual size; ≤K at once: the most tasks that ran at once, when fewer \
+             than asked."
+        };
+        let _ = writeln!(out, "{}", screen::wrap(caption, width, 0));
         let grid = Grid::new(results, wa);
         for block in grid.blocks(models, colour, width) {
             let _ = writeln!(out, "{block}");
@@ -53,7 +53,10 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
                 .iter()
                 .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", per_task(*b))))
                 .collect();
-            let line = format!("memory per task (slope of peak RSS over tasks): {}", parts.join(" · "));
+            let line = match server {
+                true => format!("memory per connection (slope of peak RSS over connections): {}", parts.join(" · ")),
+                false => format!("memory per task (slope of peak RSS over tasks): {}", parts.join(" · ")),
+            };
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
     }
@@ -139,10 +142,11 @@ impl<'a> Grid<'a> {
                     Some(&(time, rss)) => {
                         let leanest = winner.and_then(|w| w.by_memory.as_ref()) == Some(model);
                         let star = |on: bool| if on { "★ " } else { "" };
-                        let mut lines = vec![
-                            format!("{}{}", star(fastest), format_secs(time)),
-                            format!("{}{}", star(leanest), format_bytes(rss)),
-                        ];
+                        let mut lines = vec![format!("{}{}", star(fastest), format_secs(time))];
+                        if let Some(rate) = median_rate(&self.cells, model, n) {
+                            lines.push(format!("{} req/s", format_rate(rate)));
+                        }
+                        lines.push(format!("{}{}", star(leanest), format_bytes(rss)));
                         if let Some(vm) = median_vm(&self.cells, model, n) {
                             lines.push(format!("virt {}", format_bytes(vm)));
                         }
@@ -180,6 +184,25 @@ fn median_vm(cells: &[&CellResult], model: &str, n: usize) -> Option<f64> {
     analyze::median(&mut vms)
 }
 
+/// Median requests/s of the ok server cells at (model, n), as their clients saw it.
+fn median_rate(cells: &[&CellResult], model: &str, n: usize) -> Option<f64> {
+    let mut rates: Vec<f64> = cells
+        .iter()
+        .filter(|c| c.model == model && c.tasks == n && c.status == Status::Ok && c.load.is_some())
+        .filter_map(|c| c.requests_per_s)
+        .collect();
+    analyze::median(&mut rates)
+}
+
+/// Requests per second, three significant figures at most: `41.2k`, `980`.
+fn format_rate(rate: f64) -> String {
+    match rate {
+        r if r >= 10_000.0 => format!("{:.1}k", r / 1e3),
+        r if r >= 100.0 => format!("{r:.0}"),
+        r => format!("{r:.1}"),
+    }
+}
+
 /// Bytes per task for people: a slope within noise of zero reads as "≈0 B".
 fn per_task(bytes: f64) -> String {
     if bytes < 16.0 {
@@ -215,8 +238,9 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
     );
     match c.status {
         Status::Ok => format!(
-            "{what}: ok in {} (work {}), peak RSS {}, {}{}{}",
+            "{what}: ok in {} ({} {}), peak RSS {}, {}{}{}",
             format_secs(c.wall_s),
+            if c.load.is_some() { "p99" } else { "work" },
             format_secs(analyze::cell_time(c)),
             format_bytes(c.peak_rss_bytes as f64),
             plural(c.peak_threads as usize, "thread"),
