@@ -32,7 +32,8 @@ fn listening(port: u16) -> bool {
 #[test]
 fn every_model_holds_the_connections_and_says_what_each_cost() {
     let dir = tempfile::tempdir().unwrap();
-    let models = "rs-thread,rs-pool:size=2,rs-async,rs-async-st,rs-process:workers=2,py-thread,py-asyncio,py-process:workers=2";
+    let models =
+        "rs-thread,rs-pool:size=2,rs-async,rs-async-st,rs-process:workers=2,py-thread,py-asyncio,py-process:workers=2";
     let out = bench(
         dir.path(),
         &[
@@ -58,7 +59,10 @@ fn every_model_holds_the_connections_and_says_what_each_cost() {
         assert!(c["request_latency_ms"]["p99"].as_f64().unwrap() > 0.0, "{model}");
         let load = &c["load"];
         assert_eq!(load["connections"], tasks, "{model}");
-        assert!(load["peak_rss_bytes"].as_u64().unwrap() > 0, "{model}: the generator is measured apart");
+        assert!(
+            load["peak_rss_bytes"].as_u64().unwrap() > 0,
+            "{model}: the generator is measured apart"
+        );
         // The server: it saw every connection, and its memory is its own tree's.
         assert_eq!(c["server"]["connections"], tasks, "{model}: {}", c["server"]);
         assert_eq!(c["server"]["connections_failed"], 0, "{model}");
@@ -70,7 +74,14 @@ fn every_model_holds_the_connections_and_says_what_each_cost() {
             tasks
         };
         assert_eq!(c["peak_in_flight"], expected_peak, "{model} n={tasks}");
-        let port: u16 = load["target"].as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+        let port: u16 = load["target"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(!listening(port), "{model}: port {port} still listening after the sweep");
         assert!(
             TcpStream::connect(load["target"].as_str().unwrap()).is_err(),
@@ -129,7 +140,10 @@ fn bad_server_specs_are_one_line_errors() {
         "serve-tcp:interval=1s,hold=2s",
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let out = bench(dir.path(), &["--workload", spec, "--models", "rs-async", "--tasks", "1"]);
+        let out = bench(
+            dir.path(),
+            &["--workload", spec, "--models", "rs-async", "--tasks", "1"],
+        );
         assert_eq!(out.status.code(), Some(2), "{spec}: {}", stderr(&out));
         let err = stderr(&out);
         assert_eq!(err.trim().lines().count(), 1, "{spec}: {err}");

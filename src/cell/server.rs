@@ -56,9 +56,9 @@ fn load_model() -> ModelSpec {
     }
 }
 
-/// Bind the listening socket every model is served from.
-pub fn listen() -> std::io::Result<TcpListener> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
+/// Bind the listening socket a model is served from (`127.0.0.1:0` in a sweep).
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(addr)?;
     // SAFETY: listen(2) again on a listening socket only changes its backlog.
     if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } != 0 {
         return Err(std::io::Error::last_os_error());
@@ -66,10 +66,30 @@ pub fn listen() -> std::io::Result<TcpListener> {
     Ok(listener)
 }
 
+/// Give `listener` to the process `cmd` starts, on fd 3.
+pub fn hand_over(cmd: &mut std::process::Command, listener: &TcpListener) {
+    let fd = listener.as_raw_fd();
+    // SAFETY: dup2 and fcntl are async-signal-safe. The copy on fd 3 has no close-on-exec
+    // flag, so the server (and its prefork workers) inherit the socket there; when the
+    // socket already is fd 3, dup2 would do nothing, so its flag is cleared instead.
+    unsafe {
+        cmd.pre_exec(move || {
+            let done = match fd == LISTENER_FD {
+                true => libc::fcntl(fd, libc::F_SETFD, 0),
+                false => libc::dup2(fd, LISTENER_FD),
+            };
+            match done {
+                -1 => Err(std::io::Error::last_os_error()),
+                _ => Ok(()),
+            }
+        });
+    }
+}
+
 impl ServerCell<'_> {
     /// Run the server and its load; `None` if the sweep was stopped meanwhile.
     pub fn run(self, stop: &AtomicBool) -> Result<Option<CellResult>, LaunchError> {
-        let listener = match listen() {
+        let listener = match listen(([127, 0, 0, 1], 0).into()) {
             Ok(l) => l,
             Err(e) => {
                 let failure = Failure {
@@ -86,17 +106,11 @@ impl ServerCell<'_> {
         let mut launch = self
             .launcher
             .cell(self.model, self.interpreter, self.workload, tasks, &Default::default())?;
-        let fd = listener.as_raw_fd();
-        // SAFETY: dup2 is async-signal-safe; the copy on fd 3 has no close-on-exec flag,
-        // so the server (and its prefork workers) inherit the socket there.
-        unsafe {
-            launch.command.pre_exec(move || match libc::dup2(fd, LISTENER_FD) {
-                -1 => Err(std::io::Error::last_os_error()),
-                _ => Ok(()),
-            });
-        }
+        hand_over(&mut launch.command, &listener);
         let load = self.server.load(addr);
-        let load_launch = self.launcher.cell(&load_model(), None, &load.workload, tasks, &load.target)?;
+        let load_launch = self
+            .launcher
+            .cell(&load_model(), None, &load.workload, tasks, &load.target)?;
         let load_timeout = self.server.duration() + LOAD_GRACE;
         let (ready_tx, ready_rx) = mpsc::channel();
         let (close_tx, close_rx) = mpsc::channel::<()>();
@@ -111,7 +125,13 @@ impl ServerCell<'_> {
             // The ready line, or the server's end (its stdout closed without one).
             let generated = match ready_rx.recv() {
                 Ok(()) => {
-                    let generated = parent::run(load_launch.command, load_launch.stdin, self.meta.clone(), load_timeout, stop);
+                    let generated = parent::run(
+                        load_launch.command,
+                        load_launch.stdin,
+                        self.meta.clone(),
+                        load_timeout,
+                        stop,
+                    );
                     Some(generated)
                 }
                 Err(_) => None,

@@ -247,7 +247,10 @@ pub fn run_worker(input: impl Read) -> i32 {
         let outcome = super::serve::worker(server.handler(), spec.asynchronous, spec.origin_ns, &mut run);
         return report_worker(run.rec, run.loop_lag_us, outcome.err());
     }
-    let work = match spec.workload.build(&spec.target, spec.lib, spec.tasks.max(spec.first + spec.count)) {
+    let work = match spec
+        .workload
+        .build(&spec.target, spec.lib, spec.tasks.max(spec.first + spec.count))
+    {
         Ok(w) => w,
         Err(e) => {
             eprintln!("conlab worker: {e}");

@@ -196,7 +196,8 @@ fn thread_per_connection(
                 at_task: Some(accepted - 1),
                 limit: Some(limit),
             });
-            run.rec.record_errors(ErrorKind::NotStarted, "no thread for the connection", 1);
+            run.rec
+                .record_errors(ErrorKind::NotStarted, "no thread for the connection", 1);
             continue;
         }
         let handler = Arc::clone(&handler);
@@ -213,7 +214,8 @@ fn thread_per_connection(
                     at_task: Some(accepted - 1),
                     limit: Some(limits::diagnose_spawn(&err)),
                 });
-                run.rec.record_errors(ErrorKind::NotStarted, "no thread for the connection", 1);
+                run.rec
+                    .record_errors(ErrorKind::NotStarted, "no thread for the connection", 1);
             }
         }
         if accepted == tasks {
@@ -226,7 +228,9 @@ fn thread_per_connection(
     for handle in handles {
         match handle.join() {
             Ok(record) => run.rec.record(record),
-            Err(_) => run.rec.record_errors(ErrorKind::Panic, "connection handler panicked", 1),
+            Err(_) => run
+                .rec
+                .record_errors(ErrorKind::Panic, "connection handler panicked", 1),
         }
     }
     failure.map_or(Ok(()), Err)
@@ -375,7 +379,9 @@ pub fn tokio_accept(
         for handle in handles {
             match handle.await {
                 Ok(record) => run.rec.record(record),
-                Err(_) => run.rec.record_errors(ErrorKind::Panic, "connection handler panicked", 1),
+                Err(_) => run
+                    .rec
+                    .record_errors(ErrorKind::Panic, "connection handler panicked", 1),
             }
         }
         run.loop_lag_us = heartbeat.finish().await;

@@ -54,7 +54,10 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
                 .filter_map(|m| wa.bytes_per_task.get(m).map(|b| format!("{m} {}", per_task(*b))))
                 .collect();
             let line = match server {
-                true => format!("memory per connection (slope of peak RSS over connections): {}", parts.join(" · ")),
+                true => format!(
+                    "memory per connection (slope of peak RSS over connections): {}",
+                    parts.join(" · ")
+                ),
                 false => format!("memory per task (slope of peak RSS over tasks): {}", parts.join(" · ")),
             };
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));

@@ -57,6 +57,16 @@ pub struct ServeArgs {
     /// Seed of the fault and latency draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Instead of the target server: serve `--workload` under this model, exactly as a
+    /// server cell of a sweep does, until Ctrl-C (to load it by hand, e.g. with wrk).
+    #[arg(long, requires = "workload")]
+    pub model: Option<String>,
+    /// The server workload `--model` serves (`serve-http:latency=0ms`, `serve-tcp:bytes=64`).
+    #[arg(long, requires = "model")]
+    pub workload: Option<String>,
+    /// The connections `--model` expects (sizes its full-concurrency snapshot).
+    #[arg(long, default_value_t = 64, requires = "model")]
+    pub connections: usize,
 }
 
 /// A share that is not between 0 and 1.

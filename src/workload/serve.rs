@@ -95,7 +95,10 @@ impl ServeTcp {
         let duration = p.duration("duration", Some(Duration::from_secs(5)))?;
         let bytes = p.size("bytes")?.unwrap_or(super::tcp::PING_BYTES);
         if interval.is_zero() || duration.is_zero() {
-            return Err(SpecError::invalid(p.spec(), "interval and duration must be more than 0"));
+            return Err(SpecError::invalid(
+                p.spec(),
+                "interval and duration must be more than 0",
+            ));
         }
         if bytes == 0 || bytes > BUFFER as u64 {
             return Err(SpecError::invalid(
@@ -207,7 +210,11 @@ impl ServeSpec<'_> {
                     tcp: Some(addr.to_string()),
                     ..Default::default()
                 },
-                mode: format!("a {}-byte message every {} per connection", s.bytes, format_duration(s.interval)),
+                mode: format!(
+                    "a {}-byte message every {} per connection",
+                    s.bytes,
+                    format_duration(s.interval)
+                ),
             },
         }
     }
@@ -220,7 +227,9 @@ impl ServeSpec<'_> {
                 blocking: s.blocking,
                 response: response(s.bytes),
             }),
-            ServeSpec::Tcp(s) => Arc::new(EchoHandler { bytes: s.bytes as usize }),
+            ServeSpec::Tcp(s) => Arc::new(EchoHandler {
+                bytes: s.bytes as usize,
+            }),
         }
     }
 }
@@ -238,10 +247,9 @@ pub trait Handler: Send + Sync + 'static {
 
 /// A 200 response with `bytes` of body, built once and written whole to every request.
 fn response(bytes: u64) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {bytes}\r\n\r\n"
-    )
-    .into_bytes();
+    let mut out =
+        format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {bytes}\r\n\r\n")
+            .into_bytes();
     out.resize(out.len() + bytes as usize, b'x');
     out
 }
@@ -269,7 +277,10 @@ fn too_long() -> TaskError {
 }
 
 fn cut_short(what: &str) -> TaskError {
-    TaskError::new(ErrorKind::Closed, format!("connection closed in the middle of a {what}"))
+    TaskError::new(
+        ErrorKind::Closed,
+        format!("connection closed in the middle of a {what}"),
+    )
 }
 
 /// The HTTP/1.1 keep-alive handler: read a request head, wait `latency`, answer.

@@ -140,7 +140,12 @@ fn failed(kind: ErrorKind, message: String) -> TaskResult {
 
 /// One ping and its echo on a blocking socket, every call bounded by what is left of
 /// `deadline`.
-fn exchange(stream: &mut std::net::TcpStream, message: &[u8], echo: &mut [u8], deadline: Instant) -> std::io::Result<()> {
+fn exchange(
+    stream: &mut std::net::TcpStream,
+    message: &[u8],
+    echo: &mut [u8],
+    deadline: Instant,
+) -> std::io::Result<()> {
     stream.set_write_timeout(Some(time_left(deadline)?))?;
     stream.write_all(message)?;
     let mut got = 0;
