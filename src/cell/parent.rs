@@ -417,6 +417,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         exit: None,
         stderr_tail: None,
         histograms: None,
+        host: None,
     }
 }
 

@@ -70,7 +70,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             }
             // Conclusions are recomputed, so a file from an older conlab gets today's.
             let plan = &results.plan;
-            results.analysis = analyze::analyze(&results.cells, &results.baselines, &plan.workloads, &plan.models);
+            results.analysis =
+                analyze::analyze_hosts(&results.cells, &results.baselines, &plan.workloads, &plan.models);
             return Ok(Loaded { results, note: None });
         }
     }
@@ -100,7 +101,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let header = header.ok_or_else(not_ours)?;
     let (baselines, cells): (Vec<CellResult>, Vec<CellResult>) = cells.into_iter().partition(|c| c.baseline);
     let plan = &header.plan;
-    let planned = plan.workloads.len() * plan.models.len() * plan.tasks.len() * plan.repeat;
+    let rounds = plan.workloads.len() * plan.tasks.len() * plan.repeat;
+    let planned = plan.shard.map_or(rounds, |s| s.rounds_of(rounds)) * plan.models.len();
     let interrupted = cells.len() < planned;
     let results = analyze::document(header, cells, baselines, String::new(), interrupted);
     Ok(Loaded { results, note })
