@@ -17,9 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::measure::env::Environment;
-use crate::results::{
-    CellResult, HostEnvironment, MergeSource, Merged, PlanInfo, Results, Shard, SCHEMA,
-};
+use crate::results::{CellResult, HostEnvironment, MergeSource, Merged, PlanInfo, Results, Shard, SCHEMA};
 
 /// Documents that cannot be merged as they are, said in one line.
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +25,19 @@ pub enum MergeError {
     #[error("nothing to merge")]
     Empty,
     #[error("cannot merge {a} and {b}: schema {sa} is not {sb} (--allow-mixed merges them anyway)")]
-    Schema { a: String, b: String, sa: String, sb: String },
+    Schema {
+        a: String,
+        b: String,
+        sa: String,
+        sb: String,
+    },
     #[error("cannot merge {a} and {b}: they ran different plans ({pa} vs {pb}) (--allow-mixed merges them anyway)")]
-    Plan { a: String, b: String, pa: String, pb: String },
+    Plan {
+        a: String,
+        b: String,
+        pa: String,
+        pb: String,
+    },
 }
 
 /// One document to merge, with the name it is reported by (its path).
@@ -51,7 +59,10 @@ fn describe(p: &PlanInfo) -> String {
     let tasks: Vec<String> = p.tasks.iter().map(ToString::to_string).collect();
     format!(
         "{}{}; {}; tasks {}; {} repeats",
-        p.fingerprint.as_deref().map(|f| format!("plan {f}: ")).unwrap_or_default(),
+        p.fingerprint
+            .as_deref()
+            .map(|f| format!("plan {f}: "))
+            .unwrap_or_default(),
         p.workloads.join(","),
         p.models.join(","),
         tasks.join(","),
@@ -99,7 +110,12 @@ pub fn merge(inputs: Vec<Input>, allow_mixed: bool) -> Result<Outcome, MergeErro
     let mut kept: Vec<&Input> = Vec::new();
     for input in &inputs {
         let r = &input.results;
-        let id = (r.started_at.clone(), r.environment.host.hostname.clone(), r.plan.shard, r.cells.len());
+        let id = (
+            r.started_at.clone(),
+            r.environment.host.hostname.clone(),
+            r.plan.shard,
+            r.cells.len(),
+        );
         if let Some(i) = seen.iter().position(|s| *s == id) {
             warnings.push(format!(
                 "{} is the same run as {} (started {}); it was merged once",
@@ -110,7 +126,11 @@ pub fn merge(inputs: Vec<Input>, allow_mixed: bool) -> Result<Outcome, MergeErro
         seen.push(id);
         kept.push(input);
     }
-    warnings.extend(missing_shards(&kept).iter().map(|m| format!("missing slices of the plan: {m}")));
+    warnings.extend(
+        missing_shards(&kept)
+            .iter()
+            .map(|m| format!("missing slices of the plan: {m}")),
+    );
     let results = join(&kept, mixed, missing_shards(&kept));
     Ok(Outcome { results, warnings })
 }
@@ -179,7 +199,8 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
     let repeat = cells
         .iter()
         .fold(BTreeMap::<_, usize>::new(), |mut m, c| {
-            *m.entry((c.host.clone(), c.workload.clone(), c.model.clone(), c.tasks)).or_default() += 1;
+            *m.entry((c.host.clone(), c.workload.clone(), c.model.clone(), c.tasks))
+                .or_default() += 1;
             m
         })
         .into_values()
@@ -240,7 +261,11 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
 /// own environment.
 fn environments(r: &Results) -> BTreeMap<String, Environment> {
     match r.merged.as_ref().filter(|m| !m.hosts.is_empty()) {
-        Some(m) => m.hosts.iter().map(|h| (h.name.clone(), h.environment.clone())).collect(),
+        Some(m) => m
+            .hosts
+            .iter()
+            .map(|h| (h.name.clone(), h.environment.clone()))
+            .collect(),
         None => BTreeMap::from([(r.environment.host_name(), r.environment.clone())]),
     }
 }

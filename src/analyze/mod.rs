@@ -181,7 +181,12 @@ pub fn hosts(cells: &[CellResult], baselines: &[CellResult]) -> Vec<String> {
 /// [`analyze`], per machine when the cells ran on more than one: numbers from different
 /// kinds of machine are never compared with each other, so each gets its own winners,
 /// crossovers and failures, its workloads' analyses tagged with its name.
-pub fn analyze_hosts(cells: &[CellResult], baselines: &[CellResult], workloads: &[String], models: &[String]) -> Analysis {
+pub fn analyze_hosts(
+    cells: &[CellResult],
+    baselines: &[CellResult],
+    workloads: &[String],
+    models: &[String],
+) -> Analysis {
     let hosts = hosts(cells, baselines);
     if hosts.len() < 2 {
         return analyze(cells, baselines, workloads, models);

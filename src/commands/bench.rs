@@ -240,7 +240,10 @@ impl Observer for Progress {
         self.bar.enable_steady_tick(Duration::from_millis(200));
         let p = &header.plan;
         if let Some(shard) = p.shard {
-            self.log(format!("conlab: shard {shard} of plan {}", p.fingerprint.as_deref().unwrap_or("?")));
+            self.log(format!(
+                "conlab: shard {shard} of plan {}",
+                p.fingerprint.as_deref().unwrap_or("?")
+            ));
         }
         self.log(format!(
             "conlab: {} ({} × {} × {} × {}) + {} → {}",

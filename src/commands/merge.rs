@@ -59,7 +59,10 @@ fn find(input: &Path) -> anyhow::Result<Vec<PathBuf>> {
         return Ok(vec![file]);
     }
     let entries = std::fs::read_dir(input).map_err(|e| usage(e).context(format!("cannot read {}", input.display())))?;
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     let found: Vec<PathBuf> = dirs.iter().filter_map(|d| results_in(d)).collect();
     if found.is_empty() {

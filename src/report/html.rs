@@ -66,29 +66,43 @@ impl Format for Html {
                 ""
             }
         );
-        h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
-        for wa in &results.analysis.workloads {
-            let s = summarize(results, wa);
-            let _ = write!(
-                h,
-                r#"<h3>{}</h3><p class="headline">{}</p><ul class="points">"#,
-                escape(&workload_label(&wa.workload)),
-                s.headline
-            );
-            for p in &s.points {
-                let _ = write!(h, "<li>{p}</li>");
+        match analyze::by_host(results) {
+            None => body(&mut h, results),
+            // Several machines: each one's verdicts, charts and environment under its name.
+            Some(views) => {
+                for (host, r) in views {
+                    let _ = write!(h, r#"<h2 class="host">On {}</h2>"#, escape(&host));
+                    body(&mut h, &r);
+                }
             }
-            h.push_str("</ul>");
         }
-        h.push_str("</section>");
-        claims_section(&mut h, results);
-        for wa in &results.analysis.workloads {
-            workload_section(&mut h, results, wa);
-        }
-        environment_section(&mut h, results);
         h.push_str("</body></html>\n");
         h
     }
+}
+
+/// One machine's verdicts, claims, workload sections and environment.
+fn body(h: &mut String, results: &Results) {
+    h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
+    for wa in &results.analysis.workloads {
+        let s = summarize(results, wa);
+        let _ = write!(
+            h,
+            r#"<h3>{}</h3><p class="headline">{}</p><ul class="points">"#,
+            escape(&workload_label(&wa.workload)),
+            s.headline
+        );
+        for p in &s.points {
+            let _ = write!(h, "<li>{p}</li>");
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</section>");
+    claims_section(h, results);
+    for wa in &results.analysis.workloads {
+        workload_section(h, results, wa);
+    }
+    environment_section(h, results);
 }
 
 fn claims_section(h: &mut String, results: &Results) {
