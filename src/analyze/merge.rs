@@ -106,15 +106,19 @@ pub fn merge(inputs: Vec<Input>, allow_mixed: bool) -> Result<Outcome, MergeErro
         }
     }
     let mut warnings = Vec::new();
-    let mut seen: Vec<(String, String, Option<Shard>, usize)> = Vec::new();
+    // A run is known by its start, host, slice and the wall times it measured (two
+    // runs never measure the same ones): the same run given twice is merged once.
+    type RunId = (String, String, Option<Shard>, Vec<u64>);
+    let mut seen: Vec<RunId> = Vec::new();
     let mut kept: Vec<&Input> = Vec::new();
     for input in &inputs {
         let r = &input.results;
+        let walls = r.cells.iter().chain(&r.baselines).map(|c| c.wall_s.to_bits()).collect();
         let id = (
             r.started_at.clone(),
             r.environment.host.hostname.clone(),
             r.plan.shard,
-            r.cells.len(),
+            walls,
         );
         if let Some(i) = seen.iter().position(|s| *s == id) {
             warnings.push(format!(
