@@ -276,6 +276,14 @@ fn machines_stay_apart_in_merge_report_and_compare() {
         .output()
         .unwrap();
     assert!(stdout(&md).contains("## On small-vm"), "{}", stdout(&md));
+    let html = conlab()
+        .args(["report", "--format", "html"])
+        .arg(&fleet)
+        .output()
+        .unwrap();
+    let html = stdout(&html);
+    assert!(html.contains(r#"<h2 class="host">On big-box</h2>"#), "{html}");
+    assert!(html.contains("labelled small-vm"), "each machine's environment: {html}");
 
     // One machine against the fleet: compared with each machine of it.
     let cmp = conlab()

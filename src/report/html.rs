@@ -410,6 +410,31 @@ fn environment_section(h: &mut String, results: &Results) {
         ("vm.max_map_count".into(), opt(l.max_map_count)),
         ("ephemeral ports".into(), l.ephemeral_ports.clone().unwrap_or_default()),
     ];
+    // Which machine, when the results say (those from before shards do not).
+    if !e.host.hostname.is_empty() {
+        let node = e.host.node.as_ref().map(|n| format!(", node {n}")).unwrap_or_default();
+        let label = e
+            .host
+            .label
+            .as_ref()
+            .map(|l| format!(", labelled {l}"))
+            .unwrap_or_default();
+        rows.insert(
+            0,
+            (
+                "host".into(),
+                format!("{} ({}{node}{label})", e.host.hostname, e.host.arch),
+            ),
+        );
+    }
+    if let Some(c) = &e.host.container {
+        let cpus = c.cpus.map_or("unlimited".into(), |n| n.to_string());
+        let memory = c.memory_bytes.map_or("unlimited".into(), |b| format_bytes(b as f64));
+        rows.push((
+            "cgroup limits".into(),
+            format!("{cpus} CPUs, {} memory ({})", nb(&memory), c.cgroup),
+        ));
+    }
     for c in &e.allows.ceilings {
         let unit = match c.unit {
             Unit::Threads => "threads",
