@@ -13,6 +13,7 @@ use crate::model::ModelSpec;
 use crate::params::SpecError;
 use crate::report::compare::CompareFormat;
 use crate::report::ReportFormat;
+use crate::results::Shard;
 use crate::units::{self, ValueError};
 use crate::workload::WorkloadSpec;
 
@@ -55,6 +56,9 @@ pub enum Command {
     /// Compare the same cells of two result files: ratios and noise-aware verdicts.
     #[command(after_help = help::COMPARE, arg_required_else_help = true)]
     Compare(CompareArgs),
+    /// Merge shards, runs or machines into one results document, histograms summed.
+    #[command(after_help = help::MERGE, arg_required_else_help = true)]
+    Merge(MergeArgs),
     /// Serve HTTP (and TCP echo) with injected latency and faults: the I/O workloads' target.
     #[command(after_help = help::SERVE)]
     Serve(crate::server::ServeArgs),
@@ -159,6 +163,38 @@ pub struct BenchArgs {
     /// Task counts from 1 to 1,000,000.
     #[arg(long, conflicts_with = "tasks")]
     pub full: bool,
+    /// Run slice K (0-based) of N deterministic slices of the plan, for N machines each
+    /// running one: `--shard $JOB_COMPLETION_INDEX/N` in a Kubernetes Indexed Job,
+    /// `--shard $SLURM_ARRAY_TASK_ID/N` in a Slurm job array. `conlab merge` joins them.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// Print the cells this run would measure (the slice's, with --shard) as JSON and
+    /// exit, running nothing and writing no files.
+    #[arg(long)]
+    pub plan_only: bool,
+    /// A name for this machine in merged results (`c7g`, `laptop`) [default: the
+    /// CONLAB_HOST_LABEL variable, else its kind: arch, cores, memory, CPU, kernel].
+    #[arg(long, value_name = "NAME")]
+    pub host_label: Option<String>,
+    /// Also print every results.jsonl record on stdout as it is written (with --quiet,
+    /// nothing else goes to stdout): results survive in `kubectl logs` with no volume.
+    #[arg(long)]
+    pub jsonl_stdout: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// results.json or results.jsonl files, directories holding one, or directories of
+    /// such directories (a shared volume with one directory per shard).
+    #[arg(required = true, value_name = "DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// The merged results.json to write.
+    #[arg(short = 'o', long = "output", value_name = "OUT", required = true)]
+    pub output: PathBuf,
+    /// Merge documents of different plans or schema versions anyway (the merged document
+    /// says which differed).
+    #[arg(long)]
+    pub allow_mixed: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -272,6 +308,16 @@ fn parse_tasks(text: &str) -> Result<TaskList, ArgError> {
     Ok(TaskList(tasks))
 }
 
+/// `K/N`: slice K (0-based) of N.
+fn parse_shard(text: &str) -> Result<Shard, ArgError> {
+    const HOW: &str = "expected K/N with 0 <= K < N, e.g. 0/4 (K is 0-based, as JOB_COMPLETION_INDEX is)";
+    let (k, n) = text.split_once('/').ok_or(ArgError::Other(HOW))?;
+    match (k.trim().parse::<usize>(), n.trim().parse::<usize>()) {
+        (Ok(index), Ok(count)) if count > 0 && index < count => Ok(Shard { index, count }),
+        _ => Err(ArgError::Other(HOW)),
+    }
+}
+
 /// Runs per cell by default: three, so every verdict has a spread to be judged against.
 pub const DEFAULT_REPEAT: u32 = 3;
 
@@ -360,6 +406,10 @@ mod tests {
         assert_eq!(b.tasks.unwrap().0, vec![1, 100]);
         assert_eq!(b.repeat, 3);
         assert_eq!(b.cell_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(b.shard, None);
+        let b = bench(&["--shard", "2/3", "--plan-only"]).unwrap();
+        assert_eq!(b.shard, Some(Shard { index: 2, count: 3 }));
+        assert!(b.plan_only);
     }
 
     #[test]
@@ -377,6 +427,11 @@ mod tests {
             &["--tasks", "5000000000"],
             &["--tolerate-failures", "150%"],
             &["--tolerate-failures", "some"],
+            &["--shard", "3/3"],
+            &["--shard", "0/0"],
+            &["--shard", "a/b"],
+            &["--shard", "1"],
+            &["--shard", "-1/3"],
         ] {
             assert!(bench(args).is_err(), "{args:?} should be rejected");
         }

@@ -55,6 +55,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Advise(args) => commands::advise::run(&args).map(|()| 0),
         Command::Claims(args) => commands::claims::run(&args).map(|()| 0),
         Command::Compare(args) => commands::compare::run(&args),
+        Command::Merge(args) => commands::merge::run(&args).map(|()| 0),
         Command::Report(args) => commands::report::run(&args.file, args.format, args.output.as_deref()).map(|()| 0),
         Command::Completions { shell } => commands::completions::run(shell).map(|()| 0),
         Command::Man { page } => commands::man::run(page.as_deref()).map(|()| 0),

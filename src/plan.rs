@@ -3,6 +3,19 @@
 //! interleave the models: A B C A B C), each model with the interpreter it runs under and
 //! each cell with the timeout it gets. Everything is checked here, once; nothing
 //! downstream re-validates.
+//!
+//! A plan can be cut into N slices (`--shard K/N`) so that N machines run it together,
+//! each one cell at a time. The slice unit is the *round*: one repeat of every model at
+//! one (workload, task count), in the interleaved order A B C. Rounds are dealt out
+//! round-robin (round r to slice r mod N), from the plan alone, so every host computes
+//! the same slices. A round is the smallest unit that keeps the point of interleaving
+//! (every model measured back to back on the same machine, so drift hits all alike);
+//! dealing rounds rather than whole task counts spreads the repeats of a large count
+//! over machines, which balances the slices and lets the spread of repeats include the
+//! machines'. Each slice runs the baselines of the models it measures (all of them,
+//! unless it holds no round). One thing a slice cannot know: that a model already failed
+//! at a smaller count in another slice; it tries, and the merged analysis reports the
+//! smallest failing count all the same.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,6 +23,7 @@ use std::time::Duration;
 use crate::launch::python::{self, PythonError};
 use crate::measure::env::Interpreter;
 use crate::model::{ModelSpec, REGISTRY};
+use crate::results::Shard;
 use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 
 /// The workloads of the no-argument sweep.
@@ -87,6 +101,8 @@ pub struct PlanRequest {
     pub command: String,
     /// Where the results go, recorded with them.
     pub out: Option<PathBuf>,
+    /// The slice to run (`--shard K/N`); `None`: the whole plan.
+    pub shard: Option<Shard>,
 }
 
 impl PlanRequest {
@@ -103,6 +119,7 @@ impl PlanRequest {
             pythons: Vec::new(),
             command: std::env::args().collect::<Vec<_>>().join(" "),
             out: None,
+            shard: None,
         }
     }
 }
@@ -137,6 +154,8 @@ pub struct Plan {
     pub notes: Vec<String>,
     pub command: String,
     pub out: Option<PathBuf>,
+    /// The slice this sweep runs; `None`: the whole plan.
+    pub shard: Option<Shard>,
 }
 
 /// One cell to run.
@@ -309,6 +328,7 @@ impl Plan {
             notes,
             command: request.command,
             out: request.out,
+            shard: request.shard,
         })
     }
 
@@ -364,6 +384,48 @@ impl Plan {
         cells
     }
 
+    /// The round a cell belongs to: one repeat of every model at one (workload, tasks).
+    fn round(&self, cell: &PlannedCell) -> usize {
+        let t = self.tasks.iter().position(|&n| n == cell.tasks).unwrap_or(0);
+        (cell.workload * self.tasks.len() + t) * self.repeat + cell.repeat
+    }
+
+    /// The cells this sweep runs, in run order: every cell, or those of its shard's rounds.
+    pub fn shard_cells(&self) -> Vec<PlannedCell> {
+        let mut cells = self.cells();
+        if let Some(shard) = self.shard {
+            cells.retain(|c| shard.holds(self.round(c)));
+        }
+        cells
+    }
+
+    /// The models whose baseline this sweep runs: those its cells measure.
+    pub fn baseline_models(&self) -> Vec<usize> {
+        let cells = self.shard_cells();
+        (0..self.models.len())
+            .filter(|m| cells.iter().any(|c| c.model == *m))
+            .collect()
+    }
+
+    /// A hash of the canonical plan, the same on every host that runs it: what `conlab
+    /// merge` checks before putting shards or runs together. Not in it: the command
+    /// line, the output directory and the shard, which differ between the parts of one
+    /// plan.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let canonical = serde_json::json!({
+            "workloads": self.workloads.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+            "models": self.models.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "tasks": self.tasks,
+            "repeat": self.repeat,
+            "cell_timeout_s": self.cell_timeout.map(|d| d.as_secs_f64()),
+            "tolerate_failures": self.tolerate_failures,
+            "urls": self.urls(),
+        });
+        let digest = sha2::Sha256::digest(canonical.to_string().as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The least time a cell can take by arithmetic: queueing models run at most
     /// `width` tasks at once, each taking at least the workload's waits.
     pub fn least_time(&self, cell: &PlannedCell) -> Duration {
@@ -408,6 +470,32 @@ mod tests {
                 (10, 1, 1)
             ]
         );
+    }
+
+    #[test]
+    fn shards_partition_the_plan_by_rounds() {
+        let mut p = plan("sleep:1ms", "rs-thread,rs-async", &[1, 2, 3], 2);
+        let all = p.cells();
+        let fingerprint = p.fingerprint();
+        let mut seen = Vec::new();
+        for index in 0..4 {
+            p.shard = Some(Shard { index, count: 4 });
+            let part = p.shard_cells();
+            // Whole rounds: each repeat of a task count has every model, in order.
+            for round in part.chunks(2) {
+                assert_eq!((round[0].model, round[1].model), (0, 1));
+                assert_eq!((round[0].tasks, round[0].repeat), (round[1].tasks, round[1].repeat));
+            }
+            assert_eq!(p.baseline_models(), vec![0, 1]);
+            assert_eq!(p.fingerprint(), fingerprint, "the shard is not part of the plan");
+            seen.extend(part);
+        }
+        assert_eq!(seen.len(), all.len());
+        assert!(all.iter().all(|c| seen.contains(c)));
+        // More slices than rounds: the last ones run nothing, not even baselines.
+        p.shard = Some(Shard { index: 6, count: 7 });
+        assert!(p.shard_cells().is_empty() && p.baseline_models().is_empty());
+        assert_ne!(plan("sleep:1ms", "rs-thread", &[1, 2, 3], 2).fingerprint(), fingerprint);
     }
 
     #[test]

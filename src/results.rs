@@ -260,6 +260,10 @@ pub struct CellResult {
     /// runs or machines can be merged exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histograms: Option<Histograms>,
+    /// The machine that ran the cell, in a document that holds more than one (written by
+    /// `conlab merge`; its `merged.hosts` has each one's environment). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Server cells (`serve-*`): the load generator, a separate process sharing the
     /// machine whose memory and CPU are never charged to the cell. The cell's tasks,
     /// errors and request figures are what its clients saw.
@@ -362,6 +366,44 @@ pub struct PlanInfo {
     /// What the I/O workloads talked to: conlab's own server (a separate process on this
     /// machine, sharing its cores), or the URLs the user gave.
     pub target: Option<String>,
+    /// The slice of the plan this sweep ran (`--shard K/N`); absent: the whole plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// A hash of the canonical plan (workloads, models, task counts, repeats, timeout,
+    /// tolerance, target): the same on every host that runs the same plan, so `conlab
+    /// merge` can refuse to mix different ones. Absent in results from before shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+/// One of `count` deterministic slices of a plan; `index` is 0-based, as Kubernetes'
+/// `JOB_COMPLETION_INDEX` and Slurm's `SLURM_ARRAY_TASK_ID` are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct Shard {
+    /// This slice, from 0 to `count - 1`.
+    pub index: usize,
+    /// How many slices the plan was cut into.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether this slice runs round `round` of a plan (0-based, in plan order; a round
+    /// is one repeat of every model at one workload and task count). Rounds are dealt out
+    /// like cards: round r goes to slice r mod N.
+    pub fn holds(&self, round: usize) -> bool {
+        round % self.count == self.index
+    }
+
+    /// How many of `rounds` rounds this slice runs.
+    pub fn rounds_of(&self, rounds: usize) -> usize {
+        (0..rounds).filter(|&r| self.holds(r)).count()
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// The first record of `results.jsonl`: what every cell line after it belongs to.
@@ -405,6 +447,59 @@ pub struct Results {
     /// Claims tested by `conlab claims`, with their verdicts (empty for a plain sweep).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
+    /// Where a document written by `conlab merge` came from; absent for one sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Merged>,
+}
+
+/// The inputs of a merged document and the machines they ran on.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Merged {
+    /// Every document merged, in the order given.
+    pub sources: Vec<MergeSource>,
+    /// The machines, when the sources ran on more than one kind: each cell's `host` names
+    /// one of them. Empty when every source ran on the same kind of machine (the
+    /// document's `environment` is then the first source's).
+    #[serde(default)]
+    pub hosts: Vec<HostEnvironment>,
+    /// Slices of a sharded plan that no source holds, as `K/N`.
+    #[serde(default)]
+    pub missing_shards: Vec<String>,
+    /// Why the sources were not all alike (different plans or schemas, merged with
+    /// `--allow-mixed`), one line each.
+    #[serde(default)]
+    pub mixed: Vec<String>,
+}
+
+/// One input of `conlab merge`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MergeSource {
+    /// The file as given.
+    pub path: String,
+    /// Its document format.
+    pub schema: String,
+    /// UTC time its sweep began.
+    pub started_at: String,
+    /// The machine it ran on: its host name (`environment.host.name`).
+    pub host: String,
+    /// The kernel's host name of that machine (a pod's name under Kubernetes).
+    pub hostname: String,
+    /// The slice it ran, if it was a shard.
+    pub shard: Option<Shard>,
+    /// Its plan's fingerprint.
+    pub fingerprint: Option<String>,
+    /// Measured cells it contributed.
+    pub cells: usize,
+    /// Whether its sweep was stopped before every cell ran.
+    pub interrupted: bool,
+}
+
+/// One machine of a merged document, with the environment it recorded.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HostEnvironment {
+    /// What cells' `host` say.
+    pub name: String,
+    pub environment: Environment,
 }
 
 /// How a claim fared against the measurements.
@@ -469,6 +564,9 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WorkloadAnalysis {
     pub workload: String,
+    /// The machine these conclusions hold for, in a document with more than one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Least-squares slope of median peak RSS over tasks, bytes per task, per model: with
     /// the baseline cell as the N = 0 point for models that run every task at once; over
     /// the counts where the queue is full for pool and process models (their workers are
@@ -518,6 +616,23 @@ pub struct CellStats {
     pub peak_in_flight: Option<Spread>,
     /// Requests per second (I/O workloads).
     pub requests_per_s: Option<Spread>,
+    /// Latency over every task of every `ok` run together, read from the union of their
+    /// histograms (exact, however many runs or shards they came from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pooled: Option<Pooled>,
+}
+
+/// Percentiles of all runs' tasks at one (model, tasks), from their summed histograms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Pooled {
+    /// Runs whose histograms were summed.
+    pub runs: usize,
+    /// Per-task run time, ms.
+    pub latency_ms: Option<LatencySummary>,
+    /// Per-task completion from submission (the caller's latency), ms.
+    pub caller_latency_ms: Option<LatencySummary>,
+    /// Per-request latency (I/O workloads), ms.
+    pub request_latency_ms: Option<LatencySummary>,
 }
 
 /// Winners at one task count (median over repeats of `ok` cells; a cell with failed

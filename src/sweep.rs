@@ -70,8 +70,8 @@ pub fn run(
     for note in &plan.notes {
         observer.note(note);
     }
-    let cells = plan.cells();
-    let total = cells.len() + plan.models.len();
+    let cells = plan.shard_cells();
+    let total = cells.len() + plan.baseline_models().len();
     observer.begin(&header, total).map_err(SweepError::Record)?;
     let mut runner = Runner {
         plan,
@@ -168,6 +168,8 @@ fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHea
             tolerate_failures: plan.tolerate_failures,
             out: plan.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
             target,
+            shard: plan.shard,
+            fingerprint: Some(plan.fingerprint()),
         },
     }
 }
@@ -187,7 +189,7 @@ impl Runner<'_> {
     /// true when the sweep was stopped.
     fn baselines(&mut self) -> Result<(Vec<CellResult>, bool), SweepError> {
         let mut out = Vec::new();
-        for m in 0..self.plan.models.len() {
+        for m in self.plan.baseline_models() {
             let cell = PlannedCell {
                 workload: 0,
                 model: m,

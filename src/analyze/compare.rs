@@ -4,8 +4,12 @@
 //! A difference is called only when it is larger than the noise: 10%, or the spread of
 //! the repeats when they vary more than that. A CI gate (`--fail-if-slower PCT`) asks
 //! the same question with a threshold of its own: beyond PCT *and* beyond the noise.
+//!
+//! Documents from several machines (`conlab merge`) are compared machine by machine:
+//! a cell of c7g is matched with the same cell of c7g. A document from one machine
+//! against one from several is this machine against each of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyze::{cell_time, median};
 use crate::results::{Results, Status};
@@ -13,6 +17,8 @@ use crate::results::{Results, Status};
 /// One cell compared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// The machine, when a side holds more than one.
+    pub host: Option<String>,
     pub workload: String,
     pub model: String,
     pub tasks: usize,
@@ -62,6 +68,8 @@ impl std::fmt::Display for Change {
 /// A cell that has no row: run on one side only, or not `ok` on one side or both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unmatched {
+    /// The machine, when a side holds more than one.
+    pub host: Option<String>,
     pub workload: String,
     pub model: String,
     pub tasks: usize,
@@ -96,6 +104,9 @@ impl UnmatchedKind {
 impl std::fmt::Display for Unmatched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let tasks = crate::units::plural(self.tasks, "task");
+        if let Some(host) = &self.host {
+            write!(f, "on {host}: ")?;
+        }
         write!(f, "{}: {} {} {tasks}", self.kind.as_str(), self.workload, self.model)?;
         match &self.why {
             Some(why) if self.kind != UnmatchedKind::FailedInBoth => write!(f, " ({why})"),
@@ -104,7 +115,8 @@ impl std::fmt::Display for Unmatched {
     }
 }
 
-type Key = (String, String, usize);
+/// (host, workload, model, tasks); the host is empty for a document from one machine.
+type Key = (String, String, String, usize);
 
 /// The `ok` runs of one (workload, model, tasks), and how the others ended.
 #[derive(Default)]
@@ -118,7 +130,10 @@ struct Group {
 fn groups(r: &Results) -> BTreeMap<Key, Group> {
     let mut g: BTreeMap<Key, Group> = BTreeMap::new();
     for c in r.cells.iter().filter(|c| !c.baseline) {
-        let e = g.entry((c.workload.clone(), c.model.clone(), c.tasks)).or_default();
+        let host = c.host.clone().unwrap_or_default();
+        let e = g
+            .entry((host, c.workload.clone(), c.model.clone(), c.tasks))
+            .or_default();
         if c.status == Status::Ok {
             e.times.push(cell_time(c));
             e.rss.push(c.peak_rss_bytes as f64);
@@ -132,6 +147,28 @@ fn groups(r: &Results) -> BTreeMap<Key, Group> {
         }
     }
     g
+}
+
+/// One machine's groups as if they had run on each of `hosts`: how a document from one
+/// machine meets one from several.
+fn spread_over(g: BTreeMap<Key, Group>, hosts: &BTreeSet<String>) -> BTreeMap<Key, Group> {
+    let mut out = BTreeMap::new();
+    for (k, v) in g {
+        for h in hosts {
+            let copy = Group {
+                times: v.times.clone(),
+                rss: v.rss.clone(),
+                not_ok: v.not_ok.clone(),
+            };
+            out.insert((h.clone(), k.1.clone(), k.2.clone(), k.3), copy);
+        }
+    }
+    out
+}
+
+/// The machines of a side's groups (the empty name alone: one machine).
+fn host_set(g: &BTreeMap<Key, Group>) -> BTreeSet<String> {
+    g.keys().map(|k| k.0.clone()).collect()
 }
 
 /// The comparison: the cells both sides ran, the others, and whether B regressed
@@ -148,7 +185,8 @@ impl Comparison {
     pub fn regressions_beyond(&self, share: f64) -> Vec<String> {
         let slower = self.rows.iter().filter(|r| r.slower_beyond(share)).map(|r| {
             format!(
-                "{} {} {}: {:.2}x A's time",
+                "{}{} {} {}: {:.2}x A's time",
+                r.host.as_ref().map(|h| format!("on {h}: ")).unwrap_or_default(),
                 r.workload,
                 r.model,
                 crate::units::plural(r.tasks, "task"),
@@ -176,13 +214,22 @@ fn spread(v: &[f64]) -> f64 {
 /// Compare every cell both sides ran `ok`; say which ran on one side only, and which
 /// failed on one side (a failure in B where A was ok is a regression).
 pub fn compare(a: &Results, b: &Results) -> Comparison {
-    let (ga, gb) = (groups(a), groups(b));
+    let (mut ga, mut gb) = (groups(a), groups(b));
+    let single = BTreeSet::from([String::new()]);
+    let (ha, hb) = (host_set(&ga), host_set(&gb));
+    if ha == single && !hb.contains("") {
+        ga = spread_over(ga, &hb);
+    } else if hb == single && !ha.contains("") {
+        gb = spread_over(gb, &ha);
+    }
+    let host = |k: &Key| Some(k.0.clone()).filter(|h| !h.is_empty());
     let mut rows = Vec::new();
     let mut unmatched = Vec::new();
     let note = |k: &Key, kind: UnmatchedKind, why: Option<String>| Unmatched {
-        workload: k.0.clone(),
-        model: k.1.clone(),
-        tasks: k.2,
+        host: host(k),
+        workload: k.1.clone(),
+        model: k.2.clone(),
+        tasks: k.3,
         kind,
         why,
     };
@@ -216,9 +263,10 @@ pub fn compare(a: &Results, b: &Results) -> Comparison {
             Change::Same
         };
         rows.push(Row {
-            workload: key.0.clone(),
-            model: key.1.clone(),
-            tasks: key.2,
+            host: host(key),
+            workload: key.1.clone(),
+            model: key.2.clone(),
+            tasks: key.3,
             a_time,
             b_time,
             a_rss: median(&mut ar.clone()).unwrap_or(0.0),

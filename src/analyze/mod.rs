@@ -10,6 +10,7 @@
 pub mod advice;
 pub mod claims;
 pub mod compare;
+pub mod merge;
 pub mod stats;
 pub mod verdict;
 
@@ -158,7 +159,7 @@ pub fn document(
     finished_at: String,
     interrupted: bool,
 ) -> crate::results::Results {
-    let analysis = analyze(&cells, &baselines, &header.plan.workloads, &header.plan.models);
+    let analysis = analyze_hosts(&cells, &baselines, &header.plan.workloads, &header.plan.models);
     crate::results::Results {
         schema: header.schema,
         tool: header.tool,
@@ -171,7 +172,77 @@ pub fn document(
         baselines,
         analysis,
         claims: Vec::new(),
+        merged: None,
     }
+}
+
+/// The machines a document's cells ran on, in the order they first appear; empty for a
+/// document from one machine (its cells carry no `host`).
+pub fn hosts(cells: &[CellResult], baselines: &[CellResult]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for h in cells.iter().chain(baselines).filter_map(|c| c.host.as_ref()) {
+        if !out.contains(h) {
+            out.push(h.clone());
+        }
+    }
+    out
+}
+
+/// [`analyze`], per machine when the cells ran on more than one: numbers from different
+/// kinds of machine are never compared with each other, so each gets its own winners,
+/// crossovers and failures, its workloads' analyses tagged with its name.
+pub fn analyze_hosts(
+    cells: &[CellResult],
+    baselines: &[CellResult],
+    workloads: &[String],
+    models: &[String],
+) -> Analysis {
+    let hosts = hosts(cells, baselines);
+    if hosts.len() < 2 {
+        return analyze(cells, baselines, workloads, models);
+    }
+    let mut out = Analysis::default();
+    for host in hosts {
+        let on = |c: &&CellResult| c.host.as_ref() == Some(&host);
+        let here: Vec<CellResult> = cells.iter().filter(on).cloned().collect();
+        let base: Vec<CellResult> = baselines.iter().filter(on).cloned().collect();
+        let mut a = analyze(&here, &base, workloads, models);
+        for wa in &mut a.workloads {
+            wa.host = Some(host.clone());
+        }
+        out.workloads.extend(a.workloads);
+    }
+    out
+}
+
+/// A document from several machines as one document per machine (its cells, baselines,
+/// analysis and environment), for reports that speak of one machine at a time; `None`
+/// for a document from one machine.
+pub fn by_host(results: &crate::results::Results) -> Option<Vec<(String, crate::results::Results)>> {
+    let hosts = hosts(&results.cells, &results.baselines);
+    if hosts.len() < 2 {
+        return None;
+    }
+    let views = hosts
+        .into_iter()
+        .map(|host| {
+            let mut r = results.clone();
+            let on = |c: &CellResult| c.host.as_ref() == Some(&host);
+            r.cells.retain(on);
+            r.baselines.retain(on);
+            r.analysis.workloads.retain(|wa| wa.host.as_ref() == Some(&host));
+            if let Some(env) = results
+                .merged
+                .as_ref()
+                .and_then(|m| m.hosts.iter().find(|h| h.name == host))
+            {
+                r.environment = env.environment.clone();
+            }
+            r.merged = None;
+            (host, r)
+        })
+        .collect();
+    Some(views)
 }
 
 pub fn analyze(cells: &[CellResult], baselines: &[CellResult], workloads: &[String], models: &[String]) -> Analysis {
@@ -243,6 +314,7 @@ fn analyze_workload(
     let scaling = stats::scaling(&cell_stats);
     WorkloadAnalysis {
         workload: workload.to_string(),
+        host: None,
         bytes_per_task,
         winners,
         crossover,

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::{cell_time, median, slope};
-use crate::results::{CellResult, CellStats, Spread, Status};
+use crate::measure::latency::{merge_wires, summarize_wire, HistogramWire};
+use crate::results::{CellResult, CellStats, Histograms, Pooled, Spread, Status};
 
 /// Median, min, max and (from 6 repeats on) a 95% interval of the median.
 pub fn spread(values: &[f64]) -> Option<Spread> {
@@ -49,9 +50,26 @@ pub fn cell_stats(cells: &[CellResult], workload: &str) -> Vec<CellStats> {
                 p99_ms: of(&super::caller_p99),
                 peak_in_flight: of(&|c| c.peak_in_flight.map(|p| p as f64)),
                 requests_per_s: of(&|c| c.requests_per_s),
+                pooled: pooled(&g),
             }
         })
         .collect()
+}
+
+/// The percentiles of every task of `cells` together, from the sum of their histograms;
+/// `None` when no cell kept its histograms (results from before they were kept).
+pub fn pooled(cells: &[&CellResult]) -> Option<Pooled> {
+    let kept: Vec<&Histograms> = cells.iter().filter_map(|c| c.histograms.as_ref()).collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let sum = |f: fn(&Histograms) -> &HistogramWire| summarize_wire(&merge_wires(kept.iter().map(|h| f(h))));
+    Some(Pooled {
+        runs: kept.len(),
+        latency_ms: sum(|h| &h.task_latency_us),
+        caller_latency_ms: sum(|h| &h.caller_latency_us),
+        request_latency_ms: sum(|h| &h.request_latency_us),
+    })
 }
 
 /// The exponent b of time ≈ a·N^b per model, fitted over its `ok` task counts (at least
@@ -100,6 +118,7 @@ mod tests {
             p99_ms: None,
             peak_in_flight: None,
             requests_per_s: None,
+            pooled: None,
         };
         let stats = vec![
             mk("pool", 10, 1.0),

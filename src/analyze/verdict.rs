@@ -21,8 +21,20 @@ fn stats_at<'a>(wa: &'a WorkloadAnalysis, model: &str, tasks: usize) -> Option<&
     wa.stats.iter().find(|s| s.model == model && s.tasks == tasks)
 }
 
-/// The verdict lines of every workload.
+/// The verdict lines of every workload; from several machines, each line says which
+/// (`on c7g: sleep:1s: ...`).
 pub fn verdicts(results: &Results) -> Vec<String> {
+    match crate::analyze::by_host(results) {
+        None => verdicts_of(results),
+        Some(views) => views
+            .iter()
+            .flat_map(|(host, r)| verdicts_of(r).into_iter().map(move |v| format!("on {host}: {v}")))
+            .collect(),
+    }
+}
+
+/// The verdict lines of a document from one machine.
+fn verdicts_of(results: &Results) -> Vec<String> {
     let mut out = Vec::new();
     for wa in &results.analysis.workloads {
         let w = &wa.workload;

@@ -440,6 +440,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         histograms: None,
         load: None,
         server: None,
+        host: None,
     }
 }
 

@@ -35,6 +35,10 @@ EXAMPLES:
   conlab bench --workload http:latency=20ms --target http://127.0.0.1:8080/ --models rs-async,py-asyncio+aiohttp
   conlab bench --quick --quiet --export-json run.json --export-csv run.csv --export-markdown run.md
       no progress or tables; the results directory plus three renderings of the sweep
+  conlab bench --quick --shard 1/4 --out /results/shard-1
+      slice 1 of 4 of the plan (run 0/4 to 3/4 on four machines, then `conlab merge`)
+  conlab bench --quick --shard 0/4 --plan-only
+      the cells slice 0 would measure, as JSON; nothing runs
 
 `conlab list` shows every workload and model with its parameters.";
 
@@ -43,6 +47,21 @@ EXAMPLES:
   conlab report results/RUN/results.json
   conlab report results/RUN/results.jsonl --format csv -o cells.csv
   conlab report results/RUN/results.json --format html -o report.html";
+
+pub const MERGE: &str = "\
+EXAMPLES:
+  conlab merge results/shard-0 results/shard-1 results/shard-2 -o merged.json
+      three slices of one plan (`bench --shard K/3`) as one document
+  conlab merge /mnt/results -o fleet.json
+      every run under a directory: shards from a shared volume, or machines of a fleet
+  conlab merge c7g.jsonl m7i.jsonl -o fleet.json && conlab report fleet.json
+      results of two kinds of machine, reported machine by machine
+  conlab merge old/ new/ -o both.json --allow-mixed
+      different plans merged anyway; the document says what differed
+
+Cells of the same kind of machine (the same --host-label, or the same arch, CPU, cores,
+memory, kernel and limits) are pooled as repeats; different kinds stay apart, each cell
+naming its host. Latency histograms are summed, so pooled percentiles are exact.";
 
 pub const COMPARE: &str = "\
 EXAMPLES:

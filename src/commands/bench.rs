@@ -4,7 +4,8 @@
 //! files and drops the progress and tables, for scripts and CI.
 //!
 //! Bad input costs nothing: the plan and the output directory are checked before the
-//! first cell runs. Ctrl-C stops the sweep within a sampling interval; every finished
+//! first cell runs, and `--plan-only` prints the cells (a shard's, with `--shard`) and
+//! stops there, which is how a Job manifest's command is checked without running it. Ctrl-C stops the sweep within a sampling interval; every finished
 //! cell is kept.
 
 use std::path::{Path, PathBuf};
@@ -35,10 +36,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(""));
     let plan = Plan::new(request(args, &out)?).map_err(usage)?;
+    if args.plan_only {
+        super::print_out(&plan_json(&plan))?;
+        return Ok(0);
+    }
     let exports = exports(args)?;
     let jsonl = open_output(&out)?;
-    let env = Environment::probe(limits::raise_nofile());
+    let mut env = Environment::probe(limits::raise_nofile());
+    if let Some(label) = args.host_label.as_ref().filter(|l| !l.trim().is_empty()) {
+        env.host.label = Some(label.clone());
+    }
     let mut observer = Progress::new(jsonl, args.quiet);
+    observer.stdout = args.jsonl_stdout;
     let results = sweep::run(&plan, env, &conlab_exe()?, &mut observer, &stop)?;
     observer.bar.finish_and_clear();
 
@@ -133,7 +142,34 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
     request.target = target;
     request.pythons.clone_from(&args.python);
     request.out = Some(out.to_path_buf());
+    request.shard = args.shard;
     Ok(request)
+}
+
+/// `--plan-only`: what this run would measure, one JSON document.
+fn plan_json(plan: &Plan) -> String {
+    let cells: Vec<serde_json::Value> = plan
+        .shard_cells()
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "workload": plan.workloads[c.workload].to_string(),
+                "model": plan.models[c.model].name(),
+                "tasks": c.tasks,
+                "repeat": c.repeat,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "fingerprint": plan.fingerprint(),
+        "shard": plan.shard,
+        "workloads": plan.workloads.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        "models": plan.models.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "baselines": plan.baseline_models().iter().map(|&m| plan.models[m].name()).collect::<Vec<_>>(),
+        "cells": cells,
+        "notes": plan.notes,
+    });
+    serde_json::to_string_pretty(&doc).expect("a plan serializes") + "\n"
 }
 
 /// Create the output directory and `results.jsonl`, or fail with a usage error before any
@@ -155,6 +191,8 @@ struct Progress {
     jsonl: JsonlWriter,
     bar: ProgressBar,
     quiet: bool,
+    /// Also print each record on stdout (`--jsonl-stdout`).
+    stdout: bool,
 }
 
 impl Progress {
@@ -163,7 +201,20 @@ impl Progress {
             jsonl,
             bar: ProgressBar::hidden(),
             quiet,
+            stdout: false,
         }
+    }
+
+    /// Write a record to results.jsonl, and to stdout when asked.
+    fn append(&mut self, record: &JsonlRecord) -> std::io::Result<()> {
+        self.jsonl.append(record)?;
+        if self.stdout {
+            let line = serde_json::to_string(record).map_err(std::io::Error::other)? + "\n";
+            let mut out = std::io::stdout().lock();
+            std::io::Write::write_all(&mut out, line.as_bytes())?;
+            std::io::Write::flush(&mut out)?;
+        }
+        Ok(())
     }
 
     fn log(&self, line: String) {
@@ -176,7 +227,7 @@ impl Progress {
 
 impl Observer for Progress {
     fn begin(&mut self, header: &SweepHeader, cells: usize) -> std::io::Result<()> {
-        self.jsonl.append(&JsonlRecord::Sweep(Box::new(header.clone())))?;
+        self.append(&JsonlRecord::Sweep(Box::new(header.clone())))?;
         if self.quiet {
             return Ok(());
         }
@@ -188,9 +239,15 @@ impl Observer for Progress {
         );
         self.bar.enable_steady_tick(Duration::from_millis(200));
         let p = &header.plan;
+        if let Some(shard) = p.shard {
+            self.log(format!(
+                "conlab: shard {shard} of plan {}",
+                p.fingerprint.as_deref().unwrap_or("?")
+            ));
+        }
         self.log(format!(
             "conlab: {} ({} × {} × {} × {}) + {} → {}",
-            plural(cells - p.models.len(), "cell"),
+            plural(cells.saturating_sub(p.models.len()), "cell"),
             plural(p.workloads.len(), "workload"),
             plural(p.models.len(), "model"),
             plural(p.tasks.len(), "task count"),
@@ -210,7 +267,7 @@ impl Observer for Progress {
     }
 
     fn cell_done(&mut self, cell: &CellResult, position: usize, total: usize) -> std::io::Result<()> {
-        self.jsonl.append(&JsonlRecord::Cell(Box::new(cell.clone())))?;
+        self.append(&JsonlRecord::Cell(Box::new(cell.clone())))?;
         if !cell.baseline && !self.quiet {
             self.log(terminal::cell_line(cell, position, total));
         }

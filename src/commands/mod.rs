@@ -12,6 +12,7 @@ pub mod completions;
 pub mod env;
 pub mod list;
 pub mod man;
+pub mod merge;
 pub mod report;
 pub mod serve;
 pub mod worker;

@@ -41,6 +41,124 @@ pub struct Environment {
     /// The Python interpreters the sweep uses: version, implementation, GIL.
     #[serde(default)]
     pub python: Vec<Interpreter>,
+    /// Which machine this is, and the kind of machine it is (absent in results from
+    /// before shards).
+    #[serde(default)]
+    pub host: Host,
+}
+
+/// The machine's identity. Its [`name`](Host::name) is what `conlab merge` keys cells by:
+/// a label the user gave (`--host-label c7g`), or the kind of machine (architecture,
+/// CPU, cores, memory, kernel, container limits), so that shards run on identical nodes
+/// merge into one host and different kinds of machine stay apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Host {
+    /// The kernel's host name (under Kubernetes: the pod's name).
+    pub hostname: String,
+    /// The node the run was scheduled on, when the scheduler says (`NODE_NAME` from the
+    /// Kubernetes downward API, `SLURMD_NODENAME` under Slurm).
+    pub node: Option<String>,
+    /// A stable fingerprint of /etc/machine-id (its SHA-256, 16 hex digits), not the id.
+    pub machine_id: Option<String>,
+    /// CPU architecture (`x86_64`, `aarch64`).
+    pub arch: String,
+    /// The label the user gave the machine (`--host-label`, `CONLAB_HOST_LABEL`).
+    pub label: Option<String>,
+    /// The limits of the cgroup conlab runs in, when it has any (a container, a Slurm job).
+    pub container: Option<Container>,
+}
+
+/// The limits of conlab's own cgroup (v2), read from /sys/fs/cgroup, never changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Container {
+    /// The cgroup's path (`/kubepods/...`).
+    pub cgroup: String,
+    /// CPUs the cgroup may use (cpu.max quota / period); `None`: unlimited.
+    pub cpus: Option<f64>,
+    /// memory.max in bytes; `None`: unlimited.
+    pub memory_bytes: Option<u64>,
+    /// pids.max; `None`: unlimited.
+    pub pids: Option<u64>,
+}
+
+impl Environment {
+    /// The machine's name in a document with several: the user's label, or its kind.
+    pub fn host_name(&self) -> String {
+        if let Some(label) = &self.host.label {
+            return label.clone();
+        }
+        let arch = match self.host.arch.as_str() {
+            "" => "unknown arch",
+            a => a,
+        };
+        let gib = self.memory_bytes as f64 / (1u64 << 30) as f64;
+        let mut name = format!(
+            "{arch}, {} cores, {gib:.0} GiB, {}, Linux {}",
+            self.cores, self.cpu_model, self.kernel
+        );
+        if let Some(c) = &self.host.container {
+            let cpus = c.cpus.map(|n| format!(" {n} CPUs")).unwrap_or_default();
+            let mem = c
+                .memory_bytes
+                .map(|b| format!(" {:.1} GiB", b as f64 / (1u64 << 30) as f64))
+                .unwrap_or_default();
+            if !cpus.is_empty() || !mem.is_empty() {
+                name.push_str(&format!(", limited to{cpus}{mem}"));
+            }
+        }
+        name
+    }
+}
+
+impl Host {
+    /// Read this machine's identity; `label` is the user's name for it.
+    pub fn probe(label: Option<String>) -> Host {
+        use sha2::Digest;
+        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default();
+        let machine_id = std::fs::read_to_string("/etc/machine-id")
+            .ok()
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                let digest = sha2::Sha256::digest(id.as_bytes());
+                digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+            });
+        let node = ["NODE_NAME", "SLURMD_NODENAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|n| !n.is_empty()));
+        Host {
+            hostname,
+            node,
+            machine_id,
+            arch: std::env::consts::ARCH.to_string(),
+            label: label.filter(|l| !l.trim().is_empty()),
+            container: container(),
+        }
+    }
+}
+
+/// The limits of conlab's own cgroup v2, if it has any.
+fn container() -> Option<Container> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim().to_string();
+    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).ok();
+    let number = |text: Option<String>| text.and_then(|t| t.trim().parse::<u64>().ok());
+    let cpus = read("cpu.max").and_then(|t| {
+        let mut parts = t.split_whitespace();
+        let quota: f64 = parts.next()?.parse().ok()?;
+        let period: f64 = parts.next()?.parse().ok()?;
+        (period > 0.0).then(|| (quota / period * 100.0).round() / 100.0)
+    });
+    let c = Container {
+        cgroup: path,
+        cpus,
+        memory_bytes: number(read("memory.max")),
+        pids: number(read("pids.max")),
+    };
+    (c.cpus.is_some() || c.memory_bytes.is_some() || c.pids.is_some()).then_some(c)
 }
 
 /// One Python interpreter, as probed.
@@ -174,6 +292,7 @@ impl Environment {
             limits,
             allows,
             python: Vec::new(),
+            host: Host::probe(std::env::var("CONLAB_HOST_LABEL").ok()),
         };
         env.add_runtime("rs", ceiling::rust_threads(), limits::MAP_MARGIN);
         env

@@ -30,11 +30,18 @@ pub fn render(format: CompareFormat, a: &Path, b: &Path, c: &Comparison) -> Stri
 pub fn table(a: &Path, b: &Path, rows: &[Row], unmatched: &[Unmatched]) -> String {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(vec![
+    // From several machines, rows are grouped by machine in a first column.
+    let hosts = rows.iter().any(|r| r.host.is_some());
+    let mut header = vec![
         "workload", "model", "tasks", "time A", "time B", "B/A", "verdict", "RSS A", "RSS B", "B/A",
-    ]);
+    ];
+    if hosts {
+        header.insert(0, "host");
+    }
+    table.set_header(header);
     for r in rows {
-        table.add_row(vec![
+        let host = hosts.then(|| r.host.clone().unwrap_or_default());
+        table.add_row(host.into_iter().chain([
             r.workload.clone(),
             r.model.clone(),
             format_count(r.tasks),
@@ -45,7 +52,7 @@ pub fn table(a: &Path, b: &Path, rows: &[Row], unmatched: &[Unmatched]) -> Strin
             format_bytes(r.a_rss),
             format_bytes(r.b_rss),
             format!("{:.2}", r.b_rss / r.a_rss.max(1.0)),
-        ]);
+        ]));
     }
     let mut out = format!("A: {}\nB: {}\n{table}\n", a.display(), b.display());
     let count = |v: Change| rows.iter().filter(|r| r.verdict == v).count();
@@ -89,6 +96,9 @@ pub struct CompareJson {
 /// One matched cell.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CellJson {
+    /// The machine, when a side holds results from more than one (`conlab merge`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     pub workload: String,
     pub model: String,
     pub tasks: usize,
@@ -133,6 +143,9 @@ pub struct SideJson {
 /// A cell with no ratio.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct UnmatchedJson {
+    /// The machine, when a side holds results from more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     pub workload: String,
     pub model: String,
     pub tasks: usize,
@@ -185,6 +198,7 @@ fn json(a: &Path, b: &Path, c: &Comparison) -> String {
         .rows
         .iter()
         .map(|r| CellJson {
+            host: r.host.clone(),
             workload: r.workload.clone(),
             model: r.model.clone(),
             tasks: r.tasks,
@@ -208,6 +222,7 @@ fn json(a: &Path, b: &Path, c: &Comparison) -> String {
         .unmatched
         .iter()
         .map(|u| UnmatchedJson {
+            host: u.host.clone(),
             workload: u.workload.clone(),
             model: u.model.clone(),
             tasks: u.tasks,

@@ -1,5 +1,6 @@
 //! `--format csv`: one row per cell (baselines included, marked), a header row, the
-//! contract fields flattened, for spreadsheets and data frames.
+//! contract fields flattened, for spreadsheets and data frames. A document from several
+//! machines gets a last column, `host`, naming each row's.
 
 use super::Format;
 use crate::results::{CellResult, Results};
@@ -113,9 +114,18 @@ fn row(c: &CellResult) -> Vec<String> {
 impl Format for Csv {
     fn render(&self, results: &Results) -> String {
         let mut w = ::csv::Writer::from_writer(Vec::new());
-        w.write_record(HEADER).expect("CSV into memory");
+        let hosts = !crate::analyze::hosts(&results.cells, &results.baselines).is_empty();
+        let mut header = HEADER.to_vec();
+        if hosts {
+            header.push("host");
+        }
+        w.write_record(header).expect("CSV into memory");
         for c in results.baselines.iter().chain(&results.cells) {
-            w.write_record(row(c)).expect("CSV into memory");
+            let mut r = row(c);
+            if hosts {
+                r.push(opt(c.host.clone()));
+            }
+            w.write_record(r).expect("CSV into memory");
         }
         String::from_utf8(w.into_inner().expect("CSV into memory")).expect("CSV of UTF-8 text is UTF-8")
     }

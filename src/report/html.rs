@@ -66,29 +66,43 @@ impl Format for Html {
                 ""
             }
         );
-        h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
-        for wa in &results.analysis.workloads {
-            let s = summarize(results, wa);
-            let _ = write!(
-                h,
-                r#"<h3>{}</h3><p class="headline">{}</p><ul class="points">"#,
-                escape(&workload_label(&wa.workload)),
-                s.headline
-            );
-            for p in &s.points {
-                let _ = write!(h, "<li>{p}</li>");
+        match analyze::by_host(results) {
+            None => body(&mut h, results),
+            // Several machines: each one's verdicts, charts and environment under its name.
+            Some(views) => {
+                for (host, r) in views {
+                    let _ = write!(h, r#"<h2 class="host">On {}</h2>"#, escape(&host));
+                    body(&mut h, &r);
+                }
             }
-            h.push_str("</ul>");
         }
-        h.push_str("</section>");
-        claims_section(&mut h, results);
-        for wa in &results.analysis.workloads {
-            workload_section(&mut h, results, wa);
-        }
-        environment_section(&mut h, results);
         h.push_str("</body></html>\n");
         h
     }
+}
+
+/// One machine's verdicts, claims, workload sections and environment.
+fn body(h: &mut String, results: &Results) {
+    h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
+    for wa in &results.analysis.workloads {
+        let s = summarize(results, wa);
+        let _ = write!(
+            h,
+            r#"<h3>{}</h3><p class="headline">{}</p><ul class="points">"#,
+            escape(&workload_label(&wa.workload)),
+            s.headline
+        );
+        for p in &s.points {
+            let _ = write!(h, "<li>{p}</li>");
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</section>");
+    claims_section(h, results);
+    for wa in &results.analysis.workloads {
+        workload_section(h, results, wa);
+    }
+    environment_section(h, results);
 }
 
 fn claims_section(h: &mut String, results: &Results) {
@@ -396,6 +410,31 @@ fn environment_section(h: &mut String, results: &Results) {
         ("vm.max_map_count".into(), opt(l.max_map_count)),
         ("ephemeral ports".into(), l.ephemeral_ports.clone().unwrap_or_default()),
     ];
+    // Which machine, when the results say (those from before shards do not).
+    if !e.host.hostname.is_empty() {
+        let node = e.host.node.as_ref().map(|n| format!(", node {n}")).unwrap_or_default();
+        let label = e
+            .host
+            .label
+            .as_ref()
+            .map(|l| format!(", labelled {l}"))
+            .unwrap_or_default();
+        rows.insert(
+            0,
+            (
+                "host".into(),
+                format!("{} ({}{node}{label})", e.host.hostname, e.host.arch),
+            ),
+        );
+    }
+    if let Some(c) = &e.host.container {
+        let cpus = c.cpus.map_or("unlimited".into(), |n| n.to_string());
+        let memory = c.memory_bytes.map_or("unlimited".into(), |b| format_bytes(b as f64));
+        rows.push((
+            "cgroup limits".into(),
+            format!("{cpus} CPUs, {} memory ({})", nb(&memory), c.cgroup),
+        ));
+    }
     for c in &e.allows.ceilings {
         let unit = match c.unit {
             Unit::Threads => "threads",

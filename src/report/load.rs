@@ -70,7 +70,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             }
             // Conclusions are recomputed, so a file from an older conlab gets today's.
             let plan = &results.plan;
-            results.analysis = analyze::analyze(&results.cells, &results.baselines, &plan.workloads, &plan.models);
+            results.analysis =
+                analyze::analyze_hosts(&results.cells, &results.baselines, &plan.workloads, &plan.models);
             return Ok(Loaded { results, note: None });
         }
     }
@@ -78,8 +79,15 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let mut header = None;
     let mut cells: Vec<CellResult> = Vec::new();
     let mut note = None;
+    let mut foreign = 0;
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
+            continue;
+        }
+        // A log line between records (`kubectl logs` of a `bench --jsonl-stdout` pod
+        // holds stderr too): not a record, so not ours to read.
+        if !line.trim_start().starts_with('{') {
+            foreign += 1;
             continue;
         }
         match serde_json::from_str::<JsonlRecord>(line) {
@@ -98,9 +106,17 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         }
     }
     let header = header.ok_or_else(not_ours)?;
+    if foreign > 0 && note.is_none() {
+        note = Some(format!(
+            "{}: {} that are not records (log output) were left out",
+            path.display(),
+            crate::units::plural(foreign, "line")
+        ));
+    }
     let (baselines, cells): (Vec<CellResult>, Vec<CellResult>) = cells.into_iter().partition(|c| c.baseline);
     let plan = &header.plan;
-    let planned = plan.workloads.len() * plan.models.len() * plan.tasks.len() * plan.repeat;
+    let rounds = plan.workloads.len() * plan.tasks.len() * plan.repeat;
+    let planned = plan.shard.map_or(rounds, |s| s.rounds_of(rounds)) * plan.models.len();
     let interrupted = cells.len() < planned;
     let results = analyze::document(header, cells, baselines, String::new(), interrupted);
     Ok(Loaded { results, note })

@@ -30,6 +30,15 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
         }
     };
     let mut out = String::new();
+    // Several machines: each one's tables and verdicts under its name, never mixed.
+    if let Some(views) = crate::analyze::by_host(results) {
+        for (host, r) in views {
+            let title = format!("on {host} ({}):", plural(r.cells.len(), "cell"));
+            let _ = writeln!(out, "\n{}", paint("1;4", &screen::wrap(&title, width, 2)));
+            out.push_str(&render_with(&r, colour, width));
+        }
+        return out;
+    }
     let models = &results.plan.models;
     for wa in &results.analysis.workloads {
         let _ = writeln!(out, "\n{}", paint("1", &screen::wrap(&wa.workload, width, 2)));
