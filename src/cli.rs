@@ -8,7 +8,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod help;
 
-use crate::analyze::advice::{Connections, Lang};
+use crate::analyze::advice::{Connections, Lang, Side};
 use crate::model::ModelSpec;
 use crate::params::SpecError;
 use crate::report::compare::CompareFormat;
@@ -244,9 +244,14 @@ pub struct AdviseArgs {
     /// The language you write.
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
-    /// Long-held connections (chat, streaming) or short requests.
-    #[arg(long, value_enum)]
-    pub connections: Option<Connections>,
+    /// Long-held connections (chat, streaming) or short requests; a number N: N held
+    /// connections at once (sets --tasks).
+    #[arg(long, value_parser = parse_connections)]
+    pub connections: Option<ConnectionsArg>,
+    /// The side you write: the client that makes the requests, or the server that holds
+    /// the connections (measured with conlab's load generator).
+    #[arg(long, value_enum, default_value_t = Side::Client)]
+    pub side: Side,
     /// Use the cells of an earlier results.json / results.jsonl instead of measuring.
     #[arg(long = "from", value_name = "FILE")]
     pub from: Option<PathBuf>,
@@ -267,6 +272,25 @@ pub struct ClaimsArgs {
     /// Directory for claims.json and report.html [default: results/claims-<UTC time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `--connections`: a kind, or a count of connections held at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConnectionsArg {
+    Kind(Connections),
+    Count(usize),
+}
+
+fn parse_connections(text: &str) -> Result<ConnectionsArg, String> {
+    match text {
+        "long" => Ok(ConnectionsArg::Kind(Connections::Long)),
+        "short" => Ok(ConnectionsArg::Kind(Connections::Short)),
+        n => match units::parse_count(n) {
+            Ok(0) => Err("at least 1 connection".into()),
+            Ok(n) => Ok(ConnectionsArg::Count(n)),
+            Err(_) => Err(format!("'{n}' is neither long, short nor a count of connections")),
+        },
+    }
 }
 
 /// Task counts, sorted and deduplicated.

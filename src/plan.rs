@@ -429,7 +429,13 @@ impl Plan {
     /// The least time a cell can take by arithmetic: queueing models run at most
     /// `width` tasks at once, each taking at least the workload's waits.
     pub fn least_time(&self, cell: &PlannedCell) -> Duration {
-        let per_task = self.workloads[cell.workload].min_task_time(self.urls().is_empty());
+        let workload = &self.workloads[cell.workload];
+        let per_task = workload.min_task_time(self.urls().is_empty());
+        // A server's clients hold their connections for the duration, however few the
+        // server serves at once: the queued ones are served once they let go.
+        if workload.server().is_some() {
+            return per_task;
+        }
         match self.models[cell.model].spec.queue_width() {
             Some(width) if width > 0 => per_task * cell.tasks.div_ceil(width) as u32,
             _ => per_task,

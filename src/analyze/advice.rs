@@ -27,9 +27,19 @@ pub enum Connections {
     Short,
 }
 
+/// Which side of the connections the user writes: the client that fans out, or the
+/// server that holds them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Side {
+    #[default]
+    Client,
+    Server,
+}
+
 /// The user's shape of work.
 #[derive(Debug, Clone)]
 pub struct Question {
+    pub side: Side,
     pub connections: Option<Connections>,
     pub tasks: usize,
     pub io: Duration,
@@ -40,6 +50,9 @@ pub struct Question {
 
 /// The workload that stands for the user's tasks, and the candidate models.
 pub fn scenario(q: &Question, iterations_per_s: f64) -> (String, Vec<String>) {
+    if q.side == Side::Server {
+        return server_scenario(q);
+    }
     let iterations = ((q.cpu.as_secs_f64() * iterations_per_s) as u64).max(1);
     let long = q.connections == Some(Connections::Long) && !q.io.is_zero();
     let workload = match (q.io.is_zero(), q.cpu.is_zero(), q.sync_only) {
@@ -80,6 +93,39 @@ pub fn scenario(q: &Question, iterations_per_s: f64) -> (String, Vec<String>) {
             Lang::Python => format!("py-asyncio:procs={}", crate::model::cores()),
             Lang::Rust => "rs-process:async=true".into(),
         });
+    }
+    (workload, models)
+}
+
+/// How long each candidate server is loaded.
+const SERVER_DURATION: &str = "3s";
+
+/// The server side: the user's connections served under each server model, with the
+/// wait of each request (or the interval between a chat client's messages) as `io`;
+/// candidates are ranked by the p99 latency their clients saw.
+fn server_scenario(q: &Question) -> (String, Vec<String>) {
+    let wait = format_duration(q.io);
+    let workload = match q.connections {
+        Some(Connections::Long) if !q.io.is_zero() => {
+            format!("serve-tcp:interval={wait},duration={SERVER_DURATION}")
+        }
+        _ => format!("serve-http:latency={wait},duration={SERVER_DURATION}"),
+    };
+    let pool = q.tasks.clamp(1, 32);
+    let mut models: Vec<String> = match q.lang {
+        Lang::Python => vec!["py-thread".into(), format!("py-pool:size={pool}"), "py-process".into()],
+        Lang::Rust => vec!["rs-thread".into(), format!("rs-pool:size={pool}"), "rs-process".into()],
+    };
+    if !q.sync_only {
+        models.insert(
+            0,
+            if q.lang == Lang::Python {
+                "py-asyncio"
+            } else {
+                "rs-async"
+            }
+            .into(),
+        );
     }
     (workload, models)
 }
@@ -168,7 +214,9 @@ pub fn notes(q: &Question) -> Vec<String> {
     if q.sync_only {
         out.push("With blocking-only libraries an event loop would have to hand every call to a thread pool anyway, so the candidates are threads, a pool and processes.".to_string());
     }
-    if q.connections == Some(Connections::Long) && !q.io.is_zero() {
+    if q.side == Side::Server {
+        out.push("Measured as a server: conlab's load generator, a separate process, held the connections while each model served them; ranked by the p99 latency the clients saw, then memory.".to_string());
+    } else if q.connections == Some(Connections::Long) && !q.io.is_zero() {
         out.push("Long-held connections were measured as connections really held (the tcp workload against conlab's echo server), one per task.".to_string());
     }
     if q.tasks > 10_000 {
@@ -205,6 +253,7 @@ mod tests {
     #[test]
     fn a_saturated_loop_brings_one_loop_per_core_into_the_running() {
         let q = |io: u64, cpu: u64, lang: Lang| Question {
+            side: Side::Client,
             connections: None,
             tasks: 1000,
             io: Duration::from_millis(io),
@@ -315,6 +364,7 @@ mod tests {
     #[test]
     fn cpu_heavy_work_is_not_offered_to_an_event_loop() {
         let q = Question {
+            side: Side::Client,
             connections: None,
             tasks: 8,
             io: Duration::ZERO,

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 
 use super::{conlab_exe, load_results, print_out, usage};
 use crate::analyze::advice::{self, closest_workload, Connections, Lang, Question};
-use crate::cli::AdviseArgs;
+use crate::cli::{AdviseArgs, ConnectionsArg};
 use crate::launch::python;
 use crate::measure::{env::Environment, limits};
 use crate::plan::{Plan, PlanRequest};
@@ -88,21 +88,41 @@ fn question(a: &AdviseArgs) -> anyhow::Result<Question> {
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         return wizard(a);
     }
-    let Some(tasks) = a.tasks else {
-        return Err(usage(Missing("advise needs --tasks N (how many tasks at once)")));
+    let Some(tasks) = a.tasks.or(held(a)) else {
+        return Err(usage(Missing(
+            "advise needs --tasks N (how many tasks at once) or --connections N",
+        )));
     };
     let (io, cpu) = (a.io.unwrap_or_default(), a.cpu.unwrap_or_default());
     if io.is_zero() && cpu.is_zero() {
         return Err(usage(Missing(NEITHER)));
     }
     Ok(Question {
-        connections: a.connections,
+        side: a.side,
+        connections: kind(a),
         tasks,
         io,
         cpu,
         sync_only: a.sync_only,
         lang: a.lang.unwrap_or(Lang::Python),
     })
+}
+
+/// `--connections N`: N connections held at once.
+fn held(a: &AdviseArgs) -> Option<usize> {
+    match a.connections {
+        Some(ConnectionsArg::Count(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// The kind of connections `--connections` named (a count means held ones).
+fn kind(a: &AdviseArgs) -> Option<Connections> {
+    match a.connections {
+        Some(ConnectionsArg::Kind(k)) => Some(k),
+        Some(ConnectionsArg::Count(_)) => Some(Connections::Long),
+        None => None,
+    }
 }
 
 const NEITHER: &str = "give --io or --cpu: a task that neither waits nor computes needs no model";
@@ -141,7 +161,7 @@ fn wizard(a: &AdviseArgs) -> anyhow::Result<Question> {
             .interact_text()?;
         parse(&answer).map_err(|e| anyhow::anyhow!(e))
     }
-    let tasks = match a.tasks {
+    let tasks = match a.tasks.or(held(a)) {
         Some(n) => n,
         None => typed(&theme, "How many tasks at once? (100, 10k, 1m)", "1000", count_answer)?,
     };
@@ -172,7 +192,7 @@ fn wizard(a: &AdviseArgs) -> anyhow::Result<Question> {
             duration_answer,
         )?,
     };
-    let connections = match a.connections {
+    let connections = match kind(a) {
         Some(c) => Some(c),
         None if io.is_zero() => None,
         None => {
@@ -196,6 +216,7 @@ fn wizard(a: &AdviseArgs) -> anyhow::Result<Question> {
                 .interact_opt()?
                 .ok_or_else(cancelled)?);
     Ok(Question {
+        side: a.side,
         connections,
         tasks,
         io,

@@ -1,7 +1,7 @@
 //! What `conlab advise` prints: the question, the candidates as measured, the
 //! recommendation with its reasons, and a starter snippet.
 
-use crate::analyze::advice::{notes, Candidate, Lang, Question};
+use crate::analyze::advice::{notes, Candidate, Lang, Question, Side};
 use crate::report::snippets;
 use crate::units::{format_bytes, format_count, format_duration, format_secs};
 
@@ -43,18 +43,28 @@ pub fn recommendation(q: &Question, tasks: usize, ranked: &[Candidate]) -> Strin
     let Some(best) = ranked.first() else {
         return String::new();
     };
+    let server = q.side == Side::Server;
     let mut out = format!("\nrecommended: {}\n", best.model);
-    let mut why = format!(
-        "it finished {} tasks in {} with {} peak memory",
-        format_count(tasks),
-        format_secs(best.time),
-        format_bytes(best.rss)
-    );
+    let mut why = match server {
+        true => format!(
+            "serving {} connections, its clients saw a p99 of {} with {} peak memory",
+            format_count(tasks),
+            format_secs(best.time),
+            format_bytes(best.rss)
+        ),
+        false => format!(
+            "it finished {} tasks in {} with {} peak memory",
+            format_count(tasks),
+            format_secs(best.time),
+            format_bytes(best.rss)
+        ),
+    };
     if let Some(second) = ranked.get(1) {
         out.push_str(&format!("runner-up:   {}\n", second.model));
         why.push_str(&format!(
-            "; {} took {} ({:.1}x) with {}",
+            "; {} {} {} ({:.1}x) with {}",
             second.model,
+            if server { "p99" } else { "took" },
             format_secs(second.time),
             second.time / best.time.max(1e-9),
             format_bytes(second.rss)
@@ -67,7 +77,10 @@ pub fn recommendation(q: &Question, tasks: usize, ranked: &[Candidate]) -> Strin
     out.push_str(&format!(
         "\nstarter ({}):\n{}\n",
         best.model,
-        snippets::snippet(&best.model)
+        match server {
+            true => snippets::server_snippet(&best.model),
+            false => snippets::snippet(&best.model),
+        }
     ));
     out
 }

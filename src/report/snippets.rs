@@ -13,6 +13,102 @@ pub fn snippet(model: &str) -> &'static str {
     }
 }
 
+/// The server-side snippet: an accept loop in the model's shape, bounded and with
+/// per-connection timeouts.
+pub fn server_snippet(model: &str) -> &'static str {
+    match model {
+        m if m.starts_with("py-asyncio") => PY_ASYNCIO_SERVER,
+        m if m.starts_with("py-") => PY_THREAD_SERVER,
+        m if m.starts_with("rs-async") => RS_TOKIO_SERVER,
+        _ => RS_THREAD_SERVER,
+    }
+}
+
+const PY_ASYNCIO_SERVER: &str = r#"import asyncio
+
+async def handle(reader, writer):
+    try:
+        while True:
+            line = await asyncio.wait_for(reader.readline(), timeout=60)  # idle timeout
+            if not line:
+                break
+            writer.write(await reply(line))    # reply: your coroutine; never block the loop
+            await writer.drain()
+    except (asyncio.TimeoutError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+async def main():
+    server = await asyncio.start_server(handle, "0.0.0.0", 8000, backlog=2048)
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main())"#;
+
+const PY_THREAD_SERVER: &str = r#"import socketserver
+
+class Handler(socketserver.StreamRequestHandler):
+    timeout = 60                                  # idle timeout per connection
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(reply(line))         # reply: your blocking code
+
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 2048                     # listen backlog (the default is 5)
+
+with Server(("0.0.0.0", 8000), Handler) as server:
+    server.serve_forever()"#;
+
+const RS_TOKIO_SERVER: &str = r#"use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::time::{timeout, Duration};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = TcpListener::bind("0.0.0.0:8000").await?;
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(s) => s,
+            Err(_) => continue,                  // EMFILE and friends: keep serving the rest
+        };
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            while let Ok(Ok(Some(line))) = timeout(Duration::from_secs(60), lines.next_line()).await {
+                if write.write_all(&reply(&line).await).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}"#;
+
+const RS_THREAD_SERVER: &str = r#"use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
+fn main() -> std::io::Result<()> {
+    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;   // idle timeout
+        let spawned = std::thread::Builder::new().stack_size(256 << 10).spawn(move || {
+            let mut write = stream.try_clone()?;
+            for line in BufReader::new(stream).lines() {
+                write.write_all(&reply(&line?))?;
+            }
+            std::io::Result::Ok(())
+        });
+        if spawned.is_err() {
+            continue;                            // out of threads: this connection is dropped
+        }
+    }
+    Ok(())
+}"#;
+
 const PY_ASYNCIO: &str = r#"import asyncio
 
 async def fetch_many(urls, limit=1000, timeout=10):
