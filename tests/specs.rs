@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use conlab::model::python::Split;
 use conlab::model::{CurrentThread, ModelSpec, MultiThread, Pool, Processes, PyModel, RustModel, ThreadPerTask};
-use conlab::workload::{BlockingMode, BlockingSpec, Cpu, HttpLib, HttpSpec, Mixed, Sleep, TcpSpec, WorkloadSpec};
+use conlab::workload::{
+    BlockingMode, BlockingSpec, Cpu, HttpLib, HttpSpec, Mixed, ServeHttp, ServeTcp, Sleep, TcpSpec, WorkloadSpec,
+};
 use proptest::prelude::*;
 
 fn duration() -> impl Strategy<Value = Duration> {
@@ -38,9 +40,10 @@ fn workload() -> impl Strategy<Value = WorkloadSpec> {
                 nonzero_duration().prop_map(|d| (None, Some(d)))
             ],
             any::<bool>(),
-            nonzero_duration()
+            nonzero_duration(),
+            prop::option::of(1u64..1_000_000)
         )
-            .prop_map(|(latency, bytes, (requests, duration), keepalive, timeout)| {
+            .prop_map(|(latency, bytes, (requests, duration), keepalive, timeout, rate)| {
                 WorkloadSpec::Http(HttpSpec {
                     latency,
                     bytes,
@@ -48,9 +51,34 @@ fn workload() -> impl Strategy<Value = WorkloadSpec> {
                     duration,
                     keepalive,
                     timeout,
+                    rate,
                 })
             }),
-        (duration(), nonzero_duration()).prop_map(|(hold, interval)| WorkloadSpec::Tcp(TcpSpec { hold, interval })),
+        (duration(), nonzero_duration(), 1u64..1 << 20)
+            .prop_map(|(hold, interval, bytes)| WorkloadSpec::Tcp(TcpSpec { hold, interval, bytes })),
+        (
+            duration(),
+            0u64..1 << 26,
+            nonzero_duration(),
+            prop::option::of(1u64..1_000_000),
+            any::<bool>()
+        )
+            .prop_map(|(latency, bytes, duration, rate, blocking)| {
+                WorkloadSpec::ServeHttp(ServeHttp {
+                    latency,
+                    bytes,
+                    duration,
+                    rate,
+                    blocking,
+                })
+            }),
+        (nonzero_duration(), nonzero_duration(), 1u64..16 * 1024).prop_map(|(interval, duration, bytes)| {
+            WorkloadSpec::ServeTcp(ServeTcp {
+                interval,
+                duration,
+                bytes,
+            })
+        }),
         (duration(), any::<bool>(), any::<bool>()).prop_map(|(call, offload, cpu)| {
             WorkloadSpec::Blocking(BlockingSpec {
                 call,
