@@ -7,10 +7,12 @@
 
 mod blocking;
 mod cpu;
+pub mod custom;
 mod http;
 mod http1;
 mod mixed;
 mod net;
+mod pytask;
 mod sleep;
 mod tcp;
 
@@ -28,9 +30,11 @@ use crate::params::{Params, SpecError};
 pub use crate::task::{TaskCtx, TaskError, TaskResult};
 pub use blocking::{BlockingSpec, Mode as BlockingMode};
 pub use cpu::{cpu_kernel, Cpu};
+pub use custom::CustomSpec;
 pub use http::{HttpLib, HttpSpec};
 pub use mixed::Mixed;
 pub use net::UrlError;
+pub use pytask::PyTask;
 pub use sleep::Sleep;
 pub use tcp::TcpSpec;
 
@@ -46,6 +50,12 @@ pub enum WorkloadSpec {
     Http(HttpSpec),
     Tcp(TcpSpec),
     Blocking(BlockingSpec),
+    /// The user's own Python task (`py-task:file=PATH,fn=NAME`): Python models only.
+    #[serde(rename = "py-task")]
+    PyTask(PyTask),
+    /// A workload registered by the user's own binary through [`crate::lab::Lab`]: Rust
+    /// models only, in that binary's cells.
+    Custom(CustomSpec),
 }
 
 impl WorkloadSpec {
@@ -61,6 +71,13 @@ impl WorkloadSpec {
             WorkloadSpec::Http(w) => w.build(target, lib)?,
             WorkloadSpec::Tcp(w) => w.build(target)?,
             WorkloadSpec::Blocking(w) => w.build(),
+            WorkloadSpec::PyTask(w) => {
+                return Err(SpecError::invalid(
+                    w.to_string(),
+                    "py-task is Python code: only Python models run it",
+                ))
+            }
+            WorkloadSpec::Custom(w) => w.build()?,
         })
     }
 
@@ -84,6 +101,7 @@ impl WorkloadSpec {
             WorkloadSpec::Http(w) => w.min_task_time(own_server),
             WorkloadSpec::Tcp(w) => w.hold,
             WorkloadSpec::Blocking(w) => w.call,
+            WorkloadSpec::PyTask(_) | WorkloadSpec::Custom(_) => Duration::ZERO,
         }
     }
 
@@ -96,6 +114,8 @@ impl WorkloadSpec {
             WorkloadSpec::Http(_) => "http",
             WorkloadSpec::Tcp(_) => "tcp",
             WorkloadSpec::Blocking(_) => "blocking",
+            WorkloadSpec::PyTask(_) => "py-task",
+            WorkloadSpec::Custom(_) => "custom",
         }
     }
 }
@@ -109,6 +129,8 @@ impl fmt::Display for WorkloadSpec {
             WorkloadSpec::Http(w) => w.fmt(f),
             WorkloadSpec::Tcp(w) => w.fmt(f),
             WorkloadSpec::Blocking(w) => w.fmt(f),
+            WorkloadSpec::PyTask(w) => w.fmt(f),
+            WorkloadSpec::Custom(w) => w.fmt(f),
         }
     }
 }
@@ -117,6 +139,11 @@ impl FromStr for WorkloadSpec {
     type Err = SpecError;
 
     fn from_str(text: &str) -> Result<Self, SpecError> {
+        // A workload the user's binary registered (conlab::Lab) shadows nothing of conlab's:
+        // it is looked up first only because its parameters are its own syntax.
+        if let Some(custom) = CustomSpec::parse(text) {
+            return Ok(WorkloadSpec::Custom(custom));
+        }
         let params = Params::parse(text)?;
         let info = REGISTRY.iter().find(|w| w.name == params.name()).ok_or_else(|| {
             let names: Vec<_> = REGISTRY.iter().map(|w| w.name).collect();
@@ -250,6 +277,12 @@ pub const REGISTRY: &[WorkloadInfo] = &[
         syntax: "mixed:io=DUR,cpu=K,steps=S",
         about: "each task does S rounds of (wait DUR, then compute K splitmix64 steps)",
         parse: |p| Mixed::parse(p).map(WorkloadSpec::Mixed),
+    },
+    WorkloadInfo {
+        name: "py-task",
+        syntax: "py-task:file=PATH,fn=NAME[,afn=NAME][,setup=NAME][,adapt=true]",
+        about: "your own Python task: fn(i) under thread, pool and process models, async afn(i) under asyncio; setup() runs before the ready mark",
+        parse: |p| PyTask::parse(p).map(WorkloadSpec::PyTask),
     },
 ];
 
