@@ -14,7 +14,7 @@ use crate::params::SpecError;
 use crate::report::compare::CompareFormat;
 use crate::report::ReportFormat;
 use crate::units::{self, ValueError};
-use crate::workload::WorkloadSpec;
+use crate::workload::{PyTask, WorkloadSpec};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -159,6 +159,11 @@ pub struct BenchArgs {
     /// Task counts from 1 to 1,000,000.
     #[arg(long, conflicts_with = "tasks")]
     pub full: bool,
+    /// For py-task workloads: run a model whose function is missing the way users do it
+    /// (`asyncio.to_thread(fn, i)` under asyncio, `asyncio.run(afn(i))` per task under
+    /// threads) instead of skipping it; results record `adapt=true`.
+    #[arg(long)]
+    pub adapt: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -212,8 +217,21 @@ pub struct AdviseArgs {
     #[arg(long, value_enum)]
     pub connections: Option<Connections>,
     /// Use the cells of an earlier results.json / results.jsonl instead of measuring.
-    #[arg(long = "from", value_name = "FILE")]
+    #[arg(long = "from", value_name = "FILE", conflicts_with = "task")]
     pub from: Option<PathBuf>,
+    /// Measure your own Python task instead of a stand-in: file=PATH,fn=NAME[,afn=NAME]
+    /// [,setup=NAME][,adapt=true], as in `--workload py-task:...` (needs --tasks).
+    #[arg(long, value_name = "file=PATH,fn=NAME", value_parser = parse_task)]
+    pub task: Option<PyTask>,
+}
+
+/// `--task file=PATH,fn=NAME`: a py-task spec without its name.
+fn parse_task(text: &str) -> Result<PyTask, String> {
+    match format!("py-task:{text}").parse::<WorkloadSpec>() {
+        Ok(WorkloadSpec::PyTask(task)) => Ok(task),
+        Ok(other) => Err(format!("{other} is not a Python task")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[derive(Debug, Args, Clone)]
