@@ -356,6 +356,12 @@ impl Plan {
         })
     }
 
+    /// Whether a workload is the user's own Rust code (registered through
+    /// [`crate::lab::Lab`]), so cells must run in the user's binary.
+    pub fn runs_custom(&self) -> bool {
+        self.workloads.iter().any(|w| matches!(w, WorkloadSpec::Custom(_)))
+    }
+
     /// Whether any model runs in the Python driver.
     pub fn needs_python(&self) -> bool {
         self.models.iter().any(|m| m.interpreter.is_some())

@@ -99,7 +99,7 @@ struct Setup {
 
 impl Setup {
     fn start(plan: &Plan, conlab_exe: &Path) -> Result<Setup, SweepError> {
-        let launcher = Launcher::new(conlab_exe, plan.needs_python())?;
+        let launcher = Launcher::new(conlab_exe, plan.needs_python(), plan.runs_custom())?;
         let server = match plan.needs_own_server() {
             true => Some(OwnServer::start(conlab_exe)?),
             false => None,
