@@ -27,7 +27,9 @@ impl Wait {
 
     fn outcome(&self, index: usize) -> TaskResult {
         match self.fail_every {
-            n if n > 0 && index % n == 0 => Err(TaskError::new(ErrorKind::Error, format!("task {index} refused"))),
+            n if n > 0 && index.is_multiple_of(n) => {
+                Err(TaskError::new(ErrorKind::Error, format!("task {index} refused")))
+            }
             _ => Ok(index as u64),
         }
     }
