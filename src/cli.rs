@@ -1,5 +1,9 @@
 //! The command line, as a clap derive struct the library owns (so tests can parse it)
 //! with value parsers that turn raw text into checked values once, at the edge.
+//!
+//! The `///` comments on the options are clap's help text, written for a terminal
+//! (`results/<UTC time>`), not rustdoc markup.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -219,8 +223,9 @@ pub struct AdviseArgs {
     /// Use the cells of an earlier results.json / results.jsonl instead of measuring.
     #[arg(long = "from", value_name = "FILE", conflicts_with = "task")]
     pub from: Option<PathBuf>,
-    /// Measure your own Python task instead of a stand-in: file=PATH,fn=NAME[,afn=NAME]
-    /// [,setup=NAME][,adapt=true], as in `--workload py-task:...` (needs --tasks).
+    /// Measure your own Python task instead of a stand-in: file=PATH,fn=NAME, and
+    /// optionally afn=NAME, setup=NAME, adapt=true, as in `--workload py-task:...` (needs
+    /// --tasks).
     #[arg(long, value_name = "file=PATH,fn=NAME", value_parser = parse_task)]
     pub task: Option<PyTask>,
 }
