@@ -106,6 +106,8 @@ fn a_users_fetch_task_runs_under_threads_a_pool_and_asyncio_with_its_import_in_r
     let asyncio = cells.iter().find(|c| c["model"] == "py-asyncio").unwrap();
     assert!(asyncio["client"].as_str().unwrap().contains("afetch(i)"), "{asyncio:#}");
     assert_valid("results.schema.json", &read_json(&out.join("results.json")));
+    let table = stdout(&run);
+    assert!(table.contains("your module, before the ready mark"), "{table}");
 }
 
 const RAISES: &str = r#"
