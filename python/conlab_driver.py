@@ -15,7 +15,8 @@ The workloads mirror the Rust ones, definition for definition: `sleep`, `cpu` (t
 splitmix64 loop), `mixed`, `http`, `tcp`, `blocking`. The I/O ones speak through one
 protocol code of the driver's own under every model (a sans-IO HTTP/1.1 codec, with a
 blocking and an asyncio shell around it), so that two models' cells differ by the model
-only; requests and aiohttp are named variants.
+only; requests and aiohttp are named variants. One more has no Rust twin: `py-task`, the
+user's own module, imported (and its setup called) before the ready mark.
 """
 
 import errno
@@ -194,7 +195,7 @@ def error_kind(exc):
     """The failure's kind, one of: refused, reset, timeout, closed, protocol, fd-limit,
     no-ports, io, error (and the http-* kinds, from statuses). Imports nothing: at the fd
     limit an import fails too."""
-    if isinstance(exc, TaskFailed):
+    if isinstance(exc, (TaskFailed, UserTaskError)):
         return exc.kind
     hc = sys.modules.get("http.client")
     # RemoteDisconnected is a ConnectionResetError, but it means the peer closed.
@@ -1077,7 +1078,157 @@ class Blocking(Workload):
         return "SQLite %s via sqlite3, %s, %s" % (self.sqlite3.sqlite_version, query, how)
 
 
-WORKLOADS = {"sleep": Sleep, "cpu": Cpu, "mixed": Mixed, "http": Http, "tcp": Tcp, "blocking": Blocking}
+class SetupFailed(Exception):
+    """The user's task could not be prepared (import, missing function, setup): the cell
+    fails with this one line, and no task runs."""
+
+
+class UserTaskError(Exception):
+    """An exception of the user's task: counted by its kind ("error" for anything that is
+    not an OS or network error), described as "TypeName: message"."""
+
+    def __init__(self, exc):
+        Exception.__init__(self)
+        self.kind = error_kind(exc)
+        text = " ".join(str(exc).split())
+        self.text = "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+def where_in(path, exc):
+    """ "line N (`code`)" of the deepest frame of `exc` in the user's file, if any."""
+    import traceback
+    if isinstance(exc, SyntaxError) and exc.filename == path:
+        code = (exc.text or "").strip()
+        return "line %s (`%s`)" % (exc.lineno, code) if code else "line %s" % exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+    if not frames:
+        return None
+    f = frames[-1]
+    return "line %d (`%s`)" % (f.lineno, (f.line or "").strip()) if f.line else "line %d" % f.lineno
+
+
+def one_line(exc):
+    text = " ".join(str(exc).split())
+    if isinstance(exc, SyntaxError):
+        text = exc.msg or text
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+def import_user_module(given, sha):
+    """The user's module, executed from the exact bytes conlab hashed when it parsed the
+    spec (a file edited since is refused, so results never name code they did not run)."""
+    import hashlib
+    import types
+    path = os.path.abspath(given)
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError as exc:
+        raise SetupFailed("cannot read %s: %s" % (given, exc.strerror or exc))
+    now = hashlib.sha256(source).hexdigest()[:len(sha)]
+    if now != sha:
+        raise SetupFailed("%s changed after conlab read it (sha=%s asked for, the file is now sha=%s)"
+                          % (given, sha, now))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    name = stem if stem.isidentifier() and stem not in sys.modules else "conlab_user_" + stem.replace("-", "_")
+    module = types.ModuleType(name)
+    module.__file__ = path
+    sys.modules[name] = module  # what pickle, dataclasses and typing look a module up by
+    sys.path.insert(0, os.path.dirname(path))  # its own helper modules beside it import
+    try:
+        exec(compile(source, path, "exec"), module.__dict__)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        where = where_in(path, exc)
+        raise SetupFailed("importing %s failed%s: %s" % (given, " at " + where if where else "", one_line(exc)))
+    return module
+
+
+class PyTask(Workload):
+    """The user's own task (`py-task`): `fn(i)` for thread, pool and process models,
+    `async def afn(i)` for asyncio ones, imported and set up before the ready mark. With
+    `adapt`, a model whose function is missing runs the other the way users do:
+    `asyncio.to_thread(fn, i)` on the loop, `asyncio.run(afn(i))` in a thread."""
+
+    def __init__(self, w, target, lib):
+        import inspect
+        self.given, self.sha, self.adapt = w["file"], w["sha"], bool(w.get("adapt"))
+        rss = proc_status().get("VmRSS", 0)
+        start = now_ns()
+        module = import_user_module(self.given, self.sha)
+        imported = now_ns()
+
+        def function(key, asynchronous):
+            name = w.get(key)
+            if not name:
+                return None
+            f = getattr(module, name, None)
+            if f is None:
+                raise SetupFailed("%s has no %s '%s'" % (self.given, "async function" if asynchronous else "function",
+                                                          name))
+            if not callable(f):
+                raise SetupFailed("%s.%s is a %s, not a function" % (self.given, name, type(f).__name__))
+            if asynchronous != inspect.iscoroutinefunction(f):
+                raise SetupFailed("%s.%s must be %s (%s=%s)" % (
+                    self.given, name, "an async def" if asynchronous else "a plain def, not async", key, name))
+            return f
+
+        self.func = function("fn", False)
+        self.afunc = function("afn", True)
+        self.fn_name, self.afn_name = w.get("fn"), w.get("afn")
+        setup = function("setup", False)
+        setup_s = None
+        if setup is not None:
+            begun = now_ns()
+            try:
+                setup()
+            except Exception as exc:
+                where = where_in(module.__file__, exc)
+                raise SetupFailed("%s() raised%s: %s" % (w["setup"], " at " + where if where else "", one_line(exc)))
+            setup_s = (now_ns() - begun) / 1e9
+        self.setup_report = {"import_s": (imported - start) / 1e9, "setup_s": setup_s,
+                             "rss_bytes": max(0, proc_status().get("VmRSS", 0) - rss)}
+
+    def prepare(self, asynchronous):
+        Workload.prepare(self, asynchronous)
+        if not asynchronous and self.func is None:
+            load_asyncio()  # asyncio.run(afn(i)) per task
+        if asynchronous and self.afunc is None:
+            import concurrent.futures.thread  # what to_thread's default executor imports
+
+    def run_sync(self, i):
+        try:
+            if self.func is not None:
+                return self.func(i)
+            return asyncio.run(self.afunc(i))
+        except Exception as exc:
+            raise UserTaskError(exc)
+
+    async def run_async(self, i):
+        try:
+            if self.afunc is not None:
+                return await self.afunc(i)
+            to_thread = getattr(asyncio, "to_thread", None)
+            if to_thread is not None:
+                return await to_thread(self.func, i)
+            return await asyncio.get_running_loop().run_in_executor(None, self.func, i)
+        except Exception as exc:
+            raise UserTaskError(exc)
+
+    def client(self, asynchronous):
+        where = "%s (sha=%s)" % (self.given, self.sha)
+        if asynchronous and self.afunc is not None:
+            return "your %s(i) from %s, awaited on the event loop" % (self.afn_name, where)
+        if asynchronous:
+            return "your %s(i) from %s through asyncio.to_thread (adapted: no afn)" % (self.fn_name, where)
+        if self.func is not None:
+            return "your %s(i) from %s" % (self.fn_name, where)
+        return "your %s(i) from %s through asyncio.run per task (adapted: no fn)" % (self.afn_name, where)
+
+
+WORKLOADS = {"sleep": Sleep, "cpu": Cpu, "mixed": Mixed, "http": Http, "tcp": Tcp, "blocking": Blocking,
+             "py-task": PyTask}
 
 
 # ---------------------------------------------------------------- models
@@ -1126,6 +1277,8 @@ def describe(exc, kind):
     """"kind: message" (a TaskFailed already reads so)."""
     if isinstance(exc, TaskFailed):
         return str(exc)
+    if isinstance(exc, UserTaskError):
+        return "%s: %s" % (kind, exc.text)
     return "%s: %s" % (kind, failure_message(kind, exc, None))
 
 
@@ -1897,6 +2050,18 @@ def run_server(spec, model, cell):
         {"py-thread": serve_thread, "py-pool": serve_pool, "py-process": serve_process}[kind](
             server, cell, spec["tasks"], workers, stop)
     return server.describe(kind == "py-asyncio")
+def setup_failed(tasks, message):
+    """The report of a cell whose workload could not be prepared: no task ran."""
+    t = now_ns()
+    report = {"ready_ns": t, "started_ns": t, "finished_ns": t, "tasks_ok": 0, "tasks_failed": 0, "errors": {},
+              "first_error": None, "task_latency_us": [], "start_lag_us": [],
+              "failure": {"kind": "setup", "message": message, "at_task": None, "limit": None, "counters": None},
+              "runner": "nothing ran (%s %s)" % (sys.implementation.name, sys.version.split()[0]),
+              "client": None, "requests": None, "concurrency": 0, "hwm_bytes": proc_status().get("VmHWM", 0),
+              "vm_peak_bytes": proc_status().get("VmPeak", 0), "full": None, "checksum": 0}
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
+    return 0
 
 
 def main():
@@ -1913,10 +2078,15 @@ def main():
         described = run_server(spec, model, cell)
         client = lambda asynchronous: described  # noqa: E731
         tasks = len(cell.starts)  # connections accepted
+        user_setup = None
     else:
-        work = WORKLOADS[w["kind"]](w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
+        try:
+            work = WORKLOADS[w["kind"]](w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
+        except SetupFailed as exc:
+            return setup_failed(tasks, str(exc))
         work.prepare(asynchronous)
         client = getattr(work, "client", lambda asynchronous: None)
+        user_setup = getattr(work, "setup_report", None)
         cell = Cell(tasks)
         run_model(work, cell, tasks, model)
     finished = max(cell.ends) if tasks else now_ns()
@@ -1942,6 +2112,7 @@ def main():
         "loop_lag_us": cell.loop_lag.wire() if cell.loop_lag is not None else None,
         "workers": cell.shares or None,
         "failure": cell.failure,
+        "user_setup": user_setup,
         "runner": "%s (%s %s)" % (cell.runner, sys.implementation.name, sys.version.split()[0]),
         "client": client,
         "requests": merge_requests([REQUESTS.take()] + cell.worker_requests),

@@ -1,5 +1,9 @@
 //! The command line, as a clap derive struct the library owns (so tests can parse it)
 //! with value parsers that turn raw text into checked values once, at the edge.
+//!
+//! The `///` comments on the options are clap's help text, written for a terminal
+//! (`results/<UTC time>`), not rustdoc markup.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +19,7 @@ use crate::report::compare::CompareFormat;
 use crate::report::ReportFormat;
 use crate::results::Shard;
 use crate::units::{self, ValueError};
-use crate::workload::WorkloadSpec;
+use crate::workload::{PyTask, WorkloadSpec};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -180,6 +184,11 @@ pub struct BenchArgs {
     /// nothing else goes to stdout): results survive in `kubectl logs` with no volume.
     #[arg(long)]
     pub jsonl_stdout: bool,
+    /// For py-task workloads: run a model whose function is missing the way users do it
+    /// (`asyncio.to_thread(fn, i)` under asyncio, `asyncio.run(afn(i))` per task under
+    /// threads) instead of skipping it; results record `adapt=true`.
+    #[arg(long)]
+    pub adapt: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -253,8 +262,22 @@ pub struct AdviseArgs {
     #[arg(long, value_enum, default_value_t = Side::Client)]
     pub side: Side,
     /// Use the cells of an earlier results.json / results.jsonl instead of measuring.
-    #[arg(long = "from", value_name = "FILE")]
+    #[arg(long = "from", value_name = "FILE", conflicts_with = "task")]
     pub from: Option<PathBuf>,
+    /// Measure your own Python task instead of a stand-in: file=PATH,fn=NAME, and
+    /// optionally afn=NAME, setup=NAME, adapt=true, as in `--workload py-task:...` (needs
+    /// --tasks).
+    #[arg(long, value_name = "file=PATH,fn=NAME", value_parser = parse_task)]
+    pub task: Option<PyTask>,
+}
+
+/// `--task file=PATH,fn=NAME`: a py-task spec without its name.
+fn parse_task(text: &str) -> Result<PyTask, String> {
+    match format!("py-task:{text}").parse::<WorkloadSpec>() {
+        Ok(WorkloadSpec::PyTask(task)) => Ok(task),
+        Ok(other) => Err(format!("{other} is not a Python task")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[derive(Debug, Args, Clone)]

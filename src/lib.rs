@@ -7,11 +7,16 @@
 //! and `cell`, `model`, `workload` and `server`, and at the bottom `measure`, `results`,
 //! `task`, `params` and `units`. The binary is a thin shell over [`main_with`]; a sweep
 //! is a library call ([`sweep::run`]).
+//!
+//! To measure a workload of your own, implement [`Workload`] in your crate and hand it to
+//! a [`Lab`] (see [`lab`]): your binary re-executes itself for every cell, so your code is
+//! measured exactly as conlab's own workloads are.
 
 pub mod analyze;
 pub mod cell;
 pub mod cli;
 pub mod commands;
+pub mod lab;
 pub mod launch;
 pub mod measure;
 pub mod model;
@@ -26,6 +31,10 @@ pub mod units;
 pub mod workload;
 
 use std::ffi::OsString;
+
+pub use lab::Lab;
+pub use task::{ErrorKind, TaskCtx, TaskError, TaskResult};
+pub use workload::{TaskFuture, Workload};
 
 use cli::Command;
 use commands::UsageError;

@@ -123,6 +123,11 @@ impl Params {
         self.positional.take().or_else(|| self.values.remove(key))
     }
 
+    /// The text under `key`, as given, if any (paths, names).
+    pub fn text(&mut self, key: &str) -> Option<String> {
+        self.values.remove(key)
+    }
+
     /// The spec as given, for error messages.
     pub fn spec(&self) -> &str {
         &self.spec

@@ -167,6 +167,23 @@ pub struct PlannedCell {
     pub repeat: usize,
 }
 
+/// Why `model` cannot run `workload` at all, if it cannot: the user's Python task under
+/// a Rust model, a task without the function a Python model needs, a Rust workload of
+/// the user's own binary under a Python model. Such cells are skipped with this reason.
+pub fn mismatch(workload: &WorkloadSpec, model: &ModelSpec) -> Option<String> {
+    match (workload, model) {
+        (WorkloadSpec::PyTask(_), ModelSpec::Rust { .. }) => {
+            Some("py-task is Python code: Rust models cannot run it".into())
+        }
+        (WorkloadSpec::PyTask(task), ModelSpec::Python(_)) => task.missing_for(model.is_async()),
+        (WorkloadSpec::Custom(w), ModelSpec::Python(_)) => Some(format!(
+            "{} is Rust code of this binary: Python models cannot run it",
+            w.name
+        )),
+        _ => None,
+    }
+}
+
 /// Probe the interpreters to use (`paths`, or `python3`); a note for each one that
 /// cannot be used.
 fn find_pythons(paths: &[String]) -> (Vec<Interpreter>, Vec<String>) {
@@ -357,6 +374,12 @@ impl Plan {
             Needs::Tcp => true,
             Needs::Nothing => false,
         })
+    }
+
+    /// Whether a workload is the user's own Rust code (registered through
+    /// [`crate::lab::Lab`]), so cells must run in the user's binary.
+    pub fn runs_custom(&self) -> bool {
+        self.workloads.iter().any(|w| matches!(w, WorkloadSpec::Custom(_)))
     }
 
     /// Whether any model runs in the Python driver.

@@ -31,7 +31,8 @@ pub enum Status {
     Timeout,
     /// The cell process died without a result (signal, OOM kill, exception).
     Crashed,
-    /// Not run, because the same model failed at a smaller task count in this sweep.
+    /// Not run: the same model failed at a smaller task count in this sweep, or the model
+    /// cannot run this workload at all (`failure.kind` says which).
     Skipped,
 }
 
@@ -62,6 +63,13 @@ pub enum FailureKind {
     PredictedTimeout,
     /// Not run: the same model failed at a smaller task count in this sweep.
     Skipped,
+    /// Not run: the model cannot run this workload (a Rust model and the user's Python
+    /// task, an asyncio model and a task with no async function, a Python model and a
+    /// workload written in Rust).
+    Unsupported,
+    /// The workload could not be prepared in the cell: the user's module failed to import,
+    /// lacks the function named, or its setup raised.
+    Setup,
     /// Killed by the kernel's OOM killer (SIGKILL while /proc/vmstat `oom_kill` moved).
     OomKilled,
     /// Killed by SIGKILL from outside: neither conlab nor the OOM killer sent it.
@@ -95,6 +103,8 @@ impl FailureKind {
             FailureKind::Timeout => "timeout",
             FailureKind::PredictedTimeout => "predicted-timeout",
             FailureKind::Skipped => "skipped",
+            FailureKind::Unsupported => "unsupported",
+            FailureKind::Setup => "setup",
             FailureKind::OomKilled => "oom-killed",
             FailureKind::Killed => "killed",
             FailureKind::Signal => "signal",
@@ -114,6 +124,17 @@ impl std::fmt::Display for FailureKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// What preparing the user's own task cost in the cell process, before the ready mark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UserSetup {
+    /// Importing the module (its top-level code included), seconds.
+    pub import_s: f64,
+    /// The setup function, seconds; `None` when the spec names none.
+    pub setup_s: Option<f64>,
+    /// Resident memory the import and the setup added to the cell process, bytes.
+    pub rss_bytes: u64,
 }
 
 /// One worker's part of a cell: a process (or, for `py-asyncio:threads=T`, a thread with
@@ -186,6 +207,10 @@ pub struct CellResult {
     pub wall_s: f64,
     /// Spawn until the cell was ready to start tasks (runtime or interpreter up), seconds.
     pub ready_s: Option<f64>,
+    /// For the user's own Python task (py-task): what importing the module and calling its
+    /// setup cost, inside `ready_s` and never in `work_s`, reported apart.
+    #[serde(default)]
+    pub user_setup: Option<UserSetup>,
     /// Ready until the last task had started, seconds.
     pub started_s: Option<f64>,
     /// Ready until the last task had finished, seconds: the work itself.

@@ -17,7 +17,7 @@ use crate::cell::parent::{self, CellMeta};
 use crate::cell::server::ServerCell;
 use crate::launch::{LaunchError, Launcher};
 use crate::measure::env::Environment;
-use crate::plan::{Plan, PlannedCell};
+use crate::plan::{mismatch, Plan, PlannedCell};
 use crate::results::{self, CellResult, Failure, FailureKind, PlanInfo, Results, Status, SweepHeader, Tool};
 use crate::server::own::OwnServer;
 use crate::units::{format_count, format_duration, format_secs};
@@ -100,7 +100,7 @@ struct Setup {
 
 impl Setup {
     fn start(plan: &Plan, conlab_exe: &Path) -> Result<Setup, SweepError> {
-        let launcher = Launcher::new(conlab_exe, plan.needs_python())?;
+        let launcher = Launcher::new(conlab_exe, plan.needs_python(), plan.runs_custom())?;
         let server = match plan.needs_own_server() {
             true => Some(OwnServer::start(conlab_exe)?),
             false => None,
@@ -185,19 +185,31 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// One cell per model with no tasks: each model's fixed cost. The second value is
+    /// One cell per model with no tasks: each model's fixed cost, under the first
+    /// workload the model can run (skipped when it can run none). The second value is
     /// true when the sweep was stopped.
     fn baselines(&mut self) -> Result<(Vec<CellResult>, bool), SweepError> {
         let mut out = Vec::new();
         for m in self.plan.baseline_models() {
+            let model = &self.plan.models[m].spec;
+            let runnable = (0..self.plan.workloads.len()).find(|&w| mismatch(&self.plan.workloads[w], model).is_none());
             let cell = PlannedCell {
-                workload: 0,
+                workload: runnable.unwrap_or(0),
                 model: m,
                 tasks: 0,
                 repeat: 0,
             };
-            let Some(result) = self.run(&cell, 0, true)? else {
-                return Ok((out, true));
+            let result = match runnable {
+                Some(_) => match self.run(&cell, 0, true)? {
+                    Some(r) => r,
+                    None => return Ok((out, true)),
+                },
+                None => parent::unrun(
+                    self.meta(&cell, 0, true),
+                    Status::Skipped,
+                    skip_reason(self.plan, &cell, &HashMap::new()),
+                    self.plan.timeout_for(&cell),
+                ),
             };
             self.record(&result)?;
             out.push(result);
@@ -317,6 +329,14 @@ fn skip_reason(
     cell: &PlannedCell,
     failed_at: &HashMap<(usize, usize), (usize, String)>,
 ) -> Option<Failure> {
+    if let Some(why) = mismatch(&plan.workloads[cell.workload], &plan.models[cell.model].spec) {
+        return Some(Failure {
+            kind: FailureKind::Unsupported,
+            message: why,
+            at_task: None,
+            limit: None,
+        });
+    }
     if let Some((n, how)) = failed_at.get(&(cell.workload, cell.model)) {
         if *n < cell.tasks {
             return Some(Failure {

@@ -158,3 +158,48 @@ proptest! {
         prop_assert_eq!(parsed, m, "{}", printed);
     }
 }
+
+/// The user's task file of the py-task round trip: one file, written once.
+fn task_file() -> &'static str {
+    static FILE: std::sync::OnceLock<(tempfile::TempDir, String)> = std::sync::OnceLock::new();
+    &FILE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("task.py");
+            std::fs::write(&path, "def f(i):\n    return i\n").unwrap();
+            let text = path.display().to_string();
+            (dir, text)
+        })
+        .1
+}
+
+proptest! {
+    #[test]
+    fn py_task_specs_round_trip_with_the_files_hash(
+        func in prop::option::of("[a-z_][a-z0-9_]{0,8}"),
+        afunc in prop::option::of("[a-z_][a-z0-9_]{0,8}"),
+        setup in prop::option::of("[a-z_][a-z0-9_]{0,8}"),
+        adapt in any::<bool>(),
+    ) {
+        prop_assume!(func.is_some() || afunc.is_some());
+        let mut spec = format!("py-task:file={}", task_file());
+        for (key, value) in [("fn", &func), ("afn", &afunc), ("setup", &setup)] {
+            if let Some(v) = value {
+                spec.push_str(&format!(",{key}={v}"));
+            }
+        }
+        if adapt {
+            spec.push_str(",adapt=true");
+        }
+        let w: WorkloadSpec = spec.parse().map_err(|e| TestCaseError::fail(format!("{spec}: {e}")))?;
+        let WorkloadSpec::PyTask(task) = &w else { return Err(TestCaseError::fail("not a py-task")) };
+        prop_assert_eq!(task.sha.len(), 16);
+        let printed = w.to_string();
+        prop_assert!(printed.ends_with(&format!(",sha={}", task.sha)), "{}", printed);
+        let parsed: WorkloadSpec = printed.parse().map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+        prop_assert_eq!(&parsed, &w);
+        let json = serde_json::to_value(&w).unwrap();
+        prop_assert_eq!(&json["kind"], "py-task");
+        prop_assert_eq!(serde_json::from_value::<WorkloadSpec>(json).unwrap(), w);
+    }
+}

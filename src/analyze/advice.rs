@@ -130,6 +130,22 @@ fn server_scenario(q: &Question) -> (String, Vec<String>) {
     (workload, models)
 }
 
+/// The candidates for the user's own Python task: the thread, pool and process models,
+/// and asyncio when the task can run on an event loop (`has_async`) and its libraries
+/// do not only block.
+pub fn own_task_models(has_async: bool, q: &Question) -> Vec<String> {
+    let pool = q.tasks.clamp(1, 32);
+    let mut models = vec![
+        "py-thread".to_string(),
+        format!("py-pool:size={pool}"),
+        "py-process".into(),
+    ];
+    if has_async && !q.sync_only {
+        models.insert(0, "py-asyncio".into());
+    }
+    models
+}
+
 /// Differences below this are start-up jitter, not a model's merit.
 const CLOSE_SLACK_S: f64 = 0.010;
 
@@ -201,6 +217,11 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
 /// The reasoning that is not a measurement.
 pub fn notes(q: &Question) -> Vec<String> {
     let mut out = Vec::new();
+    // The user's own task (advise --task): its waits and computing are whatever it does,
+    // measured, not described; the notes about a described task do not apply.
+    if q.io.is_zero() && q.cpu.is_zero() {
+        return out;
+    }
     if q.cpu >= q.io {
         out.push("CPU-heavy tasks were not offered to an event loop: computing on it stalls every other task (run `conlab bench --workload blocking:call=20ms,offload=false` to see the loop lag).".to_string());
         if q.lang == Lang::Python {

@@ -177,6 +177,45 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     pub unmatched: Vec<Unmatched>,
     pub regressed: bool,
+    /// The user's code that changed between A and B: the same task file and functions,
+    /// another content hash. Their cells are never matched (the code is not the same);
+    /// this says so instead of leaving two unrelated "only in" lists.
+    pub code_changed: Vec<CodeChange>,
+}
+
+/// One py-task whose file changed between A and B: the workload as each side ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeChange {
+    pub a: String,
+    pub b: String,
+}
+
+/// A py-task workload without its content hash: what stays the same across edits.
+fn without_sha(workload: &str) -> Option<&str> {
+    let (head, _) = workload.strip_prefix("py-task:")?.rsplit_once(",sha=")?;
+    Some(head)
+}
+
+/// The py-tasks only one side ran, paired by file and functions across the two sides.
+fn code_changes(ga: &BTreeMap<Key, Group>, gb: &BTreeMap<Key, Group>) -> Vec<CodeChange> {
+    let workloads = |g: &BTreeMap<Key, Group>| -> Vec<String> {
+        let mut w: Vec<String> = g.keys().map(|k| k.0.clone()).collect();
+        w.dedup();
+        w
+    };
+    let (wa, wb) = (workloads(ga), workloads(gb));
+    let mut out = Vec::new();
+    for a in wa.iter().filter(|w| !wb.contains(w)) {
+        for b in wb.iter().filter(|w| !wa.contains(w)) {
+            if without_sha(a).is_some() && without_sha(a) == without_sha(b) {
+                out.push(CodeChange {
+                    a: a.clone(),
+                    b: b.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 impl Comparison {
@@ -287,6 +326,7 @@ pub fn compare(a: &Results, b: &Results) -> Comparison {
         rows,
         unmatched,
         regressed,
+        code_changed: code_changes(&ga, &gb),
     }
 }
 
@@ -319,6 +359,30 @@ mod tests {
         let mut c = crate::cell::parent::unrun(meta, status, failure, std::time::Duration::from_secs(1));
         c.work_s = Some(time);
         c
+    }
+
+    #[test]
+    fn an_edit_of_the_users_task_is_named_and_its_cells_are_not_compared() {
+        let task = |sha: &str, fns: &str| {
+            let mut c = cell(10, 1.0, Status::Ok);
+            c.workload = format!("py-task:file=t.py,{fns},sha={sha}");
+            c
+        };
+        let a = results(vec![task("aaaa", "fn=f"), cell(10, 1.0, Status::Ok)]);
+        let b = results(vec![task("bbbb", "fn=f"), cell(10, 1.0, Status::Ok)]);
+        let c = compare(&a, &b);
+        assert_eq!(c.rows.len(), 1, "only sleep:1s is compared");
+        assert_eq!(
+            c.code_changed,
+            vec![CodeChange {
+                a: "py-task:file=t.py,fn=f,sha=aaaa".into(),
+                b: "py-task:file=t.py,fn=f,sha=bbbb".into(),
+            }]
+        );
+        // Another function of the same file is another task, not an edit.
+        let other = results(vec![task("bbbb", "fn=g")]);
+        assert!(compare(&a, &other).code_changed.is_empty());
+        assert!(compare(&a, &a).code_changed.is_empty());
     }
 
     #[test]

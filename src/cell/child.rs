@@ -86,6 +86,7 @@ fn report(
         loop_lag_us: run.loop_lag_us,
         workers: (!run.workers.shares.is_empty()).then_some(run.workers.shares),
         failure: failure.map(ChildFailure::from),
+        user_setup: None,
         runner,
         client,
         requests: requests::merge(own_requests.into_iter().chain(run.workers.requests)),

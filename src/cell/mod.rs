@@ -117,6 +117,9 @@ pub struct ChildReport {
     #[serde(default)]
     pub loop_lag_us: Option<HistogramWire>,
     pub failure: Option<ChildFailure>,
+    /// What importing the user's module and its setup cost (py-task).
+    #[serde(default)]
+    pub user_setup: Option<crate::results::UserSetup>,
     pub runner: String,
     /// The client library the tasks used (I/O workloads).
     pub client: Option<String>,

@@ -244,6 +244,7 @@ fn apply_exit(result: &mut CellResult, exit: &Exit) {
 
 fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
     result.ready_s = Some(secs_between(spawn_ns, r.ready_ns));
+    result.user_setup.clone_from(&r.user_setup);
     result.started_s = Some(secs_between(r.ready_ns, r.started_ns));
     result.work_s = Some(secs_between(r.ready_ns, r.finished_ns));
     result.tasks_ok = r.tasks_ok;
@@ -405,6 +406,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         failure: failure.into(),
         wall_s: 0.0,
         ready_s: None,
+        user_setup: None,
         started_s: None,
         work_s: None,
         tasks_ok: 0,

@@ -33,6 +33,8 @@ EXAMPLES:
       the built-in sweep at 10, 100 and 1,000 tasks, into results/quick
   conlab bench --workload sleep:100ms --workload cpu:iterations=200000 --models rs-thread,rs-pool:size=8,rs-async --tasks 1,100,10k
   conlab bench --workload http:latency=20ms --target http://127.0.0.1:8080/ --models rs-async,py-asyncio+aiohttp
+  conlab bench --workload py-task:file=job.py,fn=fetch,afn=afetch --models py-thread,py-pool,py-asyncio --tasks 10,100
+      your own Python task: def fetch(i) under threads and a pool, async def afetch(i) under asyncio
   conlab bench --quick --quiet --export-json run.json --export-csv run.csv --export-markdown run.md
       no progress or tables; the results directory plus three renderings of the sweep
   conlab bench --quick --shard 1/4 --out /results/shard-1
@@ -77,7 +79,9 @@ pub const ADVISE: &str = "\
 EXAMPLES:
   conlab advise --tasks 1000 --io 50ms --cpu 1ms --lang python
   conlab advise --tasks 10k --io 200ms --connections long --lang rust
-  conlab advise --tasks 100 --io 20ms --sync-only --from results/RUN/results.json";
+  conlab advise --tasks 100 --io 20ms --sync-only --from results/RUN/results.json
+  conlab advise --tasks 1000 --task file=job.py,fn=fetch,afn=afetch
+      measure your own Python task instead of a stand-in";
 
 pub const CLAIMS: &str = "\
 EXAMPLES:

@@ -18,6 +18,7 @@ use crate::report;
 use crate::results::CellResult;
 use crate::sweep::{self, Quiet};
 use crate::units::{format_count, parse_count, parse_duration};
+use crate::workload::{PyTask, WorkloadSpec};
 
 /// Each candidate gets at most this long.
 const CELL_TIMEOUT: Duration = Duration::from_secs(7);
@@ -25,6 +26,9 @@ const CELL_TIMEOUT: Duration = Duration::from_secs(7);
 const MEASURED_TASKS: usize = 10_000;
 
 pub fn run(a: &AdviseArgs) -> anyhow::Result<()> {
+    if let Some(task) = &a.task {
+        return own_task(a, task);
+    }
     let q = question(a)?;
     print_out(&report::advice::question(&q))?;
     let rate = calibrate(q.lang)?;
@@ -59,28 +63,66 @@ pub fn run(a: &AdviseArgs) -> anyhow::Result<()> {
         }
         None => {
             let tasks = q.tasks.min(MEASURED_TASKS);
-            eprintln!(
-                "conlab advise: measuring {workload} under {} at {} tasks (each at most {} s)",
-                models.join(", "),
-                format_count(tasks),
-                CELL_TIMEOUT.as_secs()
-            );
-            let specs = models.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
-            let mut request = PlanRequest::new(vec![workload.parse()?], Some(specs), vec![tasks]);
-            request.cell_timeout = Some(CELL_TIMEOUT);
-            let plan = Plan::new(request).map_err(usage)?;
-            let env = Environment::probe(limits::raise_nofile());
-            let results = sweep::run(&plan, env, &conlab_exe()?, &mut Quiet, &AtomicBool::new(false))?;
-            let source = format!("measured just now: {workload} at {} tasks", format_count(tasks));
-            (results.cells, source, tasks, models)
+            let (cells, source) = measure(workload.parse()?, &models, tasks)?;
+            (cells, source, tasks, models)
         }
     };
-    let (ranked, failed) = advice::rank(&cells, &models, tasks);
-    print_out(&report::advice::candidates(&source, &ranked, &failed))?;
+    answer(&q, &cells, &models, tasks, &source)
+}
+
+/// `advise --task`: the user's own Python task measured under the Python candidates
+/// (asyncio among them when the task has an async function or may be adapted).
+fn own_task(a: &AdviseArgs, task: &PyTask) -> anyhow::Result<()> {
+    if a.lang == Some(Lang::Rust) {
+        return Err(usage(Missing(
+            "advise --task measures a Python task; it goes with --lang python",
+        )));
+    }
+    let Some(tasks) = a.tasks else {
+        return Err(usage(Missing("advise --task needs --tasks N (how many tasks at once)")));
+    };
+    let q = Question {
+        side: a.side,
+        connections: None,
+        tasks,
+        io: Duration::ZERO,
+        cpu: Duration::ZERO,
+        sync_only: a.sync_only,
+        lang: Lang::Python,
+    };
+    print_out(&report::advice::own_task(task, tasks))?;
+    let models = advice::own_task_models(task.afunc.is_some() || task.adapt, &q);
+    let tasks = tasks.min(MEASURED_TASKS);
+    let (cells, source) = measure(WorkloadSpec::PyTask(task.clone()), &models, tasks)?;
+    answer(&q, &cells, &models, tasks, &source)
+}
+
+/// A quiet sweep of `models` on `workload` at `tasks`: its cells and where they came from.
+fn measure(workload: WorkloadSpec, models: &[String], tasks: usize) -> anyhow::Result<(Vec<CellResult>, String)> {
+    eprintln!(
+        "conlab advise: measuring {workload} under {} at {} tasks (each at most {} s)",
+        models.join(", "),
+        format_count(tasks),
+        CELL_TIMEOUT.as_secs()
+    );
+    let specs = models.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
+    let source = format!("measured just now: {workload} at {} tasks", format_count(tasks));
+    let mut request = PlanRequest::new(vec![workload], Some(specs), vec![tasks]);
+    request.cell_timeout = Some(CELL_TIMEOUT);
+    let plan = Plan::new(request).map_err(usage)?;
+    let env = Environment::probe(limits::raise_nofile());
+    let results = sweep::run(&plan, env, &conlab_exe()?, &mut Quiet, &AtomicBool::new(false))?;
+    Ok((results.cells, source))
+}
+
+/// The candidates ranked and the recommendation, printed.
+fn answer(q: &Question, cells: &[CellResult], models: &[String], tasks: usize, source: &str) -> anyhow::Result<()> {
+    let (ranked, failed) = advice::rank(cells, models, tasks);
+    print_out(&report::advice::candidates(source, &ranked, &failed))?;
     if ranked.is_empty() {
         bail!("no candidate model finished all its tasks; see the lines above");
     }
-    print_out(&report::advice::recommendation(&q, tasks, &ranked))
+    print_out(&report::advice::recommendation(q, tasks, &ranked))
 }
 
 /// The question, from flags; on a terminal, the wizard asks what the flags left open.

@@ -25,6 +25,7 @@ use crate::report::{self, screen, terminal, Format, ReportFormat};
 use crate::results::{CellResult, JsonlRecord, SweepHeader};
 use crate::sweep::{self, Observer};
 use crate::units::plural;
+use crate::workload::WorkloadSpec;
 
 /// Exit code of a sweep stopped by Ctrl-C or SIGTERM.
 pub const INTERRUPTED: i32 = 130;
@@ -115,10 +116,17 @@ fn exports(args: &BenchArgs) -> anyhow::Result<Vec<(PathBuf, ReportFormat)>> {
 /// The typed request behind the options.
 fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
     let default_sweep = args.workloads.is_empty() && args.models.is_none() && args.tasks.is_none();
-    let workloads = match args.workloads.is_empty() {
+    let mut workloads = match args.workloads.is_empty() {
         true => plan::default_workloads(),
         false => args.workloads.clone(),
     };
+    if args.adapt {
+        for w in &mut workloads {
+            if let WorkloadSpec::PyTask(task) = w {
+                task.adapt = true;
+            }
+        }
+    }
     let tasks = match (&args.tasks, args.quick, args.full) {
         (Some(list), _, _) => list.0.clone(),
         (None, true, _) => plan::QUICK_TASKS.to_vec(),

@@ -49,7 +49,7 @@ fn serve_model(args: &ServeArgs, model: &str, workload: &str) -> anyhow::Result<
         listen(args.listen).map_err(|e| UsageError(anyhow::anyhow!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr()?;
     let exe = std::env::current_exe().context("cannot find conlab's own executable")?;
-    let launcher = Launcher::new(&exe, interpreter.is_some())?;
+    let launcher = Launcher::new(&exe, interpreter.is_some(), false)?;
     let mut launch = launcher.cell(
         &model,
         interpreter.as_ref(),

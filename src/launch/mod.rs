@@ -37,10 +37,16 @@ pub struct Launch {
 
 impl Launcher {
     /// Find the cell binary (the lean `conlab-cell` beside `conlab_exe`, or conlab
-    /// itself) and, when Python models run, write out the driver.
-    pub fn new(conlab_exe: &Path, with_python: bool) -> Result<Self, LaunchError> {
+    /// itself) and, when Python models run, write out the driver. `own_cells`: the cells
+    /// run in `conlab_exe` itself, re-executed, because only it knows the workloads (a
+    /// user's binary built on [`crate::lab::Lab`]).
+    pub fn new(conlab_exe: &Path, with_python: bool, own_cells: bool) -> Result<Self, LaunchError> {
         let lean = conlab_exe.with_file_name("conlab-cell");
-        let cell_exe = if lean.is_file() { lean } else { conlab_exe.to_path_buf() };
+        let cell_exe = if lean.is_file() && !own_cells {
+            lean
+        } else {
+            conlab_exe.to_path_buf()
+        };
         let driver = match with_python {
             true => Some(python::driver_path().map_err(LaunchError::Driver)?),
             false => None,

@@ -17,6 +17,21 @@ pub fn question(q: &Question) -> String {
     )
 }
 
+/// The question `advise --task` answers: the user's own task.
+pub fn own_task(task: &crate::workload::PyTask, tasks: usize) -> String {
+    let names: Vec<String> = [(&task.func, ""), (&task.afunc, "async ")]
+        .iter()
+        .filter_map(|(name, kind)| name.as_ref().map(|n| format!("{kind}{n}(i)")))
+        .collect();
+    format!(
+        "conlab advise: {} at once of your {} from {} (sha={}), in Python\n",
+        crate::units::plural(tasks, "task"),
+        names.join(" / "),
+        task.file,
+        task.sha
+    )
+}
+
 /// The measured candidates (best first) and the ones that did not finish.
 pub fn candidates(source: &str, ranked: &[Candidate], failed: &[String]) -> String {
     let mut out = format!("\n{source}\n");

@@ -8,7 +8,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::analyze::compare::{Change, Comparison, Row, Unmatched, UnmatchedKind};
+use crate::analyze::compare::{Change, Comparison, UnmatchedKind};
 use crate::units::{format_bytes, format_count, format_secs, plural};
 
 /// What `conlab compare --format` prints.
@@ -21,13 +21,14 @@ pub enum CompareFormat {
 /// Render `c` in `format`.
 pub fn render(format: CompareFormat, a: &Path, b: &Path, c: &Comparison) -> String {
     match format {
-        CompareFormat::Table => table(a, b, &c.rows, &c.unmatched),
+        CompareFormat::Table => table(a, b, c),
         CompareFormat::Json => json(a, b, c),
     }
 }
 
 /// The table, a count of verdicts, and the cells only one side has.
-pub fn table(a: &Path, b: &Path, rows: &[Row], unmatched: &[Unmatched]) -> String {
+pub fn table(a: &Path, b: &Path, c: &Comparison) -> String {
+    let (rows, unmatched) = (&c.rows, &c.unmatched);
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     // From several machines, rows are grouped by machine in a first column.
@@ -63,6 +64,12 @@ pub fn table(a: &Path, b: &Path, rows: &[Row], unmatched: &[Unmatched]) -> Strin
         count(Change::Slower),
         count(Change::Same)
     ));
+    for change in &c.code_changed {
+        out.push_str(&format!(
+            "not compared, the code changed: A ran {}, B ran {}\n",
+            change.a, change.b
+        ));
+    }
     for u in unmatched {
         out.push_str(&format!("{u}\n"));
     }
@@ -91,6 +98,18 @@ pub struct CompareJson {
     /// B is slower than A beyond the noise somewhere, or fails where A ran ok (the
     /// condition of exit code 3).
     pub regressed: bool,
+    /// The user's task files (py-task) that changed between A and B: the same file and
+    /// functions, another content hash. Their cells are not compared.
+    pub code_changed: Vec<CodeChangeJson>,
+}
+
+/// A py-task as A ran it and as B ran it, after its file changed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CodeChangeJson {
+    /// The workload in A (`...,sha=A's hash`).
+    pub a: String,
+    /// The workload in B (`...,sha=B's hash`).
+    pub b: String,
 }
 
 /// One matched cell.
@@ -237,6 +256,14 @@ fn json(a: &Path, b: &Path, c: &Comparison) -> String {
         cells,
         unmatched,
         regressed: c.regressed,
+        code_changed: c
+            .code_changed
+            .iter()
+            .map(|ch| CodeChangeJson {
+                a: ch.a.clone(),
+                b: ch.b.clone(),
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc).expect("the compare document serializes");
     text.push('\n');

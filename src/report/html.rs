@@ -17,7 +17,7 @@ use super::svg::{escape, line_chart, swatch, Chart, Series};
 use super::{palette, Format};
 use crate::analyze;
 use crate::measure::ceiling::Unit;
-use crate::results::{CellResult, Results, Status, Verdict, WorkloadAnalysis};
+use crate::results::{CellResult, FailureKind, Results, Status, Verdict, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs};
 
 pub struct Html;
@@ -370,6 +370,7 @@ fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
         return r#"<td class="vm">—</td>"#.into();
     };
     let detail = match (&c.failure, c.status) {
+        (Some(f), Status::Skipped) if f.kind == FailureKind::Unsupported => format!("not run: {}", f.message),
         (_, Status::Skipped) => "not run: it failed at fewer tasks".to_string(),
         (Some(f), _) => stop_reason(f.kind, f.limit.as_deref(), Some(&f.message)),
         (None, _) => c.first_error.clone().unwrap_or_default(),

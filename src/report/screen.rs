@@ -5,7 +5,7 @@
 //!
 //! Colour follows the usual conventions (as anstream and colorchoice implement them):
 //! `--color always|never` wins; otherwise `CLICOLOR_FORCE` (set and not `0`) forces it,
-//! `NO_COLOR` (set and not empty, https://no-color.org) or `CLICOLOR=0` turn it off, and
+//! `NO_COLOR` (set and not empty, <https://no-color.org>) or `CLICOLOR=0` turn it off, and
 //! the default is colour only on a terminal. Nothing relies on colour alone: winners
 //! carry ★ and failures say so in words.
 

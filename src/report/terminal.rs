@@ -21,6 +21,33 @@ pub fn render(results: &Results) -> String {
 /// verdicts bold; ★ and words carry the same without colour), every line at most `width`
 /// columns: prose is folded, and a table too wide for the screen is split into blocks of
 /// models, each block with the task counts.
+/// What the user's module cost before the ready mark (py-task), medians over the cells
+/// that reported it: kept out of the work times above, so said here.
+fn user_setup_line(results: &Results, workload: &str) -> Option<String> {
+    let setups: Vec<&crate::results::UserSetup> = results
+        .cells
+        .iter()
+        .filter(|c| c.workload == workload)
+        .filter_map(|c| c.user_setup.as_ref())
+        .collect();
+    if setups.is_empty() {
+        return None;
+    }
+    let median = |mut v: Vec<f64>| crate::analyze::median(&mut v).unwrap_or(0.0);
+    let import = median(setups.iter().map(|s| s.import_s).collect());
+    let setup: Vec<f64> = setups.iter().filter_map(|s| s.setup_s).collect();
+    let rss = median(setups.iter().map(|s| s.rss_bytes as f64).collect());
+    let setup = match setup.is_empty() {
+        true => String::new(),
+        false => format!(", setup() {}", format_secs(median(setup))),
+    };
+    Some(format!(
+        "your module, before the ready mark (in ready_s, not in the work times above): import {}{setup}, +{} memory",
+        format_secs(import),
+        format_bytes(rss)
+    ))
+}
+
 pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
@@ -69,6 +96,9 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
                 ),
                 false => format!("memory per task (slope of peak RSS over tasks): {}", parts.join(" · ")),
             };
+            let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
+        }
+        if let Some(line) = user_setup_line(results, &wa.workload) {
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
     }

@@ -7,10 +7,12 @@
 
 mod blocking;
 mod cpu;
+pub mod custom;
 mod http;
 mod http1;
 mod mixed;
 mod net;
+mod pytask;
 mod serve;
 mod sleep;
 mod tcp;
@@ -29,9 +31,11 @@ use crate::params::{Params, SpecError};
 pub use crate::task::{TaskCtx, TaskError, TaskResult};
 pub use blocking::{BlockingSpec, Mode as BlockingMode};
 pub use cpu::{cpu_kernel, Cpu};
+pub use custom::CustomSpec;
 pub use http::{HttpLib, HttpSpec};
 pub use mixed::Mixed;
 pub use net::UrlError;
+pub use pytask::PyTask;
 pub use serve::{Handler, Load, ServeHttp, ServeSpec, ServeTcp};
 pub use sleep::Sleep;
 pub use tcp::TcpSpec;
@@ -52,6 +56,12 @@ pub enum WorkloadSpec {
     ServeHttp(ServeHttp),
     #[serde(rename = "serve-tcp")]
     ServeTcp(ServeTcp),
+    /// The user's own Python task (`py-task:file=PATH,fn=NAME`): Python models only.
+    #[serde(rename = "py-task")]
+    PyTask(PyTask),
+    /// A workload registered by the user's own binary through [`crate::lab::Lab`]: Rust
+    /// models only, in that binary's cells.
+    Custom(CustomSpec),
 }
 
 impl WorkloadSpec {
@@ -74,6 +84,13 @@ impl WorkloadSpec {
                     "a server workload is served (model::serve), not run as client tasks",
                 ))
             }
+            WorkloadSpec::PyTask(w) => {
+                return Err(SpecError::invalid(
+                    w.to_string(),
+                    "py-task is Python code: only Python models run it",
+                ))
+            }
+            WorkloadSpec::Custom(w) => w.build()?,
         })
     }
 
@@ -108,6 +125,7 @@ impl WorkloadSpec {
             WorkloadSpec::Blocking(w) => w.call,
             WorkloadSpec::ServeHttp(w) => w.duration,
             WorkloadSpec::ServeTcp(w) => w.duration,
+            WorkloadSpec::PyTask(_) | WorkloadSpec::Custom(_) => Duration::ZERO,
         }
     }
 
@@ -122,6 +140,8 @@ impl WorkloadSpec {
             WorkloadSpec::Blocking(_) => "blocking",
             WorkloadSpec::ServeHttp(_) => "serve-http",
             WorkloadSpec::ServeTcp(_) => "serve-tcp",
+            WorkloadSpec::PyTask(_) => "py-task",
+            WorkloadSpec::Custom(_) => "custom",
         }
     }
 }
@@ -137,6 +157,8 @@ impl fmt::Display for WorkloadSpec {
             WorkloadSpec::Blocking(w) => w.fmt(f),
             WorkloadSpec::ServeHttp(w) => w.fmt(f),
             WorkloadSpec::ServeTcp(w) => w.fmt(f),
+            WorkloadSpec::PyTask(w) => w.fmt(f),
+            WorkloadSpec::Custom(w) => w.fmt(f),
         }
     }
 }
@@ -145,6 +167,11 @@ impl FromStr for WorkloadSpec {
     type Err = SpecError;
 
     fn from_str(text: &str) -> Result<Self, SpecError> {
+        // A workload the user's binary registered (conlab::Lab) shadows nothing of conlab's:
+        // it is looked up first only because its parameters are its own syntax.
+        if let Some(custom) = CustomSpec::parse(text) {
+            return Ok(WorkloadSpec::Custom(custom));
+        }
         let params = Params::parse(text)?;
         let info = REGISTRY.iter().find(|w| w.name == params.name()).ok_or_else(|| {
             let names: Vec<_> = REGISTRY.iter().map(|w| w.name).collect();
@@ -290,6 +317,12 @@ pub const REGISTRY: &[WorkloadInfo] = &[
         syntax: "mixed:io=DUR,cpu=K,steps=S",
         about: "each task does S rounds of (wait DUR, then compute K splitmix64 steps)",
         parse: |p| Mixed::parse(p).map(WorkloadSpec::Mixed),
+    },
+    WorkloadInfo {
+        name: "py-task",
+        syntax: "py-task:file=PATH,fn=NAME[,afn=NAME][,setup=NAME][,adapt=true]",
+        about: "your own Python task: fn(i) under thread, pool and process models, async afn(i) under asyncio; setup() runs before the ready mark",
+        parse: |p| PyTask::parse(p).map(WorkloadSpec::PyTask),
     },
 ];
 
