@@ -199,7 +199,8 @@ fn without_sha(workload: &str) -> Option<&str> {
 /// The py-tasks only one side ran, paired by file and functions across the two sides.
 fn code_changes(ga: &BTreeMap<Key, Group>, gb: &BTreeMap<Key, Group>) -> Vec<CodeChange> {
     let workloads = |g: &BTreeMap<Key, Group>| -> Vec<String> {
-        let mut w: Vec<String> = g.keys().map(|k| k.0.clone()).collect();
+        let mut w: Vec<String> = g.keys().map(|k| k.1.clone()).collect();
+        w.sort();
         w.dedup();
         w
     };
