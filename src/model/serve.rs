@@ -317,12 +317,7 @@ pub fn tokio_accept(
     run: &mut CellRun,
     mark_ready: bool,
 ) -> Result<(), Failure> {
-    let rt = rt.map_err(|err| Failure {
-        kind: FailureKind::Runtime,
-        message: format!("tokio runtime could not start: {err}"),
-        at_task: None,
-        limit: Some(limits::diagnose_spawn(&err)),
-    })?;
+    let rt = rt.map_err(super::tokio_rt::runtime_failed)?;
     let runtime_failure = |e: std::io::Error| Failure {
         kind: FailureKind::Runtime,
         message: format!("the listening socket cannot join the runtime: {e}"),

@@ -94,12 +94,7 @@ pub fn run_on(
     run: &mut CellRun,
     mark_ready: bool,
 ) -> Result<(), Failure> {
-    let rt = rt.map_err(|err| Failure {
-        kind: FailureKind::Runtime,
-        message: format!("tokio runtime could not start: {err}"),
-        at_task: None,
-        limit: Some(crate::measure::limits::diagnose_spawn(&err)),
-    })?;
+    let rt = rt.map_err(runtime_failed)?;
     // Each task holds a thin `&'static` pointer to the workload instead of an `Arc`
     // clone, so a waiting task costs what a hand-written `spawn(sleep(d))` costs
     // (BENCHMARKS.md compares the two). The cell process exits right after the run,
@@ -134,6 +129,16 @@ pub fn run_on(
         run.loop_lag_us = heartbeat.finish().await;
     });
     Ok(())
+}
+
+/// A tokio runtime that could not be built, as the cell's failure.
+pub fn runtime_failed(err: std::io::Error) -> Failure {
+    Failure {
+        kind: FailureKind::Runtime,
+        message: format!("tokio runtime could not start: {err}"),
+        at_task: None,
+        limit: Some(crate::measure::limits::diagnose_spawn(&err)),
+    }
 }
 
 /// Every async cell also measures how late a 1 ms heartbeat wakes up: a blocked event
