@@ -299,30 +299,64 @@ pub struct CellResult {
     pub server: Option<ServerSide>,
 }
 
-/// The load generator of a server cell: conlab's own client process (the `http` or `tcp`
-/// client workload under `rs-async`), measured apart from the server.
+/// The load generator of a server cell: conlab's own client processes (the `http` or
+/// `tcp` client workload under `rs-async`), measured apart from the server. With
+/// `generators=K` there are K of them, side by side, each holding its share of the
+/// connections; the figures here are their totals and `generators` has each one's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadGenerator {
-    /// How it ran (`100 tokio tasks on a multi-thread runtime, 2 workers`).
+    /// How they ran (`100 tokio tasks on a multi-thread runtime, 2 workers`; with several
+    /// generators, how many ran each way and the tokio workers each was given).
     pub runner: Option<String>,
-    /// `closed loop`, or `open loop, R requests/s from intended send times`.
+    /// `closed loop`, or `open loop, R requests/s from intended send times` (R in total).
     pub mode: String,
     /// The address the server listened on (loopback, a free port chosen per cell).
     pub target: String,
-    /// The client workload each connection ran.
+    /// The client workload each connection ran (an open loop's rate: the total).
     pub workload: String,
-    /// Connections it opened (one per task).
+    /// Connections opened by all generators together (one per task).
+    pub connections: usize,
+    /// How the generators ended: `ok` when every one did, else the first one that did not.
+    pub status: Status,
+    pub failure: Option<Failure>,
+    /// Spawn to exit, seconds: the longest of the generators.
+    pub wall_s: f64,
+    /// Peak resident memory, bytes: the generators' peaks summed (they run side by side,
+    /// so this is the most they can have held together).
+    pub peak_rss_bytes: u64,
+    /// CPU seconds (user + system), summed over the generators.
+    pub cpu_s: f64,
+    /// Peak threads, summed over the generators.
+    pub peak_threads: u64,
+    /// Each generator process's share, in order (one entry per generator; absent in
+    /// results written before `generators=`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generators: Vec<GeneratorShare>,
+}
+
+/// One load generator process of a server cell and what it measured on its share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GeneratorShare {
+    /// Connections it held (its tasks).
     pub connections: usize,
     /// How the generator process ended.
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// Requests (HTTP requests, TCP round trips) that succeeded.
+    pub requests_ok: u64,
+    /// Requests that failed.
+    pub requests_failed: u64,
+    /// Requests (ok and failed) per second of its own work time.
+    pub requests_per_s: Option<f64>,
+    /// p99 of its requests' latency, milliseconds.
+    pub request_p99_ms: Option<f64>,
     /// Spawn to exit, seconds.
     pub wall_s: f64,
-    /// Peak resident memory of the generator, bytes.
-    pub peak_rss_bytes: u64,
-    /// CPU seconds of the generator (user + system).
+    /// CPU seconds (user + system).
     pub cpu_s: f64,
-    pub peak_threads: u64,
+    /// Peak resident memory of the process, bytes.
+    pub peak_rss_bytes: u64,
 }
 
 /// A server cell's connections from the server's side.

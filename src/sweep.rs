@@ -272,8 +272,12 @@ impl Runner<'_> {
         let model = &self.plan.models[cell.model];
         let workload = &self.plan.workloads[cell.workload];
         if let Some(server) = workload.server() {
+            let generators = match server.generators().min(meta.tasks) {
+                0 | 1 => "load generator".to_string(),
+                k => format!("{k} load generators"),
+            };
             self.observer.cell_started(&format!(
-                "{} {} n={} (+ load generator)",
+                "{} {} n={} (+ {generators})",
                 meta.workload,
                 meta.model,
                 format_count(meta.tasks)

@@ -1,7 +1,8 @@
 //! The server side: `serve-tcp` and `serve-http` served by every kind of model, driven by
 //! conlab's own load generator. Each cell must say what its clients saw and what each
 //! connection cost the server, an open-loop load must expose a server that blocks its
-//! loop, and nothing may be left listening or running afterwards.
+//! loop, several generator processes must add up to one exact clients' view, and nothing
+//! may be left listening or running afterwards.
 
 mod common;
 
@@ -138,6 +139,8 @@ fn bad_server_specs_are_one_line_errors() {
         "serve-http:duration=0s",
         "serve-tcp:bytes=0",
         "serve-tcp:interval=1s,hold=2s",
+        "serve-http:generators=0",
+        "serve-tcp:generators=many",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = bench(
@@ -149,4 +152,73 @@ fn bad_server_specs_are_one_line_errors() {
         assert_eq!(err.trim().lines().count(), 1, "{spec}: {err}");
         assert!(err.contains(spec.split(':').next().unwrap()), "{spec}: {err}");
     }
+}
+
+#[test]
+fn two_generator_processes_against_one_serve_http_server_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bench(
+        dir.path(),
+        &[
+            "--workload",
+            "serve-http:latency=1ms,duration=1s,generators=2",
+            "--models",
+            "rs-async",
+            "--tasks",
+            "16",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results = read_json(&dir.path().join("results.json"));
+    assert_valid("results.schema.json", &results);
+    let cells = cells(&results);
+    assert_eq!(cells.len(), 1);
+    let c = cells[0];
+    assert_eq!(c["status"], "ok", "{c}");
+    assert_eq!(c["tasks_ok"], 16, "{c}");
+    let load = &c["load"];
+    let generators = load["generators"].as_array().unwrap();
+    assert_eq!(generators.len(), 2, "{load}");
+    let each = |key: &str| -> Vec<&Value> { generators.iter().map(|g| &g[key]).collect() };
+    assert_eq!(each("connections"), [8, 8], "{load}");
+    assert_eq!(load["connections"], 16);
+    assert!(each("status").iter().all(|s| *s == "ok"), "{load}");
+    // Counts add up, and the merged histogram holds every request of both.
+    let requests: u64 = each("requests_ok").iter().map(|n| n.as_u64().unwrap()).sum();
+    assert!(requests > 0);
+    assert_eq!(c["requests_ok"], requests, "{c}");
+    let merged: u64 = c["histograms"]["request_latency_us"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| pair[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        merged, requests,
+        "one latency per request answered, from both generators"
+    );
+    assert!(c["requests_per_s"].as_f64().unwrap() > 0.0);
+    // A pooled percentile lies between the parts' own.
+    let p99s: Vec<f64> = each("request_p99_ms").iter().map(|p| p.as_f64().unwrap()).collect();
+    let p99 = c["request_latency_ms"]["p99"].as_f64().unwrap();
+    let (low, high) = (
+        p99s.iter().copied().fold(f64::MAX, f64::min),
+        p99s.iter().copied().fold(0.0, f64::max),
+    );
+    assert!(
+        low <= p99 && p99 <= high,
+        "merged p99 {p99} outside the generators' {p99s:?}"
+    );
+    assert!(
+        load["runner"].as_str().unwrap().starts_with("2 × 8 tokio tasks"),
+        "{load}"
+    );
+    let target = load["target"].as_str().unwrap();
+    let port: u16 = target.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(!listening(port), "port {port} still listening after the sweep");
+    assert!(
+        TcpStream::connect(target).is_err(),
+        "something still accepts on {target}"
+    );
+    assert!(stdout(&out).contains("2 generator processes"), "{}", stdout(&out));
 }

@@ -61,24 +61,30 @@ fn workload() -> impl Strategy<Value = WorkloadSpec> {
             0u64..1 << 26,
             nonzero_duration(),
             prop::option::of(1u64..1_000_000),
-            any::<bool>()
+            any::<bool>(),
+            1usize..64
         )
-            .prop_map(|(latency, bytes, duration, rate, blocking)| {
+            .prop_map(|(latency, bytes, duration, rate, blocking, generators)| {
                 WorkloadSpec::ServeHttp(ServeHttp {
                     latency,
                     bytes,
                     duration,
-                    rate,
+                    // An open loop gives every generator at least 1 request/s.
+                    rate: rate.map(|r| r.max(generators as u64)),
                     blocking,
+                    generators,
                 })
             }),
-        (nonzero_duration(), nonzero_duration(), 1u64..16 * 1024).prop_map(|(interval, duration, bytes)| {
-            WorkloadSpec::ServeTcp(ServeTcp {
-                interval,
-                duration,
-                bytes,
-            })
-        }),
+        (nonzero_duration(), nonzero_duration(), 1u64..16 * 1024, 1usize..64).prop_map(
+            |(interval, duration, bytes, generators)| {
+                WorkloadSpec::ServeTcp(ServeTcp {
+                    interval,
+                    duration,
+                    bytes,
+                    generators,
+                })
+            }
+        ),
         (duration(), any::<bool>(), any::<bool>()).prop_map(|(call, offload, cpu)| {
             WorkloadSpec::Blocking(BlockingSpec {
                 call,

@@ -6,6 +6,7 @@
 //! cell is what makes memory and CPU attributable and failures contained.
 
 pub mod child;
+pub mod generators;
 pub mod parent;
 pub mod server;
 

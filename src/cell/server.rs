@@ -1,16 +1,17 @@
-//! The parent side of a server cell (`serve-*` workloads): two measured processes, one
-//! result.
+//! The parent side of a server cell (`serve-*` workloads): measured processes around one
+//! server, one result.
 //!
 //! The parent binds the listening socket (loopback, any free port, the same backlog for
 //! every model) and hands it to the server cell as fd 3, so no model gets a head start
-//! or a different queue. Once the server prints its ready line, the load generator starts:
-//! an ordinary client cell (`rs-async` running the `http` or `tcp` client workload with
-//! N tasks, one connection each), measured by the same parent code but never charged to
-//! the server. When the generator is done, the server's stdin is closed, the signal to
-//! stop accepting; the server finishes its connections and reports. The result is the
+//! or a different queue. Once the server prints its ready line, the load starts: K
+//! generators (`generators=K`, default 1) at once, each an ordinary client cell (`rs-async`
+//! running the `http` or `tcp` client workload, one task per connection) holding its
+//! share of the N connections, measured by the same parent code but never charged to the
+//! server. When every generator is done, the server's stdin is closed, the signal to stop
+//! accepting; the server finishes its connections and reports. The result is the
 //! server's tree (memory, threads, descriptors, CPU) with the clients' view (requests,
-//! latency from the generator's histograms, errors by kind), the generator's own figures
-//! in `load`, the server's view of its connections in `server`.
+//! latency from the generators' histograms merged exactly, errors by kind), the
+//! generators' own figures in `load`, the server's view of its connections in `server`.
 
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
@@ -19,13 +20,14 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::generators;
 use super::parent::{self, CellMeta, Talk};
-use crate::launch::{LaunchError, Launcher};
+use crate::launch::{Launch, LaunchError, Launcher};
 use crate::measure::env::Interpreter;
 use crate::measure::latency::summarize_wire;
 use crate::model::serve::LISTENER_FD;
-use crate::model::{ModelSpec, MultiThread, RustModel};
-use crate::results::{CellResult, Failure, FailureKind, LoadGenerator, ServerSide, Status};
+use crate::model::{cores, ModelSpec, MultiThread, RustModel};
+use crate::results::{CellResult, Failure, FailureKind, GeneratorShare, LoadGenerator, ServerSide, Status};
 use crate::workload::{Load, ServeSpec, WorkloadSpec};
 
 /// The listen backlog of every server cell, capped by net.core.somaxconn: gunicorn's
@@ -48,10 +50,17 @@ pub struct ServerCell<'a> {
     pub timeout: Duration,
 }
 
-/// The generator's model: tokio on every core, as wrk uses a thread per core.
-fn load_model() -> ModelSpec {
+/// The tokio workers of each of `k` generators: every core for one, as wrk uses a thread
+/// per core; for several, the cores divided among them (at least one each), so together
+/// they do not ask for more threads than there are cores.
+fn load_workers(k: usize) -> Option<usize> {
+    (k > 1).then(|| (cores() / k).max(1))
+}
+
+/// A generator's model: `rs-async` with `workers` tokio workers (`None`: every core).
+fn load_model(workers: Option<usize>) -> ModelSpec {
     ModelSpec::Rust {
-        model: RustModel::RsAsync(MultiThread { workers: None }),
+        model: RustModel::RsAsync(MultiThread { workers }),
         lib: None,
     }
 }
@@ -107,10 +116,24 @@ impl ServerCell<'_> {
             .launcher
             .cell(self.model, self.interpreter, self.workload, tasks, &Default::default())?;
         hand_over(&mut launch.command, &listener);
-        let load = self.server.load(addr);
-        let load_launch = self
-            .launcher
-            .cell(&load_model(), None, &load.workload, tasks, &load.target)?;
+        let load = self.server.load(addr, tasks);
+        let shares = self.server.split(addr, tasks);
+        let workers = load_workers(shares.len());
+        let mut launches = Vec::with_capacity(shares.len());
+        for share in &shares {
+            let launch = self.launcher.cell(
+                &load_model(workers),
+                None,
+                &share.workload,
+                share.connections,
+                &share.target,
+            )?;
+            let meta = CellMeta {
+                tasks: share.connections,
+                ..self.meta.clone()
+            };
+            launches.push((launch, meta));
+        }
         let load_timeout = self.server.duration() + LOAD_GRACE;
         let (ready_tx, ready_rx) = mpsc::channel();
         let (close_tx, close_rx) = mpsc::channel::<()>();
@@ -124,16 +147,7 @@ impl ServerCell<'_> {
             let server = scope.spawn(|| parent::run_with(launch.command, launch.stdin, meta, timeout, stop, talk));
             // The ready line, or the server's end (its stdout closed without one).
             let generated = match ready_rx.recv() {
-                Ok(()) => {
-                    let generated = parent::run(
-                        load_launch.command,
-                        load_launch.stdin,
-                        self.meta.clone(),
-                        load_timeout,
-                        stop,
-                    );
-                    Some(generated)
-                }
+                Ok(()) => Some(run_generators(launches, load_timeout, stop)),
                 Err(_) => None,
             };
             drop(close_tx);
@@ -143,7 +157,7 @@ impl ServerCell<'_> {
         let Some(mut cell) = served else { return Ok(None) };
         match generated {
             Some(None) => return Ok(None),
-            Some(Some(clients)) => combine(&mut cell, clients, &load, addr),
+            Some(Some(clients)) => combine(&mut cell, &clients, &load, addr, workers),
             None if cell.status == Status::Ok => {
                 cell.status = Status::Failed;
                 cell.failure = Some(Failure {
@@ -159,9 +173,41 @@ impl ServerCell<'_> {
     }
 }
 
-/// Fold the generator's cell into the server's: the clients' view becomes the cell's
-/// tasks, errors and requests; the server keeps its own view in `server`.
-fn combine(cell: &mut CellResult, clients: CellResult, load: &Load, addr: std::net::SocketAddr) {
+/// Run the generator cells side by side, each measured by its own parent thread; `None`
+/// if the sweep was stopped meanwhile.
+fn run_generators(launches: Vec<(Launch, CellMeta)>, timeout: Duration, stop: &AtomicBool) -> Option<Vec<CellResult>> {
+    std::thread::scope(|scope| {
+        let running: Vec<_> = launches
+            .into_iter()
+            .map(|(launch, meta)| scope.spawn(move || parent::run(launch.command, launch.stdin, meta, timeout, stop)))
+            .collect();
+        running.into_iter().map(|g| g.join().ok().flatten()).collect()
+    })
+}
+
+/// Fold the generators' cells into the server's: their merged view becomes the cell's
+/// tasks, errors and requests; the server keeps its own view in `server`. `workers`: the
+/// tokio workers each generator was given, when not every core.
+fn combine(
+    cell: &mut CellResult,
+    generated: &[CellResult],
+    load: &Load,
+    addr: std::net::SocketAddr,
+    workers: Option<usize>,
+) {
+    let (clients, shares) = generators::merge(generated);
+    let load_failed = load_failure(&shares);
+    let runner = match workers {
+        Some(w) => clients.runner.clone().map(|r| {
+            format!(
+                "{r} (each generator {}: {} / {})",
+                crate::units::plural(w, "worker"),
+                crate::units::plural(cores(), "core"),
+                crate::units::plural(generated.len(), "generator")
+            )
+        }),
+        None => clients.runner.clone(),
+    };
     cell.server = Some(ServerSide {
         connections: cell.tasks_ok + cell.tasks_failed,
         connections_failed: cell.tasks_failed,
@@ -173,7 +219,7 @@ fn combine(cell: &mut CellResult, clients: CellResult, load: &Load, addr: std::n
             .and_then(|h| summarize_wire(&h.task_latency_us)),
     });
     cell.load = Some(LoadGenerator {
-        runner: clients.runner.clone(),
+        runner,
         mode: load.mode.clone(),
         target: addr.to_string(),
         workload: load.workload.to_string(),
@@ -184,6 +230,7 @@ fn combine(cell: &mut CellResult, clients: CellResult, load: &Load, addr: std::n
         peak_rss_bytes: clients.peak_rss_bytes,
         cpu_s: clients.user_s + clients.sys_s,
         peak_threads: clients.peak_threads,
+        generators: shares,
     });
     cell.tasks_ok = clients.tasks_ok;
     cell.tasks_failed = clients.tasks_failed;
@@ -204,17 +251,30 @@ fn combine(cell: &mut CellResult, clients: CellResult, load: &Load, addr: std::n
     histograms.start_lag_us = client_histograms.start_lag_us;
     histograms.caller_latency_us = client_histograms.caller_latency_us;
     histograms.request_latency_us = client_histograms.request_latency_us;
-    if cell.status == Status::Ok && clients.status != Status::Ok {
-        let why = clients
-            .failure
-            .map(|f| format!("{}: {}", f.kind, f.message))
-            .unwrap_or_else(|| clients.status.as_str().to_string());
-        cell.status = Status::Failed;
-        cell.failure = Some(Failure {
-            kind: FailureKind::LoadFailed,
-            message: format!("the load generator did not finish: {why}"),
-            at_task: None,
-            limit: None,
-        });
+    if cell.status == Status::Ok {
+        if let Some(failure) = load_failed {
+            cell.status = Status::Failed;
+            cell.failure = Some(failure);
+        }
     }
+}
+
+/// Why the load failed, naming the generator: the first one that did not end ok.
+fn load_failure(shares: &[GeneratorShare]) -> Option<Failure> {
+    let (i, failed) = shares.iter().enumerate().find(|(_, g)| g.status != Status::Ok)?;
+    let why = failed
+        .failure
+        .as_ref()
+        .map(|f| format!("{}: {}", f.kind, f.message))
+        .unwrap_or_else(|| failed.status.as_str().to_string());
+    let which = match shares.len() {
+        1 => "the load generator".to_string(),
+        k => format!("load generator {} of {k}", i + 1),
+    };
+    Some(Failure {
+        kind: FailureKind::LoadFailed,
+        message: format!("{which} did not finish: {why}"),
+        at_task: None,
+        limit: None,
+    })
 }

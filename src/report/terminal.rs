@@ -48,6 +48,19 @@ fn user_setup_line(results: &Results, workload: &str) -> Option<String> {
     ))
 }
 
+/// For a server workload driven by several generator processes: how many, and that the
+/// clients' figures above are their merged view.
+fn generators_line(results: &Results, workload: &str) -> Option<String> {
+    let most = results
+        .cells
+        .iter()
+        .filter(|c| c.workload == workload)
+        .filter_map(|c| c.load.as_ref())
+        .map(|l| l.generators.len())
+        .max()?;
+    (most > 1).then(|| format!("load: {most} generator processes per cell, their clients' histograms merged exactly"))
+}
+
 pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
@@ -96,6 +109,9 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
                 ),
                 false => format!("memory per task (slope of peak RSS over tasks): {}", parts.join(" · ")),
             };
+            let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
+        }
+        if let Some(line) = generators_line(results, &wa.workload) {
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
         if let Some(line) = user_setup_line(results, &wa.workload) {

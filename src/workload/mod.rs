@@ -296,14 +296,14 @@ pub const REGISTRY: &[WorkloadInfo] = &[
     },
     WorkloadInfo {
         name: "serve-http",
-        syntax: "serve-http:latency=DUR,bytes=N,duration=DUR,rate=R,blocking=BOOL",
-        about: "the server side: the model serves N keep-alive HTTP connections for DUR, each request answered after `latency`; conlab's load generator drives them closed loop, or open loop at rate=R requests/s",
+        syntax: "serve-http:latency=DUR,bytes=N,duration=DUR,rate=R,blocking=BOOL,generators=K",
+        about: "the server side: the model serves N keep-alive HTTP connections for DUR, each request answered after `latency`; conlab's load generator drives them closed loop, or open loop at rate=R requests/s; generators=K: K generator processes share the connections (and the rate)",
         parse: |p| ServeHttp::parse(p).map(WorkloadSpec::ServeHttp),
     },
     WorkloadInfo {
         name: "serve-tcp",
-        syntax: "serve-tcp:interval=DUR,duration=DUR,bytes=N",
-        about: "the server side, chat shape: the model holds N connections for DUR, echoing an N-byte message each sends every `interval`",
+        syntax: "serve-tcp:interval=DUR,duration=DUR,bytes=N,generators=K",
+        about: "the server side, chat shape: the model holds N connections for DUR, echoing an N-byte message each sends every `interval`; generators=K: K generator processes share the connections",
         parse: |p| ServeTcp::parse(p).map(WorkloadSpec::ServeTcp),
     },
     WorkloadInfo {

@@ -1,6 +1,7 @@
 //! The server side: `serve-http:latency=DUR,bytes=N,duration=DUR[,rate=R][,blocking=true]`
-//! and `serve-tcp:interval=DUR,duration=DUR[,bytes=N]`. Here a task is one accepted
-//! connection, and N tasks are N client connections held for `duration`.
+//! and `serve-tcp:interval=DUR,duration=DUR[,bytes=N]`, both with `[,generators=K]`. Here a
+//! task is one accepted connection, and N tasks are N client connections held for
+//! `duration`.
 //!
 //! The per-connection work is written once, as a blocking shell (threads, pools, sync
 //! worker processes) and an async shell (tokio) that mirror each other line for line: the
@@ -13,6 +14,11 @@
 //! `blocking=true` makes the handler sleep with a blocking call even under async models:
 //! the mistake the article warns about, whose cost only an open-loop load (`rate=`)
 //! shows in full, since a closed loop slows down with the server it measures.
+//!
+//! `generators=K` spreads the N connections over K generator processes: one client
+//! process on a many-core machine runs out of cores before a fast server does, and
+//! several load sources are the shape of real traffic. The split lives here
+//! ([`ServeSpec::split`]), so every generator runs the same client workload on its share.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -24,7 +30,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::http::DEFAULT_TIMEOUT;
 use super::net::io_kind;
-use super::{BoxFuture, HttpSpec, TaskError, TaskResult, TcpSpec};
+use super::{BoxFuture, HttpSpec, TaskError, TaskResult, TcpSpec, WorkloadSpec};
 use crate::params::{Params, SpecError};
 use crate::results::ErrorKind;
 use crate::units::{self, format_duration};
@@ -35,7 +41,7 @@ pub const BUFFER: usize = super::http::BUFFER;
 /// The longest request head the server accepts.
 const MAX_HEAD: usize = BUFFER;
 
-/// `serve-http:latency=DUR,bytes=N,duration=DUR[,rate=R][,blocking=BOOL]`.
+/// `serve-http:latency=DUR,bytes=N,duration=DUR[,rate=R][,blocking=BOOL][,generators=K]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServeHttp {
     #[serde(rename = "latency_ns", with = "units::serde_ns")]
@@ -49,9 +55,12 @@ pub struct ServeHttp {
     /// The handler waits with a blocking sleep even under async models.
     #[serde(default)]
     pub blocking: bool,
+    /// Load generator processes the connections (and an open loop's rate) are split over.
+    #[serde(default = "one")]
+    pub generators: usize,
 }
 
-/// `serve-tcp:interval=DUR,duration=DUR[,bytes=N]`.
+/// `serve-tcp:interval=DUR,duration=DUR[,bytes=N][,generators=K]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServeTcp {
     #[serde(rename = "interval_ns", with = "units::serde_ns")]
@@ -60,6 +69,22 @@ pub struct ServeTcp {
     pub duration: Duration,
     /// Message size, echoed whole.
     pub bytes: u64,
+    /// Load generator processes the connections are split over.
+    #[serde(default = "one")]
+    pub generators: usize,
+}
+
+/// One load generator, as specs written before `generators=` meant.
+fn one() -> usize {
+    1
+}
+
+/// `generators=K`, at least 1 (default 1).
+fn generators(p: &mut Params) -> Result<usize, SpecError> {
+    match p.count("generators", Some(1))? {
+        0 => Err(SpecError::invalid(p.spec(), "generators must be at least 1")),
+        k => Ok(k as usize),
+    }
 }
 
 impl ServeHttp {
@@ -69,22 +94,30 @@ impl ServeHttp {
         let duration = p.duration("duration", Some(Duration::from_secs(5)))?;
         let rate = p.optional_count("rate")?;
         let blocking = p.flag("blocking", false)?;
+        let generators = generators(&mut p)?;
         if duration.is_zero() {
             return Err(SpecError::invalid(p.spec(), "duration must be more than 0"));
         }
         if rate == Some(0) {
             return Err(SpecError::invalid(p.spec(), "rate must be at least 1 request/s"));
         }
+        if rate.is_some_and(|r| r < generators as u64) {
+            return Err(SpecError::invalid(
+                p.spec(),
+                "rate must be at least 1 request/s per generator",
+            ));
+        }
         if bytes > 64 << 20 {
             return Err(SpecError::invalid(p.spec(), "bytes must be at most 64MiB"));
         }
-        p.finish("latency, bytes, duration, rate, blocking")?;
+        p.finish("latency, bytes, duration, rate, blocking, generators")?;
         Ok(ServeHttp {
             latency,
             bytes,
             duration,
             rate,
             blocking,
+            generators,
         })
     }
 }
@@ -94,6 +127,7 @@ impl ServeTcp {
         let interval = p.duration("interval", Some(Duration::from_secs(1)))?;
         let duration = p.duration("duration", Some(Duration::from_secs(5)))?;
         let bytes = p.size("bytes")?.unwrap_or(super::tcp::PING_BYTES);
+        let generators = generators(&mut p)?;
         if interval.is_zero() || duration.is_zero() {
             return Err(SpecError::invalid(
                 p.spec(),
@@ -106,11 +140,12 @@ impl ServeTcp {
                 format!("bytes must be between 1 and {}", units::format_size(BUFFER as u64)),
             ));
         }
-        p.finish("interval, duration, bytes")?;
+        p.finish("interval, duration, bytes, generators")?;
         Ok(ServeTcp {
             interval,
             duration,
             bytes,
+            generators,
         })
     }
 }
@@ -130,6 +165,9 @@ impl fmt::Display for ServeHttp {
         if self.blocking {
             f.write_str(",blocking=true")?;
         }
+        if self.generators != 1 {
+            write!(f, ",generators={}", self.generators)?;
+        }
         Ok(())
     }
 }
@@ -145,6 +183,9 @@ impl fmt::Display for ServeTcp {
         if self.bytes != super::tcp::PING_BYTES {
             write!(f, ",bytes={}", self.bytes)?;
         }
+        if self.generators != 1 {
+            write!(f, ",generators={}", self.generators)?;
+        }
         Ok(())
     }
 }
@@ -156,14 +197,22 @@ pub enum ServeSpec<'a> {
     Tcp(&'a ServeTcp),
 }
 
-/// What the load generator runs against a server cell: the client workload and where it
+/// What a load generator runs against a server cell: the client workload and where it
 /// points, in the terms of an ordinary client cell.
 #[derive(Debug, Clone)]
 pub struct Load {
-    pub workload: super::WorkloadSpec,
+    pub workload: WorkloadSpec,
     pub target: super::Target,
     /// `closed loop` or `open loop, R requests/s`.
     pub mode: String,
+    /// The connections it holds (its client cell's task count).
+    pub connections: usize,
+}
+
+/// Part `i` of `total` dealt out over `k` parts: `total / k`, one more for the first
+/// `total % k`.
+fn part(total: u64, k: usize, i: usize) -> u64 {
+    total / k as u64 + u64::from((i as u64) < total % k as u64)
 }
 
 impl ServeSpec<'_> {
@@ -175,14 +224,43 @@ impl ServeSpec<'_> {
         }
     }
 
-    /// The load for a server listening on `addr`: every connection runs the client
-    /// workload conlab already measures clients with (`http` with `duration=` and
-    /// keep-alive, or `tcp` with `hold=`), so generator and client cells share one
-    /// protocol code and one way of counting.
-    pub fn load(&self, addr: std::net::SocketAddr) -> Load {
+    /// `generators=K`.
+    pub fn generators(&self) -> usize {
+        match self {
+            ServeSpec::Http(s) => s.generators,
+            ServeSpec::Tcp(s) => s.generators,
+        }
+    }
+
+    /// The generators' loads for `tasks` connections to a server on `addr`: `generators=K`
+    /// of them, but never more than the connections, so each holds at least one (and one
+    /// generator for a cell of no connections). Generator i holds `tasks / K`
+    /// connections, the first `tasks % K` one more; an open loop's rate is dealt out the
+    /// same way (the parse made it at least K), so the totals are the spec's and every
+    /// generator spreads its part of the rate over its own connections.
+    pub fn split(&self, addr: std::net::SocketAddr, tasks: usize) -> Vec<Load> {
+        let k = self.generators().min(tasks).max(1);
+        let whole = self.load(addr, tasks);
+        (0..k)
+            .map(|i| {
+                let mut load = whole.clone();
+                load.connections = part(tasks as u64, k, i) as usize;
+                if let WorkloadSpec::Http(h) = &mut load.workload {
+                    h.rate = h.rate.map(|r| part(r, k, i));
+                }
+                load
+            })
+            .collect()
+    }
+
+    /// The whole load for `tasks` connections to a server listening on `addr`: every
+    /// connection runs the client workload conlab already measures clients with (`http`
+    /// with `duration=` and keep-alive, or `tcp` with `hold=`), so generator and client
+    /// cells share one protocol code and one way of counting.
+    pub fn load(&self, addr: std::net::SocketAddr, tasks: usize) -> Load {
         match self {
             ServeSpec::Http(s) => Load {
-                workload: super::WorkloadSpec::Http(HttpSpec {
+                workload: WorkloadSpec::Http(HttpSpec {
                     latency: Duration::ZERO,
                     bytes: s.bytes,
                     requests: None,
@@ -199,9 +277,10 @@ impl ServeSpec<'_> {
                     Some(r) => format!("open loop, {r} requests/s from intended send times"),
                     None => "closed loop".into(),
                 },
+                connections: tasks,
             },
             ServeSpec::Tcp(s) => Load {
-                workload: super::WorkloadSpec::Tcp(TcpSpec {
+                workload: WorkloadSpec::Tcp(TcpSpec {
                     hold: s.duration,
                     interval: s.interval,
                     bytes: s.bytes,
@@ -215,6 +294,7 @@ impl ServeSpec<'_> {
                     s.bytes,
                     format_duration(s.interval)
                 ),
+                connections: tasks,
             },
         }
     }
@@ -463,6 +543,7 @@ mod tests {
             duration: Duration::from_secs(1),
             rate: None,
             blocking: false,
+            generators: 1,
         })
         .handler();
         let server = std::thread::spawn(move || handler.serve_blocking(listener.accept().unwrap().0));
@@ -475,5 +556,53 @@ mod tests {
         assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2);
         assert!(answer.ends_with("\r\n\r\nxxxxx"));
         assert_eq!(server.join().unwrap(), Ok(2));
+    }
+
+    fn spec(text: &str) -> WorkloadSpec {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn generators_share_the_connections_and_the_rate() {
+        let addr = "127.0.0.1:9".parse().unwrap();
+        let w = spec("serve-http:rate=10,generators=3");
+        let loads = w.server().unwrap().split(addr, 8);
+        let shares: Vec<(usize, Option<u64>)> = loads
+            .iter()
+            .map(|l| match &l.workload {
+                WorkloadSpec::Http(h) => (l.connections, h.rate),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(shares, [(3, Some(4)), (3, Some(3)), (2, Some(3))]);
+        // Never more generators than connections, and one for a cell of none.
+        let w = spec("serve-tcp:generators=4");
+        let counts = |n| -> Vec<usize> {
+            w.server()
+                .unwrap()
+                .split(addr, n)
+                .iter()
+                .map(|l| l.connections)
+                .collect()
+        };
+        assert_eq!(counts(2), [1, 1]);
+        assert_eq!(counts(0), [0]);
+        assert_eq!(counts(9), [3, 2, 2, 2]);
+    }
+
+    #[test]
+    fn generators_is_printed_only_when_not_one_and_checked() {
+        assert_eq!(
+            spec("serve-tcp:generators=2").to_string(),
+            "serve-tcp:interval=1s,duration=5s,generators=2"
+        );
+        assert!(!spec("serve-http:generators=1").to_string().contains("generators"));
+        for bad in [
+            "serve-http:generators=0",
+            "serve-tcp:generators=two",
+            "serve-http:rate=1,generators=2",
+        ] {
+            assert!(bad.parse::<WorkloadSpec>().is_err(), "{bad}");
+        }
     }
 }
