@@ -6,8 +6,10 @@
 
 pub mod python;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use crate::cell::CellSpec;
 use crate::measure::env::Interpreter;
@@ -27,6 +29,8 @@ pub enum LaunchError {
 pub struct Launcher {
     cell_exe: PathBuf,
     driver: Option<PathBuf>,
+    /// The driver compiled for each interpreter (by path) used so far.
+    compiled: Mutex<HashMap<String, PathBuf>>,
 }
 
 /// One cell ready to start: the command, and the spec for its stdin.
@@ -51,7 +55,20 @@ impl Launcher {
             true => Some(python::driver_path().map_err(LaunchError::Driver)?),
             false => None,
         };
-        Ok(Launcher { cell_exe, driver })
+        Ok(Launcher {
+            cell_exe,
+            driver,
+            compiled: Mutex::default(),
+        })
+    }
+
+    /// What `interpreter` runs: the driver's bytecode compiled for it, or its source.
+    fn script(&self, driver: &Path, interpreter: &Interpreter) -> PathBuf {
+        let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        compiled
+            .entry(interpreter.path.clone())
+            .or_insert_with(|| python::compile_driver(driver, interpreter).unwrap_or_else(|| driver.to_path_buf()))
+            .clone()
     }
 
     /// The process for one cell of `model` (with its interpreter, for Python models).
@@ -89,7 +106,7 @@ impl Launcher {
                     target,
                 };
                 let mut cmd = Command::new(&interpreter.path);
-                cmd.arg(driver);
+                cmd.arg(self.script(driver, interpreter));
                 (cmd, serde_json::to_vec(&spec))
             }
         };

@@ -6,7 +6,7 @@
 //! what the code that submitted the batch sees: each task's completion measured from the
 //! submission (lag, queueing and run time together), the figure a user waits for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
 use schemars::JsonSchema;
@@ -54,13 +54,76 @@ pub struct TaskWires {
     pub caller_us: HistogramWire,
 }
 
+/// The largest value a histogram tracks (1 hour in microseconds); larger ones saturate.
+const HIGHEST_US: u64 = 3_600_000_000;
+
+/// HDR bucket counts, kept sparse: one entry per bucket a value fell in, with exactly the
+/// buckets of [`new_histogram`] (3 significant digits: 2,048 sub-buckets, each bucket
+/// above the first twice as wide as the one below). A cell's recorders use these, not a
+/// `Histogram`, because a histogram zeroes its ~94 KiB of counts when it is made, and
+/// that memory would be part of every cell's measured peak; these hold a few entries,
+/// since a cell's latencies fall in few buckets. The wire they make is the one a
+/// histogram makes, so the parent reads the same percentiles.
+#[derive(Debug, Clone, Default)]
+pub struct Buckets {
+    counts: HashMap<u64, u64>,
+}
+
+impl Buckets {
+    /// The lowest value of `v`'s bucket: `v` with the bits below its 11 most significant
+    /// ones cleared (values from 1 to 2,047 are their own buckets). A histogram's buckets
+    /// reach the power of two above its highest value, 2^32; beyond, it saturates.
+    fn bucket(v: u64) -> u64 {
+        let v = if v >> 32 == 0 { v.max(1) } else { HIGHEST_US };
+        let shift = (64 - (v | 2047).leading_zeros()).saturating_sub(11);
+        (v >> shift) << shift
+    }
+
+    /// Count `v` (0 counts as 1, as in a histogram, and beyond its range as 1 h).
+    pub fn record(&mut self, v: u64) {
+        *self.counts.entry(Self::bucket(v)).or_default() += 1;
+    }
+
+    /// Count `n` values of `v`.
+    pub fn record_n(&mut self, v: u64, n: u64) {
+        if n > 0 {
+            *self.counts.entry(Self::bucket(v)).or_default() += n;
+        }
+    }
+
+    pub fn add(&mut self, other: &Buckets) {
+        for (&b, &n) in &other.counts {
+            *self.counts.entry(b).or_default() += n;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// The `(value, count)` pairs a histogram of the same values makes: each bucket's
+    /// highest value, in ascending order.
+    pub fn wire(&self) -> HistogramWire {
+        let mut pairs: HistogramWire = self
+            .counts
+            .iter()
+            .map(|(&low, &n)| {
+                let width = 1u64 << (64 - (low | 2047).leading_zeros()).saturating_sub(11);
+                (low + width - 1, n)
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    }
+}
+
 /// Collects task outcomes for one cell (or one worker thread, merged later).
 #[derive(Clone)]
 pub struct Recorder {
     origin_ns: u64,
-    latency_us: Histogram<u32>,
-    lag_us: Histogram<u32>,
-    caller_us: Histogram<u32>,
+    latency_us: Buckets,
+    lag_us: Buckets,
+    caller_us: Buckets,
     /// Summed run time of every task, ns: the mean in flight by Little's law.
     pub busy_ns: u64,
     pub ok: usize,
@@ -75,7 +138,7 @@ pub fn new_histogram() -> Histogram<u32> {
     // 1 us to 1 hour at 3 significant digits; values beyond saturate at the top. Counts
     // are u32: the histogram's pages are part of every cell's measured memory, and no
     // bucket of one cell sees four billion values.
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static histogram bounds are valid")
+    Histogram::new_with_bounds(1, HIGHEST_US, 3).expect("static histogram bounds are valid")
 }
 
 impl Recorder {
@@ -83,9 +146,9 @@ impl Recorder {
     pub fn new(origin_ns: u64) -> Self {
         Self {
             origin_ns,
-            latency_us: new_histogram(),
-            lag_us: new_histogram(),
-            caller_us: new_histogram(),
+            latency_us: Buckets::default(),
+            lag_us: Buckets::default(),
+            caller_us: Buckets::default(),
             busy_ns: 0,
             ok: 0,
             failed: 0,
@@ -105,9 +168,9 @@ impl Recorder {
         let run_us = task.end_ns.saturating_sub(task.start_ns) / 1000;
         let lag_us = task.start_ns.saturating_sub(self.origin_ns) / 1000;
         let caller_us = task.end_ns.saturating_sub(self.origin_ns) / 1000;
-        self.latency_us.saturating_record(run_us.max(1));
-        self.lag_us.saturating_record(lag_us.max(1));
-        self.caller_us.saturating_record(caller_us.max(1));
+        self.latency_us.record(run_us);
+        self.lag_us.record(lag_us);
+        self.caller_us.record(caller_us);
         self.busy_ns += task.end_ns.saturating_sub(task.start_ns);
         self.last_start_ns = self.last_start_ns.max(task.start_ns);
         match task.result {
@@ -138,9 +201,9 @@ impl Recorder {
     }
 
     pub fn merge(&mut self, other: &Recorder) {
-        self.latency_us.add(&other.latency_us).expect("histograms share bounds");
-        self.lag_us.add(&other.lag_us).expect("histograms share bounds");
-        self.caller_us.add(&other.caller_us).expect("histograms share bounds");
+        self.latency_us.add(&other.latency_us);
+        self.lag_us.add(&other.lag_us);
+        self.caller_us.add(&other.caller_us);
         self.busy_ns += other.busy_ns;
         self.ok += other.ok;
         self.failed += other.failed;
@@ -155,30 +218,36 @@ impl Recorder {
     }
 
     pub fn latency(&self) -> Option<LatencySummary> {
-        summarize(&self.latency_us)
+        summarize_wire(&self.latency_us.wire())
     }
 
     pub fn lag(&self) -> Option<LatencySummary> {
-        summarize(&self.lag_us)
+        summarize_wire(&self.lag_us.wire())
     }
 
     pub fn caller(&self) -> Option<LatencySummary> {
-        summarize(&self.caller_us)
+        summarize_wire(&self.caller_us.wire())
     }
 
     pub fn to_wire(&self) -> TaskWires {
         TaskWires {
-            latency_us: wire(&self.latency_us),
-            lag_us: wire(&self.lag_us),
-            caller_us: wire(&self.caller_us),
+            latency_us: self.latency_us.wire(),
+            lag_us: self.lag_us.wire(),
+            caller_us: self.caller_us.wire(),
         }
     }
 
     /// Add histograms received from another process.
     pub fn add_wire(&mut self, w: &TaskWires) {
-        add_wire(&mut self.latency_us, &w.latency_us);
-        add_wire(&mut self.lag_us, &w.lag_us);
-        add_wire(&mut self.caller_us, &w.caller_us);
+        for (buckets, pairs) in [
+            (&mut self.latency_us, &w.latency_us),
+            (&mut self.lag_us, &w.lag_us),
+            (&mut self.caller_us, &w.caller_us),
+        ] {
+            for &(v, n) in pairs {
+                buckets.record_n(v, n);
+            }
+        }
     }
 }
 
@@ -273,5 +342,42 @@ mod tests {
         c.add_wire(&a.to_wire());
         assert_eq!(c.latency().unwrap().max, a.latency().unwrap().max);
         assert_eq!(c.caller().unwrap().max, a.caller().unwrap().max);
+    }
+
+    #[test]
+    fn buckets_make_the_wire_a_histogram_makes() {
+        // Values across every magnitude, bucket edges, 0 and beyond an hour.
+        let mut values = vec![
+            0,
+            1,
+            2,
+            2047,
+            2048,
+            2049,
+            4095,
+            4096,
+            4097,
+            123_456_789,
+            HIGHEST_US,
+            u64::MAX,
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+        }
+        let mut h = new_histogram();
+        let mut b = Buckets::default();
+        for &v in &values {
+            h.saturating_record(v.max(1));
+            b.record(v);
+        }
+        assert_eq!(b.wire(), wire(&h));
+        let mut twice = b.clone();
+        twice.add(&b);
+        assert_eq!(twice.wire().iter().map(|p| p.1).sum::<u64>(), 2 * values.len() as u64);
+        assert_eq!(summarize_wire(&twice.wire()).unwrap().p99, summarize(&h).unwrap().p99);
     }
 }

@@ -8,6 +8,7 @@
 pub mod ceiling;
 pub mod clock;
 pub mod env;
+pub mod image;
 pub mod inflight;
 pub mod latency;
 pub mod limits;

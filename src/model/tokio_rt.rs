@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{cores, CellRun, Job, Model};
 use crate::measure::clock::mono_ns;
 use crate::measure::inflight;
-use crate::measure::latency::{new_histogram, wire, TaskRecord};
+use crate::measure::latency::{Buckets, TaskRecord};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};
 use crate::workload::{TaskCtx, Workload};
@@ -145,7 +145,7 @@ pub fn runtime_failed(err: std::io::Error) -> Failure {
 /// loop shows as lag, not only as slower tasks.
 pub struct Heartbeat {
     done: Arc<AtomicBool>,
-    handle: tokio::task::JoinHandle<hdrhistogram::Histogram<u32>>,
+    handle: tokio::task::JoinHandle<Buckets>,
 }
 
 impl Heartbeat {
@@ -159,18 +159,18 @@ impl Heartbeat {
     /// Stop, and hand back the lateness of every beat (microseconds).
     pub async fn finish(self) -> Option<crate::measure::latency::HistogramWire> {
         self.done.store(true, Ordering::Relaxed);
-        self.handle.await.ok().map(|lag| wire(&lag))
+        self.handle.await.ok().map(|lag| lag.wire())
     }
 }
 
 /// Sleep 1 ms at a time until `done`, recording how late each wake-up is.
-async fn heartbeat(done: Arc<AtomicBool>) -> hdrhistogram::Histogram<u32> {
-    let mut lag = new_histogram();
+async fn heartbeat(done: Arc<AtomicBool>) -> Buckets {
+    let mut lag = Buckets::default();
     while !done.load(Ordering::Relaxed) {
         let due = tokio::time::Instant::now() + Duration::from_millis(1);
         tokio::time::sleep_until(due).await;
         let late = tokio::time::Instant::now().saturating_duration_since(due);
-        lag.saturating_record((late.as_micros() as u64).max(1));
+        lag.record(late.as_micros() as u64);
     }
     lag
 }
