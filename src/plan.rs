@@ -29,6 +29,13 @@ use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 /// The workloads of the no-argument sweep.
 pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
 
+/// The task counts each default workload runs at in the no-argument sweep: the cells
+/// that carry its story in about a minute. The fan-out from 100 requests to 10,000 shows
+/// where threads fall behind and where a pool queues; the sleeping tasks at 1,000 and
+/// 10,000 (with each model's empty baseline) give every model's memory per task. `--full`
+/// runs every count from 1 to 1,000,000.
+pub const DEFAULT_SWEEP_TASKS: &[&[usize]] = &[&[100, 1_000, 10_000], &[1_000, 10_000]];
+
 /// The Python models the no-argument sweep adds when a `python3` is found.
 pub const DEFAULT_PYTHON_MODELS: &[&str] = &["py-thread", "py-pool", "py-asyncio"];
 
@@ -38,9 +45,13 @@ pub const QUICK_TASKS: &[usize] = &[10, 100, 1_000];
 pub const FULL_TASKS: &[usize] = &[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 /// What a cell gets when the user sets no timeout, beyond its queue's least time.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The no-argument sweep's cell timeout: it keeps `conlab bench` to about two minutes by
-/// skipping, up front, queueing cells that arithmetic says would take longer.
-pub const DEFAULT_SWEEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// The no-argument sweep's budget per cell: it keeps `conlab bench` to about a minute by
+/// skipping, up front, queueing cells that arithmetic says would take longer (a pool of
+/// 6 draining 1,000 requests of 50 ms takes 8.3 s; it is shown as skipped, with why).
+/// Cells that run keep the usual timeout.
+pub const DEFAULT_SWEEP_BUDGET: Duration = Duration::from_secs(5);
+/// The same budget for `--quick` and `--full` without workloads or models.
+pub const FULL_SWEEP_BUDGET: Duration = Duration::from_secs(20);
 
 /// A plan that cannot be made, said in one line.
 #[derive(Debug, thiserror::Error)]
@@ -89,9 +100,13 @@ pub struct PlanRequest {
     /// `None`: every Rust model, and the default Python models when a Python is found.
     pub models: Option<Vec<ModelSpec>>,
     pub tasks: Vec<usize>,
+    /// Workloads that run at other counts than `tasks`, with theirs.
+    pub tasks_of: Vec<(WorkloadSpec, Vec<usize>)>,
     pub repeat: usize,
     /// The cell timeout; `None`: 60 s beyond each cell's least time.
     pub cell_timeout: Option<Duration>,
+    /// Skip, up front, cells whose least time by arithmetic is beyond this.
+    pub skip_beyond: Option<Duration>,
     /// The share of a cell's tasks that may fail before it ends `errors` (0 to 1).
     pub tolerate_failures: f64,
     pub target: TargetChoice,
@@ -112,8 +127,10 @@ impl PlanRequest {
             workloads,
             models,
             tasks,
+            tasks_of: Vec::new(),
             repeat: 1,
             cell_timeout: None,
+            skip_beyond: None,
             tolerate_failures: 0.0,
             target: TargetChoice::Own,
             pythons: Vec::new(),
@@ -141,10 +158,15 @@ impl PlannedModel {
 pub struct Plan {
     pub workloads: Vec<WorkloadSpec>,
     pub models: Vec<PlannedModel>,
+    /// Every task count of the plan.
     pub tasks: Vec<usize>,
+    /// The task counts of each workload (most run all of `tasks`), sorted.
+    pub workload_tasks: Vec<Vec<usize>>,
     pub repeat: usize,
-    /// The timeout the user set (or the default sweep's), if any.
+    /// The timeout the user set, if any.
     pub cell_timeout: Option<Duration>,
+    /// The no-argument sweeps' budget: cells that need longer by arithmetic are skipped.
+    pub skip_beyond: Option<Duration>,
     /// The share of a cell's tasks that may fail before it ends `errors`.
     pub tolerate_failures: f64,
     pub target: TargetChoice,
@@ -330,15 +352,30 @@ impl Plan {
         if models.is_empty() {
             return Err(PlanError::NoModels(notes.join("; ")));
         }
-        let mut tasks = request.tasks;
-        tasks.sort_unstable();
-        tasks.dedup();
+        let sorted = |mut tasks: Vec<usize>| {
+            tasks.sort_unstable();
+            tasks.dedup();
+            tasks
+        };
+        let workload_tasks: Vec<Vec<usize>> = workloads
+            .iter()
+            .map(|w| {
+                let own = request.tasks_of.iter().find(|(spec, _)| spec == w);
+                sorted(own.map_or_else(|| request.tasks.clone(), |(_, t)| t.clone()))
+            })
+            .collect();
+        if workload_tasks.iter().any(Vec::is_empty) {
+            return Err(PlanError::NoTasks);
+        }
+        let tasks = sorted(workload_tasks.concat());
         Ok(Plan {
             workloads,
             models,
             tasks,
+            workload_tasks,
             repeat: request.repeat.max(1),
             cell_timeout: request.cell_timeout,
+            skip_beyond: request.skip_beyond,
             tolerate_failures: request.tolerate_failures.clamp(0.0, 1.0),
             target: request.target,
             pythons,
@@ -387,20 +424,26 @@ impl Plan {
         self.models.iter().any(|m| m.interpreter.is_some())
     }
 
+    /// Every (workload, tasks) of the plan, in run order.
+    fn points(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.workload_tasks
+            .iter()
+            .enumerate()
+            .flat_map(|(w, counts)| counts.iter().map(move |&n| (w, n)))
+    }
+
     /// Every cell in run order.
     pub fn cells(&self) -> Vec<PlannedCell> {
         let mut cells = Vec::new();
-        for workload in 0..self.workloads.len() {
-            for &tasks in &self.tasks {
-                for repeat in 0..self.repeat {
-                    for model in 0..self.models.len() {
-                        cells.push(PlannedCell {
-                            workload,
-                            model,
-                            tasks,
-                            repeat,
-                        });
-                    }
+        for (workload, tasks) in self.points() {
+            for repeat in 0..self.repeat {
+                for model in 0..self.models.len() {
+                    cells.push(PlannedCell {
+                        workload,
+                        model,
+                        tasks,
+                        repeat,
+                    });
                 }
             }
         }
@@ -409,8 +452,21 @@ impl Plan {
 
     /// The round a cell belongs to: one repeat of every model at one (workload, tasks).
     fn round(&self, cell: &PlannedCell) -> usize {
-        let t = self.tasks.iter().position(|&n| n == cell.tasks).unwrap_or(0);
-        (cell.workload * self.tasks.len() + t) * self.repeat + cell.repeat
+        let point = self
+            .points()
+            .position(|p| p == (cell.workload, cell.tasks))
+            .unwrap_or(0);
+        point * self.repeat + cell.repeat
+    }
+
+    /// The workloads that run at other counts than every one of the plan's, with theirs.
+    pub fn tasks_of(&self) -> std::collections::BTreeMap<String, Vec<usize>> {
+        self.workloads
+            .iter()
+            .zip(&self.workload_tasks)
+            .filter(|(_, counts)| **counts != self.tasks)
+            .map(|(w, counts)| (w.to_string(), counts.clone()))
+            .collect()
     }
 
     /// The cells this sweep runs, in run order: every cell, or those of its shard's rounds.
@@ -436,7 +492,7 @@ impl Plan {
     /// plan.
     pub fn fingerprint(&self) -> String {
         use sha2::Digest;
-        let canonical = serde_json::json!({
+        let mut canonical = serde_json::json!({
             "workloads": self.workloads.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
             "models": self.models.iter().map(|m| m.name()).collect::<Vec<_>>(),
             "tasks": self.tasks,
@@ -445,6 +501,14 @@ impl Plan {
             "tolerate_failures": self.tolerate_failures,
             "urls": self.urls(),
         });
+        // Only where workloads differ, so plans from before per-workload counts keep theirs.
+        let tasks_of = self.tasks_of();
+        if !tasks_of.is_empty() {
+            canonical["tasks_of"] = serde_json::json!(tasks_of);
+        }
+        if let Some(budget) = self.skip_beyond {
+            canonical["skip_beyond_s"] = serde_json::json!(budget.as_secs_f64());
+        }
         let digest = sha2::Sha256::digest(canonical.to_string().as_bytes());
         digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -568,5 +632,46 @@ mod tests {
         }
         assert!(p.models.iter().all(|m| m.spec.is_python() == m.interpreter.is_some()));
         assert!(p.needs_own_server());
+    }
+
+    #[test]
+    fn workloads_can_run_at_their_own_counts() {
+        let mut request = PlanRequest::new(
+            default_workloads(),
+            Some(vec!["rs-thread".parse().unwrap(), "rs-async".parse().unwrap()]),
+            DEFAULT_TASKS.to_vec(),
+        );
+        let whole = Plan::new(request.clone()).unwrap().fingerprint();
+        request.repeat = 2;
+        request.tasks_of = default_workloads()
+            .into_iter()
+            .zip(DEFAULT_SWEEP_TASKS.iter().map(|t| t.to_vec()))
+            .collect();
+        let mut p = Plan::new(request).unwrap();
+        assert_eq!(p.tasks, vec![100, 1_000, 10_000]);
+        let points: Vec<(usize, usize)> = p.cells().iter().map(|c| (c.workload, c.tasks)).collect();
+        let distinct: std::collections::BTreeSet<_> = points.iter().copied().collect();
+        assert_eq!(
+            distinct.into_iter().collect::<Vec<_>>(),
+            vec![(0, 100), (0, 1_000), (0, 10_000), (1, 1_000), (1, 10_000)]
+        );
+        assert_eq!(points.len(), 5 * 2 * 2, "points × repeats × models");
+        let sleep = p.workloads[1].to_string();
+        assert_eq!(
+            p.tasks_of().into_iter().collect::<Vec<_>>(),
+            vec![(sleep, vec![1_000, 10_000])]
+        );
+        assert_ne!(p.fingerprint(), whole);
+        // Shards still partition the cells, whole rounds each.
+        let all = p.cells();
+        let mut seen = Vec::new();
+        for index in 0..3 {
+            p.shard = Some(Shard { index, count: 3 });
+            let part = p.shard_cells();
+            assert!(!part.is_empty());
+            seen.extend(part);
+        }
+        assert_eq!(seen.len(), all.len());
+        assert!(all.iter().all(|c| seen.contains(c)));
     }
 }

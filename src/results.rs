@@ -248,6 +248,10 @@ pub struct CellResult {
     /// Peak resident memory of the whole process tree, bytes: the larger of the sampled
     /// sum over the tree and the sum of each process's own high-water mark (VmHWM).
     pub peak_rss_bytes: u64,
+    /// The highest sum the sampler itself saw, bytes: how close sampling came to the
+    /// high-water marks in `peak_rss_bytes` (absent in results from before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled_rss_bytes: Option<u64>,
     /// ru_maxrss from wait4, bytes: the largest single process of the tree, including the
     /// image it had before exec (what `/usr/bin/time -f %M` reports).
     pub ru_maxrss_bytes: Option<u64>,
@@ -411,11 +415,19 @@ pub struct PlanInfo {
     pub models: Vec<String>,
     /// Task counts.
     pub tasks: Vec<usize>,
+    /// The workloads that run only some of `tasks`, with theirs (the no-argument sweep
+    /// runs each workload at the counts that carry its story).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tasks_of: BTreeMap<String, Vec<usize>>,
     /// Repeats per (workload, model, tasks).
     pub repeat: usize,
     /// The cell timeout the user set, seconds; `None` when the default applies
     /// (60 s, plus the least time a queueing model needs to drain its queue).
     pub cell_timeout_s: Option<f64>,
+    /// The no-argument sweep's budget per cell, seconds: cells that need longer by
+    /// arithmetic were skipped up front (each says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_beyond_s: Option<f64>,
     /// The share of a cell's tasks that may fail before the cell ends `errors` and is
     /// left out of every comparison (0: none may fail).
     #[serde(default)]
@@ -433,6 +445,18 @@ pub struct PlanInfo {
     /// merge` can refuse to mix different ones. Absent in results from before shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+}
+
+impl PlanInfo {
+    /// The task counts `workload` runs at.
+    pub fn tasks_for(&self, workload: &str) -> &[usize] {
+        self.tasks_of.get(workload).map_or(&self.tasks, Vec::as_slice)
+    }
+
+    /// Rounds in the whole plan: one per (workload, tasks, repeat).
+    pub fn rounds(&self) -> usize {
+        self.workloads.iter().map(|w| self.tasks_for(w).len()).sum::<usize>() * self.repeat
+    }
 }
 
 /// One of `count` deterministic slices of a plan; `index` is 0-based, as Kubernetes'

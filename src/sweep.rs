@@ -163,8 +163,10 @@ fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHea
             workloads: plan.workloads.iter().map(|w| w.to_string()).collect(),
             models: plan.models.iter().map(|m| m.name()).collect(),
             tasks: plan.tasks.clone(),
+            tasks_of: plan.tasks_of(),
             repeat: plan.repeat,
             cell_timeout_s: plan.cell_timeout.map(|d| d.as_secs_f64()),
+            skip_beyond_s: plan.skip_beyond.map(|d| d.as_secs_f64()),
             tolerate_failures: plan.tolerate_failures,
             out: plan.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
             target,
@@ -356,6 +358,21 @@ fn skip_reason(
         }
     }
     let least = plan.least_time(cell);
+    if let Some(budget) = plan.skip_beyond.filter(|b| least > *b && plan.cell_timeout.is_none()) {
+        return Some(Failure {
+            kind: FailureKind::PredictedTimeout,
+            message: format!(
+                "needs at least {} ({}, {} at a time, {} each), beyond the {} a cell may take in this sweep",
+                format_secs(least.as_secs_f64()),
+                crate::units::plural(cell.tasks, "task"),
+                plan.models[cell.model].spec.queue_width().unwrap_or(cell.tasks),
+                format_duration(plan.workloads[cell.workload].min_task_time(plan.urls().is_empty())),
+                format_duration(budget)
+            ),
+            at_task: None,
+            limit: Some(format!("--cell-timeout, or --tasks {} to run it", cell.tasks)),
+        });
+    }
     match plan.cell_timeout {
         Some(timeout) if least > timeout => Some(Failure {
             kind: FailureKind::PredictedTimeout,

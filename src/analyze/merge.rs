@@ -278,6 +278,16 @@ fn environments(r: &Results) -> BTreeMap<String, Environment> {
 /// differ only with `--allow-mixed`); no shard, the fingerprint only if all agree.
 fn merged_plan(inputs: &[&Input]) -> PlanInfo {
     let mut plan = inputs[0].results.plan.clone();
+    // Each workload's counts, widened the same way.
+    let mut counts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for p in inputs.iter().map(|i| &i.results.plan) {
+        for w in &p.workloads {
+            let all = counts.entry(w.clone()).or_default();
+            all.extend(p.tasks_for(w));
+            all.sort_unstable();
+            all.dedup();
+        }
+    }
     for i in &inputs[1..] {
         let p = &i.results.plan;
         for w in &p.workloads {
@@ -300,6 +310,7 @@ fn merged_plan(inputs: &[&Input]) -> PlanInfo {
         }
     }
     plan.tasks.sort_unstable();
+    plan.tasks_of = counts.into_iter().filter(|(_, c)| *c != plan.tasks).collect();
     plan.shard = None;
     plan.command = format!(
         "conlab merge {}",

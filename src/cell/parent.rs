@@ -149,6 +149,7 @@ pub fn run_with(
     result.stderr_tail = (!tail.is_empty()).then_some(tail.clone());
     let p = sampler.peaks;
     result.peak_rss_bytes = p.rss;
+    result.sampled_rss_bytes = Some(p.rss);
     result.peak_vm_bytes = p.vm;
     result.peak_pte_bytes = p.pte;
     result.peak_threads = p.threads;
@@ -423,6 +424,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         loop_lag_ms: None,
         start_lag_ms: None,
         peak_rss_bytes: 0,
+        sampled_rss_bytes: None,
         peak_vm_bytes: 0,
         peak_pte_bytes: 0,
         peak_threads: 0,

@@ -7,8 +7,8 @@ use clap::Command;
 
 use crate::model::REGISTRY;
 use crate::plan::{
-    DEFAULT_PYTHON_MODELS, DEFAULT_SWEEP_TIMEOUT, DEFAULT_TASKS, DEFAULT_TIMEOUT, DEFAULT_WORKLOADS, FULL_TASKS,
-    QUICK_TASKS,
+    DEFAULT_PYTHON_MODELS, DEFAULT_SWEEP_BUDGET, DEFAULT_SWEEP_TASKS, DEFAULT_TASKS, DEFAULT_TIMEOUT,
+    DEFAULT_WORKLOADS, FULL_SWEEP_BUDGET, FULL_TASKS, QUICK_TASKS,
 };
 
 pub const TOP: &str = "\
@@ -133,16 +133,28 @@ pub fn with_defaults(cli: Command) -> Command {
             })
             .mut_arg("tasks", |a| {
                 let (d, q, f) = (counts(DEFAULT_TASKS), counts(QUICK_TASKS), counts(FULL_TASKS));
-                append(a, &format!("[default: {d}; --quick: {q}; --full: {f}]"))
-            })
-            .mut_arg("cell_timeout", |a| {
-                let (bare, other) = (DEFAULT_SWEEP_TIMEOUT.as_secs(), DEFAULT_TIMEOUT.as_secs());
+                let story: Vec<String> = DEFAULT_WORKLOADS
+                    .iter()
+                    .zip(DEFAULT_SWEEP_TASKS)
+                    .map(|(w, t)| format!("{w} at {}", counts(t)))
+                    .collect();
                 append(
                     a,
                     &format!(
-                        "[default: {bare}s when no --workload, --models or --tasks is given (cells that \
-                         would need longer are skipped up front); otherwise {other}s plus the least \
-                         time a pool or process model needs to drain its queue]"
+                        "[default: {d}; with no --workload or --models: {}; --quick: {q}; --full: {f}]",
+                        story.join(", ")
+                    ),
+                )
+            })
+            .mut_arg("cell_timeout", |a| {
+                let (bare, full) = (DEFAULT_SWEEP_BUDGET.as_secs(), FULL_SWEEP_BUDGET.as_secs());
+                let other = DEFAULT_TIMEOUT.as_secs();
+                append(
+                    a,
+                    &format!(
+                        "[default: {other}s plus the least time a pool or process model needs to drain \
+                         its queue; with no --workload, --models or --tasks, cells that would need more \
+                         than {bare}s ({full}s with --quick or --full) are skipped up front]"
                     ),
                 )
             })

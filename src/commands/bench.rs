@@ -141,12 +141,22 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
         },
         (None, None) => TargetChoice::Own,
     };
+    let story = default_sweep && !args.quick && !args.full;
     let mut request = PlanRequest::new(workloads, args.models.clone().map(|m| m.0), tasks);
+    if story {
+        request.tasks_of = plan::default_workloads()
+            .into_iter()
+            .zip(plan::DEFAULT_SWEEP_TASKS.iter().map(|t| t.to_vec()))
+            .collect();
+    }
     request.repeat = args.repeat as usize;
     request.tolerate_failures = args.tolerate_failures;
-    request.cell_timeout = args
-        .cell_timeout
-        .or(default_sweep.then_some(plan::DEFAULT_SWEEP_TIMEOUT));
+    request.cell_timeout = args.cell_timeout;
+    request.skip_beyond = match (default_sweep, story) {
+        (_, true) => Some(plan::DEFAULT_SWEEP_BUDGET),
+        (true, false) => Some(plan::FULL_SWEEP_BUDGET),
+        (false, _) => None,
+    };
     request.target = target;
     request.pythons.clone_from(&args.python);
     request.out = Some(out.to_path_buf());
@@ -253,13 +263,35 @@ impl Observer for Progress {
                 p.fingerprint.as_deref().unwrap_or("?")
             ));
         }
+        let grid = match p.tasks_of.is_empty() {
+            true => format!(
+                "{} × {} × {} × {}",
+                plural(p.workloads.len(), "workload"),
+                plural(p.models.len(), "model"),
+                plural(p.tasks.len(), "task count"),
+                plural(p.repeat, "repeat"),
+            ),
+            false => {
+                let each: Vec<String> = p
+                    .workloads
+                    .iter()
+                    .map(|w| {
+                        let counts: Vec<String> =
+                            p.tasks_for(w).iter().map(|&n| crate::units::format_count(n)).collect();
+                        format!("{w} at {}", counts.join(", "))
+                    })
+                    .collect();
+                format!(
+                    "{}; {} × {}; --full for every count",
+                    each.join("; "),
+                    plural(p.models.len(), "model"),
+                    plural(p.repeat, "repeat")
+                )
+            }
+        };
         self.log(format!(
-            "conlab: {} ({} × {} × {} × {}) + {} → {}",
+            "conlab: {} ({grid}) + {} → {}",
             plural(cells.saturating_sub(p.models.len()), "cell"),
-            plural(p.workloads.len(), "workload"),
-            plural(p.models.len(), "model"),
-            plural(p.tasks.len(), "task count"),
-            plural(p.repeat, "repeat"),
             plural(p.models.len(), "baseline"),
             p.out
         ));

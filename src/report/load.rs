@@ -115,7 +115,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     }
     let (baselines, cells): (Vec<CellResult>, Vec<CellResult>) = cells.into_iter().partition(|c| c.baseline);
     let plan = &header.plan;
-    let rounds = plan.workloads.len() * plan.tasks.len() * plan.repeat;
+    let rounds = plan.rounds();
     let planned = plan.shard.map_or(rounds, |s| s.rounds_of(rounds)) * plan.models.len();
     let interrupted = cells.len() < planned;
     let results = analyze::document(header, cells, baselines, String::new(), interrupted);
