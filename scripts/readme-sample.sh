@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the README's sample output and docs/report.png from one real run of the
-# main job (`conlab bench` on its embedded defaults, about five and a half minutes).
+# main job (`conlab bench` on its embedded defaults, under a minute).
 #
 #   scripts/readme-sample.sh [RESULTS_DIR]
 #

@@ -30,11 +30,12 @@ use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
 
 /// The task counts each default workload runs at in the no-argument sweep: the cells
-/// that carry its story in about a minute. The fan-out from 100 requests to 10,000 shows
-/// where threads fall behind and where a pool queues; the sleeping tasks at 1,000 and
-/// 10,000 (with each model's empty baseline) give every model's memory per task. `--full`
-/// runs every count from 1 to 1,000,000.
-pub const DEFAULT_SWEEP_TASKS: &[&[usize]] = &[&[100, 1_000, 10_000], &[1_000, 10_000]];
+/// that carry its story in about a minute, three runs each. The fan-out at 10, 1,000 and
+/// 10,000 requests (the article's 10 and "1000+") shows where every model stands, where
+/// threads fall behind and where pools and processes queue; 1,000 sleeping tasks (with
+/// each model's empty baseline) give memory per task where the article puts its "1-8 GB
+/// for 1000 threads". `--full` runs every count from 1 to 1,000,000.
+pub const DEFAULT_SWEEP_TASKS: &[&[usize]] = &[&[10, 1_000, 10_000], &[1_000]];
 
 /// The Python models the no-argument sweep adds when a `python3` is found.
 pub const DEFAULT_PYTHON_MODELS: &[&str] = &["py-thread", "py-pool", "py-asyncio"];
@@ -648,7 +649,7 @@ mod tests {
             .zip(DEFAULT_SWEEP_TASKS.iter().map(|t| t.to_vec()))
             .collect();
         let mut p = Plan::new(request).unwrap();
-        assert_eq!(p.tasks, vec![100, 1_000, 10_000]);
+        assert_eq!(p.tasks, vec![10, 1_000, 10_000]);
         let points: Vec<(usize, usize)> = p.cells().iter().map(|c| (c.workload, c.tasks)).collect();
         let distinct: std::collections::BTreeSet<_> = points.iter().copied().collect();
         assert_eq!(
