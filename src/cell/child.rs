@@ -48,6 +48,10 @@ pub fn run(input: impl Read + Send + 'static) -> i32 {
             (client, model.run(work, &spec.job(), &mut run))
         }
     };
+    // The work is over, but its memory is still mapped (freed task memory stays in the
+    // heap): the code that writes the report must not add its pages on top of it and
+    // raise the cell's peak beyond the work's.
+    crate::measure::image::forget_own_code();
     let concurrency = spec.model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
     let report = report(run, outcome.err(), model.describe(spec.tasks), client, concurrency);
     let line = serde_json::to_string(&report).expect("a report always serializes");
