@@ -23,6 +23,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,7 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::deadline;
 use super::http1::{Codec, Head, Step};
 use super::net::{io_kind, root_io_error, status_kind, time_left, Endpoint};
 use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
@@ -258,11 +260,18 @@ impl Http {
     }
 }
 
-/// Wait for an open-loop send time; a closed loop's (now) costs no timer.
-async fn pace(at: Instant) {
-    if at > Instant::now() {
-        tokio::time::sleep_until(at.into()).await;
+/// Wait for a send time `at` from [`Http::due`]; returns when the request really starts:
+/// `at`, or now if that is later. A closed loop's `at` is now: no timer, no clock read.
+async fn pace(open_loop: bool, at: Instant) -> Instant {
+    if !open_loop {
+        return at;
     }
+    let now = Instant::now();
+    if at > now {
+        tokio::time::sleep_until(at.into()).await;
+        return at;
+    }
+    now
 }
 
 /// A request that got an answer: a success, or a failure by its status.
@@ -362,8 +371,8 @@ impl Workload for Http {
 }
 
 /// The codec's shells. They mirror each other line for line; only the I/O calls and the
-/// way the timeout is applied (socket timeouts from a deadline, `tokio::time::timeout`)
-/// differ.
+/// way the timeout is applied differ (socket timeouts from a deadline; one timer per task,
+/// moved to each request's deadline, `deadline.rs`).
 impl Http {
     /// The blocking shell: the codec over `std::net::TcpStream`.
     fn codec_blocking(&self, task: &TaskCtx) -> TaskResult {
@@ -430,28 +439,30 @@ impl Http {
         }
     }
 
-    /// The async shell: the codec over `tokio::net::TcpStream`.
+    /// The async shell: the codec over `tokio::net::TcpStream`, each request bounded by
+    /// the task's one timer (`deadline.rs`).
     async fn codec_async(&self, task: &TaskCtx) -> TaskResult {
         let mut codec = Codec::new(BUFFER);
         let mut conn: Option<(SocketAddr, tokio::net::TcpStream)> = None;
+        let mut timer = pin!(deadline::timer());
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
         while let Some(sent) = self.due(task.index, n, start) {
-            pace(sent).await;
+            let began = pace(self.gap.is_some(), sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
             let exchange = self.exchange_async(endpoint, &mut conn, &mut codec);
-            match tokio::time::timeout(self.timeout, exchange).await {
-                Ok(Ok(head)) => {
+            match deadline::within(timer.as_mut(), began + self.timeout, exchange).await {
+                Some(Ok(head)) => {
                     if head.close || !self.keepalive {
                         conn = None;
                     }
                     answered(&mut first, head.status, sent)
                 }
-                Ok(Err((kind, message))) => {
+                Some(Err((kind, message))) => {
                     conn = None;
                     fail(&mut first, kind, message)
                 }
-                Err(_) => {
+                None => {
                     conn = None;
                     fail(&mut first, ErrorKind::Timeout, self.timed_out())
                 }
@@ -554,7 +565,7 @@ impl Http {
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
         let mut conn: Option<(SocketAddr, SendRequest<Empty<Bytes>>)> = None;
         while let Some(sent) = self.due(task.index, n, start) {
-            pace(sent).await;
+            pace(self.gap.is_some(), sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
             let outcome = tokio::time::timeout(self.timeout, self.hyper_request(endpoint, &mut conn)).await;
