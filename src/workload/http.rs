@@ -242,14 +242,14 @@ impl Http {
     }
 
     /// When request number `n` (0-based) of task `task`, started at `start`, is meant to
-    /// be sent, or `None` when the task is done. Closed loop: now, as long as the task
-    /// wants more. Open loop: on the task's fixed schedule, the tasks' first sends spread
+    /// be sent, or `None` when the task is done. Closed loop: `now` (the caller's latest
+    /// clock reading: when the previous request ended), as long as the task wants more. Open loop: on the task's fixed schedule, the tasks' first sends spread
     /// evenly over one gap, so the total is `rate` requests/s; a late answer makes the
     /// next send late but not its intended time, from which its latency is counted
     /// (coordinated omission corrected, as wrk2 does).
-    fn due(&self, task: usize, n: u64, start: Instant) -> Option<Instant> {
+    fn due(&self, task: usize, n: u64, start: Instant, now: Instant) -> Option<Instant> {
         let at = match self.gap {
-            None => Instant::now(),
+            None => now,
             Some(gap) => start + gap.mul_f64((task % self.tasks) as f64 / self.tasks as f64) + gap.mul_f64(n as f64),
         };
         let wanted = match self.amount {
@@ -274,11 +274,11 @@ async fn pace(open_loop: bool, at: Instant) -> Instant {
     now
 }
 
-/// A request that got an answer: a success, or a failure by its status.
-fn answered(first: &mut Option<TaskError>, status: u16, sent: Instant) {
+/// A request that got an answer after `latency`: a success, or a failure by its status.
+fn answered(first: &mut Option<TaskError>, status: u16, latency: Duration) {
     match status_kind(status) {
         Some(kind) => fail(first, kind, format!("status {status}")),
-        None => requests::log().ok(sent.elapsed()),
+        None => requests::log().ok(latency),
     }
 }
 
@@ -379,16 +379,23 @@ impl Http {
         let mut codec = Codec::new(BUFFER);
         let mut conn: Option<(SocketAddr, std::net::TcpStream)> = None;
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while let Some(sent) = self.due(task.index, n, start) {
-            std::thread::sleep(sent.saturating_duration_since(Instant::now()));
+        // One clock reading per request: when it ended, which is also when a closed loop
+        // sends the next one.
+        let mut now = start;
+        while let Some(sent) = self.due(task.index, n, start, now) {
+            if self.gap.is_some() {
+                std::thread::sleep(sent.saturating_duration_since(Instant::now()));
+            }
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            match self.exchange_blocking(endpoint, &mut conn, &mut codec, sent + self.timeout) {
+            let outcome = self.exchange_blocking(endpoint, &mut conn, &mut codec, sent + self.timeout);
+            now = Instant::now();
+            match outcome {
                 Ok(head) => {
                     if head.close || !self.keepalive {
                         conn = None;
                     }
-                    answered(&mut first, head.status, sent)
+                    answered(&mut first, head.status, now.saturating_duration_since(sent))
                 }
                 Err((kind, message)) => {
                     conn = None;
@@ -446,17 +453,22 @@ impl Http {
         let mut conn: Option<(SocketAddr, tokio::net::TcpStream)> = None;
         let mut timer = pin!(deadline::timer());
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while let Some(sent) = self.due(task.index, n, start) {
+        // One clock reading per request: when it ended, which is also when a closed loop
+        // sends the next one.
+        let mut now = start;
+        while let Some(sent) = self.due(task.index, n, start, now) {
             let began = pace(self.gap.is_some(), sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
             let exchange = self.exchange_async(endpoint, &mut conn, &mut codec);
-            match deadline::within(timer.as_mut(), began + self.timeout, exchange).await {
+            let outcome = deadline::within(timer.as_mut(), began + self.timeout, exchange).await;
+            now = Instant::now();
+            match outcome {
                 Some(Ok(head)) => {
                     if head.close || !self.keepalive {
                         conn = None;
                     }
-                    answered(&mut first, head.status, sent)
+                    answered(&mut first, head.status, now.saturating_duration_since(sent))
                 }
                 Some(Err((kind, message))) => {
                     conn = None;
@@ -531,7 +543,7 @@ impl Http {
             .build()
             .into();
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while let Some(sent) = self.due(task.index, n, start) {
+        while let Some(sent) = self.due(task.index, n, start, Instant::now()) {
             std::thread::sleep(sent.saturating_duration_since(Instant::now()));
             let endpoint = self.endpoint(task.index, n);
             n += 1;
@@ -547,7 +559,7 @@ impl Http {
                             let (kind, msg) = ureq_kind(&e, || self.timed_out());
                             fail(&mut first, kind, msg)
                         }
-                        Ok(_) => answered(&mut first, status, sent),
+                        Ok(_) => answered(&mut first, status, sent.elapsed()),
                     }
                 }
                 Err(e) => {
@@ -564,7 +576,7 @@ impl Http {
     async fn hyper(&self, task: &TaskCtx) -> TaskResult {
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
         let mut conn: Option<(SocketAddr, SendRequest<Empty<Bytes>>)> = None;
-        while let Some(sent) = self.due(task.index, n, start) {
+        while let Some(sent) = self.due(task.index, n, start, Instant::now()) {
             pace(self.gap.is_some(), sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
@@ -578,7 +590,7 @@ impl Http {
                     conn = None;
                     fail(&mut first, kind, msg)
                 }
-                Ok(Ok(status)) => answered(&mut first, status, sent),
+                Ok(Ok(status)) => answered(&mut first, status, sent.elapsed()),
             }
             if !self.keepalive {
                 conn = None;

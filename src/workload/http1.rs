@@ -152,7 +152,7 @@ impl Codec {
     pub fn request(&mut self, path: &str, authority: &str, keepalive: bool) -> Result<&[u8], Error> {
         if let Some(bad) = [path, authority]
             .into_iter()
-            .find(|s| s.is_empty() || s.bytes().any(|b| b <= b' ' || b == 0x7f))
+            .find(|s| s.is_empty() || s.bytes().fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f)))
         {
             return Err(Error::Target(bad.to_string()));
         }
@@ -414,11 +414,17 @@ impl Fields {
 
     fn header(&mut self, line: &[u8]) -> Result<(), Error> {
         let bad = || Error::HeaderLine(shown(line));
-        let colon = line.iter().position(|&b| b == b':').ok_or_else(bad)?;
-        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
-        if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-            return Err(bad());
+        // The name runs to the first colon and is not empty; whitespace or a control byte
+        // in it is malformed. One loop finds the colon and checks the name.
+        let mut colon = 0;
+        loop {
+            match line.get(colon) {
+                Some(b':') if colon > 0 => break,
+                Some(&b) if b > b' ' && b != 0x7f && b != b':' => colon += 1,
+                _ => return Err(bad()),
+            }
         }
+        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
         if name.eq_ignore_ascii_case(b"content-length") {
             // A list of equal values is one length (RFC 9110 8.6); differing ones are not.
             for item in value.split(|&b| b == b',').map(trim_ows) {
@@ -788,6 +794,32 @@ mod tests {
                     let input = [prefix, &tail].concat();
                     assert_eq!(parse_head(&input), two_pass(&input), "{:?}", shown(&input));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn header_names_are_checked_as_before() {
+        // The plain definition: the name is everything before the first colon, not empty,
+        // without whitespace or control bytes.
+        fn plain(line: &[u8]) -> bool {
+            line.iter().position(|&b| b == b':').is_some_and(|colon| {
+                let name = &line[..colon];
+                !name.is_empty() && !name.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+            })
+        }
+        let alphabet = [b'a', b' ', b':', b'\t', 0x7f, 0x80, 0x0c];
+        for len in 0..=5u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                let line: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let b = alphabet[code % alphabet.len()];
+                        code /= alphabet.len();
+                        b
+                    })
+                    .collect();
+                let ok = Fields::default().header(&line).is_ok();
+                assert_eq!(ok, plain(&line), "{line:?}");
             }
         }
     }
