@@ -12,7 +12,7 @@ keep-alive), is loaded two ways in alternating rounds:
 
 Prints each round and the medians, and the ratio conlab / wrk. Every server is stopped by
 pid. Usage: python3 benches/serve_wrk.py [ROUNDS] [MODEL] [SECONDS] (after `cargo build
---release --bins`; needs wrk from Debian).
+--release --bins`; needs wrk from Debian). CONLAB=PATH runs another conlab binary.
 """
 import json
 import os
@@ -28,7 +28,7 @@ import time
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 MODEL = sys.argv[2] if len(sys.argv) > 2 else "rs-async"
 SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-CONLAB = "./target/release/conlab"
+CONLAB = os.environ.get("CONLAB", "./target/release/conlab")
 
 
 def free_port():

@@ -179,7 +179,7 @@ fn network_faults_get_one_kind_and_one_message_under_rust_and_python() {
                         "--workload",
                         "http:timeout=1s",
                         "--models",
-                        "rs-thread,py-thread,py-asyncio",
+                        "rs-thread,rs-async,py-thread,py-asyncio",
                         "--tasks",
                         "2",
                         "--target",
@@ -194,7 +194,7 @@ fn network_faults_get_one_kind_and_one_message_under_rust_and_python() {
     for run in runs {
         let (fault, kind, results) = run.join().unwrap();
         let cells = measured(&results);
-        assert_eq!(cells.len(), 3, "{fault:?}: every cell is kept");
+        assert_eq!(cells.len(), 4, "{fault:?}: every cell is kept");
         let mut messages = BTreeSet::new();
         for c in &cells {
             let model = c["model"].as_str().unwrap();

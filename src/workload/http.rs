@@ -23,6 +23,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,7 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::deadline;
 use super::http1::{Codec, Head, Step};
 use super::net::{io_kind, root_io_error, status_kind, time_left, Endpoint};
 use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
@@ -240,14 +242,14 @@ impl Http {
     }
 
     /// When request number `n` (0-based) of task `task`, started at `start`, is meant to
-    /// be sent, or `None` when the task is done. Closed loop: now, as long as the task
-    /// wants more. Open loop: on the task's fixed schedule, the tasks' first sends spread
+    /// be sent, or `None` when the task is done. Closed loop: `now` (the caller's latest
+    /// clock reading: when the previous request ended), as long as the task wants more. Open loop: on the task's fixed schedule, the tasks' first sends spread
     /// evenly over one gap, so the total is `rate` requests/s; a late answer makes the
     /// next send late but not its intended time, from which its latency is counted
     /// (coordinated omission corrected, as wrk2 does).
-    fn due(&self, task: usize, n: u64, start: Instant) -> Option<Instant> {
+    fn due(&self, task: usize, n: u64, start: Instant, now: Instant) -> Option<Instant> {
         let at = match self.gap {
-            None => Instant::now(),
+            None => now,
             Some(gap) => start + gap.mul_f64((task % self.tasks) as f64 / self.tasks as f64) + gap.mul_f64(n as f64),
         };
         let wanted = match self.amount {
@@ -258,18 +260,25 @@ impl Http {
     }
 }
 
-/// Wait for an open-loop send time; a closed loop's (now) costs no timer.
-async fn pace(at: Instant) {
-    if at > Instant::now() {
-        tokio::time::sleep_until(at.into()).await;
+/// Wait for a send time `at` from [`Http::due`]; returns when the request really starts:
+/// `at`, or now if that is later. A closed loop's `at` is now: no timer, no clock read.
+async fn pace(open_loop: bool, at: Instant) -> Instant {
+    if !open_loop {
+        return at;
     }
+    let now = Instant::now();
+    if at > now {
+        tokio::time::sleep_until(at.into()).await;
+        return at;
+    }
+    now
 }
 
-/// A request that got an answer: a success, or a failure by its status.
-fn answered(first: &mut Option<TaskError>, status: u16, sent: Instant) {
+/// A request that got an answer after `latency`: a success, or a failure by its status.
+fn answered(first: &mut Option<TaskError>, status: u16, latency: Duration) {
     match status_kind(status) {
         Some(kind) => fail(first, kind, format!("status {status}")),
-        None => requests::log().ok(sent.elapsed()),
+        None => requests::log().ok(latency),
     }
 }
 
@@ -362,24 +371,31 @@ impl Workload for Http {
 }
 
 /// The codec's shells. They mirror each other line for line; only the I/O calls and the
-/// way the timeout is applied (socket timeouts from a deadline, `tokio::time::timeout`)
-/// differ.
+/// way the timeout is applied differ (socket timeouts from a deadline; one timer per task,
+/// moved to each request's deadline, `deadline.rs`).
 impl Http {
     /// The blocking shell: the codec over `std::net::TcpStream`.
     fn codec_blocking(&self, task: &TaskCtx) -> TaskResult {
         let mut codec = Codec::new(BUFFER);
         let mut conn: Option<(SocketAddr, std::net::TcpStream)> = None;
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while let Some(sent) = self.due(task.index, n, start) {
-            std::thread::sleep(sent.saturating_duration_since(Instant::now()));
+        // One clock reading per request: when it ended, which is also when a closed loop
+        // sends the next one.
+        let mut now = start;
+        while let Some(sent) = self.due(task.index, n, start, now) {
+            if self.gap.is_some() {
+                std::thread::sleep(sent.saturating_duration_since(Instant::now()));
+            }
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            match self.exchange_blocking(endpoint, &mut conn, &mut codec, sent + self.timeout) {
+            let outcome = self.exchange_blocking(endpoint, &mut conn, &mut codec, sent + self.timeout);
+            now = Instant::now();
+            match outcome {
                 Ok(head) => {
                     if head.close || !self.keepalive {
                         conn = None;
                     }
-                    answered(&mut first, head.status, sent)
+                    answered(&mut first, head.status, now.saturating_duration_since(sent))
                 }
                 Err((kind, message)) => {
                     conn = None;
@@ -430,28 +446,35 @@ impl Http {
         }
     }
 
-    /// The async shell: the codec over `tokio::net::TcpStream`.
+    /// The async shell: the codec over `tokio::net::TcpStream`, each request bounded by
+    /// the task's one timer (`deadline.rs`).
     async fn codec_async(&self, task: &TaskCtx) -> TaskResult {
         let mut codec = Codec::new(BUFFER);
         let mut conn: Option<(SocketAddr, tokio::net::TcpStream)> = None;
+        let mut timer = pin!(deadline::timer());
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while let Some(sent) = self.due(task.index, n, start) {
-            pace(sent).await;
+        // One clock reading per request: when it ended, which is also when a closed loop
+        // sends the next one.
+        let mut now = start;
+        while let Some(sent) = self.due(task.index, n, start, now) {
+            let began = pace(self.gap.is_some(), sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
             let exchange = self.exchange_async(endpoint, &mut conn, &mut codec);
-            match tokio::time::timeout(self.timeout, exchange).await {
-                Ok(Ok(head)) => {
+            let outcome = deadline::within(timer.as_mut(), began + self.timeout, exchange).await;
+            now = Instant::now();
+            match outcome {
+                Some(Ok(head)) => {
                     if head.close || !self.keepalive {
                         conn = None;
                     }
-                    answered(&mut first, head.status, sent)
+                    answered(&mut first, head.status, now.saturating_duration_since(sent))
                 }
-                Ok(Err((kind, message))) => {
+                Some(Err((kind, message))) => {
                     conn = None;
                     fail(&mut first, kind, message)
                 }
-                Err(_) => {
+                None => {
                     conn = None;
                     fail(&mut first, ErrorKind::Timeout, self.timed_out())
                 }
@@ -520,7 +543,7 @@ impl Http {
             .build()
             .into();
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
-        while let Some(sent) = self.due(task.index, n, start) {
+        while let Some(sent) = self.due(task.index, n, start, Instant::now()) {
             std::thread::sleep(sent.saturating_duration_since(Instant::now()));
             let endpoint = self.endpoint(task.index, n);
             n += 1;
@@ -536,7 +559,7 @@ impl Http {
                             let (kind, msg) = ureq_kind(&e, || self.timed_out());
                             fail(&mut first, kind, msg)
                         }
-                        Ok(_) => answered(&mut first, status, sent),
+                        Ok(_) => answered(&mut first, status, sent.elapsed()),
                     }
                 }
                 Err(e) => {
@@ -553,8 +576,8 @@ impl Http {
     async fn hyper(&self, task: &TaskCtx) -> TaskResult {
         let (start, mut n, mut first) = (Instant::now(), 0u64, None);
         let mut conn: Option<(SocketAddr, SendRequest<Empty<Bytes>>)> = None;
-        while let Some(sent) = self.due(task.index, n, start) {
-            pace(sent).await;
+        while let Some(sent) = self.due(task.index, n, start, Instant::now()) {
+            pace(self.gap.is_some(), sent).await;
             let endpoint = self.endpoint(task.index, n);
             n += 1;
             let outcome = tokio::time::timeout(self.timeout, self.hyper_request(endpoint, &mut conn)).await;
@@ -567,7 +590,7 @@ impl Http {
                     conn = None;
                     fail(&mut first, kind, msg)
                 }
-                Ok(Ok(status)) => answered(&mut first, status, sent),
+                Ok(Ok(status)) => answered(&mut first, status, sent.elapsed()),
             }
             if !self.keepalive {
                 conn = None;

@@ -152,7 +152,7 @@ impl Codec {
     pub fn request(&mut self, path: &str, authority: &str, keepalive: bool) -> Result<&[u8], Error> {
         if let Some(bad) = [path, authority]
             .into_iter()
-            .find(|s| s.is_empty() || s.bytes().any(|b| b <= b' ' || b == 0x7f))
+            .find(|s| s.is_empty() || s.bytes().fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f)))
         {
             return Err(Error::Target(bad.to_string()));
         }
@@ -237,10 +237,10 @@ impl Codec {
         let input = &self.buf[self.start..self.end];
         let (head, framing) = match self.state {
             State::Head => {
-                let Some(len) = head_end(input) else {
+                let Some((len, parsed)) = parse_head(input) else {
                     return Ok(Progress::Starved);
                 };
-                let parsed = parse_head(&input[..len])?;
+                let parsed = parsed?;
                 self.start += len;
                 return Ok(match parsed {
                     None => Progress::Again,
@@ -316,21 +316,9 @@ impl Codec {
     }
 }
 
-/// The length of the head at the front of `input` (through its empty line), once complete.
-fn head_end(input: &[u8]) -> Option<usize> {
-    let mut line_start = 0;
-    while let Some(len) = line_end(&input[line_start..]) {
-        if trim_line(&input[line_start..line_start + len]).is_empty() {
-            return Some(line_start + len);
-        }
-        line_start += len;
-    }
-    None
-}
-
 /// The length of the first line of `input`, its `\n` included, once complete.
 fn line_end(input: &[u8]) -> Option<usize> {
-    input.iter().position(|&b| b == b'\n').map(|i| i + 1)
+    memchr::memchr(b'\n', input).map(|i| i + 1)
 }
 
 /// A line without its `\r\n` (or bare `\n`).
@@ -362,68 +350,128 @@ fn decimal(s: &[u8]) -> Option<u64> {
     Some(s.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
-/// A head's status and body framing; `None` for an interim (1xx) head.
-fn parse_head(head: &[u8]) -> Result<Option<(Head, Framing)>, Error> {
-    let mut lines = head.split_inclusive(|&b| b == b'\n').map(trim_line);
-    let status_line = lines.next().unwrap_or_default();
-    let malformed = || Error::StatusLine(shown(status_line));
-    let (http10, status) = match status_line {
-        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor, b' ', code @ ..] if minor.is_ascii_digit() => {
-            let (digits, reason) = code.split_at(code.len().min(3));
-            if !matches!(reason, [] | [b' ', ..]) {
-                return Err(malformed());
-            }
-            match decimal(digits) {
-                Some(n @ 100..=999) if digits.len() == 3 => (*minor == b'0', n as u16),
-                _ => return Err(malformed()),
-            }
+/// A complete head: its status and body framing (`None` for an interim 1xx head), or why
+/// it is malformed.
+type ParsedHead = Result<Option<(Head, Framing)>, Error>;
+
+/// The head at the front of `input`, once its empty line has arrived: its length and its
+/// status and body framing (`None` for an interim 1xx head), or the first malformed line.
+/// One pass over the line ends (`memchr`, SIMD); a line is parsed as soon as it is found,
+/// but an error counts only once the head is complete, as if it had been parsed whole.
+fn parse_head(input: &[u8]) -> Option<(usize, ParsedHead)> {
+    let mut fields = Fields::default();
+    let mut failed = None;
+    let mut at = 0;
+    for end in memchr::memchr_iter(b'\n', input) {
+        let line = trim_line(&input[at..=end]);
+        let first = at == 0;
+        at = end + 1;
+        if first {
+            failed = fields.status_line(line).err();
         }
-        _ => return Err(malformed()),
-    };
-    let (mut length, mut transfer, mut chunked) = (None, false, false);
-    let (mut close, mut keep_alive) = (false, false);
-    for line in lines.take_while(|l| !l.is_empty()) {
+        if line.is_empty() {
+            return Some((at, failed.map_or_else(|| fields.finish(), Err)));
+        }
+        if !first && failed.is_none() {
+            failed = fields.header(line).err();
+        }
+    }
+    None
+}
+
+/// What a head's lines said, as far as the codec cares.
+#[derive(Default)]
+struct Fields {
+    status: u16,
+    http10: bool,
+    length: Option<u64>,
+    transfer: bool,
+    chunked: bool,
+    close: bool,
+    keep_alive: bool,
+}
+
+impl Fields {
+    fn status_line(&mut self, line: &[u8]) -> Result<(), Error> {
+        let malformed = || Error::StatusLine(shown(line));
+        match line {
+            [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor, b' ', code @ ..] if minor.is_ascii_digit() => {
+                let (digits, reason) = code.split_at(code.len().min(3));
+                if !matches!(reason, [] | [b' ', ..]) {
+                    return Err(malformed());
+                }
+                match decimal(digits) {
+                    Some(n @ 100..=999) if digits.len() == 3 => {
+                        (self.http10, self.status) = (*minor == b'0', n as u16);
+                        Ok(())
+                    }
+                    _ => Err(malformed()),
+                }
+            }
+            _ => Err(malformed()),
+        }
+    }
+
+    fn header(&mut self, line: &[u8]) -> Result<(), Error> {
         let bad = || Error::HeaderLine(shown(line));
-        let colon = line.iter().position(|&b| b == b':').ok_or_else(bad)?;
-        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
-        if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-            return Err(bad());
+        // The name runs to the first colon and is not empty; whitespace or a control byte
+        // in it is malformed. One loop finds the colon and checks the name.
+        let mut colon = 0;
+        loop {
+            match line.get(colon) {
+                Some(b':') if colon > 0 => break,
+                Some(&b) if b > b' ' && b != 0x7f && b != b':' => colon += 1,
+                _ => return Err(bad()),
+            }
         }
+        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
         if name.eq_ignore_ascii_case(b"content-length") {
             // A list of equal values is one length (RFC 9110 8.6); differing ones are not.
             for item in value.split(|&b| b == b',').map(trim_ows) {
                 let n = decimal(item).ok_or_else(|| Error::ContentLength(shown(value)))?;
-                if length.is_some_and(|l| l != n) {
+                if self.length.is_some_and(|l| l != n) {
                     return Err(Error::ContentLength(shown(value)));
                 }
-                length = Some(n);
+                self.length = Some(n);
             }
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            transfer = true;
+            self.transfer = true;
             let last = value.rsplit(|&b| b == b',').next().map(trim_ows).unwrap_or_default();
-            chunked = last.eq_ignore_ascii_case(b"chunked");
+            self.chunked = last.eq_ignore_ascii_case(b"chunked");
         } else if name.eq_ignore_ascii_case(b"connection") {
             for token in value.split(|&b| b == b',').map(trim_ows) {
-                close |= token.eq_ignore_ascii_case(b"close");
-                keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                self.close |= token.eq_ignore_ascii_case(b"close");
+                self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
             }
         }
+        Ok(())
     }
-    let framing = match status {
-        101 => return Err(Error::Switching),
-        100..=199 => return Ok(None),
-        204 | 304 => Framing::Length(0),
-        // Both framings given: the transfer coding wins and the connection is not reused
-        // (RFC 9112 6.3).
-        _ if transfer && chunked => {
-            close |= length.is_some();
-            Framing::Chunked(Chunk::Size)
-        }
-        _ if transfer => Framing::UntilClose,
-        _ => length.map_or(Framing::UntilClose, Framing::Length),
-    };
-    close |= (http10 && !keep_alive) || framing == Framing::UntilClose;
-    Ok(Some((Head { status, close }, framing)))
+
+    /// The head's status and body framing; `None` for an interim (1xx) head.
+    fn finish(self) -> ParsedHead {
+        let mut close = self.close;
+        let framing = match self.status {
+            101 => return Err(Error::Switching),
+            100..=199 => return Ok(None),
+            204 | 304 => Framing::Length(0),
+            // Both framings given: the transfer coding wins and the connection is not
+            // reused (RFC 9112 6.3).
+            _ if self.transfer && self.chunked => {
+                close |= self.length.is_some();
+                Framing::Chunked(Chunk::Size)
+            }
+            _ if self.transfer => Framing::UntilClose,
+            _ => self.length.map_or(Framing::UntilClose, Framing::Length),
+        };
+        close |= (self.http10 && !self.keep_alive) || framing == Framing::UntilClose;
+        Ok(Some((
+            Head {
+                status: self.status,
+                close,
+            },
+            framing,
+        )))
+    }
 }
 
 /// The size on a chunk size line (hex, extensions after `;` ignored).
@@ -704,6 +752,76 @@ mod tests {
         );
         let pieces: Vec<&[u8]> = long_chunk.as_bytes().chunks(16).collect();
         assert_eq!(run(&mut codec, &pieces, false), Err(Error::LineTooLong(64)));
+    }
+
+    #[test]
+    fn one_pass_head_parse_matches_find_the_end_then_parse() {
+        // The plain two-pass definition: find the empty line byte by byte, then parse the
+        // lines before it, stopping at the first error.
+        fn two_pass(input: &[u8]) -> Option<(usize, ParsedHead)> {
+            let mut len = 0;
+            let complete = input.split_inclusive(|&b| b == b'\n').any(|line| {
+                len += line.len();
+                line.ends_with(b"\n") && trim_line(line).is_empty()
+            });
+            if !complete {
+                return None;
+            }
+            let mut lines = input[..len].split_inclusive(|&b| b == b'\n').map(trim_line);
+            let mut fields = Fields::default();
+            let parse = || {
+                fields.status_line(lines.next().unwrap_or_default())?;
+                for line in lines.take_while(|l| !l.is_empty()) {
+                    fields.header(line)?;
+                }
+                Ok(())
+            };
+            Some((len, parse().and_then(|()| fields.finish())))
+        }
+        // Every string of up to 7 bytes over the bytes that matter, alone and after a
+        // valid status line.
+        let alphabet = [b'a', b'\r', b'\n', b':'];
+        for len in 0..=7u32 {
+            for mut code in 0..4usize.pow(len) {
+                let tail: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let b = alphabet[code % 4];
+                        code /= 4;
+                        b
+                    })
+                    .collect();
+                for prefix in [&b""[..], b"HTTP/1.1 200 OK\r\n"] {
+                    let input = [prefix, &tail].concat();
+                    assert_eq!(parse_head(&input), two_pass(&input), "{:?}", shown(&input));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn header_names_are_checked_as_before() {
+        // The plain definition: the name is everything before the first colon, not empty,
+        // without whitespace or control bytes.
+        fn plain(line: &[u8]) -> bool {
+            line.iter().position(|&b| b == b':').is_some_and(|colon| {
+                let name = &line[..colon];
+                !name.is_empty() && !name.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+            })
+        }
+        let alphabet = [b'a', b' ', b':', b'\t', 0x7f, 0x80, 0x0c];
+        for len in 0..=5u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                let line: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let b = alphabet[code % alphabet.len()];
+                        code /= alphabet.len();
+                        b
+                    })
+                    .collect();
+                let ok = Fields::default().header(&line).is_ok();
+                assert_eq!(ok, plain(&line), "{line:?}");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod blocking;
 mod cpu;
 pub mod custom;
+mod deadline;
 mod http;
 mod http1;
 mod mixed;

@@ -95,7 +95,7 @@ pub fn io_kind(e: &io::Error) -> ErrorKind {
 
 /// What is left before `deadline`, for a blocking socket's next connect, read or write; a
 /// `TimedOut` error once nothing is. The blocking shells give each call the rest of one
-/// exchange's time, so a timeout covers the whole exchange as `tokio::time::timeout` does
+/// exchange's time, so a timeout covers the whole exchange as the task's timer does
 /// in the async shells.
 pub fn time_left(deadline: Instant) -> io::Result<Duration> {
     deadline
