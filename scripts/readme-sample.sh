@@ -29,7 +29,7 @@ py = (env.get("python") or [{}])[0].get("version", "")
 took = ""
 if seconds:
     m, s = divmod(int(seconds), 60)
-    took = ", %d minutes %d seconds" % (m, s)
+    took = ", %d minutes %d seconds" % (m, s) if m else ", %d seconds" % s
 day = results.get("started_at", "")[:10]
 head = ("`./target/release/conlab bench` on a %d-core, %.0f GiB Linux machine (%s, CPython %s)%s "
         "(every cell three times, interleaved; %s):" % (

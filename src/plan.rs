@@ -30,12 +30,12 @@ use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 pub const DEFAULT_WORKLOADS: &[&str] = &["http:latency=50ms", "sleep:1s"];
 
 /// The task counts each default workload runs at in the no-argument sweep: the cells
-/// that carry its story in about a minute, three runs each. The fan-out at 10, 1,000 and
-/// 10,000 requests (the article's 10 and "1000+") shows where every model stands, where
+/// that carry its story in under a minute, three runs each. The fan-out at 10, 1,000 and
+/// 5,000 requests (the article's 10 and "1000+") shows where every model stands, where
 /// threads fall behind and where pools and processes queue; 1,000 sleeping tasks (with
 /// each model's empty baseline) give memory per task where the article puts its "1-8 GB
 /// for 1000 threads". `--full` runs every count from 1 to 1,000,000.
-pub const DEFAULT_SWEEP_TASKS: &[&[usize]] = &[&[10, 1_000, 10_000], &[1_000]];
+pub const DEFAULT_SWEEP_TASKS: &[&[usize]] = &[&[10, 1_000, 5_000], &[1_000]];
 
 /// The Python models the no-argument sweep adds when a `python3` is found.
 pub const DEFAULT_PYTHON_MODELS: &[&str] = &["py-thread", "py-pool", "py-asyncio"];
@@ -649,12 +649,12 @@ mod tests {
             .zip(DEFAULT_SWEEP_TASKS.iter().map(|t| t.to_vec()))
             .collect();
         let mut p = Plan::new(request).unwrap();
-        assert_eq!(p.tasks, vec![10, 1_000, 10_000]);
+        assert_eq!(p.tasks, vec![10, 1_000, 5_000]);
         let points: Vec<(usize, usize)> = p.cells().iter().map(|c| (c.workload, c.tasks)).collect();
         let distinct: std::collections::BTreeSet<_> = points.iter().copied().collect();
         assert_eq!(
             distinct.into_iter().collect::<Vec<_>>(),
-            vec![(0, 10), (0, 1_000), (0, 10_000), (1, 1_000)]
+            vec![(0, 10), (0, 1_000), (0, 5_000), (1, 1_000)]
         );
         assert_eq!(points.len(), 4 * 2 * 2, "points × repeats × models");
         let sleep = p.workloads[1].to_string();

@@ -207,7 +207,7 @@ fn bench_help_shows_what_a_bare_run_runs() {
     for default in [
         "[default: http:latency=50ms and sleep:1s]",
         "[default: rs-thread,rs-pool,rs-async,rs-async-st,rs-process, plus py-thread,py-pool,py-asyncio when a python3 is found]",
-        "[default: 10,100,1k,10k; with no --workload or --models: http:latency=50ms at 10,1k,10k, sleep:1s at 1k; --quick: 10,100,1k; --full: 1,10,100,1k,10k,100k,1m]",
+        "[default: 10,100,1k,10k; with no --workload or --models: http:latency=50ms at 10,1k,5k, sleep:1s at 1k; --quick: 10,100,1k; --full: 1,10,100,1k,10k,100k,1m]",
         "[default: 60s plus the least time",
         "cells that would need more than 5s (20s with --quick or --full) are skipped up front]",
         "[default: 3]",
