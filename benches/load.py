@@ -20,7 +20,8 @@ generator is started and stopped by this script (by pid). Bodies are 128 bytes e
 
 Usage: python3 benches/load.py [ROUNDS] [SECONDS] (after `cargo build --release --bins`;
 needs wrk and nginx from Debian; oha from `cargo install oha` is optional). CONLAB=PATH
-runs another conlab binary (with its conlab-cell beside it).
+runs another conlab binary (with its conlab-cell beside it); CONLAB_BEFORE=PATH adds an
+older build as a third generator, "before", in the same rounds.
 """
 import json
 import os
@@ -37,6 +38,7 @@ import time
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 CONLAB = os.environ.get("CONLAB", "./target/release/conlab")
+BEFORE = os.environ.get("CONLAB_BEFORE")
 SERVERS = ("nginx", "conlab serve")
 
 
@@ -132,9 +134,9 @@ def run_oha(url):
     return summary["summary"]["requestsPerSec"], summary["latencyPercentiles"]["p99"] * 1e3
 
 
-def run_conlab(url):
+def run_conlab(url, conlab=CONLAB):
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run([CONLAB, "bench", "--quiet", "--workload", f"http:latency=0ms,duration={SECONDS}s,keepalive=true",
+        subprocess.run([conlab, "bench", "--quiet", "--workload", f"http:latency=0ms,duration={SECONDS}s,keepalive=true",
                         "--models", "rs-async", "--tasks", "64", "--repeat", "1", "--target", url, "--out", out],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         cell = [c for c in json.load(open(f"{out}/results.json"))["cells"] if not c["baseline"]][0]
@@ -144,6 +146,8 @@ def run_conlab(url):
 
 def main():
     generators = [("wrk", run_wrk), ("conlab", run_conlab)]
+    if BEFORE:
+        generators.append(("before", lambda url: run_conlab(url, BEFORE)))
     if shutil.which("oha"):
         generators.insert(1, ("oha", run_oha))
     else:
@@ -174,6 +178,9 @@ def main():
         print(f"| → {server} | " + " | ".join(cells) + f" | {c / w:.2f} | {cp / wp:.2f} |")
         print("    conlab / wrk per round: " + ", ".join(f"{x:.2f}" for x in per_round)
               + f" (median {statistics.median(per_round):.2f})")
+        if BEFORE:
+            print(f"    before / wrk: {med[(server, 'before')][0] / w:.2f}, conlab / before: "
+                  f"{c / med[(server, 'before')][0]:.2f}")
     print("\nServers under wrk -c64 (median):")
     for server in SERVERS:
         rps, p99 = med[(server, "wrk")]
