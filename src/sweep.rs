@@ -358,35 +358,27 @@ fn skip_reason(
         }
     }
     let least = plan.least_time(cell);
-    if let Some(budget) = plan.skip_beyond.filter(|b| least > *b && plan.cell_timeout.is_none()) {
-        return Some(Failure {
-            kind: FailureKind::PredictedTimeout,
-            message: format!(
-                "needs at least {} ({}, {} at a time, {} each), beyond the {} a cell may take in this sweep",
-                format_secs(least.as_secs_f64()),
-                crate::units::plural(cell.tasks, "task"),
-                plan.models[cell.model].spec.queue_width().unwrap_or(cell.tasks),
-                format_duration(plan.workloads[cell.workload].min_task_time(plan.urls().is_empty())),
-                format_duration(budget)
-            ),
-            at_task: None,
-            limit: Some(format!("--cell-timeout, or --tasks {} to run it", cell.tasks)),
-        });
-    }
-    match plan.cell_timeout {
-        Some(timeout) if least > timeout => Some(Failure {
-            kind: FailureKind::PredictedTimeout,
-            message: format!(
-                "needs at least {} ({}, {} at a time, {} each), beyond the {} cell timeout",
-                format_secs(least.as_secs_f64()),
-                crate::units::plural(cell.tasks, "task"),
-                plan.models[cell.model].spec.queue_width().unwrap_or(cell.tasks),
-                format_duration(plan.workloads[cell.workload].min_task_time(plan.urls().is_empty())),
-                format_duration(timeout)
-            ),
-            at_task: None,
-            limit: Some(format!("--cell-timeout {}", format_duration(timeout))),
-        }),
+    let skip = |what: String, limit: String| Failure {
+        kind: FailureKind::PredictedTimeout,
+        message: format!(
+            "needs at least {} ({}, {} at a time, {} each), beyond {what}",
+            format_secs(least.as_secs_f64()),
+            crate::units::plural(cell.tasks, "task"),
+            plan.models[cell.model].spec.queue_width().unwrap_or(cell.tasks),
+            format_duration(plan.workloads[cell.workload].min_task_time(plan.urls().is_empty())),
+        ),
+        at_task: None,
+        limit: Some(limit),
+    };
+    match (plan.cell_timeout, plan.skip_beyond) {
+        (Some(timeout), _) if least > timeout => Some(skip(
+            format!("the {} cell timeout", format_duration(timeout)),
+            format!("--cell-timeout {}", format_duration(timeout)),
+        )),
+        (None, Some(budget)) if least > budget => Some(skip(
+            format!("the {} a cell may take in this sweep", format_duration(budget)),
+            format!("--cell-timeout, or --tasks {} to run it", cell.tasks),
+        )),
         _ => None,
     }
 }
