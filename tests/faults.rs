@@ -287,6 +287,24 @@ fn descendants(pid: u32) -> Vec<(u32, String)> {
     found
 }
 
+/// A process as a failure names it: pid, parent and command line.
+fn describe(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let ppid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .unwrap_or("?")
+        .trim();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    let state = status
+        .lines()
+        .find_map(|l| l.strip_prefix("State:"))
+        .unwrap_or("?")
+        .trim();
+    format!("{pid} (parent {ppid}, {state}): {}", cmdline.trim())
+}
+
 /// Field 22 of /proc/PID/stat: when the process started.
 fn start_time(pid: u32) -> Option<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -294,8 +312,12 @@ fn start_time(pid: u32) -> Option<String> {
     after_comm.split_whitespace().nth(19).map(String::from)
 }
 
+/// The process that started at `start` still runs. A zombie does not: it has ended and
+/// waits for its new parent (pid 1 here, which reaps when it gets to it) to collect it.
 fn alive(pid: u32, start: &str) -> bool {
-    start_time(pid).is_some_and(|s| s == start)
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = stat.rfind(')').and_then(|at| stat.get(at + 2..at + 3));
+    start_time(pid).is_some_and(|s| s == start) && !matches!(state, Some("Z" | "X"))
 }
 
 /// Start `conlab bench ARGS` in the background, its output in `dir`.
@@ -417,12 +439,15 @@ fn killing_conlab_leaves_no_process_of_the_sweep() {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            tree = descendants(sweep.0.id()).into_iter().chain(tree).collect();
+            tree.extend(descendants(sweep.0.id()));
+            tree.sort();
+            tree.dedup();
             assert!(tree.len() >= 2, "{model}: no cell appeared");
             sweep.0.kill().unwrap();
             sweep.0.wait().unwrap();
             std::thread::sleep(Duration::from_secs(2));
             let left: Vec<_> = tree.iter().filter(|(pid, start)| alive(*pid, start)).collect();
+            let named: Vec<_> = left.iter().map(|(pid, _)| describe(*pid)).collect();
             // Stop them anyway, so that a failure leaves nothing running.
             for (pid, _) in &left {
                 let _ = nix::sys::signal::kill(
@@ -430,12 +455,16 @@ fn killing_conlab_leaves_no_process_of_the_sweep() {
                     nix::sys::signal::Signal::SIGKILL,
                 );
             }
-            (model, tree.len(), left.len())
+            (model, tree.len(), named)
         })
     })
     .collect();
     for run in runs {
         let (model, tree, left) = run.join().unwrap();
-        assert_eq!(left, 0, "{model}: {left} of {tree} processes outlived conlab by 2 s");
+        assert!(
+            left.is_empty(),
+            "{model}: {} of {tree} processes outlived conlab by 2 s: {left:?}",
+            left.len()
+        );
     }
 }

@@ -175,19 +175,30 @@ def own_memory(pid):
             if line.startswith("VmPTE:"):
                 total += int(line.split()[1]) * 1024
     return total
-def worker(ready, go):
+def die_with(parent):
+    # Both forks below die with the process that forked them (PR_SET_PDEATHSIG = SIGKILL),
+    # as every process conlab starts does: a probe killed with its sweep takes them along.
+    libc.prctl(1, 9)
+    if os.getppid() != parent:
+        os._exit(1)
+def worker(ready, go, parent):
+    die_with(parent)
     os.write(ready, b"r")
     os.read(go, 1)
 # The worker is forked from a helper forked now, before any probe thread: the helper's
 # imports stay out of this process's mappings, and the threads out of the worker's memory.
 result_r, result_w = os.pipe()
+probe = os.getpid()
 helper = os.fork()
 if helper == 0:
     try:
-        import multiprocessing
+        import ctypes, multiprocessing
+        libc = ctypes.CDLL(None)
+        die_with(probe)
         ready, go = os.pipe(), os.pipe()
-        child = multiprocessing.get_context("fork").Process(target=worker, args=(ready[1], go[0]), daemon=True)
+        child = multiprocessing.get_context("fork").Process(target=worker, args=(ready[1], go[0], os.getpid()), daemon=True)
         child.start()
+        os.close(ready[1])
         os.read(ready[0], 1)
         own = own_memory(child.pid)
         os.write(go[1], b"g")
