@@ -147,3 +147,55 @@ fn a_tolerance_lets_a_few_failed_tasks_through_and_is_recorded() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("percentage"), "{}", stderr(&bad));
 }
+
+/// Whether any process in the tree under `root` has mapped a file whose path contains
+/// `needle`, polled until `root` exits; with the command names of the processes seen.
+fn tree_maps(mut root: std::process::Child, needle: &str) -> (bool, Vec<String>) {
+    let (mut found, mut seen) = (false, Vec::new());
+    while root.try_wait().unwrap().is_none() {
+        for (pid, _) in descendants(root.id()) {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+            if comm.trim() == "conlab-cell" {
+                found |= maps.contains(needle);
+                seen.push(comm.trim().to_string());
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(root.wait().unwrap().success());
+    (found, seen)
+}
+
+#[test]
+fn a_rust_cell_maps_libm_only_when_a_plain_program_of_its_model_would() {
+    // A std thread program never loads libm; a tokio program does (its scheduler calls
+    // pow). conlab-cell holds both, so it loads libm on demand (measure::libm).
+    for (model, expect) in [("rs-thread", false), ("rs-async", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let sweep = std::process::Command::new(assert_cmd::cargo::cargo_bin("conlab"))
+            .args([
+                "bench",
+                "--workload",
+                "sleep:1s",
+                "--models",
+                model,
+                "--tasks",
+                "3",
+                "--repeat",
+                "1",
+            ])
+            .arg("--out")
+            .arg(dir.path())
+            .env("CI", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let (found, seen) = tree_maps(sweep, "/libm.so");
+        assert!(!seen.is_empty(), "{model}: no cell seen");
+        assert_eq!(found, expect, "{model}: libm mapped in a cell: {found}");
+        let results = read_json(&dir.path().join("results.json"));
+        assert!(cells(&results).iter().all(|c| c["status"] == "ok"), "{results}");
+    }
+}

@@ -264,29 +264,6 @@ fn an_fd_limit_is_a_classified_result_that_names_the_limit() {
     }
 }
 
-/// Pids of every descendant of `pid`, with each one's start time (to tell a pid reused
-/// later from the same process).
-fn descendants(pid: u32) -> Vec<(u32, String)> {
-    let mut found = Vec::new();
-    let mut todo = vec![pid];
-    while let Some(p) = todo.pop() {
-        for task in std::fs::read_dir(format!("/proc/{p}/task"))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
-                if let Some(start) = start_time(child) {
-                    found.push((child, start));
-                    todo.push(child);
-                }
-            }
-        }
-    }
-    found
-}
-
 /// A process as a failure names it: pid, parent and command line.
 fn describe(pid: u32) -> String {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -303,13 +280,6 @@ fn describe(pid: u32) -> String {
         .unwrap_or("?")
         .trim();
     format!("{pid} (parent {ppid}, {state}): {}", cmdline.trim())
-}
-
-/// Field 22 of /proc/PID/stat: when the process started.
-fn start_time(pid: u32) -> Option<String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_comm = &stat[stat.rfind(')')? + 2..];
-    after_comm.split_whitespace().nth(19).map(String::from)
 }
 
 /// The process that started at `start` still runs. A zombie does not: it has ended and

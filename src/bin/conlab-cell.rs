@@ -18,3 +18,16 @@ fn main() {
     };
     std::process::exit(code);
 }
+
+// libm's routines, defined here so that this binary does not load libm at start
+// (`conlab::measure::libm` says why); they call libm itself, loaded on first use or
+// before the ready mark of the models whose plain programs load it.
+#[no_mangle]
+pub extern "C" fn pow(x: f64, y: f64) -> f64 {
+    conlab::measure::libm::pow(x, y)
+}
+
+#[no_mangle]
+pub extern "C" fn log(x: f64) -> f64 {
+    conlab::measure::libm::log(x)
+}

@@ -28,6 +28,9 @@ pub fn run(input: impl Read + Send + 'static) -> i32 {
         }
     };
     let model = spec.model.model();
+    if spec.model.is_async() {
+        crate::measure::libm::load();
+    }
     let mut run = CellRun::new();
     let (client, outcome) = match spec.workload.server() {
         Some(server) => {

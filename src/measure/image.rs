@@ -13,27 +13,56 @@
 //! dropping them would lose their contents.
 
 use std::ffi::c_void;
+use std::sync::OnceLock;
 
-/// Drop the executable's read-only pages from this process's page tables. Does nothing
-/// where the program headers cannot be read.
+/// The page ranges to drop, worked out once from the program headers by [`prepare`].
+static RANGES: OnceLock<Vec<(usize, usize)>> = OnceLock::new();
+
+/// Work out which of the executable's pages [`forget_own_code`] drops. Call it before the
+/// ready mark: reading the program headers after the drop would map their pages back.
+pub fn prepare() {
+    RANGES.get_or_init(|| {
+        let mut ranges = Vec::new();
+        // SAFETY: the callback only reads the program headers dl_iterate_phdr hands it,
+        // for the duration of the call, and writes into the Vec passed as its data.
+        unsafe {
+            libc::dl_iterate_phdr(Some(executable), (&raw mut ranges).cast());
+        }
+        ranges
+    });
+}
+
+/// Drop the executable's read-only pages from this process's page tables. Only system
+/// calls run between the first drop and the return, so the drop maps back nothing but
+/// the caller's own code (inlined into it, as it is into [`crate::model::run::CellRun`]).
+/// Does nothing where the program headers cannot be read.
+#[inline(always)]
 pub fn forget_own_code() {
-    // SAFETY: the callback only reads the program headers dl_iterate_phdr hands it, for
-    // the duration of the call.
-    unsafe {
-        libc::dl_iterate_phdr(Some(executable), std::ptr::null_mut());
+    prepare();
+    if let Some(ranges) = RANGES.get() {
+        for &(start, end) in ranges {
+            // SAFETY: the range lies inside a read-only, file-backed segment of this
+            // executable; dropping its pages only makes the next access fault them in
+            // again from the page cache.
+            unsafe {
+                libc::madvise(start as *mut c_void, end - start, libc::MADV_DONTNEED);
+            }
+        }
     }
 }
 
-/// The callback for the first object `dl_iterate_phdr` reports, the executable: advise
-/// away each read-only segment, page-aligned inwards so no page shared with a writable
-/// segment or the RELRO range is dropped. Returns 1 to stop after it.
-unsafe extern "C" fn executable(info: *mut libc::dl_phdr_info, _size: usize, _data: *mut c_void) -> libc::c_int {
-    // SAFETY: dl_iterate_phdr passes a valid info whose dlpi_phdr holds dlpi_phnum headers.
-    let (base, headers) = unsafe {
+/// The callback for the first object `dl_iterate_phdr` reports, the executable: collect
+/// each read-only segment into the Vec at `data`, page-aligned inwards so no page shared
+/// with a writable segment or the RELRO range is dropped. Returns 1 to stop after it.
+unsafe extern "C" fn executable(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> libc::c_int {
+    // SAFETY: dl_iterate_phdr passes a valid info whose dlpi_phdr holds dlpi_phnum
+    // headers, and `prepare` passes its Vec as data.
+    let (base, headers, ranges) = unsafe {
         let info = &*info;
         (
             info.dlpi_addr as usize,
             std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize),
+            &mut *data.cast::<Vec<(usize, usize)>>(),
         )
     };
     let page = page_size();
@@ -54,12 +83,7 @@ unsafe extern "C" fn executable(info: *mut libc::dl_phdr_info, _size: usize, _da
             }
         }
         if end > start {
-            // SAFETY: the range lies inside a read-only, file-backed segment of this
-            // executable; dropping its pages only makes the next access fault them in
-            // again from the page cache.
-            unsafe {
-                libc::madvise(start as *mut c_void, end - start, libc::MADV_DONTNEED);
-            }
+            ranges.push((start, end));
         }
     }
     1

@@ -11,6 +11,7 @@ pub mod env;
 pub mod image;
 pub mod inflight;
 pub mod latency;
+pub mod libm;
 pub mod limits;
 pub mod lineage;
 pub mod procfs;

@@ -19,32 +19,159 @@ pub struct Status {
 
 /// Parse the text of a `/proc/PID/status` file.
 pub fn parse_status(text: &str) -> Status {
+    parse_status_bytes(text.as_bytes())
+}
+
+/// [`parse_status`] on bytes, by plain loops: [`Own`] runs it during a cell's work, where
+/// every library routine it called would map more of conlab's code into the cell.
+fn parse_status_bytes(text: &[u8]) -> Status {
     let mut s = Status::default();
-    for line in text.lines() {
-        let Some((key, rest)) = line.split_once(':') else {
+    for line in text.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;
         };
-        let field = match key {
-            "VmRSS" => &mut s.rss,
-            "VmHWM" => &mut s.hwm,
-            "VmSize" => &mut s.vm,
-            "VmPeak" => &mut s.vm_peak,
-            "VmPTE" => &mut s.pte,
-            "RssAnon" => &mut s.rss_anon,
-            "Threads" => &mut s.threads,
+        let field = match &line[..colon] {
+            b"VmRSS" => &mut s.rss,
+            b"VmHWM" => &mut s.hwm,
+            b"VmSize" => &mut s.vm,
+            b"VmPeak" => &mut s.vm_peak,
+            b"VmPTE" => &mut s.pte,
+            b"RssAnon" => &mut s.rss_anon,
+            b"Threads" => &mut s.threads,
             _ => continue,
         };
-        let mut parts = rest.split_whitespace();
-        let value: u64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
-        *field = if parts.next() == Some("kB") {
-            value * 1024
-        } else {
-            value
-        };
+        let rest = &line[colon + 1..];
+        let digits = rest.iter().position(|b| b.is_ascii_digit()).unwrap_or(rest.len());
+        let mut value = 0u64;
+        let mut at = digits;
+        while let Some(d) = rest.get(at).filter(|b| b.is_ascii_digit()) {
+            value = value.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            at += 1;
+        }
+        let unit = rest[at..].trim_ascii_start();
+        *field = if unit.starts_with(b"kB") { value * 1024 } else { value };
     }
     s
 }
 
+/// The cell process's own /proc files, read while its work runs: its status at full
+/// concurrency and its mapping count as threads are made. The paths and the buffer are
+/// set up with the reader, before the ready mark; the reads are plain system calls and
+/// byte loops. `fs::read_to_string(format!(..))` would map in the formatting, file and
+/// UTF-8 code of conlab's binary, a few hundred KiB of pages that a hand-written program
+/// doing the same work never has (see `measure::image`).
+pub struct Own {
+    status: std::ffi::CString,
+    fds: std::ffi::CString,
+    maps: std::ffi::CString,
+    buf: Vec<u8>,
+}
+
+impl Default for Own {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Own {
+    pub fn new() -> Self {
+        let path = |p: &str| std::ffi::CString::new(p).expect("no NUL in a /proc path");
+        Self {
+            status: path("/proc/self/status"),
+            fds: path("/proc/self/fd"),
+            maps: path("/proc/self/maps"),
+            buf: vec![0; 16 << 10],
+        }
+    }
+
+    /// This process's status.
+    pub fn status(&mut self) -> Option<Status> {
+        let fd = Fd::open(&self.status, 0)?;
+        let mut len = 0;
+        while len < self.buf.len() {
+            match fd.read(&mut self.buf[len..])? {
+                0 => break,
+                n => len += n,
+            }
+        }
+        Some(parse_status_bytes(&self.buf[..len]))
+    }
+
+    /// This process's open descriptors, the directory's own included (as
+    /// [`fd_count`] counts them).
+    pub fn fd_count(&mut self) -> Option<u64> {
+        count_entries(&self.fds, &mut self.buf)
+    }
+
+    /// This process's memory mappings, streamed through the buffer (a thread-heavy cell
+    /// has tens of thousands).
+    pub fn map_count(&mut self) -> Option<u64> {
+        count_lines(&self.maps, &mut self.buf)
+    }
+}
+
+/// The entries of a directory, `.` and `..` left out, by getdents64 into `buf`.
+fn count_entries(dir: &std::ffi::CStr, buf: &mut [u8]) -> Option<u64> {
+    let fd = Fd::open(dir, libc::O_DIRECTORY)?;
+    let mut count = 0;
+    loop {
+        // SAFETY: getdents64 writes at most buf.len() bytes into the buffer we own.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd.0, buf.as_mut_ptr(), buf.len()) };
+        let n = usize::try_from(n).ok()?;
+        if n == 0 {
+            return Some(count);
+        }
+        // Each record: inode (8), offset (8), record length (2), type (1), the name.
+        let mut at = 0;
+        while at + 19 < n {
+            let len = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
+            let name = &buf[at + 19..];
+            let dots = name.iter().take_while(|&&b| b == b'.').count();
+            if !((1..=2).contains(&dots) && name.get(dots) == Some(&0)) {
+                count += 1;
+            }
+            at += len.max(1);
+        }
+    }
+}
+
+/// The lines of a file, streamed through `buf`.
+fn count_lines(path: &std::ffi::CStr, buf: &mut [u8]) -> Option<u64> {
+    let fd = Fd::open(path, 0)?;
+    let mut lines = 0;
+    loop {
+        match fd.read(buf)? {
+            0 => return Some(lines),
+            n => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
+        }
+    }
+}
+
+/// A file descriptor closed when dropped.
+struct Fd(libc::c_int);
+
+impl Fd {
+    fn open(path: &std::ffi::CStr, flags: libc::c_int) -> Option<Self> {
+        // SAFETY: the path is a valid NUL-terminated string.
+        let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | flags) };
+        (fd >= 0).then_some(Self(fd))
+    }
+
+    fn read(&self, buf: &mut [u8]) -> Option<usize> {
+        // SAFETY: read writes at most buf.len() bytes into the slice we own.
+        let n = unsafe { libc::read(self.0, buf.as_mut_ptr().cast(), buf.len()) };
+        usize::try_from(n).ok()
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is ours and closed once.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// The status of a process.
 pub fn status(pid: i32) -> Option<Status> {
     fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -53,7 +180,8 @@ pub fn status(pid: i32) -> Option<Status> {
 
 /// Open file descriptors of a process.
 pub fn fd_count(pid: i32) -> Option<u64> {
-    fs::read_dir(format!("/proc/{pid}/fd")).ok().map(|d| d.count() as u64)
+    let path = std::ffi::CString::new(format!("/proc/{pid}/fd")).ok()?;
+    count_entries(&path, &mut [0u8; 8192])
 }
 
 /// Direct children of a process's main thread (children forked by other threads are
@@ -127,21 +255,12 @@ fn real_uid(pid: u64) -> Option<u32> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Memory mappings of a process (compared against vm.max_map_count).
+/// Memory mappings of a process (compared against vm.max_map_count). Streamed through a
+/// small buffer: a thread-heavy cell has tens of thousands of mappings, and reading them
+/// into one string would itself show up in its peak RSS.
 pub fn map_count(pid: i32) -> Option<u64> {
-    // Streamed through a small buffer: a thread-heavy cell has tens of thousands of
-    // mappings, and reading them into one string would itself show up in its peak RSS.
-    use std::io::Read;
-    let mut file = fs::File::open(format!("/proc/{pid}/maps")).ok()?;
-    let mut buf = [0u8; 8192];
-    let mut lines = 0;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return Some(lines),
-            Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
-            Err(_) => return None,
-        }
-    }
+    let path = std::ffi::CString::new(format!("/proc/{pid}/maps")).ok()?;
+    count_lines(&path, &mut [0u8; 8192])
 }
 
 /// A number from a /proc/sys file, such as `kernel/pid_max`.
@@ -204,5 +323,41 @@ mod tests {
             "this test's own threads: {all:?}"
         );
         assert_eq!(census(u64::MAX, uid).unwrap().ids_from, 0);
+    }
+
+    #[test]
+    fn the_cells_own_reader_reads_this_process() {
+        let mut own = Own::new();
+        let s = own.status().unwrap();
+        assert!(
+            s.rss > 0 && s.hwm >= s.rss && s.vm_peak >= s.vm && s.threads >= 1,
+            "{s:?}"
+        );
+        assert!(own.fd_count().unwrap() >= 3);
+        assert!(own.map_count().unwrap() > 10);
+    }
+
+    #[test]
+    fn entries_and_lines_are_counted_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..41 {
+            std::fs::write(dir.path().join(format!("f{i}")), "a\nb\n").unwrap();
+        }
+        std::fs::write(dir.path().join("..."), "").unwrap();
+        let lines: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(dir.path().join("f0"), lines).unwrap();
+        let path = |p: &std::path::Path| std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // A small buffer: the directory and the file take several reads.
+        let mut buf = [0u8; 256];
+        assert_eq!(count_entries(&path(dir.path()), &mut buf), Some(42));
+        assert_eq!(count_lines(&path(&dir.path().join("f0")), &mut buf), Some(3000));
+        assert_eq!(count_lines(&path(&dir.path().join("f1")), &mut buf), Some(2));
+        assert_eq!(count_entries(&path(&dir.path().join("missing")), &mut buf), None);
+    }
+
+    #[test]
+    fn status_values_without_a_unit_are_counts() {
+        let s = parse_status("Threads:\t12\nVmRSS:\t   \t5 kB\nVmPTE: 3\nVmHWMx: 9 kB\nbroken line\n");
+        assert_eq!((s.threads, s.rss, s.pte, s.hwm), (12, 5 * 1024, 3, 0));
     }
 }

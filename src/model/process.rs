@@ -242,6 +242,9 @@ pub fn run_worker(input: impl Read) -> i32 {
         eprintln!("conlab worker: bad worker spec on stdin");
         return 2;
     };
+    if spec.asynchronous {
+        crate::measure::libm::load();
+    }
     if let Some(server) = spec.workload.server() {
         let mut run = CellRun::new();
         let outcome = super::serve::worker(server.handler(), spec.asynchronous, spec.origin_ns, &mut run);

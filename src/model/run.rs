@@ -39,6 +39,8 @@ pub struct CellRun {
     pub workers: Workers,
     /// Event-loop lag of async models: lateness of a 1 ms heartbeat, microseconds.
     pub loop_lag_us: Option<HistogramWire>,
+    /// Reads the process's own figures at full concurrency, set up before the work.
+    own: procfs::Own,
 }
 
 impl Default for CellRun {
@@ -56,12 +58,14 @@ impl CellRun {
             full: None,
             workers: Workers::default(),
             loop_lag_us: None,
+            own: procfs::Own::new(),
         }
     }
 
     /// Mark the cell ready (runtime built, about to start tasks), first letting go of the
     /// pages of conlab's own code that setting up touched (`measure::image`). Returns the
     /// instant that task start lag is measured from.
+    #[inline(always)]
     pub fn ready(&mut self) -> u64 {
         crate::measure::image::forget_own_code();
         self.ready_ns = mono_ns();
@@ -72,14 +76,13 @@ impl CellRun {
     /// Mark that every task has been handed to the model's scheduler: the moment of full
     /// concurrency, when thread count, page tables and descriptors are at their peak.
     pub fn all_spawned(&mut self) {
-        let me = std::process::id() as i32;
-        if let Some(s) = procfs::status(me) {
+        if let Some(s) = self.own.status() {
             self.full = Some(Snapshot {
                 rss: s.rss,
                 vm: s.vm,
                 pte: s.pte,
                 threads: s.threads,
-                fds: procfs::fd_count(me).unwrap_or(0),
+                fds: self.own.fd_count().unwrap_or(0),
             });
         }
     }

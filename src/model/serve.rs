@@ -169,11 +169,12 @@ fn thread_per_connection(
     stop: &Stop,
     run: &mut CellRun,
 ) -> Result<(), Failure> {
+    let mut budget = super::thread::MapBudget::new(stack);
+    let stack = super::thread::stack_size(stack);
     run.ready();
     announce_ready(run);
     let mut handles = Vec::with_capacity(tasks);
     let mut failure: Option<Failure> = None;
-    let mut budget = super::thread::MapBudget::new(stack);
     let mut accepted = 0;
     loop {
         let stream = match listener.accept() {
@@ -201,10 +202,7 @@ fn thread_per_connection(
             continue;
         }
         let handler = Arc::clone(&handler);
-        let mut builder = Builder::new();
-        if let Some(stack) = stack {
-            builder = builder.stack_size(stack as usize);
-        }
+        let builder = Builder::new().stack_size(stack);
         match builder.spawn(move || serve_one(handler.as_ref(), stream)) {
             Ok(h) => handles.push(h),
             Err(err) => {

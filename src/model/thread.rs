@@ -51,10 +51,11 @@ impl Model for ThreadPerTask {
 
     fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
+        let mut maps = MapBudget::new(self.stack);
+        let stack = stack_size(self.stack);
         run.ready();
         let mut handles = Vec::with_capacity(tasks);
         let mut failure = None;
-        let mut maps = MapBudget::new(self.stack);
         for index in 0..tasks {
             if let Some(limit) = maps.exhausted(index) {
                 failure = Some(Failure {
@@ -73,11 +74,7 @@ impl Model for ThreadPerTask {
                 break;
             }
             let work = Arc::clone(&work);
-            let mut builder = Builder::new();
-            if let Some(stack) = self.stack {
-                builder = builder.stack_size(stack as usize);
-            }
-            let spawned = builder.spawn(move || {
+            let spawned = Builder::new().stack_size(stack).spawn(move || {
                 let _running = inflight::enter();
                 let start_ns = mono_ns();
                 let result = work.run_blocking(&TaskCtx { index });
@@ -116,6 +113,22 @@ impl Model for ThreadPerTask {
     }
 }
 
+/// The stack size of the threads a model spawns: the model's `stack=`, or what std would
+/// choose (RUST_MIN_STACK, else 2 MiB). Given to every `Builder` explicitly, so std does not
+/// read the environment at the first spawn, after the ready mark: that would map in
+/// conlab's environment and parsing code, which a plain program has in a few pages.
+pub(super) fn stack_size(explicit: Option<u64>) -> usize {
+    explicit.map_or_else(
+        || {
+            std::env::var("RUST_MIN_STACK")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(2 << 20)
+        },
+        |s| s as usize,
+    )
+}
+
 /// Keeps thread creation below vm.max_map_count. Each std thread takes about four
 /// mappings (stack, its guard, the signal stack, its guard); the kernel refuses the one
 /// past the limit, and when that is the signal stack, std aborts the process from inside
@@ -130,6 +143,7 @@ pub(super) struct MapBudget {
     measured: u64,
     measured_at: usize,
     per_thread: f64,
+    own: procfs::Own,
 }
 
 impl MapBudget {
@@ -137,7 +151,8 @@ impl MapBudget {
 
     pub(super) fn new(stack: Option<u64>) -> Self {
         let limit = procfs::sysctl("vm/max_map_count").unwrap_or(u64::MAX);
-        let base = procfs::map_count(std::process::id() as i32).unwrap_or(0);
+        let mut own = procfs::Own::new();
+        let base = own.map_count().unwrap_or(0);
         let address_space =
             limits::soft_limit(nix::sys::resource::Resource::RLIMIT_AS).map(|l| (l, stack.unwrap_or(2 << 20)));
         Self {
@@ -147,13 +162,14 @@ impl MapBudget {
             measured: base,
             measured_at: 0,
             per_thread: 4.0,
+            own,
         }
     }
 
     /// `Some(limit description)` when creating thread number `spawned` would go past it.
     pub(super) fn exhausted(&mut self, spawned: usize) -> Option<String> {
         if let Some((limit, stack)) = self.address_space {
-            let vm = procfs::status(std::process::id() as i32).map_or(0, |s| s.vm);
+            let vm = self.own.status().map_or(0, |s| s.vm);
             if vm + stack + (1 << 20) > limit {
                 return Some(format!(
                     "RLIMIT_AS={limit} (ulimit -v; this process maps {vm} bytes, a thread needs {stack} more)"
@@ -164,7 +180,7 @@ impl MapBudget {
         let near = projected(self, spawned) + 4.0 * Self::MARGIN as f64 >= self.limit as f64;
         let every = if near { 16 } else { 512 };
         if spawned > self.measured_at && (spawned - self.measured_at) >= every {
-            if let Some(count) = procfs::map_count(std::process::id() as i32) {
+            if let Some(count) = self.own.map_count() {
                 self.measured = count;
                 self.measured_at = spawned;
                 if spawned > 0 && count > self.base {

@@ -122,3 +122,33 @@ pub fn raw_exchange(addr: &str, bytes: &[u8]) -> String {
     let _ = s.read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Pids of every descendant of `pid`, with each one's start time (to tell a pid reused
+/// later from the same process).
+pub fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for task in std::fs::read_dir(format!("/proc/{p}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                if let Some(start) = start_time(child) {
+                    found.push((child, start));
+                    todo.push(child);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Field 22 of /proc/PID/stat: when the process started.
+pub fn start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 2..];
+    after_comm.split_whitespace().nth(19).map(String::from)
+}
