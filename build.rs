@@ -1,4 +1,5 @@
-//! Records the compiler and the tokio, hyper and ureq versions so every result says what built it.
+//! Records the compiler and the tokio, hyper and ureq versions so every result says what built it,
+//! and keeps the cell binary's work-path code together at link time.
 
 use std::process::Command;
 
@@ -23,4 +24,7 @@ fn main() {
         println!("cargo:rustc-env=CONLAB_{var}_VERSION={version}");
     }
     println!("cargo:rerun-if-changed=Cargo.lock");
+    // The cell's work-path functions (`.text.hot.conlab`, see src/measure/image.rs) stay
+    // together instead of being merged into .text in compile order.
+    println!("cargo:rustc-link-arg-bin=conlab-cell=-Wl,-z,keep-text-section-prefix");
 }

@@ -51,12 +51,19 @@ pub fn run(input: impl Read + Send + 'static) -> i32 {
             (client, model.run(work, &spec.job(), &mut run))
         }
     };
-    // The work is over, but its memory is still mapped (freed task memory stays in the
-    // heap): the code that writes the report must not add its pages on top of it and
-    // raise the cell's peak beyond the work's.
+    // The work is over: its peaks are read now, before the code that writes the report
+    // runs. That code maps its own pages while the work's memory is still there (freed
+    // task memory stays in the heap), so the heap goes back to the system and conlab's
+    // code pages are let go first, or a sampler could see the report raise the cell's
+    // peak beyond the work's.
+    let finished_ns = mono_ns();
+    let end = run.own_status().unwrap_or_default();
+    // SAFETY: malloc_trim has no preconditions; it only returns free heap memory.
+    unsafe { libc::malloc_trim(0) };
     crate::measure::image::forget_own_code();
     let concurrency = spec.model.queue_width().map_or(spec.tasks, |w| w.min(spec.tasks));
-    let report = report(run, outcome.err(), model.describe(spec.tasks), client, concurrency);
+    let runner = model.describe(spec.tasks);
+    let report = report(run, outcome.err(), runner, client, concurrency, (finished_ns, end));
     let line = serde_json::to_string(&report).expect("a report always serializes");
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
@@ -72,9 +79,8 @@ fn report(
     runner: String,
     client: Option<String>,
     concurrency: usize,
+    (finished_ns, me): (u64, procfs::Status),
 ) -> ChildReport {
-    let finished_ns = mono_ns();
-    let me = procfs::status(std::process::id() as i32).unwrap_or_default();
     let wires = run.rec.to_wire();
     let own_requests = requests::log().summary();
     ChildReport {

@@ -11,6 +11,12 @@
 //! hand-written program would. Shared libraries (libc) are left alone: a hand-written
 //! program has them too. Writable and relocated (RELRO) pages are never touched, since
 //! dropping them would lose their contents.
+//!
+//! What conlab itself runs during the work (the models' spawn loops, the sleep task, the
+//! recorder, the reads of `procfs::Own`) is placed in one section,
+//! `#[link_section = ".text.hot.conlab"]`, which build.rs has the linker keep apart at the
+//! end of the code, beside the PLT that every libc call goes through: a few 64 KiB
+//! windows fewer than when those functions lie scattered among the rest.
 
 use std::ffi::c_void;
 use std::sync::OnceLock;

@@ -80,6 +80,7 @@ impl Buckets {
     }
 
     /// Count `v` (0 counts as 1, as in a histogram, and beyond its range as 1 h).
+    #[link_section = ".text.hot.conlab"]
     pub fn record(&mut self, v: u64) {
         *self.counts.entry(Self::bucket(v)).or_default() += 1;
     }
@@ -164,6 +165,7 @@ impl Recorder {
         self.origin_ns = origin_ns;
     }
 
+    #[link_section = ".text.hot.conlab"]
     pub fn record(&mut self, task: TaskRecord) {
         let run_us = task.end_ns.saturating_sub(task.start_ns) / 1000;
         let lag_us = task.start_ns.saturating_sub(self.origin_ns) / 1000;

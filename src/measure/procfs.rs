@@ -24,6 +24,7 @@ pub fn parse_status(text: &str) -> Status {
 
 /// [`parse_status`] on bytes, by plain loops: [`Own`] runs it during a cell's work, where
 /// every library routine it called would map more of conlab's code into the cell.
+#[link_section = ".text.hot.conlab"]
 fn parse_status_bytes(text: &[u8]) -> Status {
     let mut s = Status::default();
     for line in text.split(|&b| b == b'\n') {
@@ -85,6 +86,7 @@ impl Own {
     }
 
     /// This process's status.
+    #[link_section = ".text.hot.conlab"]
     pub fn status(&mut self) -> Option<Status> {
         let fd = Fd::open(&self.status, 0)?;
         let mut len = 0;
@@ -111,6 +113,7 @@ impl Own {
 }
 
 /// The entries of a directory, `.` and `..` left out, by getdents64 into `buf`.
+#[link_section = ".text.hot.conlab"]
 fn count_entries(dir: &std::ffi::CStr, buf: &mut [u8]) -> Option<u64> {
     let fd = Fd::open(dir, libc::O_DIRECTORY)?;
     let mut count = 0;
@@ -136,6 +139,7 @@ fn count_entries(dir: &std::ffi::CStr, buf: &mut [u8]) -> Option<u64> {
 }
 
 /// The lines of a file, streamed through `buf`.
+#[link_section = ".text.hot.conlab"]
 fn count_lines(path: &std::ffi::CStr, buf: &mut [u8]) -> Option<u64> {
     let fd = Fd::open(path, 0)?;
     let mut lines = 0;

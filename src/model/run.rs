@@ -73,8 +73,14 @@ impl CellRun {
         self.ready_ns
     }
 
+    /// The cell process's status, read without mapping in more of conlab's code.
+    pub fn own_status(&mut self) -> Option<procfs::Status> {
+        self.own.status()
+    }
+
     /// Mark that every task has been handed to the model's scheduler: the moment of full
     /// concurrency, when thread count, page tables and descriptors are at their peak.
+    #[link_section = ".text.hot.conlab"]
     pub fn all_spawned(&mut self) {
         if let Some(s) = self.own.status() {
             self.full = Some(Snapshot {

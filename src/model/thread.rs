@@ -49,6 +49,7 @@ impl Model for ThreadPerTask {
         format!("{}, stack {stack}", units::plural(tasks, "std::thread thread"))
     }
 
+    #[link_section = ".text.hot.conlab"]
     fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
         let mut maps = MapBudget::new(self.stack);
@@ -167,6 +168,7 @@ impl MapBudget {
     }
 
     /// `Some(limit description)` when creating thread number `spawned` would go past it.
+    #[link_section = ".text.hot.conlab"]
     pub(super) fn exhausted(&mut self, spawned: usize) -> Option<String> {
         if let Some((limit, stack)) = self.address_space {
             let vm = self.own.status().map_or(0, |s| s.vm);

@@ -87,6 +87,7 @@ impl Model for CurrentThread {
 /// Spawn the tasks `indices` on the runtime, await them all, and measure the loop's lag.
 /// `mark_ready`: the cell's ready mark is set once the loop runs (an `rs-process:async=true`
 /// worker leaves it alone: its recorder already counts from the cell's mark).
+#[link_section = ".text.hot.conlab"]
 pub fn run_on(
     rt: std::io::Result<tokio::runtime::Runtime>,
     work: Arc<dyn Workload>,

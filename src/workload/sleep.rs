@@ -34,11 +34,13 @@ impl fmt::Display for Sleep {
 }
 
 impl Workload for Sleep {
+    #[link_section = ".text.hot.conlab"]
     fn run_blocking(&self, _task: &TaskCtx) -> TaskResult {
         std::thread::sleep(self.duration);
         Ok(0)
     }
 
+    #[link_section = ".text.hot.conlab"]
     fn run_async<'a>(&'a self, _task: &'a TaskCtx) -> TaskFuture<'a> {
         TaskFuture::sleep(self.duration)
     }
