@@ -68,7 +68,9 @@ fn every_rust_model_runs_a_sleep_sweep() {
     let analysis = &results["analysis"]["workloads"][0];
     assert_eq!(analysis["workload"], "sleep:100ms");
     assert_eq!(analysis["winners"].as_array().unwrap().len(), 2);
-    assert!(analysis["bytes_per_task"]["rs-thread"].as_f64().unwrap() > 0.0);
+    // Computed for every model; its size is a measurement (at 50 threads the cell's
+    // start-up peak can still be its peak, and the slope then reads 0), not asserted here.
+    assert!(analysis["bytes_per_task"]["rs-thread"].as_f64().is_some());
 
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains(r#"<svg class="chart""#) && html.contains("rs-async-st"));

@@ -169,8 +169,8 @@ fn thread_per_connection(
     stop: &Stop,
     run: &mut CellRun,
 ) -> Result<(), Failure> {
-    let mut budget = super::thread::MapBudget::new(stack);
     let stack = super::thread::stack_size(stack);
+    let mut budget = super::thread::MapBudget::new(stack);
     run.ready();
     announce_ready(run);
     let mut handles = Vec::with_capacity(tasks);

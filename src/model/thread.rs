@@ -52,8 +52,8 @@ impl Model for ThreadPerTask {
     #[link_section = ".text.hot.conlab"]
     fn run(&self, work: Arc<dyn Workload>, cell: &Job, run: &mut CellRun) -> Result<(), Failure> {
         let tasks = cell.tasks;
-        let mut maps = MapBudget::new(self.stack);
         let stack = stack_size(self.stack);
+        let mut maps = MapBudget::new(stack);
         run.ready();
         let mut handles = Vec::with_capacity(tasks);
         let mut failure = None;
@@ -150,12 +150,12 @@ pub(super) struct MapBudget {
 impl MapBudget {
     const MARGIN: u64 = limits::MAP_MARGIN;
 
-    pub(super) fn new(stack: Option<u64>) -> Self {
+    /// A budget for threads of `stack` bytes each (as [`stack_size`] resolves it).
+    pub(super) fn new(stack: usize) -> Self {
         let limit = procfs::sysctl("vm/max_map_count").unwrap_or(u64::MAX);
         let mut own = procfs::Own::new();
         let base = own.map_count().unwrap_or(0);
-        let address_space =
-            limits::soft_limit(nix::sys::resource::Resource::RLIMIT_AS).map(|l| (l, stack.unwrap_or(2 << 20)));
+        let address_space = limits::soft_limit(nix::sys::resource::Resource::RLIMIT_AS).map(|l| (l, stack as u64));
         Self {
             address_space,
             limit,
