@@ -1,5 +1,5 @@
 //! Records the compiler and the tokio, hyper and ureq versions so every result says what built it,
-//! and keeps the cell binary's work-path code together at link time.
+//! and lays out the cell binary so that its work-path code sits together.
 
 use std::process::Command;
 
@@ -24,7 +24,43 @@ fn main() {
         println!("cargo:rustc-env=CONLAB_{var}_VERSION={version}");
     }
     println!("cargo:rerun-if-changed=Cargo.lock");
-    // The cell's work-path functions (`.text.hot.conlab`, see src/measure/image.rs) stay
-    // together instead of being merged into .text in compile order.
-    println!("cargo:rustc-link-arg-bin=conlab-cell=-Wl,-z,keep-text-section-prefix");
+    cell_layout();
+}
+
+/// Lay out conlab-cell's code so that what runs during a cell's work sits together
+/// (src/measure/image.rs says why): src/bin/conlab-cell.ld, which `scripts/cell-order.py`
+/// writes, puts those functions in a section of their own ahead of the rest of the code
+/// (`INSERT BEFORE .text` adds to the linker's own layout rather than replacing it). A
+/// linker that does not take the script links the binary as before.
+fn cell_layout() {
+    let script = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src/bin/conlab-cell.ld");
+    println!("cargo:rerun-if-changed={}", script.display());
+    if script.exists() && linker_takes(&script) {
+        println!("cargo:rustc-link-arg-bin=conlab-cell=-Wl,-T,{}", script.display());
+    }
+}
+
+/// Whether the linker rustc uses for this target takes the linker script: link an empty
+/// program with it, as this crate's binaries will be linked.
+fn linker_takes(script: &std::path::Path) -> bool {
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let probe = out.join("layout_probe.rs");
+    if std::fs::write(&probe, "fn main() {}\n").is_err() {
+        return false;
+    }
+    let mut rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
+    rustc
+        .arg(&probe)
+        .arg("-o")
+        .arg(out.join("layout_probe"))
+        .arg(format!("-Clink-arg=-Wl,-T,{}", script.display()));
+    if let Ok(target) = std::env::var("TARGET") {
+        rustc.arg("--target").arg(target);
+    }
+    if let Ok(linker) = std::env::var("RUSTC_LINKER") {
+        rustc.arg(format!("-Clinker={linker}"));
+    }
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    rustc.args(flags.split('\x1f').filter(|f| !f.is_empty()));
+    rustc.output().is_ok_and(|o| o.status.success())
 }

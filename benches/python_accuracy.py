@@ -3,7 +3,8 @@
 
 1. py-asyncio and py-thread `sleep:1s` cells at 1,000 / 10,000 (and 100,000 for asyncio)
    against standalone scripts of the same shape (benches/standalone/), alternately,
-   REPEAT times: peak RSS (standalone by /usr/bin/time -f %M; conlab's peak_rss_bytes)
+   REPEAT times: peak RSS (standalone as benches/peak.py measures it, the larger of
+   ru_maxrss and the highest RSS a poller saw; conlab's peak_rss_bytes)
    and work time (standalone's own clock; conlab's work_s).
 2. Driver overhead per interpreter: a cell of `sleep:0ms` with 1 task (ready_s is the
    interpreter start plus the driver's imports; peak RSS) against `python3 -c pass`
@@ -19,6 +20,8 @@ import sys
 import tempfile
 import time
 
+from peak import peak
+
 REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 PYTHONS = sys.argv[2:] or ["python3"]
 CASES = [("py-asyncio", "py_asyncio_sleep.py", 1_000), ("py-asyncio", "py_asyncio_sleep.py", 10_000),
@@ -27,9 +30,8 @@ CASES = [("py-asyncio", "py_asyncio_sleep.py", 1_000), ("py-asyncio", "py_asynci
 
 
 def standalone(script, n):
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", "python3", f"benches/standalone/{script}", str(n), "1"],
-                         capture_output=True, text=True, check=True)
-    return int(out.stderr.strip().splitlines()[-1]), float(out.stdout.strip())
+    maxrss, seen, out = peak(["python3", f"benches/standalone/{script}", str(n), "1"])
+    return max(maxrss, seen), float(out.strip())
 
 
 def conlab(model, n, workdir, tag, python="python3", workload="sleep:1s"):
