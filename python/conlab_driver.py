@@ -42,6 +42,21 @@ def now_ns():
     return time.monotonic_ns()
 
 
+def reset_peak():
+    """Restart this process's VmHWM from its current RSS (5 to /proc/self/clear_refs,
+    Linux 4.0+); where the kernel refuses, the peak stays the one since start."""
+    try:
+        fd = os.open("/proc/self/clear_refs", os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.write(fd, b"5")
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def load_asyncio():
     global asyncio
     import asyncio
@@ -1254,6 +1269,13 @@ class Cell:
         self.abandoned = None  # a process pool that must not be shut down (see model_process)
         self.shares = []  # each worker's share, for the models that split the tasks
 
+    def mark_ready(self):
+        """The ready mark: the tasks start from here. The process's peak RSS starts again
+        from its current RSS, so the cell's peak is its work's and not its start-up's, as
+        in a Rust cell (the parent's sampler keeps to the same window)."""
+        reset_peak()
+        self.ready_ns = now_ns()
+
     def task_error(self, exc):
         kind = error_kind(exc)
         with self.lock:
@@ -1317,7 +1339,7 @@ async def heartbeat(loop, done, lag):
 
 def model_thread(work, cell, n, workers):
     cell.runner = "%d threading.Thread threads (stack %s)" % (n, threading.stack_size() or "default")
-    cell.ready_ns = now_ns()
+    cell.mark_ready()
     threads = []
     for i in range(n):
         t = threading.Thread(target=run_one, args=(work, cell, i))
@@ -1340,7 +1362,7 @@ def model_pool(work, cell, n, workers):
     size = int(workers)
     cell.runner = "ThreadPoolExecutor(max_workers=%d) for %d tasks" % (size, n)
     cell.concurrency = min(size, n)
-    cell.ready_ns = now_ns()
+    cell.mark_ready()
     with ThreadPoolExecutor(max_workers=size) as pool:
         futures = [pool.submit(run_one, work, cell, i) for i in range(n)]
         cell.full = snapshot()
@@ -1358,7 +1380,7 @@ async def loop_share(work, cell, first, count, limit, lag, offset=0, mark=False)
     done = []
     beat = asyncio.ensure_future(heartbeat(loop, done, lag))
     if mark:
-        cell.ready_ns = now_ns()
+        cell.mark_ready()
     task = task_body(work, cell, offset)
     tasks = [loop.create_task(task(i)) for i in range(first, first + count)]
     if mark:
@@ -1444,7 +1466,7 @@ def model_asyncio_threads(work, cell, n, limit, use_uvloop, threads):
     def run(w, first, count, work):
         parts[w] = async_share(work, first, count, limit, use_uvloop)
 
-    cell.ready_ns = now_ns()
+    cell.mark_ready()
     runners = [threading.Thread(target=run, args=(w, first, count, copy.copy(work))) for w, first, count in shares]
     for t in runners:
         t.start()
@@ -1565,7 +1587,7 @@ def model_process(work, cell, n, workers, hybrid=None):
         cell.runner += ", each share's tasks at once on the worker's own %s" % loop_name(hybrid[1])
         cell.concurrency = n
         cell.loop_lag = Buckets()
-    cell.ready_ns = now_ns()
+    cell.mark_ready()
     _FIRST_WORKERS = True
     pool = ctx.Pool(workers, initializer=_process_init)
     _FIRST_WORKERS = False
@@ -1687,7 +1709,7 @@ MAX_HEAD = 16 * 1024
 
 def announce_ready(cell):
     """The ready line: the parent starts the load generator when it reads it."""
-    cell.ready_ns = now_ns()
+    cell.mark_ready()
     sys.stdout.write(json.dumps({"ready_ns": cell.ready_ns}) + "\n")
     sys.stdout.flush()
 

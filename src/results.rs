@@ -245,11 +245,15 @@ pub struct CellResult {
     pub loop_lag_ms: Option<LatencySummary>,
     /// Per-task start lag (from ready to the task's start: queueing and scheduling), ms.
     pub start_lag_ms: Option<LatencySummary>,
-    /// Peak resident memory of the whole process tree, bytes: the larger of the sampled
-    /// sum over the tree and the sum of each process's own high-water mark (VmHWM).
+    /// Peak resident memory of the whole process tree over the work, bytes: the larger of
+    /// the sampled sum over the tree and the sum of each process's own high-water mark
+    /// (VmHWM). The cell process starts its mark again at the ready mark and the sampler
+    /// counts from there, so the cell's start-up (reading its spec, building the
+    /// runtime, importing) is not its peak; a cell that never reported counts from start.
     pub peak_rss_bytes: u64,
-    /// The highest sum the sampler itself saw, bytes: how close sampling came to the
-    /// high-water marks in `peak_rss_bytes` (absent in results from before it).
+    /// The highest sum the sampler itself saw over the work, bytes: how close sampling
+    /// came to the high-water marks in `peak_rss_bytes` (absent in results from before
+    /// it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled_rss_bytes: Option<u64>,
     /// ru_maxrss from wait4, bytes: the largest single process of the tree, including the

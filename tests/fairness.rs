@@ -199,3 +199,28 @@ fn a_rust_cell_maps_libm_only_when_a_plain_program_of_its_model_would() {
         assert!(cells(&results).iter().all(|c| c["status"] == "ok"), "{results}");
     }
 }
+
+#[test]
+fn the_cell_binary_keeps_the_code_its_work_runs_together() {
+    // src/bin/conlab-cell.ld gathers the functions a cell's work runs, and the constants
+    // they read, ahead of the rest of the binary (measure::image). A build whose linker
+    // skipped the script would map back code from all over the binary during the work and
+    // overstate the peak of small cells.
+    use conlab::measure::image::section_ranges;
+    let cell = assert_cmd::cargo::cargo_bin("conlab-cell");
+    let ranges = |name: &str| section_ranges(&cell, &[name]);
+    let (work, text, constants) = (
+        ranges(".text.conlab.work"),
+        ranges(".text"),
+        ranges(".rodata.conlab.work"),
+    );
+    assert_eq!(
+        (work.len(), text.len(), constants.len()),
+        (1, 1, 1),
+        "{work:?} {text:?} {constants:?}"
+    );
+    let size = work[0].1 - work[0].0;
+    assert!((64 << 10..1 << 20).contains(&size), "work code: {size} bytes");
+    assert!(work[0].1 <= text[0].0, "the work's code lies ahead of the rest");
+    assert!(constants[0].1 > constants[0].0);
+}

@@ -384,13 +384,20 @@ fn winner_at(
     }
 }
 
+/// The fewest tasks a single count needs for its peak over the model's baseline (N = 0)
+/// to count as memory per task: below it, what the work costs once (the code it maps on
+/// first use, its buffers) weighs as much as the tasks.
+const MIN_TASKS_OVER_BASELINE: usize = 100;
+
 /// Memory per task of one model: the slope of median peak RSS over task counts. Models
-/// that run every task at once include their baseline (N = 0) and only the counts where
-/// they really had their tasks alive at once (peak in flight): threads started more
-/// slowly than they finish would otherwise look lean by dividing by tasks that never
-/// overlapped (and dividing by the tasks alive instead is no better: finished threads
-/// leave memory behind). Queueing models use the counts where their queue is full, so
-/// their fixed pool is not mistaken for a per-task cost.
+/// that run every task at once use only the counts where they really had their tasks
+/// alive at once (peak in flight): threads started more slowly than they finish would
+/// otherwise look lean by dividing by tasks that never overlapped (and dividing by the
+/// tasks alive instead is no better: finished threads leave memory behind). With two such
+/// counts or more the slope is theirs alone, the cost of each task more, and what the
+/// work costs once cancels out; with one, of at least [`MIN_TASKS_OVER_BASELINE`] tasks,
+/// it is measured from the model's baseline. Queueing models use the counts where their
+/// queue is full, so their fixed pool is not mistaken for a per-task cost.
 fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &str, model: &str) -> Option<f64> {
     let ok: Vec<&CellResult> = cells
         .iter()
@@ -408,10 +415,12 @@ fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &
         .into_iter()
         .filter_map(|(n, mut v)| Some((n as f64, median(&mut v)?)))
         .collect();
-    if !queueing {
-        if let Some(b) = baselines.iter().find(|b| b.model == model && b.status == Status::Ok) {
-            points.push((0.0, b.peak_rss_bytes as f64));
+    if let [(n, _)] = points[..] {
+        if queueing || (n as usize) < MIN_TASKS_OVER_BASELINE {
+            return None;
         }
+        let b = baselines.iter().find(|b| b.model == model && b.status == Status::Ok)?;
+        points.push((0.0, b.peak_rss_bytes as f64));
     }
     slope(&points)
 }
@@ -569,6 +578,29 @@ mod tests {
         cells[0].peak_in_flight = Some(100);
         let a = &analyze(&cells, &baselines, &["sleep:1s".into()], &models).workloads[0];
         assert!(a.bytes_per_task.is_empty(), "{:?}", a.bytes_per_task);
+    }
+
+    #[test]
+    fn memory_per_task_leaves_out_what_the_work_costs_once() {
+        // 2 MB that the first task maps (code, buffers) over a baseline that ran none: at
+        // 10 tasks it would read as 200 kB per task.
+        let cells = vec![
+            cell("thread", 10, 1.0, 3_100_000, Status::Ok),
+            cell("thread", 100, 1.0, 4_000_000, Status::Ok),
+        ];
+        let baselines = vec![cell("thread", 0, 0.0, 1_000_000, Status::Ok)];
+        let models = ["thread".to_string()];
+        let per_task = |cells: &[CellResult]| {
+            analyze(cells, &baselines, &["sleep:1s".into()], &models).workloads[0]
+                .bytes_per_task
+                .get("thread")
+                .copied()
+        };
+        // Two counts: the cost of each task more.
+        assert_eq!(per_task(&cells), Some(10_000.0));
+        // One count of 10 says nothing per task; one of 100 is measured from the baseline.
+        assert_eq!(per_task(&cells[..1]), None);
+        assert_eq!(per_task(&cells[1..]), Some(30_000.0));
     }
 
     #[test]

@@ -159,6 +159,11 @@ pub fn run_with(
         apply_exit(&mut result, exit);
     }
     if let Some(Ok(report)) = &report {
+        // The cell's own peak starts again at its ready mark (`CellRun::ready`); so does
+        // the sampled one.
+        let sampled = sampler.rss_peak_since(report.ready_ns).unwrap_or(0);
+        result.peak_rss_bytes = sampled;
+        result.sampled_rss_bytes = Some(sampled);
         apply_report(&mut result, report, spawn_ns);
     }
 

@@ -60,7 +60,7 @@ pub fn prepare() {
             libc::dl_iterate_phdr(Some(executable), (&raw mut image).cast());
         }
         let page = page_size();
-        let keep: Vec<(usize, usize)> = section_ranges(&KEPT_SECTIONS)
+        let keep: Vec<(usize, usize)> = section_ranges("/proc/self/exe".as_ref(), &KEPT_SECTIONS)
             .into_iter()
             .map(|(lo, hi)| (image.base + lo / page * page, image.base + hi.next_multiple_of(page)))
             .collect();
@@ -154,13 +154,14 @@ unsafe extern "C" fn executable(info: *mut libc::dl_phdr_info, _size: usize, dat
     1
 }
 
-/// The link-time address ranges of this executable's sections with the given names, read
-/// from the section headers of its file (they are not mapped). Empty when the file cannot
-/// be read as a 64-bit ELF file.
-fn section_ranges(names: &[&str]) -> Vec<(usize, usize)> {
+/// The link-time address ranges of the sections with the given names in the ELF file at
+/// `path`, in the order the file lists them, read from its section headers (which a
+/// running program does not have mapped). Empty when the file cannot be read as a 64-bit
+/// ELF file.
+pub fn section_ranges(path: &std::path::Path, names: &[&str]) -> Vec<(usize, usize)> {
     use std::io::{Read, Seek, SeekFrom};
     let read = || -> std::io::Result<Vec<(usize, usize)>> {
-        let mut file = std::fs::File::open("/proc/self/exe")?;
+        let mut file = std::fs::File::open(path)?;
         let mut header = [0u8; 64];
         file.read_exact(&mut header)?;
         if header[..5] != *b"\x7fELF\x02" {
@@ -232,7 +233,7 @@ mod tests {
 
     #[test]
     fn finds_its_own_sections_in_its_file() {
-        let ranges = section_ranges(&[".text", ".dynstr", ".no-such-section"]);
+        let ranges = section_ranges("/proc/self/exe".as_ref(), &[".text", ".dynstr", ".no-such-section"]);
         assert_eq!(ranges.len(), 2, "{ranges:?}");
         assert!(ranges.iter().all(|&(lo, hi)| lo < hi));
     }

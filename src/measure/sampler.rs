@@ -34,6 +34,27 @@ pub struct TreeSampler {
     pub peaks: Peaks,
     /// Last high-water marks seen per process, summed into `hwm_sum`.
     marks: Vec<(i32, u64, u64)>,
+    /// The summed RSS of the samples that no later sample matched or exceeded, with when
+    /// each was taken: the highest sum from any moment on, for [`Self::rss_peak_since`].
+    rss_from: RssFrom,
+}
+
+/// Sample times (CLOCK_MONOTONIC ns) with their summed RSS, each one higher than every
+/// sample after it, so the first entry at or after a moment is the highest since then.
+#[derive(Debug, Default)]
+struct RssFrom(Vec<(u64, u64)>);
+
+impl RssFrom {
+    fn push(&mut self, at_ns: u64, rss: u64) {
+        while self.0.last().is_some_and(|&(_, r)| r <= rss) {
+            self.0.pop();
+        }
+        self.0.push((at_ns, rss));
+    }
+
+    fn since(&self, from_ns: u64) -> Option<u64> {
+        self.0.iter().find(|&&(at, _)| at >= from_ns).map(|&(_, rss)| rss)
+    }
 }
 
 impl TreeSampler {
@@ -45,7 +66,15 @@ impl TreeSampler {
             scan_every: Duration::from_secs(1),
             peaks: Peaks::default(),
             marks: Vec::new(),
+            rss_from: RssFrom::default(),
         }
+    }
+
+    /// The highest summed RSS among the samples taken at or after `from_ns`
+    /// (CLOCK_MONOTONIC, as the cell's ready mark is): a cell's peak over its work, without
+    /// the moments of its start-up. `None` when no sample was that late.
+    pub fn rss_peak_since(&self, from_ns: u64) -> Option<u64> {
+        self.rss_from.since(from_ns)
     }
 
     /// The processes of the tree as of the last sample.
@@ -55,6 +84,7 @@ impl TreeSampler {
 
     /// Take one sample of the tree.
     pub fn sample(&mut self) {
+        let at_ns = super::clock::mono_ns();
         self.refresh_members();
         let (mut rss, mut vm, mut pte, mut threads, mut fds) = (0, 0, 0, 0, 0);
         let mut alive = Vec::with_capacity(self.members.len());
@@ -80,6 +110,7 @@ impl TreeSampler {
         self.members = alive;
         let p = &mut self.peaks;
         p.rss = p.rss.max(rss);
+        self.rss_from.push(at_ns, rss);
         p.vm = p.vm.max(vm);
         p.pte = p.pte.max(pte);
         p.threads = p.threads.max(threads);
@@ -134,6 +165,22 @@ pub fn interval_after(elapsed: Duration) -> Duration {
 mod tests {
     use super::*;
     use std::process::Command;
+
+    #[test]
+    fn the_peak_since_a_moment_leaves_out_what_came_before() {
+        let mut from = RssFrom::default();
+        for (at, rss) in [(10, 500), (20, 900), (30, 300), (40, 700), (50, 650), (60, 100)] {
+            from.push(at, rss);
+        }
+        assert_eq!(from.since(0), Some(900));
+        assert_eq!(from.since(20), Some(900));
+        assert_eq!(from.since(21), Some(700));
+        assert_eq!(from.since(45), Some(650));
+        assert_eq!(from.since(60), Some(100));
+        assert_eq!(from.since(61), None);
+        // Only samples that no later one matches are kept.
+        assert_eq!(from.0, vec![(20, 900), (40, 700), (50, 650), (60, 100)]);
+    }
 
     #[test]
     fn sees_grandchildren_and_sums_their_memory() {

@@ -63,11 +63,14 @@ impl CellRun {
     }
 
     /// Mark the cell ready (runtime built, about to start tasks), first letting go of the
-    /// pages of conlab's own code that setting up touched (`measure::image`). Returns the
-    /// instant that task start lag is measured from.
+    /// pages of conlab's own code that setting up touched (`measure::image`) and starting
+    /// the process's peak RSS again from there: the cell's peak is the work's, not that of
+    /// reading the spec and building the runtime (the parent's sampler keeps to the same
+    /// window). Returns the instant that task start lag is measured from.
     #[inline(always)]
     pub fn ready(&mut self) -> u64 {
         crate::measure::image::forget_own_code();
+        self.own.reset_peak();
         self.ready_ns = mono_ns();
         self.rec.set_origin(self.ready_ns);
         self.ready_ns
