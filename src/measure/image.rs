@@ -32,6 +32,7 @@ static PLAN: OnceLock<Plan> = OnceLock::new();
 struct Plan {
     drop: Vec<(usize, usize)>,
     keep: Vec<(usize, usize)>,
+    page: usize,
 }
 
 /// Sections whose pages stay mapped across the drop, because the work reads a few bytes
@@ -65,7 +66,7 @@ pub fn prepare() {
             .map(|(lo, hi)| (image.base + lo / page * page, image.base + hi.next_multiple_of(page)))
             .collect();
         let drop = image.read_only.iter().flat_map(|&r| subtract(r, &keep)).collect();
-        Plan { drop, keep }
+        Plan { drop, keep, page }
     });
 }
 
@@ -78,9 +79,8 @@ pub fn prepare() {
 pub fn forget_own_code() {
     prepare();
     let Some(plan) = PLAN.get() else { return };
-    let page = page_size();
     for &(start, end) in &plan.keep {
-        for at in (start..end).step_by(page) {
+        for at in (start..end).step_by(plan.page) {
             // SAFETY: the page lies inside a mapped, readable segment of this executable.
             unsafe { std::ptr::read_volatile(at as *const u8) };
         }
