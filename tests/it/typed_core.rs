@@ -2,12 +2,11 @@
 //! argv), every workload parameter reaching the cell (`timeout` included), and one
 //! percentile algorithm for Rust and Python cells.
 
-mod common;
 
 use std::io::Write;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn cells(dir: &Path) -> Vec<Value> {

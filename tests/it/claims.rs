@@ -1,9 +1,8 @@
 //! `conlab claims` runs the article's claims on this machine and gives each a verdict
 //! with the numbers; a malformed claims file names the entry.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 /// The article's claims about memory, from the built-in file: the full set takes two
 /// minutes (`conlab claims`), these a few seconds, and their verdicts are not a matter of

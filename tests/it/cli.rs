@@ -1,11 +1,10 @@
 //! Bad input costs nothing: one line on stderr, exit 2, no output written. Ctrl-C stops a
 //! sweep at once and keeps what it measured.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn bad_input_is_one_line_and_exit_2() {

@@ -3,11 +3,10 @@
 //! itself is built and installed into a fresh venv by `scripts/wheel-check.sh`, which is
 //! too slow for `cargo test` (a second release build); this checks the layout it relies on.
 
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn conlab_runs_rust_cells_with_the_conlab_cell_beside_it() {

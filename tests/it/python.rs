@@ -1,11 +1,10 @@
 //! Python models through the real binary and a real interpreter: the same workloads,
 //! measured the same way, and every way Python can be missing or broken handled.
 
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (std::process::Output, Value) {

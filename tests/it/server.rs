@@ -4,11 +4,10 @@
 //! loop, several generator processes must add up to one exact clients' view, and nothing
 //! may be left listening or running afterwards.
 
-mod common;
 
 use std::net::TcpStream;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn cells(results: &Value) -> Vec<&Value> {

@@ -1,9 +1,8 @@
 //! End-to-end sweeps through the real binary: every Rust model runs a small sleep sweep,
 //! the files it writes match the committed schemas, and the figures are plausible.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn cells(results: &Value) -> &Vec<Value> {

@@ -4,7 +4,6 @@
 //! every finished cell kept, and killing conlab itself must leave no process behind. The
 //! faulty targets are small listeners inside the test, stopped when it ends.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -16,7 +15,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// What the test's target does to every request.

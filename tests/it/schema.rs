@@ -19,7 +19,7 @@ fn committed_schemas_match_the_result_types() {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == generated,
-            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test schema"
+            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test it schema::"
         );
     }
 }
@@ -40,6 +40,6 @@ fn the_readme_lists_every_failure_and_error_kind() {
     }
     assert!(
         readme[start..end] == generated,
-        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test schema"
+        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test it schema::"
     );
 }

@@ -4,9 +4,8 @@
 //! asserted here (a live timing outcome); the ranking rules are tested on fixed results
 //! in `src/analyze/`.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn cells(results: &Value) -> &Vec<Value> {

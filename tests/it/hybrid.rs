@@ -2,11 +2,10 @@
 //! `rs-process:async=true`) or per thread (`py-asyncio:threads=T`). Each must run its share
 //! of the tasks at once, and the result must say how the tasks were split.
 
-mod common;
 
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]

@@ -1,12 +1,11 @@
 //! `conlab serve` holds up: it answers with the injected latency and faults, survives slow
 //! and malformed clients, and stops cleanly on SIGTERM.
 
-mod common;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 fn get(addr: &str, path: &str) -> String {
     raw_exchange(

@@ -1,9 +1,8 @@
 //! A sync-only call inside async code: on the event loop it serialises every task and the
 //! loop's heartbeat shows the stall; offloaded, both collapse.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn cells(offload: bool) -> Vec<Value> {

@@ -1,9 +1,8 @@
 //! The I/O workloads against real servers: conlab's own, and targets that refuse, fail,
 //! reset or cut responses short. Every failure is a counted error kind, never a crash.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn run(args: &[&str]) -> Value {

@@ -1,11 +1,10 @@
 //! `conlab report` rebuilds every format from what a sweep wrote, including a sweep cut
 //! off mid-line, and refuses files that are not conlab results.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn sweep(dir: &Path) -> PathBuf {
     let out = dir.join("run");

@@ -2,12 +2,11 @@
 //! plan's cells, a merge of two runs pools latency exactly, different plans are refused,
 //! machines stay apart, and the Kubernetes Job's command is one the CLI accepts.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use hdrhistogram::Histogram;
 use serde_json::Value;
 

@@ -1,10 +1,9 @@
 //! `conlab compare` says "same" within noise and flags a real change.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn identical_runs_are_the_same_and_a_doubled_time_is_flagged() {
@@ -163,6 +162,6 @@ fn the_committed_compare_schema_is_the_generated_one() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "schema/compare.schema.json is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test compare"
+        "schema/compare.schema.json is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test it compare::"
     );
 }

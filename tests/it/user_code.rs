@@ -5,11 +5,10 @@
 //! are skipped with the reason (or adapted with `--adapt`), and `compare` names an edit
 //! of the file. Every assertion is logic; none asks which model was fastest.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_valid, bench, conlab, read_json, stderr, stdout, Server};
+use crate::common::{assert_valid, bench, conlab, read_json, stderr, stdout, Server};
 use serde_json::Value;
 
 /// Write `source` to `dir/name` and return the path as text.

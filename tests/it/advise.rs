@@ -6,9 +6,8 @@
 //! the reasons); the ranking itself is tested as a pure function over fixed results in
 //! `src/analyze/advice.rs`.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 fn advise(args: &[&str]) -> (Option<i32>, String, String) {
     let out = conlab()
