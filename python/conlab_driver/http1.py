@@ -6,7 +6,14 @@ tests/fixtures/http1/."""
 
 from .errors import ProtocolError
 
-HEAD_LIMIT = 65536  # a response head longer than this is malformed
+# The Rust codec's buffer (`workload/http.rs` BUFFER): a head, or a chunk size or trailer
+# line, longer than this is malformed in both languages.
+HEAD_LIMIT = 16384
+_OWS = b" \t"
+_NAME_BAD = bytes(range(33)) + b"\x7f"  # bytes a field name must not hold
+_HEX = b"0123456789abcdefABCDEF"
+_FRAMING = frozenset((b"content-length", b"transfer-encoding", b"connection"))  # the fields read
+_VERSIONS = frozenset(b"HTTP/1.%d " % minor for minor in range(10))  # a status line's start
 
 
 def split_host_port(authority, default_port):
@@ -42,13 +49,6 @@ def http_request(path, authority, keepalive):
             % (path, authority, "keep-alive" if keepalive else "close")).encode("latin-1")
 
 
-def decimal(text, what, shown=None):
-    """A non-negative decimal number, or ProtocolError naming `shown` (default: the text)."""
-    if not (text.isascii() and text.isdigit()):
-        raise ProtocolError("malformed %s %s" % (what, quoted(text if shown is None else shown)))
-    return int(text)
-
-
 def quoted(text):
     """Text as the Rust codec shows it in a message (its first 80 characters in double
     quotes, escaped as Rust's Debug does), so a malformed response reads the same under
@@ -59,48 +59,95 @@ def quoted(text):
             out.append("\\" + ch)
         elif ch in "\r\n\t\0":
             out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t", "\0": "\\0"}[ch])
-        elif ord(ch) < 32 or ord(ch) == 127:
+        elif not ch.isprintable():
             out.append("\\u{%x}" % ord(ch))
         else:
             out.append(ch)
     return '"%s"' % "".join(out)
 
 
+def shown(data):
+    """Bytes of a response for a message, as the Rust codec shows them: the first 80,
+    invalid UTF-8 as U+FFFD, quoted."""
+    return quoted(data[:80].decode("utf-8", "replace"))
+
+
+def _trim_line(line):
+    """A line (already without its \\n) without the \\r before it."""
+    return line[:-1] if line.endswith(b"\r") else line
+
+
+def _length(value):
+    """A Content-Length list of equal decimal values (RFC 9110 8.6), at most 19 digits
+    each, as one number; ProtocolError otherwise."""
+    if value.isdigit() and len(value) <= 19:
+        return int(value)
+    length = None
+    for item in value.split(b","):
+        item = item.strip(_OWS)
+        if not item or len(item) > 19 or not item.isdigit() or (length is not None and int(item) != length):
+            raise ProtocolError("malformed Content-Length %s" % shown(value))
+        length = int(item)
+    return length
+
+
+def _unfold(lines):
+    """Head lines (the status line first) with each field's obsolete fold lines (starting
+    with SP or HTAB) joined onto it, each fold one SP (RFC 9112 5.2: a user agent MUST).
+    Whitespace before the first field stays, to be refused with it."""
+    fields = [[line] for line in lines[:2]]
+    for line in lines[2:]:
+        if line[:1] in (b" ", b"\t"):
+            fields[-1].append(line)
+        else:
+            fields.append([line])
+    return [parts[0] if len(parts) == 1 else b" ".join([parts[0].rstrip(_OWS)] + [p.strip(_OWS) for p in parts[1:]])
+            for parts in fields]
+
+
 class Response:
-    """One HTTP/1.1 response, parsed from the bytes fed to it as they arrive (sans-IO).
+    """One HTTP/1.1 response, parsed from the bytes fed to it as they arrive (sans-IO),
+    exactly as the Rust codec (`workload/http1.rs`) parses it: the shared corpus in
+    `tests/fixtures/http1/` holds both to the same outcome, error messages included.
 
     `feed(data)` takes what the connection gave, b"" once the peer closed it, and returns
-    True when the response is complete; then `status` is its status and `closing` says
+    True when the response is complete; then `status` is its status, `closing` says
     whether the connection ends after it (the request asked so, the server says so, or
-    the body runs to the close). Framing: Content-Length, chunked, or read to the close;
-    the body is counted, not kept. Malformed input raises ProtocolError; a connection that
-    ends before the response does raises EOFError (kind "closed")."""
+    the body runs to the close), `body` counts its content bytes and `rest` holds the
+    bytes that came after it (the start of the next response). Framing: Content-Length,
+    chunked, or read to the close; the body is counted, not kept. Lines end in CRLF or a
+    bare LF; obsolete folds are unfolded. Interim 1xx heads are skipped (101 is an error:
+    the request asked for no upgrade). A head, or a chunk line, longer than HEAD_LIMIT is
+    malformed. Malformed input raises ProtocolError; a connection that ends before the
+    response does raises EOFError (kind "closed")."""
 
-    __slots__ = ("status", "closing", "_step", "_left", "_buf", "_seen")
+    __slots__ = ("status", "closing", "body", "rest", "_step", "_left", "_buf")
 
     def __init__(self, keepalive):
         self.status = 0
         self.closing = not keepalive
+        self.body = 0
+        self.rest = b""
         self._step = Response._head  # what the next bytes are; None once complete
         self._left = 0  # bytes still due in the body or the current chunk
-        self._buf = b""  # bytes not consumed yet (a partial head or chunk-size line)
-        self._seen = False
+        self._buf = b""  # bytes not consumed yet (a partial head or line)
 
     def feed(self, data):
         if not data:
             return self._end()
-        self._seen = True
         buf = self._buf + data if self._buf else data
         pos, size = 0, len(buf)
-        while pos < size:
-            if self._step is None:
-                raise ProtocolError("%d bytes after the end of the response" % (size - pos))
+        while pos < size and self._step is not None:
             after = self._step(self, buf, pos)
             if after is None:  # an incomplete line: wait for more bytes
                 break
             pos = after
-        self._buf = buf[pos:] if pos < size else b""
-        return self._step is None
+        rest = buf[pos:] if pos < size else b""
+        if self._step is None:
+            self.rest, self._buf = rest, b""
+            return True
+        self._buf = rest
+        return False
 
     def _end(self):
         if self._step is Response._to_close:
@@ -112,97 +159,137 @@ class Response:
         raise EOFError("connection closed in the middle of the response head" if self._buf
                        else "connection closed before the response")
 
-    def _line(self, buf, pos, mark):
-        end = buf.find(mark, pos)
-        if end < 0 and len(buf) - pos > HEAD_LIMIT:
-            raise ProtocolError(("response head larger than the %d-byte buffer" if self._step is Response._head
-                                 else "chunk size or trailer line longer than the %d-byte buffer") % HEAD_LIMIT)
+    def _line(self, buf, pos):
+        """The end of the chunk size or trailer line at `pos` (its \\n), or -1 for now."""
+        end = buf.find(b"\n", pos, pos + HEAD_LIMIT)
+        if end < 0 and len(buf) - pos >= HEAD_LIMIT:
+            raise ProtocolError("chunk size or trailer line longer than the %d-byte buffer" % HEAD_LIMIT)
         return end
 
     def _head(self, buf, pos):
-        end = self._line(buf, pos, b"\r\n\r\n")
-        if end < 0:
-            return None
-        lines = buf[pos:end].decode("latin-1").split("\r\n")
-        version, _, rest = lines[0].partition(" ")
-        if not version.startswith("HTTP/1.") or rest[3:4] not in ("", " "):
-            raise ProtocolError("malformed status line %s" % quoted(lines[0]))
-        status = decimal(rest[:3], "status line", lines[0])
-        if status < 100:
-            raise ProtocolError("malformed status line %s" % quoted(lines[0]))
+        # The head ends with its first empty line ("\n" or "\r\n"), within HEAD_LIMIT.
+        if buf[pos] in b"\r\n" and (buf.startswith(b"\n", pos) or buf.startswith(b"\r\n", pos)):
+            end = buf.find(b"\n", pos) + 1  # the status line is empty
+        else:
+            # The first empty line: a CRLF one, or a bare LF one before it.
+            crlf = buf.find(b"\n\r\n", pos, pos + HEAD_LIMIT)
+            lf = buf.find(b"\n\n", pos, crlf + 2 if crlf >= 0 else pos + HEAD_LIMIT)
+            if lf >= 0:
+                end = lf + 2
+            elif crlf >= 0:
+                end = crlf + 3
+            else:
+                if len(buf) - pos >= HEAD_LIMIT:
+                    raise ProtocolError("response head larger than the %d-byte buffer" % HEAD_LIMIT)
+                return None
+        head = buf[pos:end]
+        lines = head.split(b"\r\n")
+        if len(lines) != head.count(b"\n") + 1:  # some lines end in a bare LF
+            lines = [_trim_line(line) for line in head.split(b"\n")]
+        del lines[-1]
+        if b"\n " in head or b"\n\t" in head:
+            lines = _unfold(lines)
+        line = lines[0]
+        status = line[9:12]
+        if line[:9] not in _VERSIONS or len(status) != 3 or not status.isdigit() or status < b"100" \
+                or line[12:13] not in (b"", b" "):
+            raise ProtocolError("malformed status line %s" % shown(line))
+        http10 = line[7:8] == b"0"
+        length, transfer, chunked, close, keep_alive = None, False, False, False, False
+        for line in lines[1:-1]:
+            name, colon, value = line.partition(b":")
+            if not name or not colon or len(name.translate(None, _NAME_BAD)) != len(name):
+                raise ProtocolError("malformed header line %s" % shown(line))
+            name = name.lower()
+            if name not in _FRAMING:
+                continue
+            value = value.strip(_OWS)
+            if name == b"content-length":
+                n = _length(value)
+                if length is not None and n != length:
+                    raise ProtocolError("malformed Content-Length %s" % shown(value))
+                length = n
+            elif name == b"transfer-encoding":
+                transfer = True
+                chunked = value.rsplit(b",", 1)[-1].strip(_OWS).lower() == b"chunked"
+            elif name == b"connection":
+                for token in value.split(b","):
+                    token = token.strip(_OWS).lower()
+                    close = close or token == b"close"
+                    keep_alive = keep_alive or token == b"keep-alive"
+        # HTTP/1.0 has no transfer codings: the framing cannot be trusted (RFC 9112 6.1).
+        if http10 and transfer:
+            raise ProtocolError("Transfer-Encoding in an HTTP/1.0 response")
+        status = int(status)
+        if status == 101:  # only an answer to a request that asked for an upgrade
+            raise ProtocolError("101 Switching Protocols in answer to a plain GET")
         if status < 200:  # an interim response: the final one follows
-            return end + 4
-        length, coding, tokens = None, None, []
-        for line in lines[1:]:
-            name, colon, value = line.partition(":")
-            if not colon:
-                raise ProtocolError("malformed header line %s" % quoted(line))
-            name, value = name.strip().lower(), value.strip()
-            if name == "content-length":
-                if length is not None and decimal(value, "Content-Length") != length:
-                    raise ProtocolError("malformed Content-Length %s" % quoted(value))
-                length = decimal(value, "Content-Length")
-            elif name == "transfer-encoding":
-                coding = value.lower()
-            elif name == "connection":
-                tokens += [t.strip() for t in value.lower().split(",")]
+            return end
         self.status = status
-        if "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens):
-            self.closing = True
         if status in (204, 304):
             self._step = None
-        elif coding is not None:
-            chunked = coding.rsplit(",", 1)[-1].strip() == "chunked"  # the last coding frames the body
-            self._step = Response._chunk_size if chunked else Response._to_close
-        elif length is not None:
+        elif transfer and chunked:
+            # Both framings given: the transfer coding wins and the connection is not
+            # reused (RFC 9112 6.3, 6.1).
+            close = close or length is not None
+            self._step = Response._chunk_size
+        elif transfer or length is None:
+            self._step = Response._to_close
+        else:
             self._left = length
             self._step = Response._body if length else None
-        else:
-            self._step = Response._to_close
-        if self._step is Response._to_close:
+        if close or (http10 and not keep_alive) or self._step is Response._to_close:
             self.closing = True
-        return end + 4
+        return end
 
     def _body(self, buf, pos):
         take = min(self._left, len(buf) - pos)
         self._left -= take
+        self.body += take
         if not self._left:
             self._step = None
         return pos + take
 
     def _chunk_size(self, buf, pos):
-        end = self._line(buf, pos, b"\r\n")
+        end = self._line(buf, pos)
         if end < 0:
             return None
-        size = buf[pos:end].split(b";", 1)[0].strip()
-        if not size or size.strip(b"0123456789abcdefABCDEF"):
-            raise ProtocolError("malformed chunk size line %s" % quoted(buf[pos:end].decode("latin-1")))
+        line = _trim_line(buf[pos:end])
+        size = line.split(b";", 1)[0].strip(_OWS)
+        if not size or len(size) > 15 or size.strip(_HEX):
+            raise ProtocolError("malformed chunk size line %s" % shown(line))
         self._left = int(size, 16)
         self._step = Response._chunk_data if self._left else Response._trailer
-        return end + 2
+        return end + 1
 
     def _chunk_data(self, buf, pos):
         take = min(self._left, len(buf) - pos)
         self._left -= take
+        self.body += take
         if not self._left:
             self._step = Response._chunk_end
         return pos + take
 
     def _chunk_end(self, buf, pos):
-        if len(buf) - pos < 2:
+        ends = buf[pos:pos + 2]
+        if ends[:1] == b"\n":
+            self._step = Response._chunk_size
+            return pos + 1
+        if ends == b"\r\n":
+            self._step = Response._chunk_size
+            return pos + 2
+        if ends == b"\r":
             return None
-        if buf[pos:pos + 2] != b"\r\n":
-            raise ProtocolError("chunk data not followed by CRLF")
-        self._step = Response._chunk_size
-        return pos + 2
+        raise ProtocolError("chunk data not followed by CRLF")
 
     def _trailer(self, buf, pos):
-        end = self._line(buf, pos, b"\r\n")
+        end = self._line(buf, pos)
         if end < 0:
             return None
-        if end == pos:  # the empty line that ends the trailer
+        if _trim_line(buf[pos:end]) == b"":  # the empty line that ends the trailer
             self._step = None
-        return end + 2
+        return end + 1
 
     def _to_close(self, buf, pos):
+        self.body += len(buf) - pos
         return len(buf)
