@@ -205,9 +205,8 @@ fn the_cell_binary_keeps_the_code_its_work_runs_together() {
     // they read, ahead of the rest of the binary (measure::image). A build whose linker
     // skipped the script would map back code from all over the binary during the work and
     // overstate the peak of small cells.
-    use conlab::measure::image::section_ranges;
     let cell = assert_cmd::cargo::cargo_bin("conlab-cell");
-    let ranges = |name: &str| section_ranges(&cell, &[name]);
+    let ranges = |name: &str| section_ranges(&cell, name);
     let (work, text, constants) = (
         ranges(".text.conlab.work"),
         ranges(".text"),
@@ -225,4 +224,27 @@ fn the_cell_binary_keeps_the_code_its_work_runs_together() {
     );
     assert!(work[0].1 <= text[0].0, "the work's code lies ahead of the rest");
     assert!(constants[0].1 > constants[0].0);
+}
+
+/// Where the sections called `name` of the ELF file `exe` lie, as readelf (binutils, which
+/// the Rust linker needs anyway) lists them: (start, end) addresses. Read from outside so
+/// that this test binary need not link the library (see `src/checks/mod.rs`).
+fn section_ranges(exe: &std::path::Path, name: &str) -> Vec<(u64, u64)> {
+    let out = std::process::Command::new("readelf")
+        .args(["-SW"])
+        .arg(exe)
+        .output()
+        .expect("readelf runs");
+    assert!(out.status.success(), "readelf -SW {}", exe.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            // `  [17] .text.conlab.work PROGBITS 0000000000097d90 096d90 048ab8 00  AX ...`
+            let fields: Vec<&str> = line.split(']').nth(1)?.split_whitespace().collect();
+            let (addr, size) = (fields.get(2)?, fields.get(4)?);
+            let start = u64::from_str_radix(addr, 16).ok()?;
+            let size = u64::from_str_radix(size, 16).ok()?;
+            (fields[0] == name).then_some((start, start + size))
+        })
+        .collect()
 }

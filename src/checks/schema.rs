@@ -8,8 +8,9 @@ use std::path::Path;
 fn committed_schemas_match_the_result_types() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
     for (file, schema) in [
-        ("results.schema.json", conlab::report::json::results_schema()),
-        ("results-line.schema.json", conlab::report::json::jsonl_schema()),
+        ("results.schema.json", crate::report::json::results_schema()),
+        ("results-line.schema.json", crate::report::json::jsonl_schema()),
+        ("child-report.schema.json", crate::report::json::child_report_schema()),
     ] {
         let generated = serde_json::to_string_pretty(&schema).unwrap() + "\n";
         let path = dir.join(file);
@@ -19,7 +20,7 @@ fn committed_schemas_match_the_result_types() {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == generated,
-            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test it schema::"
+            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --lib checks::schema"
         );
     }
 }
@@ -33,13 +34,27 @@ fn the_readme_lists_every_failure_and_error_kind() {
     let readme = std::fs::read_to_string(&path).unwrap();
     let start = readme.find(BEGIN).expect("README.md has the kinds section") + BEGIN.len();
     let end = start + readme[start..].find(END).expect("the kinds section ends");
-    let generated = conlab::report::kinds::markdown();
+    let generated = crate::report::kinds::markdown();
     if std::env::var_os("CONLAB_UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, format!("{}{generated}{}", &readme[..start], &readme[end..])).unwrap();
         return;
     }
     assert!(
         readme[start..end] == generated,
-        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --test it schema::"
+        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --lib checks::schema"
+    );
+}
+
+#[test]
+fn the_committed_compare_schema_is_the_generated_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/compare.schema.json");
+    let generated = serde_json::to_string_pretty(&crate::report::compare::schema()).unwrap() + "\n";
+    if std::env::var_os("CONLAB_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schema/compare.schema.json is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --lib checks::schema"
     );
 }

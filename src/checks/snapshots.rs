@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use conlab::analyze::analyze;
-use conlab::report::{load::load, ReportFormat};
-use conlab::results::{Failure, FailureKind, Status};
+use crate::analyze::analyze;
+use crate::report::{load::load, ReportFormat};
+use crate::results::{Failure, FailureKind, Status};
 
 fn check(format: ReportFormat, file: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
@@ -28,7 +28,7 @@ fn terminal_snapshot() {
     // The piped layout (100 columns, no colour), whatever terminal runs the test.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let results = load(&root.join("fixtures/results.json")).unwrap().results;
-    let rendered = conlab::report::terminal::render(&results);
+    let rendered = crate::report::terminal::render(&results);
     let path = root.join("snapshots/terminal.txt");
     if std::env::var_os("CONLAB_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &rendered).unwrap();

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use conlab::model::python::Split;
-use conlab::model::{CurrentThread, ModelSpec, MultiThread, Pool, Processes, PyModel, RustModel, ThreadPerTask};
-use conlab::workload::{
+use crate::model::python::Split;
+use crate::model::{CurrentThread, ModelSpec, MultiThread, Pool, Processes, PyModel, RustModel, ThreadPerTask};
+use crate::workload::{
     BlockingMode, BlockingSpec, Cpu, HttpLib, HttpSpec, Mixed, ServeHttp, ServeTcp, Sleep, TcpSpec, WorkloadSpec,
 };
 use proptest::prelude::*;
@@ -208,4 +208,10 @@ proptest! {
         prop_assert_eq!(&json["kind"], "py-task");
         prop_assert_eq!(serde_json::from_value::<WorkloadSpec>(json).unwrap(), w);
     }
+}
+
+#[test]
+fn a_versioned_python_model_keeps_its_name() {
+    let spec: ModelSpec = "py3.12-asyncio".parse().unwrap();
+    assert_eq!(spec.to_string(), "py3.12-asyncio");
 }
