@@ -9,11 +9,17 @@ use std::process::Command;
 /// Make the child `cmd` starts receive SIGKILL when the thread that spawned it ends: in
 /// conlab that is the process's main thread or a thread that outlives the child.
 pub fn die_with_parent(cmd: &mut Command) -> &mut Command {
-    // SAFETY: prctl is async-signal-safe, as code between fork and exec must be.
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: prctl and getppid are async-signal-safe, as code between fork and exec must be.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
+            // A parent killed between the fork and the prctl sent no signal: the child
+            // would outlive it, adopted by init. It goes instead of exec'ing.
+            match libc::getppid() == parent {
+                true => Ok(()),
+                false => Err(std::io::Error::from_raw_os_error(libc::ESRCH)),
+            }
         })
     }
 }
