@@ -1,5 +1,6 @@
 //! Records the compiler and the tokio, hyper and ureq versions so every result says what built it,
-//! and lays out the cell binary so that its work-path code sits together.
+//! lists the Python driver's files for the binary to embed, and lays out the cell binary so that
+//! its work-path code sits together.
 
 use std::process::Command;
 
@@ -24,7 +25,46 @@ fn main() {
         println!("cargo:rustc-env=CONLAB_{var}_VERSION={version}");
     }
     println!("cargo:rerun-if-changed=Cargo.lock");
+    driver_files();
     cell_layout();
+}
+
+/// `OUT_DIR/driver_files.rs`: every file of the Python driver package (`python/conlab_driver/`),
+/// `include_str!`'d, with its path relative to `python/`, in a stable order (the cache
+/// directory the binary writes them to is named by their hash). `src/launch/python.rs`
+/// includes it.
+fn driver_files() {
+    let root = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("python");
+    println!("cargo:rerun-if-changed=python");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("conlab_driver")];
+    while let Some(dir) = dirs.pop() {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for entry in std::fs::read_dir(&dir).expect("python/conlab_driver is readable") {
+            let path = entry.expect("a readable directory entry").path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "__pycache__") {
+                    dirs.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "py") {
+                println!("cargo:rerun-if-changed={}", path.display());
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut code = String::from("/// The driver package's files: (path relative to `python/`, contents).\n");
+    code.push_str("pub const FILES: &[(&str, &str)] = &[\n");
+    for path in &files {
+        let relative = path.strip_prefix(&root).unwrap().to_str().expect("UTF-8 file names");
+        code.push_str(&format!(
+            "    ({relative:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("driver_files.rs");
+    std::fs::write(out, code).expect("OUT_DIR is writable");
 }
 
 /// Lay out conlab-cell's code so that what runs during a cell's work sits together

@@ -9,12 +9,14 @@ idna codec the first connect would import) done before the clock starts.
 
 By default the script starts `conlab serve` itself (and stops it by pid at the end), then
 runs REPEAT rounds, each one a fresh plain process and, in fresh processes too, the
-driver (the JSON cell spec piped into `python3 python/conlab_driver.py`, work time =
+driver (the JSON cell spec piped into `PYTHONPATH=python python3 -m conlab_driver`, work time =
 finished_ns - ready_ns from its report) under py-thread, py-asyncio and py-pool, and
 prints the medians and their ratios to the plain program. Target: the driver's py-thread
 within 15% of the plain program.
 
 Usage: python3 benches/plain_http.py [--conlab PATH] [--repeat R] [--tasks N] [--python PY] [--driver PATH]
+(--driver: the directory holding the package conlab_driver/, default python/; or a
+single-file driver.py of an older conlab, run as a script.)
        python3 benches/plain_http.py --plain URL [--tasks N] [--repeat R]
 (--plain: the plain program alone, against a running server: prints its median ms.)
 """
@@ -32,7 +34,9 @@ import time
 from urllib.parse import urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DRIVER = os.path.join(HERE, "..", "python", "conlab_driver.py")
+DRIVER = os.path.join(HERE, "..", "python")
+# What conlab sends the driver in every spec (src/launch/python.rs DriverConstants).
+CONSTANTS = {"backlog": 2048, "listener_fd": 3, "buckets": {"top": 3_600_000_000, "sub_bucket_bits": 11}}
 LATENCY_MS, BYTES = 50, 128
 
 
@@ -74,8 +78,12 @@ def driver_process(python, driver, server, n, model, workers=None):
     spec = {"workload": {"kind": "http", "latency_ns": LATENCY_MS * 1_000_000, "bytes": BYTES, "requests": 1,
                          "duration_ns": None, "keepalive": True, "timeout_ns": 10_000_000_000},
             "model": {"kind": model, "lib": None, "workers": workers},
-            "tasks": n, "target": {"server": server, "urls": [], "tcp": None}}
-    out = subprocess.run([python, driver], input=json.dumps(spec), capture_output=True, text=True, check=True)
+            "tasks": n, "target": {"server": server, "urls": [], "tcp": None}, "constants": CONSTANTS}
+    if driver.endswith(".py"):  # an older conlab's single-file driver
+        command, env = [python, driver], None
+    else:  # the package, from the directory that holds it
+        command, env = [python, "-m", "conlab_driver"], dict(os.environ, PYTHONPATH=os.path.abspath(driver))
+    out = subprocess.run(command, input=json.dumps(spec), capture_output=True, text=True, check=True, env=env)
     report = json.loads(out.stdout.strip().splitlines()[-1])
     if report["tasks_failed"]:
         raise SystemExit("driver %s: %s" % (model, report["first_error"]))

@@ -301,12 +301,7 @@ fn calibrate(lang: Lang) -> anyhow::Result<f64> {
         }
         Lang::Python => {
             let driver = python::driver_path().context("cannot write the Python driver")?;
-            let code = format!(
-                "import runpy,time; k=runpy.run_path({:?})['cpu_kernel']; t=time.perf_counter(); k(1,200000); print(200000/(time.perf_counter()-t))",
-                driver.display().to_string()
-            );
-            let out = crate::measure::lineage::die_with_parent(&mut std::process::Command::new("python3"))
-                .args(["-c", &code])
+            let out = crate::measure::lineage::die_with_parent(&mut python::module("python3", &driver, "calibrate"))
                 .output()
                 .map_err(|e| usage(e).context("python3 is needed for Python advice"))?;
             String::from_utf8_lossy(&out.stdout)

@@ -28,9 +28,10 @@ pub enum LaunchError {
 /// The executables cells run in.
 pub struct Launcher {
     cell_exe: PathBuf,
+    /// The driver's cache directory (see [`python::driver_path`]).
     driver: Option<PathBuf>,
-    /// The driver compiled for each interpreter (by path) used so far.
-    compiled: Mutex<HashMap<String, PathBuf>>,
+    /// The interpreters (by path) the driver was compiled for so far, and whether it worked.
+    compiled: Mutex<HashMap<String, bool>>,
 }
 
 /// One cell ready to start: the command, and the spec for its stdin.
@@ -62,13 +63,13 @@ impl Launcher {
         })
     }
 
-    /// What `interpreter` runs: the driver's bytecode compiled for it, or its source.
-    fn script(&self, driver: &Path, interpreter: &Interpreter) -> PathBuf {
+    /// Compile the driver for `interpreter` before its first cell (once per interpreter),
+    /// so that cells run from bytecode.
+    fn compile(&self, driver: &Path, interpreter: &Interpreter) {
         let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         compiled
             .entry(interpreter.path.clone())
-            .or_insert_with(|| python::compile_driver(driver, interpreter).unwrap_or_else(|| driver.to_path_buf()))
-            .clone()
+            .or_insert_with(|| python::compile_driver(driver, interpreter));
     }
 
     /// The process for one cell of `model` (with its interpreter, for Python models).
@@ -104,9 +105,12 @@ impl Launcher {
                     model: m.into(),
                     tasks,
                     target,
+                    constants: python::DriverConstants::get(),
                 };
+                self.compile(driver, interpreter);
+                // The cache directory runs as a script: its __main__.py runs the package.
                 let mut cmd = Command::new(&interpreter.path);
-                cmd.arg(self.script(driver, interpreter));
+                cmd.arg(driver);
                 (cmd, serde_json::to_vec(&spec))
             }
         };

@@ -1,9 +1,16 @@
-//! The Python driver: the embedded `python/conlab_driver.py`, written to a cache
-//! directory at run time (so the binary alone is enough), the probe that says what an
-//! interpreter is, and the typed spec the driver reads on stdin.
+//! The Python driver: the embedded package `python/conlab_driver/`, written to a cache
+//! directory named by its contents at run time (so the binary alone is enough) and
+//! compiled there once per interpreter; the probe that says what an interpreter is; and
+//! the typed spec the driver reads on stdin, with the constants both languages share.
+//!
+//! A cell runs `python3 CACHE/conlab_driver-HASH` (the directory as a script: its
+//! `__main__.py` runs the package), so the cell's `sys.path[0]` is the cache directory and
+//! its working directory the user's, as for a script. The helper programs (probe, thread
+//! footprint, compile, calibration) are modules of the package, run with `-m` from the
+//! cache directory.
 //!
 //! The driver runs the Python models the way the Rust cell runs the Rust ones, and reports
-//! the same raw [`crate::cell::ChildReport`]: counts and histogram buckets, no summaries.
+//! the same raw [`crate::protocol::ChildReport`]: counts and histogram buckets, no summaries.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,8 +23,12 @@ use crate::model::python::Split;
 use crate::model::PyModel;
 use crate::workload::{Target, WorkloadSpec};
 
-/// The driver, embedded at build time.
-pub const DRIVER: &str = include_str!("../../python/conlab_driver.py");
+/// The driver package, embedded at build time: `FILES`, (path relative to `python/`,
+/// contents) for each of its files, listed by build.rs.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/driver_files.rs"));
+}
+pub use embedded::FILES;
 
 /// An interpreter that cannot run the Python models, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +46,50 @@ pub struct DriverSpec<'a> {
     pub model: DriverModel,
     pub tasks: usize,
     pub target: &'a Target,
+    pub constants: &'static DriverConstants,
+}
+
+/// The constants the driver shares with the Rust side, sent from the Rust ones so that
+/// the two cannot drift.
+#[derive(Debug, Serialize)]
+pub struct DriverConstants {
+    /// The listen backlog a server model listens with (`cell::server::BACKLOG`).
+    pub backlog: i32,
+    /// The descriptor the listening socket arrives on (`model::serve::LISTENER_FD`).
+    pub listener_fd: i32,
+    /// How latencies are bucketed (the histogram of `measure::latency::new_histogram`).
+    pub buckets: BucketLayout,
+}
+
+/// The HDR bucket layout: a value's bucket is the value with the bits below its
+/// `sub_bucket_bits` most significant ones cleared; values from 1 to
+/// 2^`sub_bucket_bits` - 1 are their own buckets; values beyond the power of two above
+/// `top` saturate at `top`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BucketLayout {
+    /// The largest value tracked, in microseconds.
+    pub top: u64,
+    pub sub_bucket_bits: u32,
+}
+
+impl DriverConstants {
+    /// The constants, worked out once.
+    pub fn get() -> &'static DriverConstants {
+        static CONSTANTS: std::sync::OnceLock<DriverConstants> = std::sync::OnceLock::new();
+        CONSTANTS.get_or_init(|| {
+            let h = crate::measure::latency::new_histogram();
+            // hdrhistogram's sub-bucket count: 2 * 10^sigfig, rounded up to a power of two.
+            let sub_buckets = (2 * 10u64.pow(h.sigfig().into())).next_power_of_two();
+            DriverConstants {
+                backlog: crate::cell::server::BACKLOG,
+                listener_fd: crate::model::serve::LISTENER_FD,
+                buckets: BucketLayout {
+                    top: h.high(),
+                    sub_bucket_bits: sub_buckets.trailing_zeros(),
+                },
+            }
+        })
+    }
 }
 
 /// A Python model as the driver receives it.
@@ -72,27 +127,14 @@ impl From<&PyModel> for DriverModel {
     }
 }
 
-const PROBE: &str = r#"
-import sys, json, importlib
-libs = {}
-for name in ("requests", "aiohttp", "uvloop"):
-    try:
-        libs[name] = getattr(importlib.import_module(name), "__version__", "?")
-    except Exception:
-        pass
-gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
-print(json.dumps({"version": sys.version.split()[0], "major": sys.version_info[0], "minor": sys.version_info[1],
-                  "implementation": sys.implementation.name, "gil": gil, "libraries": libs}))
-"#;
-
 /// Ask an interpreter what it is. Errors say why it cannot be used, in one line.
 pub fn probe(path: &str) -> Result<Interpreter, PythonError> {
     let unusable = |why: String| PythonError {
         path: path.to_string(),
         why,
     };
-    let out = crate::measure::lineage::die_with_parent(&mut Command::new(path))
-        .args(["-c", PROBE])
+    let driver = driver_path().map_err(|e| unusable(format!("cannot write the driver ({e})")))?;
+    let out = crate::measure::lineage::die_with_parent(&mut module(path, &driver, "probe"))
         .output()
         .map_err(|e| unusable(format!("cannot run it ({e})")))?;
     if !out.status.success() {
@@ -124,126 +166,6 @@ pub fn probe(path: &str) -> Result<Interpreter, PythonError> {
     })
 }
 
-/// Threads that wait on an Event, started in steps with the process sampled after each,
-/// until a step whose new mappings all lie below the earlier ones (the rule of
-/// [`crate::measure::ceiling::settled`]) or the cap; and, from a helper process, one
-/// worker forked the way py-process forks its pool, with the memory it holds of its own
-/// once started. The driver is loaded first (as a module, so its `main` does not run), so
-/// the base mappings are a driver process's, not a bare interpreter's.
-const FOOTPRINT: &str = r#"
-import json, os, runpy, sys, threading
-runpy.run_path(sys.argv[1], run_name="conlab_footprint")
-first, step, cap = (int(a) for a in sys.argv[2:5])
-def sample(n):
-    with open("/proc/self/maps") as f:
-        maps = sum(1 for _ in f)
-    fields = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmSize", "VmRSS", "VmPTE"):
-                fields[key] = int(rest.split()[0]) * 1024
-    return {"threads": n, "maps": maps, "vm": fields.get("VmSize", 0), "rss": fields.get("VmRSS", 0),
-            "pte": fields.get("VmPTE", 0)}
-def area():
-    ranges = []
-    with open("/proc/self/maps") as f:
-        for line in f:
-            parts = line.split()
-            name = parts[5] if len(parts) > 5 else ""
-            if name.startswith("[") and name != "[heap]":
-                continue
-            lo, hi = parts[0].split("-")
-            ranges.append((int(lo, 16), int(hi, 16)))
-    ranges.sort()
-    widest = max(range(1, len(ranges)), key=lambda i: ranges[i][0] - ranges[i - 1][1], default=0)
-    return ranges[widest:]
-def settled(before, after):
-    if not before:
-        return False
-    low, old = min(r[0] for r in before), set(before)
-    return all(r[0] < low for r in after if r not in old)
-def own_memory(pid):
-    total = 0
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            parts = line.split()
-            if parts[0] in ("Private_Clean:", "Private_Dirty:"):
-                total += int(parts[1]) * 1024
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmPTE:"):
-                total += int(line.split()[1]) * 1024
-    return total
-def die_with(parent):
-    # Both forks below die with the process that forked them (PR_SET_PDEATHSIG = SIGKILL),
-    # as every process conlab starts does: a probe killed with its sweep takes them along.
-    libc.prctl(1, 9)
-    if os.getppid() != parent:
-        os._exit(1)
-def worker(ready, go, parent):
-    die_with(parent)
-    os.write(ready, b"r")
-    os.read(go, 1)
-# The worker is forked from a helper forked now, before any probe thread: the helper's
-# imports stay out of this process's mappings, and the threads out of the worker's memory.
-result_r, result_w = os.pipe()
-probe = os.getpid()
-helper = os.fork()
-if helper == 0:
-    try:
-        import ctypes, multiprocessing
-        libc = ctypes.CDLL(None)
-        die_with(probe)
-        ready, go = os.pipe(), os.pipe()
-        child = multiprocessing.get_context("fork").Process(target=worker, args=(ready[1], go[0], os.getpid()), daemon=True)
-        child.start()
-        os.close(ready[1])
-        os.read(ready[0], 1)
-        own = own_memory(child.pid)
-        os.write(go[1], b"g")
-        child.join()
-        os.write(result_w, str(own).encode())
-    finally:
-        os._exit(0)
-os.close(result_w)
-release = threading.Event()
-threads, history = [], []
-last = step_result = None
-try:
-    target = first
-    while step_result is None:
-        try:
-            while len(threads) < target:
-                t = threading.Thread(target=release.wait, daemon=True)
-                t.start()
-                threads.append(t)
-        except RuntimeError:  # a limit struck first: the last whole step is the measure
-            if len(history) < 2:
-                raise
-            step_result = (history[-2:], False)
-            break
-        now = (sample(target), area())
-        if last is not None:
-            steady = settled(last[1], now[1])
-            if steady or target >= cap:
-                step_result = ([last[0], now[0]], steady)
-        last = now
-        history.append(now[0])
-        target += step
-finally:
-    release.set()
-    for t in threads:
-        t.join()
-with os.fdopen(result_r, "rb") as f:
-    own = f.read()
-os.waitpid(helper, 0)
-if not own:
-    sys.exit("the forked worker could not be measured")
-process_bytes = int(own)
-print(json.dumps({"samples": step_result[0], "steady": step_result[1], "process_bytes": process_bytes}))
-"#;
-
 /// What the footprint probe prints.
 #[derive(Deserialize)]
 struct Probed {
@@ -254,7 +176,7 @@ struct Probed {
 
 /// Measure what a `threading.Thread` costs this interpreter in a driver process: its
 /// mappings, address space and memory per thread and besides (see
-/// [`crate::measure::ceiling`]).
+/// [`crate::measure::ceiling`]), with `python/conlab_driver/footprint.py`.
 pub fn thread_footprint(interpreter: &Interpreter) -> Result<Footprint, PythonError> {
     let unusable = |why: String| PythonError {
         path: interpreter.path.clone(),
@@ -262,10 +184,7 @@ pub fn thread_footprint(interpreter: &Interpreter) -> Result<Footprint, PythonEr
     };
     let driver = driver_path().map_err(|e| unusable(format!("cannot write the driver ({e})")))?;
     let steps = crate::measure::ceiling::steps();
-    let out = crate::measure::lineage::die_with_parent(&mut Command::new(&interpreter.path))
-        .arg("-c")
-        .arg(FOOTPRINT)
-        .arg(&driver)
+    let out = crate::measure::lineage::die_with_parent(&mut module(&interpreter.path, &driver, "footprint"))
         .args([steps.first, steps.step, steps.cap].map(|n| n.to_string()))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
@@ -291,54 +210,92 @@ pub fn thread_footprint(interpreter: &Interpreter) -> Result<Footprint, PythonEr
         .ok_or_else(|| unusable("thread probe sampled no threads".into()))
 }
 
-/// Write the embedded driver to a cache directory (once per driver version) and return
-/// its path.
+/// The command that runs the driver's module `conlab_driver.NAME` under `interpreter`,
+/// from the cache directory `driver` (its working directory, so that `-m` finds the
+/// package there and nowhere else).
+pub fn module(interpreter: &str, driver: &Path, name: &str) -> Command {
+    let mut cmd = Command::new(interpreter);
+    cmd.arg("-m")
+        .arg(format!("conlab_driver.{name}"))
+        .current_dir(driver)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The hash of the embedded files (paths and contents): what names their cache directory.
+fn files_hash() -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for (path, text) in FILES {
+        for b in path.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Write the embedded driver to its cache directory (once per driver version) and return
+/// the directory: `$XDG_CACHE_HOME/conlab/conlab_driver-HASH/` (or `~/.cache/conlab/...`)
+/// holding the package `conlab_driver/` and, beside it, its `__main__.py`, so that the
+/// directory runs as a script. The files are written to a temporary directory first, then
+/// renamed into place: a concurrent writer that loses the race uses the winner's.
 pub fn driver_path() -> std::io::Result<PathBuf> {
     let dir = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir)
         .join("conlab");
-    let hash = DRIVER.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    });
-    let path = dir.join(format!("conlab_driver-{hash:016x}.py"));
-    if std::fs::read_to_string(&path).is_ok_and(|t| t == DRIVER) {
+    let path = dir.join(format!("conlab_driver-{:016x}", files_hash()));
+    if path.join("__main__.py").is_file() {
         return Ok(path);
     }
     std::fs::create_dir_all(&dir)?;
-    let tmp = dir.join(format!(".conlab_driver-{}.tmp", std::process::id()));
-    std::fs::write(&tmp, DRIVER)?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
+    let tmp = dir.join(format!(
+        ".conlab_driver-{:016x}-{}.tmp",
+        files_hash(),
+        std::process::id()
+    ));
+    let written = write_files(&tmp).and_then(|()| std::fs::rename(&tmp, &path));
+    match written {
+        Ok(()) => Ok(path),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            // Another process renamed its copy first (the directory exists, not empty):
+            // the same files, since the name is their hash.
+            match path.join("__main__.py").is_file() {
+                true => Ok(path),
+                false => Err(e),
+            }
+        }
+    }
 }
 
-/// Compile the driver once for `interpreter` and return its bytecode file, which the
-/// interpreter runs as a script (`python3 driver.cpython-311.pyc`). Compiling the
-/// driver's source costs a CPython process about 6.5 MiB of peak memory (its syntax tree),
-/// more than a thousand waiting asyncio tasks; done here, in a process of its own before
-/// the first cell, it never shows in a cell's peak. The file sits beside the driver,
-/// named by the driver's hash and the interpreter's cache tag, so it is written once per
-/// driver version and interpreter. `None` if it cannot be written: cells then run the
-/// source, as before.
-pub fn compile_driver(driver: &Path, interpreter: &Interpreter) -> Option<PathBuf> {
-    const COMPILE: &str = r#"
-import os, py_compile, sys
-src = sys.argv[1]
-pyc = "%s.%s.pyc" % (src[:-3], sys.implementation.cache_tag)
-if not os.path.exists(pyc):
-    py_compile.compile(src, cfile=pyc, doraise=True)
-print(pyc)
-"#;
-    let out = Command::new(&interpreter.path)
-        .args(["-c", COMPILE])
-        .arg(driver)
-        .stdin(Stdio::null())
+/// The embedded files under `dir` (made afresh), the package's `__main__.py` beside it too.
+fn write_files(dir: &Path) -> std::io::Result<()> {
+    let _ = std::fs::remove_dir_all(dir); // a copy a killed writer left
+    std::fs::create_dir_all(dir)?;
+    for (relative, text) in FILES {
+        let file = dir.join(relative);
+        std::fs::create_dir_all(file.parent().expect("a file in the package"))?;
+        std::fs::write(&file, text)?;
+        if *relative == "conlab_driver/__main__.py" {
+            std::fs::write(dir.join("__main__.py"), text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Compile the driver once for `interpreter` (`python -m conlab_driver.compile`, into the
+/// cache directory's `__pycache__`); whether it worked. Compiling the driver's source
+/// costs a CPython process several MiB of peak memory (its syntax trees), more than a
+/// thousand waiting asyncio tasks; done here, in a process of its own before the first
+/// cell, it never shows in a cell's peak. Bytecode already there is kept, so this is a
+/// quick no-op after the first time. If it fails, cells compile the source themselves.
+pub fn compile_driver(driver: &Path, interpreter: &Interpreter) -> bool {
+    module(&interpreter.path, driver, "compile")
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
-    (out.status.success() && path.is_file()).then_some(path)
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 #[cfg(test)]
@@ -371,7 +328,56 @@ mod tests {
         let a = driver_path().unwrap();
         let b = driver_path().unwrap();
         assert_eq!(a, b);
-        assert_eq!(std::fs::read_to_string(a).unwrap(), DRIVER);
+        for (relative, text) in FILES {
+            assert_eq!(&std::fs::read_to_string(a.join(relative)).unwrap(), text, "{relative}");
+        }
+        assert!(a.join("__main__.py").is_file());
+        assert!(
+            FILES.iter().any(|(p, _)| *p == "conlab_driver/http1.py"),
+            "the package is embedded"
+        );
+    }
+
+    /// The bucket layout the driver gets, and the shared fixture the Python tests read
+    /// (`python/tests/fixtures/buckets.json`): each value's bucket key (its bucket's lowest
+    /// value) is the one the Rust buckets give it.
+    #[test]
+    fn the_bucket_fixture_is_the_rust_layout() {
+        use crate::measure::latency::Buckets;
+        let text = include_str!("../../python/tests/fixtures/buckets.json");
+        let fixture: serde_json::Value = serde_json::from_str(text).unwrap();
+        let layout: BucketLayout = serde_json::from_value(fixture["layout"].clone()).unwrap();
+        assert_eq!(layout, DriverConstants::get().buckets);
+        let wire = |v: u64| {
+            let mut b = Buckets::default();
+            b.record(v);
+            b.wire()
+        };
+        let pairs = fixture["keys"].as_array().unwrap();
+        assert!(pairs.len() > 20);
+        for pair in pairs {
+            let (value, key) = (pair[0].as_u64().unwrap(), pair[1].as_u64().unwrap());
+            assert_eq!(wire(value), wire(key), "{value} is in the bucket of {key}");
+            if key > 1 {
+                assert_ne!(wire(key - 1), wire(key), "{key} is its bucket's lowest value");
+            }
+        }
+    }
+
+    /// The driver's own unit tests (`python/tests`, unittest), so that `cargo test` covers
+    /// the Python half too; their output is shown either way.
+    #[test]
+    fn the_python_unit_tests_pass() {
+        let python = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
+        let out = Command::new("python3")
+            .args(["-m", "unittest", "discover", "-s", "tests", "-v"])
+            .current_dir(python)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .expect("python3 runs");
+        let text = String::from_utf8_lossy(&out.stderr);
+        println!("{}{text}", String::from_utf8_lossy(&out.stdout));
+        assert!(out.status.success(), "python/tests failed:\n{text}");
     }
 
     #[test]

@@ -1,0 +1,48 @@
+"""The driver's entry: read the spec, build the workload (or the server handler) and run
+it under the model the registry names, then print the report line."""
+
+import json
+import os
+import sys
+
+from . import registry, report
+from .cell import Cell
+from .measure import set_layout
+
+
+def main():
+    # One line: a server cell's stdin stays open after it, its end the signal to stop.
+    spec = json.loads(sys.stdin.readline())
+    constants = spec["constants"]
+    set_layout(constants["buckets"])
+    tasks = int(spec["tasks"])
+    model = spec["model"]
+    lib = model.get("lib")
+    w = spec["workload"]
+    asynchronous = model["kind"] == "py-asyncio"
+    if w["kind"] in registry.SERVERS:
+        from .servers import common
+        common.configure(constants)
+        server = registry.load(registry.SERVERS[w["kind"]])(w)
+        cell = Cell(0)
+        cell.concurrency = tasks
+        registry.load(registry.SERVER_MODELS[model["kind"]])(server, cell, tasks, model, common.Stop())
+        client = server.describe(asynchronous)
+        tasks = len(cell.starts)  # connections accepted
+        user_setup = None
+    else:
+        from .errors import SetupFailed
+        workload = registry.load(registry.WORKLOADS[w["kind"]])
+        try:
+            work = workload(w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
+        except SetupFailed as exc:
+            return report.setup_failed(str(exc))
+        work.prepare(asynchronous)
+        cell = Cell(tasks)
+        registry.load(registry.MODELS[model["kind"], registry.split_of(model)])(work, cell, tasks, model)
+        client = work.client(asynchronous)
+        user_setup = work.setup_report
+    report.finished(cell, tasks, client, user_setup)
+    if cell.abandoned is not None:
+        os._exit(0)
+    return 0

@@ -1,0 +1,2 @@
+"""The client models, one module each, every one a `run(work, cell, n, model)`;
+`registry.py` names them."""

@@ -1,0 +1,56 @@
+"""The one dispatch table: every workload, model and server model as "module:attr",
+imported on demand, so that a cell loads only the code it runs (a thread cell never
+imports asyncio, a sleep cell never the HTTP code)."""
+
+import importlib
+
+# Client workloads: a Workload subclass, built from the spec's workload.
+WORKLOADS = {
+    "sleep": "workloads.sleep:Sleep",
+    "cpu": "workloads.cpu:Cpu",
+    "mixed": "workloads.mixed:Mixed",
+    "http": "workloads.http:Http",
+    "tcp": "workloads.tcp:Tcp",
+    "blocking": "workloads.blocking:Blocking",
+    "py-task": "workloads.pytask:PyTask",
+}
+
+# Server workloads: the handler a server model runs per connection.
+SERVERS = {
+    "serve-http": "servers.http:ServeHttp",
+    "serve-tcp": "servers.tcp:ServeTcp",
+}
+
+# Models, by the model's kind and its split (None, "procs" or "threads"): for a client
+# workload, run(work, cell, n, model); for a server workload, serve(server, cell, n,
+# model, stop).
+MODELS = {
+    ("py-thread", None): "models.thread:run",
+    ("py-pool", None): "models.pool:run",
+    ("py-process", None): "models.process:run",
+    ("py-asyncio", None): "models.loop:run",
+    ("py-asyncio", "procs"): "models.process:run_hybrid",
+    ("py-asyncio", "threads"): "models.loop_threads:run",
+}
+
+SERVER_MODELS = {
+    "py-thread": "servers.thread:serve",
+    "py-pool": "servers.pool:serve",
+    "py-process": "servers.process:serve",
+    "py-asyncio": "servers.loop:serve",
+}
+
+
+def load(entry):
+    """The object a table entry names, its module imported now."""
+    module, _, attr = entry.partition(":")
+    return getattr(importlib.import_module("." + module, __package__), attr)
+
+
+def split_of(model):
+    """Which split of its model a spec's model asks for: "procs", "threads" or None."""
+    if model.get("procs"):
+        return "procs"
+    if model.get("threads"):
+        return "threads"
+    return None

@@ -1,0 +1,1 @@
+"""The client workloads, one module each; `registry.py` names them."""
