@@ -21,7 +21,7 @@ sleep cell never the HTTP code). The names below are loaded on first use, as
 
 _LAZY = {
     "Buckets": "measure", "hdr_key": "measure", "in_flight": "measure", "cpu_kernel": "workloads.cpu",
-    "Response": "http1", "error_kind": "errors", "main": "main",
+    "Response": "http1", "error_kind": "errors",
 }
 
 __all__ = sorted(_LAZY)
