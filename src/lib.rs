@@ -14,14 +14,19 @@
 
 pub mod analyze;
 pub mod cell;
+#[cfg(test)]
+mod checks;
 pub mod cli;
 pub mod commands;
+#[cfg(test)]
+mod import_circles;
 pub mod lab;
 pub mod launch;
 pub mod measure;
 pub mod model;
 pub mod params;
 pub mod plan;
+pub mod protocol;
 pub mod report;
 pub mod results;
 pub mod server;
@@ -74,12 +79,40 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("conlab: {e:#}");
+            eprintln!("conlab: {}", one_line(&e));
             match e.chain().any(|c| c.is::<UsageError>()) {
                 true => 2,
                 false => 1,
             }
         }
+    }
+}
+
+/// An error and its causes on one line, `outer: cause: root`, each cause once. The error
+/// types show a cause either in their message or as their source, never both; a cause
+/// whose text the line already holds (an `anyhow` context that quoted it) is not repeated.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain().map(|c| c.to_string()) {
+        if line.is_empty() {
+            line = cause;
+        } else if !line.contains(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
+}
+
+/// clap says `invalid value 'V' for 'ARG': ` before the parser's message, and a spec
+/// error starts with the spec: say `V` once.
+fn without_repeated_value(line: &str) -> String {
+    let value = line
+        .strip_prefix("invalid value '")
+        .and_then(|rest| rest.split_once("' for '"))
+        .map(|(v, _)| v);
+    match value.and_then(|v| line.split_once(&format!("': {v}: "))) {
+        Some((head, tail)) => format!("{head}': {tail}"),
+        None => line.to_string(),
     }
 }
 
@@ -112,8 +145,81 @@ fn usage_error(e: clap::Error) -> i32 {
                 .find(|l| l.starts_with("[possible values:"))
                 .map(|l| format!(" {l}"))
                 .unwrap_or_default();
-            eprintln!("conlab: {}{values}", first.trim_start_matches("error: "));
+            eprintln!(
+                "conlab: {}{values}",
+                without_repeated_value(first.trim_start_matches("error: "))
+            );
             2
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read x: {0}")]
+    struct Shown(std::io::Error);
+
+    #[test]
+    fn one_line_names_each_cause_once() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(io()).context("cannot read x");
+        assert_eq!(one_line(&e), "cannot read x: no such file");
+        // A context that quoted its cause already.
+        let e = anyhow::Error::new(io()).context("cannot read x: no such file");
+        assert_eq!(one_line(&e), "cannot read x: no such file");
+        let e = anyhow::Error::new(Shown(io())).context("loading");
+        assert_eq!(one_line(&e), "loading: cannot read x: no such file");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_once() {
+        let line = "invalid value 'sleep:1x' for '--workload <SPEC>': sleep:1x: duration: malformed duration '1x'";
+        assert_eq!(
+            without_repeated_value(line),
+            "invalid value 'sleep:1x' for '--workload <SPEC>': duration: malformed duration '1x'"
+        );
+        let other = "invalid value 'abc' for '--tasks <N>': not a count";
+        assert_eq!(without_repeated_value(other), other);
+    }
+
+    /// The domain errors that show their cause keep it out of `source()`.
+    #[test]
+    fn errors_that_show_their_cause_do_not_chain_it() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let url = workload::check_url("ftp://x").unwrap_err();
+        let errors: Vec<anyhow::Error> = vec![
+            report::load::LoadError::Read {
+                path: "/nope".into(),
+                error: io(),
+            }
+            .into(),
+            plan::PlanError::Target(url.clone()).into(),
+            plan::PlanError::UrlFile {
+                path: "/nope".into(),
+                error: io(),
+            }
+            .into(),
+            plan::PlanError::UrlLine {
+                path: "/nope".into(),
+                line: 1,
+                error: url,
+            }
+            .into(),
+            sweep::SweepError::Record(io()).into(),
+            server::own::StartError::Spawn(io()).into(),
+        ];
+        for e in errors {
+            let shown = format!("{e:#}");
+            let causes: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            for (i, c) in causes.iter().enumerate().skip(1) {
+                assert!(
+                    !causes[i - 1].contains(c.as_str()),
+                    "{shown}: cause '{c}' printed twice"
+                );
+            }
         }
     }
 }

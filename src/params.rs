@@ -24,12 +24,12 @@ pub enum SpecError {
         key: String,
         what: &'static str,
     },
-    #[error("{spec}: {key}: {source}")]
+    #[error("{spec}: {key}: {error}")]
     Value {
         spec: String,
         key: String,
-        #[source]
-        source: ValueError,
+        /// In the message, so not also the source: each cause prints once.
+        error: ValueError,
     },
     #[error("'{spec}': unexpected value '{value}' (parameters: {known})")]
     Unexpected { spec: String, value: String, known: String },
@@ -137,7 +137,7 @@ impl Params {
         SpecError::Value {
             spec: self.spec.clone(),
             key: key.into(),
-            source,
+            error: source,
         }
     }
 

@@ -57,20 +57,17 @@ pub const FULL_SWEEP_BUDGET: Duration = Duration::from_secs(20);
 /// A plan that cannot be made, said in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    // Each variant shows its cause in the message and so does not also expose it as the
+    // source: a chain printed with `{:#}` names each cause once.
     #[error("--target: {0}")]
-    Target(#[source] UrlError),
-    #[error("cannot read {path}: {source}")]
-    UrlFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}: {source}")]
+    Target(UrlError),
+    #[error("cannot read {path}: {error}")]
+    UrlFile { path: PathBuf, error: std::io::Error },
+    #[error("{path}:{line}: {error}")]
     UrlLine {
         path: PathBuf,
         line: usize,
-        #[source]
-        source: UrlError,
+        error: UrlError,
     },
     #[error("{0} holds no URLs")]
     NoUrls(PathBuf),
@@ -280,9 +277,9 @@ fn expand_python(requested: Vec<ModelSpec>, pythons: &[Interpreter], notes: &mut
 /// Read a URL list: one URL per line, blank lines and `#` comments allowed. A bad line is
 /// an error naming the file and the line.
 pub fn read_url_list(path: &Path) -> Result<Vec<String>, PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanError::UrlFile {
+    let text = std::fs::read_to_string(path).map_err(|error| PlanError::UrlFile {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let mut urls = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -290,10 +287,10 @@ pub fn read_url_list(path: &Path) -> Result<Vec<String>, PlanError> {
         if line.is_empty() {
             continue;
         }
-        workload::check_url(line).map_err(|source| PlanError::UrlLine {
+        workload::check_url(line).map_err(|error| PlanError::UrlLine {
             path: path.to_path_buf(),
             line: i + 1,
-            source,
+            error,
         })?;
         urls.push(line.to_string());
     }

@@ -128,6 +128,7 @@ impl std::fmt::Display for FailureKind {
 
 /// What preparing the user's own task cost in the cell process, before the ready mark.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserSetup {
     /// Importing the module (its top-level code included), seconds.
     pub import_s: f64,
@@ -140,6 +141,7 @@ pub struct UserSetup {
 /// One worker's part of a cell: a process (or, for `py-asyncio:threads=T`, a thread with
 /// its own event loop) and the contiguous share of the tasks it ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WorkerShare {
     /// The worker's pid (a thread's loop: the cell's pid).
     pub pid: u32,

@@ -51,8 +51,9 @@ pub enum SweepError {
     Server(#[from] crate::server::own::StartError),
     #[error(transparent)]
     Launch(#[from] LaunchError),
+    /// The cause is in the message, so not also the source (it would print twice).
     #[error("cannot record a result: {0}")]
-    Record(#[source] std::io::Error),
+    Record(std::io::Error),
 }
 
 /// Run every cell of `plan`. `conlab_exe` is conlab's own binary (it serves the target

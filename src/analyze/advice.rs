@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::analyze::{cell_time, in_flight, reached};
+use super::cells::{cell_time, in_flight, reached};
 use crate::results::{CellResult, Status};
 use crate::units::{format_count, format_duration};
 

@@ -5,7 +5,8 @@
 
 use serde::Deserialize;
 
-use crate::analyze::{cell_time, in_flight, median, reached};
+use super::cells::{cell_time, in_flight, reached};
+use super::numbers::median;
 use crate::model::ModelSpec;
 use crate::results::{CellResult, ClaimResult, Status, Verdict};
 use crate::units::{format_bytes, format_count, format_secs, plural};
@@ -79,11 +80,11 @@ impl Metric {
 /// A claims file that cannot be used: one line naming the claim and the field.
 #[derive(Debug, thiserror::Error)]
 pub enum ClaimsError {
-    #[error("{file} is not a JSON list of claims: {source}")]
+    #[error("{file} is not a JSON list of claims: {error}")]
     NotAList {
         file: String,
-        #[source]
-        source: serde_json::Error,
+        /// In the message, so not also the source: each cause prints once.
+        error: serde_json::Error,
     },
     #[error("{file}: claim {number} (id '{id}'): {why}")]
     Bad {
@@ -139,9 +140,9 @@ enum RawCheck {
 
 /// Parse a claims file's text (`file` names it in errors).
 pub fn parse_claims(text: &str, file: &str) -> Result<Vec<Claim>, ClaimsError> {
-    let entries: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|source| ClaimsError::NotAList {
+    let entries: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|error| ClaimsError::NotAList {
         file: file.into(),
-        source,
+        error,
     })?;
     if entries.is_empty() {
         return Err(ClaimsError::Empty(file.into()));

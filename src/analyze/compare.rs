@@ -11,7 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analyze::{cell_time, median};
+use super::cells::cell_time;
+use super::numbers::median;
 use crate::results::{Results, Status};
 
 /// One cell compared.

@@ -211,7 +211,7 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
         .max()
         .unwrap_or(plan.repeat);
     let plan = PlanInfo { repeat, ..plan };
-    let analysis = super::analyze_hosts(&cells, &baselines, &plan.workloads, &plan.models);
+    let analysis = super::analysis::analyze_hosts(&cells, &baselines, &plan.workloads, &plan.models);
     let sources = inputs
         .iter()
         .map(|i| {

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::{cell_time, median, slope};
+use super::cells::{caller_p99, cell_time};
+use super::numbers::{median, slope};
 use crate::measure::latency::{merge_wires, summarize_wire, HistogramWire};
 use crate::results::{CellResult, CellStats, Histograms, Pooled, Spread, Status};
 
@@ -47,7 +48,7 @@ pub fn cell_stats(cells: &[CellResult], workload: &str) -> Vec<CellStats> {
                 tasks,
                 time_s: of(&|c| Some(cell_time(c))),
                 peak_rss_bytes: of(&|c| Some(c.peak_rss_bytes as f64)),
-                p99_ms: of(&super::caller_p99),
+                p99_ms: of(&caller_p99),
                 peak_in_flight: of(&|c| c.peak_in_flight.map(|p| p as f64)),
                 requests_per_s: of(&|c| c.requests_per_s),
                 pooled: pooled(&g),

@@ -5,7 +5,8 @@
 //! win by a model that ran fewer tasks at once than asked says so, and a workload whose
 //! cells all had failed tasks gets no winner at all, only the reason.
 
-use crate::analyze::{medians, reached};
+use super::analysis::by_host;
+use super::cells::{medians, peaks, reached};
 use crate::results::{CellStats, FailureKind, Results, Spread, Status, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs, plural};
 
@@ -24,7 +25,7 @@ fn stats_at<'a>(wa: &'a WorkloadAnalysis, model: &str, tasks: usize) -> Option<&
 /// The verdict lines of every workload; from several machines, each line says which
 /// (`on c7g: sleep:1s: ...`).
 pub fn verdicts(results: &Results) -> Vec<String> {
-    match crate::analyze::by_host(results) {
+    match by_host(results) {
         None => verdicts_of(results),
         Some(views) => views
             .iter()
@@ -72,7 +73,7 @@ fn verdicts_of(results: &Results) -> Vec<String> {
             let note = win.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
             out.push(format!("{w}: at {}, {time} and {memory}{note}.", plural(n, "task")));
         }
-        let peaks = crate::analyze::peaks(&results.cells, w);
+        let peaks = peaks(&results.cells, w);
         for c in &wa.crossover {
             let first = wa.winners.iter().map(|w| w.tasks).min().unwrap_or(0);
             if c.from_tasks <= first {

@@ -6,10 +6,10 @@
 
 use std::io::{Read, Write};
 
-use super::{CellSpec, ChildFailure, ChildReport};
 use crate::measure::{clock::mono_ns, inflight, procfs, requests};
 use crate::model::run::CellRun;
 use crate::model::serve;
+use crate::protocol::{CellSpec, ChildFailure, ChildReport};
 
 /// Run the cell whose [`CellSpec`] arrives as JSON on `input` (the process's stdin);
 /// returns the process exit code. A server cell keeps reading `input` after the spec:

@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-use super::{ChildFailure, ChildReport};
 use crate::measure::clock::{mono_ns, secs_between};
 use crate::measure::latency::summarize_wire;
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
 use crate::measure::{inflight, limits};
+use crate::protocol::{ChildFailure, ChildReport};
 use crate::results::{CellResult, Failure, FailureKind, Histograms, Status};
 use crate::units::format_count;
 
@@ -561,6 +561,27 @@ mod tests {
             .unwrap()
             .message
             .contains("memory allocation of 40000000000 bytes failed"));
+    }
+
+    #[test]
+    fn a_report_line_with_a_misspelt_key_is_a_protocol_crash_naming_it() {
+        let line = serde_json::to_string(&ChildReport::default())
+            .unwrap()
+            .replace("\"tasks_ok\"", "\"tasks_okk\"");
+        let report = serde_json::from_str::<ChildReport>(&line);
+        let exited = Ok(Exit {
+            code: Some(0),
+            signal: None,
+            user_s: 0.0,
+            sys_s: 0.0,
+            max_rss: 0,
+            ctx_voluntary: 0,
+            ctx_involuntary: 0,
+        });
+        let (status, f) = classify(false, Duration::from_secs(1), &exited, Some(&report), "", false);
+        let f = f.expect("a failure");
+        assert_eq!((status, f.kind), (Status::Crashed, FailureKind::Protocol));
+        assert!(f.message.contains("unknown field `tasks_okk`"), "{}", f.message);
     }
 
     #[test]

@@ -30,10 +30,9 @@ use crate::model::{cores, ModelSpec, MultiThread, RustModel};
 use crate::results::{CellResult, Failure, FailureKind, GeneratorShare, LoadGenerator, ServerSide, Status};
 use crate::workload::{Load, ServeSpec, WorkloadSpec};
 
-/// The listen backlog of every server cell, capped by net.core.somaxconn: gunicorn's
-/// default, between asyncio's 100 and nginx's 511 on one side and the kernel's cap on
-/// the other. A model that accepts too slowly for it shows as connect timeouts.
-pub const BACKLOG: i32 = 2048;
+/// Re-exported for `launch::python`, which should name `crate::protocol::BACKLOG` (the
+/// old path closes a launch -> cell circle).
+pub use crate::protocol::BACKLOG;
 
 /// How long past its duration the generator may run: its last requests' timeout and
 /// the time to open and close every connection.

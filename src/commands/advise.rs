@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use super::{conlab_exe, load_results, print_out, usage};
+use super::shared::{conlab_exe, load_results, print_out, usage};
 use crate::analyze::advice::{self, closest_workload, Connections, Lang, Question};
 use crate::cli::{AdviseArgs, ConnectionsArg};
 use crate::launch::python;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{conlab_exe, default_out, usage, user_path, UsageError};
+use super::shared::{conlab_exe, default_out, usage, user_path, UsageError};
 use crate::cli::BenchArgs;
 use crate::measure::{env::Environment, limits};
 use crate::plan::{self, Plan, PlanRequest, TargetChoice};
@@ -38,7 +38,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     let out = args.out.clone().unwrap_or_else(|| default_out(""));
     let plan = Plan::new(request(args, &out)?).map_err(usage)?;
     if args.plan_only {
-        super::print_out(&plan_json(&plan))?;
+        super::shared::print_out(&plan_json(&plan))?;
         return Ok(0);
     }
     let exports = exports(args)?;

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 
-use super::{conlab_exe, default_out, print_out, usage, user_path};
+use super::shared::{conlab_exe, default_out, print_out, usage, user_path};
 use crate::analyze::claims::{self, Claim, ARTICLE};
 use crate::cli::ClaimsArgs;
 use crate::measure::{env::Environment, limits};

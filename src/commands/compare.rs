@@ -3,7 +3,7 @@
 //! beyond the noise, or failing where A did not); with `--fail-if-slower PCT`, exit 1
 //! only when a cell is slower beyond PCT as well, or fails where A did not.
 
-use super::{load_results, print_out, user_path};
+use super::shared::{load_results, print_out, user_path};
 use crate::analyze::compare::compare;
 use crate::cli::CompareArgs;
 use crate::report;

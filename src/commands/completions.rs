@@ -1,7 +1,7 @@
 //! `conlab completions SHELL`: a completion script generated from the same clap command
 //! the parser uses, so it never lists an option conlab does not have.
 
-use super::print_out;
+use super::shared::print_out;
 use crate::cli;
 
 pub fn run(shell: clap_complete::Shell) -> anyhow::Result<()> {

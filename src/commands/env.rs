@@ -5,7 +5,7 @@
 //! The Python families are measured under `python3`, the interpreter a sweep uses when
 //! given none; without one, the Rust families are shown and the reason is said.
 
-use super::print_out;
+use super::shared::print_out;
 use crate::launch::python;
 use crate::measure::ceiling::{Ceiling, Unit};
 use crate::measure::{env::Environment, limits};

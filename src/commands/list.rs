@@ -1,6 +1,6 @@
 //! `conlab list`: the workloads and models with their parameters.
 
-use super::print_out;
+use super::shared::print_out;
 use crate::{model, workload};
 
 pub fn run() -> anyhow::Result<()> {

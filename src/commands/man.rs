@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 
-use super::{print_out, UsageError};
+use super::shared::{print_out, UsageError};
 use crate::cli;
 
 pub fn run(page: Option<&str>) -> anyhow::Result<()> {

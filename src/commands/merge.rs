@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{load_results, usage, UsageError};
+use super::shared::{load_results, usage, UsageError};
 use crate::analyze::merge::{merge, Input};
 use crate::cli::MergeArgs;
 use crate::report::json::write_results;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{load_results, print_out, user_path};
+use super::shared::{load_results, print_out, user_path};
 use crate::report::ReportFormat;
 
 pub fn run(file: &Path, format: ReportFormat, output: Option<&Path>) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{usage, UsageError};
+use super::shared::{usage, UsageError};
 use crate::cell::parent::{self, CellMeta, Talk};
 use crate::cell::server::{hand_over, listen};
 use crate::launch::Launcher;

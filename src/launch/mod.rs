@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use crate::cell::CellSpec;
 use crate::measure::env::Interpreter;
 use crate::model::ModelSpec;
+use crate::protocol::CellSpec;
 use crate::workload::{Target, WorkloadSpec};
 
 /// A cell that could not be launched for a reason of conlab's own.

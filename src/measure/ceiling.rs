@@ -33,7 +33,7 @@ use std::sync::{mpsc, Arc, RwLock};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::env::Limits;
+use super::limits::Limits;
 use super::procfs;
 use crate::units::{format_bytes, format_count};
 

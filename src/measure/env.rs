@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ceiling::{self, Ceiling, Footprint};
+pub use super::limits::Limits;
 use super::{limits, procfs};
 
 /// The machine and its limits.
@@ -176,49 +177,6 @@ pub struct Interpreter {
     pub gil: bool,
     /// Versions of the optional libraries found: requests, aiohttp, uvloop.
     pub libraries: std::collections::BTreeMap<String, String>,
-}
-
-/// Kernel and process limits (`None` = unlimited or unreadable).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct Limits {
-    /// Soft RLIMIT_NOFILE after conlab raised it (ulimit -n).
-    pub nofile: Option<u64>,
-    /// Soft RLIMIT_NOFILE before conlab raised it.
-    pub nofile_before: Option<u64>,
-    /// RLIMIT_NPROC (ulimit -u); not enforced for root.
-    pub nproc: Option<u64>,
-    /// RLIMIT_STACK in bytes (ulimit -s): the default stack of a process's main thread.
-    pub stack_bytes: Option<u64>,
-    /// RLIMIT_AS in bytes (ulimit -v).
-    pub address_space_bytes: Option<u64>,
-    /// kernel.pid_max: most threads + processes alive at once, machine-wide.
-    pub pid_max: Option<u64>,
-    /// kernel.threads-max.
-    pub threads_max: Option<u64>,
-    /// vm.max_map_count: memory mappings per process (what a thread takes depends on its
-    /// runtime: see `allows.ceilings`).
-    pub max_map_count: Option<u64>,
-    /// net.core.somaxconn: the cap on a listen backlog.
-    pub somaxconn: Option<u64>,
-    /// net.ipv4.ip_local_port_range: ephemeral ports for outgoing connections.
-    pub ephemeral_ports: Option<String>,
-    /// vm.overcommit_memory (0 heuristic, 1 always, 2 never).
-    pub overcommit_memory: Option<u64>,
-    /// Threads alive on the machine when the preflight ran.
-    pub threads_alive: Option<u64>,
-    /// Threads alive whose id is 300 or more: they hold ids of the range the kernel
-    /// allocates from (300 to pid_max) once its cursor has wrapped.
-    #[serde(default)]
-    pub pids_in_use: Option<u64>,
-    /// Threads of conlab's user (real uid): what RLIMIT_NPROC counts.
-    #[serde(default)]
-    pub user_threads: Option<u64>,
-    /// CommitLimit minus Committed_AS in bytes: what strict overcommit
-    /// (vm.overcommit_memory=2) still lets processes commit.
-    #[serde(default)]
-    pub commit_room_bytes: Option<u64>,
-    /// Whether conlab runs as root (root ignores RLIMIT_NPROC).
-    pub root: bool,
 }
 
 /// What the limits allow, with the one that binds.

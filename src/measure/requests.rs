@@ -49,12 +49,18 @@ pub fn log() -> &'static RequestLog {
 
 /// Requests of a cell as a child reports them: counts, errors by kind and the raw latency
 /// distribution (the parent reads the percentiles).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RequestSummary {
+    /// Requests that succeeded.
     pub ok: u64,
+    /// Requests that failed.
     pub failed: u64,
+    /// Failed requests by error kind.
     pub errors: BTreeMap<ErrorKind, u64>,
+    /// The message of the first request error.
     pub first_error: Option<String>,
+    /// Latency of the successful requests, microseconds.
     pub latency_us: HistogramWire,
 }
 

@@ -13,6 +13,7 @@
 //! with any workload; only the http workload has an HTTP client, so the others run as
 //! under the plain model (and record the same `client`).
 
+pub mod job;
 mod pool;
 mod process;
 pub mod python;
@@ -23,41 +24,20 @@ mod tokio_rt;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, SpecError};
-use crate::results::Failure;
-use crate::workload::{HttpLib, Target, Workload, WorkloadSpec};
+use crate::workload::HttpLib;
 
+pub use job::{cores, default_pool_size, Job, Model};
 pub use run::CellRun;
-
-/// What a model runs: how many tasks, and of what (process models ship the workload's
-/// spec and target to their workers).
-#[derive(Debug, Clone, Copy)]
-pub struct Job<'a> {
-    pub workload: &'a WorkloadSpec,
-    pub target: &'a Target,
-    pub tasks: usize,
-    /// The model's client library variant; `None`: conlab's codec.
-    pub lib: Option<HttpLib>,
-}
 
 pub use pool::Pool;
 pub use process::{run_worker, Processes};
 pub use python::PyModel;
 pub use thread::ThreadPerTask;
 pub use tokio_rt::{CurrentThread, MultiThread};
-
-/// A concurrency model runnable inside a Rust cell process.
-pub trait Model {
-    /// One line on how it runs, recorded in results (`tokio multi-thread, 2 workers`).
-    fn describe(&self, tasks: usize) -> String;
-    /// Run `job.tasks` tasks of `work`, recording every outcome into `run`. A cell-level
-    /// failure (a refused spawn) is returned after recording what did run.
-    fn run(&self, work: Arc<dyn Workload>, job: &Job, run: &mut CellRun) -> Result<(), Failure>;
-}
 
 /// A Rust model with its parameters, as the cell process receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,16 +258,6 @@ pub const REGISTRY: &[ModelInfo] = &[
         parse: |p| Processes::parse(p).map(RustModel::RsProcess),
     },
 ];
-
-/// Online cores, the default width of several models.
-pub fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
-/// Python's ThreadPoolExecutor default, which both pools use: min(32, cores + 4).
-pub fn default_pool_size() -> usize {
-    32.min(cores() + 4)
-}
 
 #[cfg(test)]
 mod tests {

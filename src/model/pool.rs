@@ -9,7 +9,8 @@ use std::thread::Builder;
 
 use serde::{Deserialize, Serialize};
 
-use super::{default_pool_size, CellRun, Job, Model};
+use super::job::{default_pool_size, Job, Model};
+use super::run::CellRun;
 use crate::measure::{
     clock::mono_ns,
     inflight,

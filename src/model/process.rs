@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cores, CellRun, Job, Model};
+use super::job::{cores, Job, Model};
+use super::run::CellRun;
 use crate::measure::latency::{merge_wires, HistogramWire, Recorder, TaskRecord, TaskWires};
 use crate::measure::{clock::mono_ns, inflight, limits, procfs, requests};
 use crate::params::{Params, SpecError};

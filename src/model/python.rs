@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::{cores, default_pool_size};
+use super::job::{cores, default_pool_size};
 use crate::params::{Params, SpecError};
 
 pub const BASES: &[&str] = &["py-thread", "py-pool", "py-asyncio", "py-process"];

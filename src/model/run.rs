@@ -8,12 +8,18 @@ use crate::measure::procfs;
 use crate::measure::requests::RequestSummary;
 
 /// The figures of the cell process at the moment every task had been spawned.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Snapshot {
+    /// Resident memory (VmRSS), bytes.
     pub rss: u64,
+    /// Virtual size (VmSize), bytes.
     pub vm: u64,
+    /// Page tables (VmPTE), bytes.
     pub pte: u64,
+    /// Threads of the process.
     pub threads: u64,
+    /// Open file descriptors.
     pub fds: u64,
 }
 

@@ -25,7 +25,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::Builder;
 use std::time::Duration;
 
-use super::{cores, CellRun, Job, RustModel};
+use super::job::{cores, Job};
+use super::run::CellRun;
+use super::RustModel;
 use crate::measure::clock::mono_ns;
 use crate::measure::latency::{Recorder, TaskRecord};
 use crate::measure::{inflight, limits};

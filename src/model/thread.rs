@@ -7,7 +7,8 @@ use std::thread::Builder;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CellRun, Job, Model};
+use super::job::{Job, Model};
+use super::run::CellRun;
 use crate::measure::{clock::mono_ns, inflight, latency::TaskRecord, limits, procfs};
 use crate::params::{Params, SpecError};
 use crate::results::{ErrorKind, Failure, FailureKind};

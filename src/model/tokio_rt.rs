@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cores, CellRun, Job, Model};
+use super::job::{cores, Job, Model};
+use super::run::CellRun;
 use crate::measure::clock::mono_ns;
 use crate::measure::inflight;
 use crate::measure::latency::{Buckets, TaskRecord};

@@ -2,7 +2,7 @@
 //! contract fields flattened, for spreadsheets and data frames. A document from several
 //! machines gets a last column, `host`, naming each row's.
 
-use super::Format;
+use super::format::Format;
 use crate::results::{CellResult, Results};
 
 pub struct Csv;

@@ -12,9 +12,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::axis::Scale;
+use super::format::Format;
+use super::palette;
 use super::summary::{nb, ok_median, stop_reason, summarize, workload_label};
 use super::svg::{escape, line_chart, swatch, Chart, Series};
-use super::{palette, Format};
 use crate::analyze;
 use crate::measure::ceiling::Unit;
 use crate::results::{CellResult, FailureKind, Results, Status, Verdict, WorkloadAnalysis};

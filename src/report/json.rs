@@ -12,6 +12,12 @@ pub fn results_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Results)).expect("schema serializes")
 }
 
+/// The JSON Schema of the one line a cell prints (Rust cell and Python driver alike):
+/// `schema/child-report.schema.json`.
+pub fn child_report_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(crate::protocol::ChildReport)).expect("schema serializes")
+}
+
 /// The JSON Schema of one `results.jsonl` line.
 pub fn jsonl_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(JsonlRecord)).expect("schema serializes")
@@ -54,7 +60,7 @@ impl JsonlWriter {
 /// `--format json`: the results document, pretty-printed.
 pub struct Json;
 
-impl super::Format for Json {
+impl super::format::Format for Json {
     fn render(&self, results: &Results) -> String {
         serde_json::to_string_pretty(results).expect("results always serialize") + "\n"
     }

@@ -10,11 +10,11 @@ use crate::results::{CellResult, JsonlRecord, Results, SCHEMA};
 /// A file that cannot be read as results, said in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Shown in the message, so not also the source: each cause prints once.
+        error: std::io::Error,
     },
     #[error("{0} is not conlab results (results.json or results.jsonl)")]
     NotOurs(PathBuf),
@@ -31,9 +31,9 @@ pub struct Loaded {
 }
 
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| LoadError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let not_ours = || LoadError::NotOurs(path.to_path_buf());
     let line_error = |i: usize, why: String| LoadError::Line {

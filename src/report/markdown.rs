@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::Format;
+use super::format::Format;
 use crate::analyze;
 use crate::results::{Results, Status};
 use crate::units::{format_bytes, format_count, format_secs};

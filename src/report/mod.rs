@@ -1,5 +1,5 @@
 //! Renderings of a sweep. Each format lives in its own file behind [`Format`]; they all
-//! read the same [`Results`] document and nothing else, so `conlab report` can rebuild
+//! read the same [`crate::results::Results`] document and nothing else, so `conlab report` can rebuild
 //! any of them from `results.json` or `results.jsonl` long after the sweep.
 
 pub mod advice;
@@ -7,6 +7,7 @@ pub mod axis;
 pub mod claims;
 pub mod compare;
 pub mod csv;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod kinds;
@@ -19,13 +20,7 @@ pub mod summary;
 pub mod svg;
 pub mod terminal;
 
-use crate::results::Results;
-
-/// One output format.
-pub trait Format {
-    /// The whole rendering as text.
-    fn render(&self, results: &Results) -> String;
-}
+pub use format::Format;
 
 /// The formats `conlab report --format` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

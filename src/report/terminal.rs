@@ -329,7 +329,7 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
 /// `--format terminal`: the tables `conlab bench` prints.
 pub struct Terminal;
 
-impl super::Format for Terminal {
+impl super::format::Format for Terminal {
     fn render(&self, results: &Results) -> String {
         render_with(results, screen::colour_wanted(), screen::width())
     }

@@ -14,7 +14,7 @@ pub async fn serve(listener: TcpListener, delay: Duration, mut stop: watch::Rece
                 Ok((stream, _)) => {
                     tokio::spawn(echo(stream, delay, stop.clone()));
                 }
-                Err(e) => super::accept_backoff(&e).await,
+                Err(e) => super::accept::accept_backoff(&e).await,
             },
             _ = stop.changed() => return,
         }

@@ -21,7 +21,18 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::Behaviour;
+use super::accept::accept_backoff;
+use super::dist::{Latency, Rng};
+
+/// What the HTTP handler needs to know.
+pub struct Behaviour {
+    pub latency: Latency,
+    pub bytes: usize,
+    pub error_rate: f64,
+    pub reset_rate: f64,
+    pub truncate_rate: f64,
+    pub rng: Rng,
+}
 
 /// Request headers larger than this are refused (hyper answers 431).
 const MAX_HEADER_BUF: usize = 16 * 1024;
@@ -37,7 +48,7 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
-                    super::accept_backoff(&e).await;
+                    accept_backoff(&e).await;
                     continue;
                 }
             },

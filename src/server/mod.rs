@@ -6,6 +6,7 @@
 //! backlog, bounded header size and header read time, accept errors survived, clean stop
 //! on SIGINT or SIGTERM.
 
+mod accept;
 pub mod dist;
 mod echo;
 mod http;
@@ -19,6 +20,7 @@ use clap::Args;
 use tokio::net::{TcpListener, TcpSocket};
 
 use dist::{Latency, Rng};
+use http::Behaviour;
 
 /// Options of `conlab serve`.
 #[derive(Debug, Args, Clone)]
@@ -84,25 +86,12 @@ fn parse_rate(text: &str) -> Result<f64, RateError> {
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    // The cause is in each message, so it is not also the source (it would print twice).
     #[error("cannot start the runtime: {0}")]
-    Runtime(#[source] std::io::Error),
+    Runtime(std::io::Error),
     /// The address is taken or not ours: the user's to fix.
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// What the HTTP handler needs to know.
-pub struct Behaviour {
-    pub latency: Latency,
-    pub bytes: usize,
-    pub error_rate: f64,
-    pub reset_rate: f64,
-    pub truncate_rate: f64,
-    pub rng: Rng,
+    #[error("cannot listen on {addr}: {error}")]
+    Listen { addr: SocketAddr, error: std::io::Error },
 }
 
 /// Bind a listener with a large backlog.
@@ -123,7 +112,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
-    let listen = |addr: SocketAddr| bind(addr, args.backlog).map_err(|source| ServeError::Listen { addr, source });
+    let listen = |addr: SocketAddr| bind(addr, args.backlog).map_err(|error| ServeError::Listen { addr, error });
     rt.block_on(async {
         let http_listener = listen(args.listen)?;
         let tcp_listener = match args.tcp_listen {
@@ -133,9 +122,9 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         // Signal handlers go in before the addresses are printed: whoever reads the line
         // may stop the server at once, and that must be a clean stop.
         let signals = Signals::install();
-        let http_addr = http_listener.local_addr().map_err(|source| ServeError::Listen {
+        let http_addr = http_listener.local_addr().map_err(|error| ServeError::Listen {
             addr: args.listen,
-            source,
+            error,
         })?;
         let tcp_addr = tcp_listener.as_ref().and_then(|l| l.local_addr().ok());
         let line = serde_json::json!({
@@ -198,11 +187,4 @@ impl Signals {
             _ = term.recv() => {}
         }
     }
-}
-
-/// Accept errors such as EMFILE are survived: wait a moment and accept again, so a flood
-/// of connections degrades the server instead of ending it.
-async fn accept_backoff(err: &std::io::Error) {
-    eprintln!("conlab serve: accept failed: {err}");
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }

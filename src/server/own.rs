@@ -15,8 +15,9 @@ use nix::unistd::Pid;
 /// Why the own server did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The cause is in the message, so not also the source (it would print twice).
     #[error("cannot start the target server: {0}")]
-    Spawn(#[source] std::io::Error),
+    Spawn(std::io::Error),
     #[error("the target server did not start within 10 s")]
     Silent,
     #[error("the target server said '{0}'")]

@@ -326,3 +326,42 @@ fn an_export_with_nowhere_to_go_is_refused_before_the_sweep() {
     assert_eq!(stderr(&output).trim().lines().count(), 1, "{}", stderr(&output));
     assert!(!out.exists(), "the out directory was created");
 }
+
+/// Every error prints each cause once: no `: cause: cause` lines (the domain errors show
+/// a cause in their message or chain it as their source, never both).
+#[test]
+fn each_cause_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_utf8 = dir.path().join("results.json");
+    std::fs::write(&not_utf8, b"\xff\xfe{}\n").unwrap();
+    let not_utf8 = not_utf8.to_str().unwrap();
+    let urls = dir.path().join("missing-urls.txt");
+    let urls = urls.to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["report", "/nope.json"],
+        &["report", not_utf8],
+        &["compare", "/nope.json", "/nope2.json"],
+        &["bench", "--target", "ftp://x"],
+        &["bench", "--workload", "http", "--target", "http://"],
+        &["bench", "--workload", "http", "--urls", urls],
+        &["claims", "--claims", "/nope.json"],
+        &["bench", "--workload", "sleep:1x"],
+    ];
+    for args in cases {
+        let out = conlab().args(*args).output().unwrap();
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let line = err.lines().next().unwrap_or_default();
+        let parts: Vec<&str> = line.trim_start_matches("conlab: ").split(": ").collect();
+        // clap names the value it refused; the parser's message must not name it again.
+        if let Some(value) = line.split("invalid value '").nth(1).and_then(|v| v.split('\'').next()) {
+            assert!(!parts.contains(&value), "{args:?}: the value is named twice: {line}");
+        }
+        for (i, part) in parts.iter().enumerate().filter(|(_, p)| p.len() > 8) {
+            assert!(
+                !parts[i + 1..].iter().any(|p| p.contains(part) || (p.len() > 8 && part.contains(p))),
+                "{args:?}: '{part}' appears twice in: {line}"
+            );
+        }
+    }
+}
