@@ -80,11 +80,12 @@ class BlockingConnection:
     """The blocking shell: the codec over one socket, opened on first use and reused until
     a response says the connection ends. One deadline covers connect and exchange."""
 
-    __slots__ = ("socket", "sock")
+    __slots__ = ("socket", "sock", "rest")
 
     def __init__(self, socket):
         self.socket = socket
         self.sock = None
+        self.rest = b""  # bytes after the last response: the next one starts with them
 
     def fetch(self, endpoint, keepalive, timeout):
         """One request; the response's status."""
@@ -95,13 +96,18 @@ class BlockingConnection:
         sock.settimeout(time_left(deadline))
         sock.sendall(endpoint.request)
         response = Response(keepalive)
-        while not response.feed(sock.recv(BUF)):
-            sock.settimeout(time_left(deadline))
+        done = bool(self.rest) and response.feed(self.rest)
+        while not done:
+            done = response.feed(sock.recv(BUF))
+            if not done:
+                sock.settimeout(time_left(deadline))
+        self.rest = response.rest
         if response.closing:
             self.close()
         return response.status
 
     def close(self):
+        self.rest = b""
         if self.sock is not None:
             self.sock.close()
             self.sock = None
@@ -111,10 +117,11 @@ class AsyncConnection:
     """The asyncio shell: the codec over one stream pair, as BlockingConnection does it;
     the caller's wait_for gives the deadline."""
 
-    __slots__ = ("reader", "writer")
+    __slots__ = ("reader", "writer", "rest")
 
     def __init__(self):
         self.reader = self.writer = None
+        self.rest = b""  # as BlockingConnection's
 
     async def fetch(self, endpoint, keepalive):
         """One request; the response's status."""
@@ -124,13 +131,16 @@ class AsyncConnection:
         await self.writer.drain()
         response = Response(keepalive)
         read = self.reader.read
-        while not response.feed(await read(BUF)):
-            pass
+        done = bool(self.rest) and response.feed(self.rest)
+        while not done:
+            done = response.feed(await read(BUF))
+        self.rest = response.rest
         if response.closing:
             self.close()
         return response.status
 
     def close(self):
+        self.rest = b""
         if self.writer is not None:
             self.writer.close()
             self.reader = self.writer = None
