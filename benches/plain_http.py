@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "..", "python")
 # What conlab sends the driver in every spec (src/launch/python.rs DriverConstants).
-CONSTANTS = {"backlog": 2048, "listener_fd": 3, "buckets": {"top": 3_600_000_000, "sub_bucket_bits": 11}}
+CONSTANTS = {"backlog": 2048, "listener_fd": 3, "head_limit": 16384,
+             "buckets": {"top": 3_600_000_000, "sub_bucket_bits": 11}}
 LATENCY_MS, BYTES = 50, 128
 
 

@@ -6,9 +6,15 @@ tests/fixtures/http1/."""
 
 from .errors import ProtocolError
 
-# The Rust codec's buffer (`workload/http.rs` BUFFER): a head, or a chunk size or trailer
-# line, longer than this is malformed in both languages.
-HEAD_LIMIT = 16384
+# The Rust codec's buffer (`workload/http.rs` BUFFER), from the spec's constants
+# (`configure`): a head, or a chunk size or trailer line, longer than this is malformed in
+# both languages.
+HEAD_LIMIT = None
+
+
+def configure(constants):
+    global HEAD_LIMIT
+    HEAD_LIMIT = int(constants["head_limit"])
 _OWS = b" \t"
 _NAME_BAD = bytes(range(33)) + b"\x7f"  # bytes a field name must not hold
 _HEX = b"0123456789abcdefABCDEF"

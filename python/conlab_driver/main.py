@@ -37,6 +37,9 @@ def main():
             work = workload(w, spec.get("target") or {}, lib if lib in ("requests", "aiohttp") else None)
         except SetupFailed as exc:
             return report.setup_failed(str(exc))
+        codec = sys.modules.get(__package__ + ".http1")  # loaded by the I/O workloads only
+        if codec is not None:
+            codec.configure(constants)
         work.prepare(asynchronous)
         cell = Cell(tasks)
         registry.load(registry.MODELS[model["kind"], registry.split_of(model)])(work, cell, tasks, model)

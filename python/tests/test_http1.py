@@ -14,8 +14,12 @@ CORPUS = os.path.join(os.path.dirname(PYTHON), "tests", "fixtures", "http1")
 if PYTHON not in sys.path:
     sys.path.insert(0, PYTHON)
 
+from conlab_driver import http1  # noqa: E402
 from conlab_driver.errors import error_kind  # noqa: E402
 from conlab_driver.http1 import Response  # noqa: E402
+
+with open(os.path.join(PYTHON, "tests", "fixtures", "constants.json")) as f:
+    http1.configure(json.load(f))  # as the driver's main does from the spec
 
 
 def outcome(pieces, keepalive):

@@ -59,6 +59,9 @@ pub struct DriverConstants {
     pub listener_fd: i32,
     /// How latencies are bucketed (the histogram of `measure::latency::new_histogram`).
     pub buckets: BucketLayout,
+    /// The longest HTTP/1.1 head (or chunk line) either side takes, client codec and
+    /// server handler alike (`workload::HTTP_BUFFER`).
+    pub head_limit: usize,
 }
 
 /// The HDR bucket layout: a value's bucket is the value with the bits below its
@@ -83,6 +86,7 @@ impl DriverConstants {
             DriverConstants {
                 backlog: crate::cell::server::BACKLOG,
                 listener_fd: crate::model::serve::LISTENER_FD,
+                head_limit: crate::workload::HTTP_BUFFER,
                 buckets: BucketLayout {
                     top: h.high(),
                     sub_bucket_bits: sub_buckets.trailing_zeros(),
@@ -362,6 +366,15 @@ mod tests {
                 assert_ne!(wire(key - 1), wire(key), "{key} is its bucket's lowest value");
             }
         }
+    }
+
+    /// The constants the Python tests read from `python/tests/fixtures/constants.json`
+    /// (they run without a spec) are the ones conlab sends.
+    #[test]
+    fn the_constants_fixture_is_what_the_driver_gets() {
+        let text = include_str!("../../python/tests/fixtures/constants.json");
+        let fixture: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(fixture["head_limit"], DriverConstants::get().head_limit);
     }
 
     /// The driver's own unit tests (`python/tests`, unittest), so that `cargo test` covers

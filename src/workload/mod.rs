@@ -33,7 +33,7 @@ pub use crate::task::{TaskCtx, TaskError, TaskResult};
 pub use blocking::{BlockingSpec, Mode as BlockingMode};
 pub use cpu::{cpu_kernel, Cpu};
 pub use custom::CustomSpec;
-pub use http::{HttpLib, HttpSpec};
+pub use http::{HttpLib, HttpSpec, BUFFER as HTTP_BUFFER};
 pub use mixed::Mixed;
 pub use net::UrlError;
 pub use pytask::PyTask;

@@ -10,17 +10,18 @@ import time
 
 from ..measure import now_ns
 
-# From the spec's constants (`configure`), the Rust side's own: the listener's fd, and the
-# backlog asyncio.start_server listens again with.
+# From the spec's constants (`configure`), the Rust side's own: the listener's fd, the
+# backlog asyncio.start_server listens again with, and the longest request head.
 LISTENER_FD = None
 BACKLOG = None
-MAX_HEAD = 16 * 1024
+MAX_HEAD = None
 
 
 def configure(constants):
-    global LISTENER_FD, BACKLOG
+    global LISTENER_FD, BACKLOG, MAX_HEAD
     LISTENER_FD = int(constants["listener_fd"])
     BACKLOG = int(constants["backlog"])
+    MAX_HEAD = int(constants["head_limit"])
 
 
 def announce_ready(cell):

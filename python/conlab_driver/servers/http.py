@@ -4,7 +4,7 @@ import time
 
 from ..errors import ProtocolError
 from ..shells import BUF
-from .common import MAX_HEAD
+from . import common
 
 asyncio = None  # bound by the asyncio server model
 
@@ -42,7 +42,7 @@ class ServeHttp:
                 if head[1]:
                     return served
                 continue
-            if len(buf) >= MAX_HEAD:
+            if len(buf) >= common.MAX_HEAD:
                 raise ProtocolError("request head longer than 16KiB")
             data = conn.recv(BUF)
             if not data:
@@ -67,7 +67,7 @@ class ServeHttp:
                 if head[1]:
                     return served
                 continue
-            if len(buf) >= MAX_HEAD:
+            if len(buf) >= common.MAX_HEAD:
                 raise ProtocolError("request head longer than 16KiB")
             data = await reader.read(BUF)
             if not data:
