@@ -491,10 +491,6 @@ const PENDING: &[(&str, &str)] = &[
         "workload <-> workload::tcp",
         "Target and the Workload trait live in workload/mod.rs",
     ),
-    (
-        "top-level cycle cell -> launch -> cell",
-        "launch/python.rs names crate::cell::server::BACKLOG; it is crate::protocol::BACKLOG now",
-    ),
 ];
 
 #[test]

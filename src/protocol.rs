@@ -1,6 +1,6 @@
 //! The wire between the parent and a cell process, both languages: the spec a Rust cell
-//! reads on its stdin, and the one JSON line every cell (Rust cell and Python driver)
-//! prints. It sits below both `launch` (which starts cells) and `cell` (which runs and
+//! reads on its stdin (the Python driver's is in [`driver`]), and the one JSON line every
+//! cell (Rust cell and Python driver) prints. It sits below both `launch` (which starts cells) and `cell` (which runs and
 //! reads them), so neither has to import the other for it.
 //! `schema/child-report.schema.json` is generated from [`ChildReport`]; the Python
 //! driver's report line is validated against it.
@@ -17,10 +17,8 @@ use crate::model::RustModel;
 use crate::results::{ErrorKind, FailureKind};
 use crate::workload::{HttpLib, Target, WorkloadSpec};
 
-/// The listen backlog of every server cell (the Python driver gets it in its spec), capped by net.core.somaxconn: gunicorn's
-/// default, between asyncio's 100 and nginx's 511 on one side and the kernel's cap on
-/// the other. A model that accepts too slowly for it shows as connect timeouts.
-pub const BACKLOG: i32 = 2048;
+pub mod driver;
+pub use driver::{BucketLayout, DriverConstants, DriverModel, DriverSpec, BACKLOG};
 
 /// What the parent asks a Rust cell process to run, as typed JSON on its stdin.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -30,9 +30,7 @@ use crate::model::{cores, ModelSpec, MultiThread, RustModel};
 use crate::results::{CellResult, Failure, FailureKind, GeneratorShare, LoadGenerator, ServerSide, Status};
 use crate::workload::{Load, ServeSpec, WorkloadSpec};
 
-/// Re-exported for `launch::python`, which should name `crate::protocol::BACKLOG` (the
-/// old path closes a launch -> cell circle).
-pub use crate::protocol::BACKLOG;
+use crate::protocol::BACKLOG;
 
 /// How long past its duration the generator may run: its last requests' timeout and
 /// the time to open and close every connection.

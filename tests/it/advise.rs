@@ -6,7 +6,6 @@
 //! the reasons); the ranking itself is tested as a pure function over fixed results in
 //! `src/analyze/advice.rs`.
 
-
 use crate::common::*;
 
 fn advise(args: &[&str]) -> (Option<i32>, String, String) {

@@ -1,7 +1,6 @@
 //! End-to-end sweeps through the real binary: every Rust model runs a small sleep sweep,
 //! the files it writes match the committed schemas, and the figures are plausible.
 
-
 use crate::common::*;
 use serde_json::Value;
 

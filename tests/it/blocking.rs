@@ -1,7 +1,6 @@
 //! A sync-only call inside async code: on the event loop it serialises every task and the
 //! loop's heartbeat shows the stall; offloaded, both collapse.
 
-
 use crate::common::*;
 use serde_json::Value;
 

@@ -1,7 +1,6 @@
 //! `conlab claims` runs the article's claims on this machine and gives each a verdict
 //! with the numbers; a malformed claims file names the entry.
 
-
 use crate::common::*;
 
 /// The article's claims about memory, from the built-in file: the full set takes two

@@ -1,7 +1,6 @@
 //! Bad input costs nothing: one line on stderr, exit 2, no output written. Ctrl-C stops a
 //! sweep at once and keeps what it measured.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -359,7 +358,9 @@ fn each_cause_is_printed_once() {
         }
         for (i, part) in parts.iter().enumerate().filter(|(_, p)| p.len() > 8) {
             assert!(
-                !parts[i + 1..].iter().any(|p| p.contains(part) || (p.len() > 8 && part.contains(p))),
+                !parts[i + 1..]
+                    .iter()
+                    .any(|p| p.contains(part) || (p.len() > 8 && part.contains(p))),
                 "{args:?}: '{part}' appears twice in: {line}"
             );
         }

@@ -1,6 +1,5 @@
 //! `conlab compare` says "same" within noise and flags a real change.
 
-
 use std::path::Path;
 
 use crate::common::*;

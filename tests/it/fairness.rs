@@ -4,7 +4,6 @@
 //! asserted here (a live timing outcome); the ranking rules are tested on fixed results
 //! in `src/analyze/`.
 
-
 use crate::common::*;
 use serde_json::Value;
 

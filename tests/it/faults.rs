@@ -4,7 +4,6 @@
 //! every finished cell kept, and killing conlab itself must leave no process behind. The
 //! faulty targets are small listeners inside the test, stopped when it ends.
 
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -2,7 +2,6 @@
 //! `rs-process:async=true`) or per thread (`py-asyncio:threads=T`). Each must run its share
 //! of the tasks at once, and the result must say how the tasks were split.
 
-
 use std::collections::BTreeSet;
 
 use crate::common::*;

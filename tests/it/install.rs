@@ -3,7 +3,6 @@
 //! itself is built and installed into a fresh venv by `scripts/wheel-check.sh`, which is
 //! too slow for `cargo test` (a second release build); this checks the layout it relies on.
 
-
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common::*;

@@ -1,7 +1,6 @@
 //! The I/O workloads against real servers: conlab's own, and targets that refuse, fail,
 //! reset or cut responses short. Every failure is a counted error kind, never a crash.
 
-
 use crate::common::*;
 use serde_json::Value;
 

@@ -1,7 +1,6 @@
 //! Python models through the real binary and a real interpreter: the same workloads,
 //! measured the same way, and every way Python can be missing or broken handled.
 
-
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common::*;

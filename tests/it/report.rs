@@ -1,7 +1,6 @@
 //! `conlab report` rebuilds every format from what a sweep wrote, including a sweep cut
 //! off mid-line, and refuses files that are not conlab results.
 
-
 use std::path::{Path, PathBuf};
 
 use crate::common::*;

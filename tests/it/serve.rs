@@ -1,7 +1,6 @@
 //! `conlab serve` holds up: it answers with the injected latency and faults, survives slow
 //! and malformed clients, and stops cleanly on SIGTERM.
 
-
 use std::io::Write;
 use std::time::{Duration, Instant};
 

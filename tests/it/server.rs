@@ -4,7 +4,6 @@
 //! loop, several generator processes must add up to one exact clients' view, and nothing
 //! may be left listening or running afterwards.
 
-
 use std::net::TcpStream;
 
 use crate::common::*;

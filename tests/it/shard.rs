@@ -2,7 +2,6 @@
 //! plan's cells, a merge of two runs pools latency exactly, different plans are refused,
 //! machines stay apart, and the Kubernetes Job's command is one the CLI accepts.
 
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,6 @@
 //! argv), every workload parameter reaching the cell (`timeout` included), and one
 //! percentile algorithm for Rust and Python cells.
 
-
 use std::io::Write;
 use std::path::Path;
 

@@ -5,7 +5,6 @@
 //! are skipped with the reason (or adapted with `--adapt`), and `compare` names an edit
 //! of the file. Every assertion is logic; none asks which model was fastest.
 
-
 use std::path::{Path, PathBuf};
 
 use crate::common::{assert_valid, bench, conlab, read_json, stderr, stdout, Server};
