@@ -1,25 +1,32 @@
 //! The Python driver held to the Rust code it mirrors, value for value: the cpu kernel and
-//! the latency buckets. Both sides run here, the driver from the package as cells get it.
+//! the latency buckets. Both sides run here, the driver from the package as cells get it
+//! (`python/tests/mirror.py` calls it).
 
 use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// `python3 python/tests/mirror.py ARGS`, the driver's cache directory on its path.
+fn mirror(args: &[&str]) -> Command {
+    let driver = crate::launch::python::driver_path().unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/tests/mirror.py");
+    let mut cmd = Command::new("python3");
+    cmd.arg(script)
+        .args(args)
+        .env("PYTHONPATH", driver)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    cmd
+}
 
 #[test]
 fn the_python_cpu_loop_is_the_rust_one() {
-    let driver = crate::launch::python::driver_path().unwrap();
-    let code = "from conlab_driver.workloads.cpu import cpu_kernel as k; print(k(5, 1000), k(0, 1))";
-    let out = std::process::Command::new("python3")
-        .args(["-c", code])
-        .current_dir(&driver)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let expected = format!(
-        "{} {}",
-        crate::workload::cpu_kernel(5, 1000),
-        crate::workload::cpu_kernel(0, 1)
-    );
-    assert_eq!(text.trim(), expected);
+    for (seed, iterations) in [(5u64, 1000u64), (0, 1)] {
+        let out = mirror(&["cpu", &seed.to_string(), &iterations.to_string()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let python = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(python.trim(), crate::workload::cpu_kernel(seed, iterations).to_string());
+    }
 }
 
 /// Percentiles from the Python driver's buckets equal those from a Rust HDR histogram of
@@ -37,18 +44,11 @@ fn rust_and_python_latencies_give_identical_percentiles() {
     }
     let rust_wire = wire(&h);
 
-    let driver = crate::launch::python::driver_path().unwrap();
     // The layout as conlab sends it in every driver spec.
-    let layout = serde_json::to_string(&crate::launch::python::DriverConstants::get().buckets).unwrap();
-    let script = format!(
-        "import json, sys\nfrom conlab_driver import measure\nmeasure.set_layout({layout})\nb = measure.Buckets()\nfor v in json.load(sys.stdin):\n    b.record(v)\nprint(json.dumps(b.wire()))\n"
-    );
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", &script])
-        .current_dir(&driver)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
+    let layout = serde_json::to_string(&crate::protocol::DriverConstants::get().buckets).unwrap();
+    let mut child = mirror(&["buckets", &layout])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     child
