@@ -18,14 +18,13 @@ mod pool;
 mod process;
 pub mod python;
 pub mod run;
+mod rust;
 pub mod serve;
 mod thread;
 mod tokio_rt;
 
 use std::fmt;
 use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, SpecError};
 use crate::workload::HttpLib;
@@ -36,50 +35,9 @@ pub use run::CellRun;
 pub use pool::Pool;
 pub use process::{run_worker, Processes};
 pub use python::PyModel;
+pub use rust::RustModel;
 pub use thread::ThreadPerTask;
 pub use tokio_rt::{CurrentThread, MultiThread};
-
-/// A Rust model with its parameters, as the cell process receives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum RustModel {
-    RsThread(ThreadPerTask),
-    RsPool(Pool),
-    RsAsync(MultiThread),
-    RsAsyncSt(CurrentThread),
-    RsProcess(Processes),
-}
-
-impl RustModel {
-    /// The model itself.
-    pub fn model(&self) -> &dyn Model {
-        match self {
-            RustModel::RsThread(m) => m,
-            RustModel::RsPool(m) => m,
-            RustModel::RsAsync(m) => m,
-            RustModel::RsAsyncSt(m) => m,
-            RustModel::RsProcess(m) => m,
-        }
-    }
-
-    /// True for the tokio models, which run the workload's async body.
-    pub fn is_async(&self) -> bool {
-        match self {
-            RustModel::RsAsync(_) | RustModel::RsAsyncSt(_) => true,
-            RustModel::RsProcess(p) => p.asynchronous,
-            _ => false,
-        }
-    }
-
-    /// The pool's threads or the worker processes; `None` for models without a queue.
-    pub fn queue_width(&self) -> Option<usize> {
-        match self {
-            RustModel::RsPool(p) => Some(p.width()),
-            RustModel::RsProcess(p) if !p.asynchronous => Some(p.width()),
-            _ => None,
-        }
-    }
-}
 
 /// Any model a sweep can run: a Rust model (run by a conlab cell process) or a Python
 /// model (run by the embedded Python driver). Parsed once from its spec at the edge.
@@ -114,18 +72,6 @@ impl ModelSpec {
     /// The language family, for people and for `advise --from`.
     pub fn is_python(&self) -> bool {
         matches!(self, ModelSpec::Python(_))
-    }
-}
-
-impl fmt::Display for RustModel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RustModel::RsThread(m) => m.fmt(f),
-            RustModel::RsPool(m) => m.fmt(f),
-            RustModel::RsAsync(m) => m.fmt(f),
-            RustModel::RsAsyncSt(_) => f.write_str("rs-async-st"),
-            RustModel::RsProcess(m) => m.fmt(f),
-        }
     }
 }
 

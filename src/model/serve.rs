@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use super::job::{cores, Job};
 use super::run::CellRun;
-use super::RustModel;
+use super::rust::RustModel;
 use crate::measure::clock::mono_ns;
 use crate::measure::latency::{Recorder, TaskRecord};
 use crate::measure::{inflight, limits};

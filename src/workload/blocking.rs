@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
+use super::base::{TaskFuture, Workload};
 use crate::params::{Params, SpecError};
 use crate::results::ErrorKind;
+use crate::task::{TaskCtx, TaskError, TaskResult};
 use crate::units::{self, format_duration};
 
 /// What the SQLite call does for its time.

@@ -18,8 +18,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{TaskCtx, TaskFuture, TaskResult, Workload};
+use super::base::{TaskFuture, Workload};
 use crate::params::{Params, SpecError};
+use crate::task::{TaskCtx, TaskResult};
 
 /// `cpu:iterations=K`, and the workload itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::Workload;
+use super::base::Workload;
 use crate::params::SpecError;
 
 /// What a builder returns when its parameters make no sense: any error, shown in one line.

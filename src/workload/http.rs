@@ -34,13 +34,14 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::base::{Target, TaskFuture, Workload};
 use super::deadline;
 use super::http1::{Codec, Head, Step};
 use super::net::{io_kind, root_io_error, status_kind, time_left, Endpoint};
-use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
 use crate::measure::requests;
 use crate::params::{Params, SpecError};
 use crate::results::ErrorKind;
+use crate::task::{TaskCtx, TaskError, TaskResult};
 use crate::units::{self, format_duration};
 
 /// The default per-request timeout.

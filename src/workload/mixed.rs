@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cpu_kernel, TaskCtx, TaskFuture, TaskResult, Workload};
+use super::base::{TaskFuture, Workload};
+use super::cpu::cpu_kernel;
 use crate::params::{Params, SpecError};
+use crate::task::{TaskCtx, TaskResult};
 use crate::units;
 
 /// `mixed:io=DUR,cpu=K,steps=S`, and the workload itself.

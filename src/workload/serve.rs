@@ -17,8 +17,9 @@
 //!
 //! `generators=K` spreads the N connections over K generator processes: one client
 //! process on a many-core machine runs out of cores before a fast server does, and
-//! several load sources are the shape of real traffic. The split lives here
-//! ([`ServeSpec::split`]), so every generator runs the same client workload on its share.
+//! several load sources are the shape of real traffic. The split lives beside the load it
+//! splits, in `load` ([`ServeSpec::split`]), so every generator runs the same client
+//! workload on its share.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -28,11 +29,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::http::DEFAULT_TIMEOUT;
+use super::base::BoxFuture;
 use super::net::io_kind;
-use super::{BoxFuture, HttpSpec, TaskError, TaskResult, TcpSpec, WorkloadSpec};
 use crate::params::{Params, SpecError};
 use crate::results::ErrorKind;
+use crate::task::{TaskError, TaskResult};
 use crate::units::{self, format_duration};
 
 /// Every connection's read buffer, in both shells (the client's codec uses the same).
@@ -197,24 +198,6 @@ pub enum ServeSpec<'a> {
     Tcp(&'a ServeTcp),
 }
 
-/// What a load generator runs against a server cell: the client workload and where it
-/// points, in the terms of an ordinary client cell.
-#[derive(Debug, Clone)]
-pub struct Load {
-    pub workload: WorkloadSpec,
-    pub target: super::Target,
-    /// `closed loop` or `open loop, R requests/s`.
-    pub mode: String,
-    /// The connections it holds (its client cell's task count).
-    pub connections: usize,
-}
-
-/// Part `i` of `total` dealt out over `k` parts: `total / k`, one more for the first
-/// `total % k`.
-fn part(total: u64, k: usize, i: usize) -> u64 {
-    total / k as u64 + u64::from((i as u64) < total % k as u64)
-}
-
 impl ServeSpec<'_> {
     /// How long the clients hold their connections.
     pub fn duration(&self) -> Duration {
@@ -229,73 +212,6 @@ impl ServeSpec<'_> {
         match self {
             ServeSpec::Http(s) => s.generators,
             ServeSpec::Tcp(s) => s.generators,
-        }
-    }
-
-    /// The generators' loads for `tasks` connections to a server on `addr`: `generators=K`
-    /// of them, but never more than the connections, so each holds at least one (and one
-    /// generator for a cell of no connections). Generator i holds `tasks / K`
-    /// connections, the first `tasks % K` one more; an open loop's rate is dealt out the
-    /// same way (the parse made it at least K), so the totals are the spec's and every
-    /// generator spreads its part of the rate over its own connections.
-    pub fn split(&self, addr: std::net::SocketAddr, tasks: usize) -> Vec<Load> {
-        let k = self.generators().min(tasks).max(1);
-        let whole = self.load(addr, tasks);
-        (0..k)
-            .map(|i| {
-                let mut load = whole.clone();
-                load.connections = part(tasks as u64, k, i) as usize;
-                if let WorkloadSpec::Http(h) = &mut load.workload {
-                    h.rate = h.rate.map(|r| part(r, k, i));
-                }
-                load
-            })
-            .collect()
-    }
-
-    /// The whole load for `tasks` connections to a server listening on `addr`: every
-    /// connection runs the client workload conlab already measures clients with (`http`
-    /// with `duration=` and keep-alive, or `tcp` with `hold=`), so generator and client
-    /// cells share one protocol code and one way of counting.
-    pub fn load(&self, addr: std::net::SocketAddr, tasks: usize) -> Load {
-        match self {
-            ServeSpec::Http(s) => Load {
-                workload: WorkloadSpec::Http(HttpSpec {
-                    latency: Duration::ZERO,
-                    bytes: s.bytes,
-                    requests: None,
-                    duration: Some(s.duration),
-                    keepalive: true,
-                    timeout: DEFAULT_TIMEOUT,
-                    rate: s.rate,
-                }),
-                target: super::Target {
-                    urls: vec![format!("http://{addr}/")],
-                    ..Default::default()
-                },
-                mode: match s.rate {
-                    Some(r) => format!("open loop, {r} requests/s from intended send times"),
-                    None => "closed loop".into(),
-                },
-                connections: tasks,
-            },
-            ServeSpec::Tcp(s) => Load {
-                workload: WorkloadSpec::Tcp(TcpSpec {
-                    hold: s.duration,
-                    interval: s.interval,
-                    bytes: s.bytes,
-                }),
-                target: super::Target {
-                    tcp: Some(addr.to_string()),
-                    ..Default::default()
-                },
-                mode: format!(
-                    "a {}-byte message every {} per connection",
-                    s.bytes,
-                    format_duration(s.interval)
-                ),
-                connections: tasks,
-            },
         }
     }
 
@@ -522,6 +438,7 @@ impl Handler for EchoHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::WorkloadSpec;
 
     #[test]
     fn finds_request_heads_and_close() {
@@ -560,34 +477,6 @@ mod tests {
 
     fn spec(text: &str) -> WorkloadSpec {
         text.parse().unwrap()
-    }
-
-    #[test]
-    fn generators_share_the_connections_and_the_rate() {
-        let addr = "127.0.0.1:9".parse().unwrap();
-        let w = spec("serve-http:rate=10,generators=3");
-        let loads = w.server().unwrap().split(addr, 8);
-        let shares: Vec<(usize, Option<u64>)> = loads
-            .iter()
-            .map(|l| match &l.workload {
-                WorkloadSpec::Http(h) => (l.connections, h.rate),
-                other => panic!("{other}"),
-            })
-            .collect();
-        assert_eq!(shares, [(3, Some(4)), (3, Some(3)), (2, Some(3))]);
-        // Never more generators than connections, and one for a cell of none.
-        let w = spec("serve-tcp:generators=4");
-        let counts = |n| -> Vec<usize> {
-            w.server()
-                .unwrap()
-                .split(addr, n)
-                .iter()
-                .map(|l| l.connections)
-                .collect()
-        };
-        assert_eq!(counts(2), [1, 1]);
-        assert_eq!(counts(0), [0]);
-        assert_eq!(counts(9), [3, 2, 2, 2]);
     }
 
     #[test]

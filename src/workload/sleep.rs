@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{TaskCtx, TaskFuture, TaskResult, Workload};
+use super::base::{TaskFuture, Workload};
 use crate::params::{Params, SpecError};
+use crate::task::{TaskCtx, TaskResult};
 use crate::units;
 
 /// `sleep:DUR`, and the workload itself: it needs nothing but its duration.

@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::base::{Target, TaskFuture, Workload};
 use super::net::{io_kind, time_left};
-use super::{Target, TaskCtx, TaskError, TaskFuture, TaskResult, Workload};
 use crate::measure::requests;
 use crate::params::{Params, SpecError};
 use crate::results::ErrorKind;
+use crate::task::{TaskCtx, TaskError, TaskResult};
 use crate::units::{self, format_duration};
 
 const PING: [u8; 16] = *b"conlab-ping-0001";
