@@ -10,8 +10,9 @@
    interpreter start plus the driver's imports; peak RSS) against `python3 -c pass`
    timed the same way.
 
-Usage: python3 benches/python_accuracy.py [REPEAT] [PYTHON...]
-(after `cargo build --release --bins`).
+Usage: python3 benches/python_accuracy.py [REPEAT] [PYTHON...] [--cases MODEL:N,...]
+(after `cargo build --release --bins`). `--cases` runs only those of CASES (py-asyncio at
+1,000,000 is one of them: about 2 GiB per program and a minute per round).
 """
 import json
 import statistics
@@ -22,11 +23,18 @@ import time
 
 from peak import peak
 
-REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-PYTHONS = sys.argv[2:] or ["python3"]
+ARGS = sys.argv[1:]
+ONLY = None
+if "--cases" in ARGS:
+    i = ARGS.index("--cases")
+    ONLY = {(m, int(n)) for m, n in (c.rsplit(":", 1) for c in ARGS[i + 1].split(","))}
+    del ARGS[i:i + 2]
+REPEAT = int(ARGS[0]) if ARGS else 3
+PYTHONS = ARGS[1:] or ["python3"]
 CASES = [("py-asyncio", "py_asyncio_sleep.py", 1_000), ("py-asyncio", "py_asyncio_sleep.py", 10_000),
-         ("py-asyncio", "py_asyncio_sleep.py", 100_000), ("py-thread", "py_thread_sleep.py", 1_000),
-         ("py-thread", "py_thread_sleep.py", 10_000)]
+         ("py-asyncio", "py_asyncio_sleep.py", 100_000), ("py-asyncio", "py_asyncio_sleep.py", 1_000_000),
+         ("py-thread", "py_thread_sleep.py", 1_000), ("py-thread", "py_thread_sleep.py", 10_000)]
+CASES = [c for c in CASES if ONLY is None or (c[0], c[2]) in ONLY]
 
 
 def standalone(script, n):
