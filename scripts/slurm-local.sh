@@ -110,6 +110,7 @@ munged --force --socket="$sock" --key-file="$tmp/munge/munge.key" \
   --seed-file="$tmp/munge/munged.seed"
 wait_for 10 munged test -S "$sock"
 wait_for 10 "munged's pid file" test -s "$tmp/run/munged.pid"
+echo "slurm-local: started munged (pid $(cat "$tmp/run/munged.pid"))"
 
 # slurm.conf: this node with its real cores and memory, daemons on free loopback ports.
 read -r ctld_port slurmd_port < <(python3 -c '
@@ -188,9 +189,12 @@ export SLURM_CONF=$conf
 
 # Both daemons fork into the background and write their pid files.
 slurmctld -f "$conf"
+wait_for 30 "slurmctld's pid file" test -s "$tmp/run/slurmctld.pid"
+echo "slurm-local: started slurmctld (pid $(cat "$tmp/run/slurmctld.pid"))"
 wait_for 30 slurmctld scontrol ping
 slurmd -f "$conf" -N "$host"
 wait_for 10 "slurmd's pid file" test -s "$tmp/run/slurmd.pid"
+echo "slurm-local: started slurmd (pid $(cat "$tmp/run/slurmd.pid"))"
 node_idle() { sinfo -h -N -n "$host" -o %T | grep -qx idle; }
 wait_for 30 "node $host to be idle" node_idle
 echo "slurm-local: Slurm $(sinfo -V | awk '{print $2}') up under $tmp: node $host, $cpus CPUs, $mem_mb MB, ports $ctld_port/$slurmd_port on 127.0.0.1"
