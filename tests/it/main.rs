@@ -14,6 +14,7 @@ mod faults;
 mod hybrid;
 mod install;
 mod io;
+mod k8s;
 mod python;
 mod report;
 mod serve;
