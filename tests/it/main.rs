@@ -15,6 +15,7 @@ mod hybrid;
 mod install;
 mod io;
 mod k8s;
+mod netns;
 mod python;
 mod report;
 mod serve;
