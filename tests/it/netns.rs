@@ -6,7 +6,6 @@
 //! is removed again. Needs root and iproute2; elsewhere it says so in one line and passes.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use crate::common::*;
