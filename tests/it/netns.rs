@@ -33,6 +33,7 @@ fn ip_ok(args: &[&str]) {
 /// name and pid, when dropped (also when an assertion fails).
 struct Hosts {
     names: Vec<String>,
+    links: Vec<String>,
     server: Option<Child>,
 }
 
@@ -45,6 +46,10 @@ impl Drop for Hosts {
         for name in &self.names {
             // Deleting a namespace destroys the veth ends inside it, and their peers.
             ip(&["netns", "delete", name]);
+        }
+        // A veth still in this namespace (a setup step failed before it moved).
+        for link in &self.links {
+            ip(&["link", "delete", link]);
         }
     }
 }
@@ -64,6 +69,7 @@ fn two_client_hosts_and_a_server_host_merge_into_one_document_naming_each() {
     }
     let mut hosts = Hosts {
         names: vec![srv.clone()],
+        links: Vec::new(),
         server: None,
     };
     ip_ok(&["-n", &srv, "link", "set", "lo", "up"]);
@@ -75,6 +81,7 @@ fn two_client_hosts_and_a_server_host_merge_into_one_document_naming_each() {
         // Interface names stay under 16 bytes: v<pid>s<k> on the server, v<pid>c<k> here.
         let (s_end, c_end) = (format!("v{}s{k}", &tag[6..]), format!("v{}c{k}", &tag[6..]));
         ip_ok(&["link", "add", &s_end, "type", "veth", "peer", "name", &c_end]);
+        hosts.links.push(s_end.clone());
         ip_ok(&["link", "set", &s_end, "netns", &srv]);
         ip_ok(&["link", "set", &c_end, "netns", client]);
         ip_ok(&["-n", &srv, "addr", "add", &format!("10.77.{k}.1/24"), "dev", &s_end]);
