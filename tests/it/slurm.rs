@@ -126,3 +126,55 @@ fn a_job_array_on_a_local_slurm_runs_the_plan_and_leaves_no_daemon() {
         assert!(!comm.contains(name.as_str()), "{name} (pid {pid}) is still running");
     }
 }
+
+/// `conlab.sbatch` as array task `id` of an array `min..=max` (`count` tasks, `step`),
+/// with `--plan-only`: its exit code and the plan it would run. No Slurm needed.
+fn array_task(out: &Path, id: u64, min: u64, max: u64, count: u64, step: u64) -> (Option<i32>, Option<Value>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = Command::new(root.join("deploy/slurm/conlab.sbatch"))
+        .arg(out)
+        .arg("--")
+        .args(BENCH)
+        .arg("--plan-only")
+        .env("CONLAB", env!("CARGO_BIN_EXE_conlab"))
+        .env("SLURM_ARRAY_JOB_ID", "7")
+        .env("SLURM_ARRAY_TASK_ID", id.to_string())
+        .env("SLURM_ARRAY_TASK_MIN", min.to_string())
+        .env("SLURM_ARRAY_TASK_MAX", max.to_string())
+        .env("SLURM_ARRAY_TASK_COUNT", count.to_string())
+        .env("SLURM_ARRAY_TASK_STEP", step.to_string())
+        .output()
+        .unwrap();
+    let text = stdout(&run);
+    let plan = text.find('{').map(|at| serde_json::from_str(&text[at..]).unwrap());
+    (run.status.code(), plan)
+}
+
+#[test]
+fn array_task_ids_map_onto_zero_based_slices_whose_union_is_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = conlab().arg("bench").args(BENCH).arg("--plan-only").output().unwrap();
+    let whole: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    // --array=0-1, --array=1-3 and --array=5-8: the task's offset from the first index.
+    for (min, max) in [(0, 1), (1, 3), (5, 8)] {
+        let count = max - min + 1;
+        let mut union = BTreeSet::new();
+        let mut total = 0;
+        for id in min..=max {
+            let (code, plan) = array_task(dir.path(), id, min, max, count, 1);
+            assert_eq!(code, Some(0), "--array={min}-{max}, task {id}");
+            let plan = plan.unwrap();
+            assert_eq!(plan["shard"], serde_json::json!({"index": id - min, "count": count}));
+            total += plan["cells"].as_array().unwrap().len();
+            union.extend(cells(&plan["cells"]));
+        }
+        assert_eq!(total, union.len(), "no cell in two slices");
+        assert_eq!(
+            union,
+            cells(&whole["cells"]),
+            "--array={min}-{max}: the slices are the plan"
+        );
+    }
+    // A stepped array (--array=0-4:2) would leave holes in the plan: refused.
+    assert_eq!(array_task(dir.path(), 2, 0, 4, 3, 2).0, Some(2));
+}
