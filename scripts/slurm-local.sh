@@ -26,6 +26,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$out" ] || { echo "slurm-local: --out DIR is required" >&2; exit 2; }
+if [ -n "$(ls -A "$out/shards" 2>/dev/null)" ]; then
+  echo "slurm-local: $out/shards already holds a sweep; choose another --out" >&2
+  exit 2
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 export PATH=$PATH:/usr/sbin:/sbin
@@ -238,7 +242,7 @@ squeue -t all -j "$array,$merge" -o '%.8i %.14j %.10T %.6M %.10R' || true
 
 if [ "$state" != COMPLETED ]; then
   echo "slurm-local: merge job $merge ended ${state:-in no known state}; job output in $out/slurm/" >&2
-  tail -n 20 "$out"/slurm/*.out >&2 || true
+  tail -n 20 "$out"/slurm/conlab-sweep-"$array"_*.out "$out/slurm/conlab-merge-$merge.out" >&2 2>/dev/null || true
   exit 1
 fi
 # No cgroup was made and no process moved: every slice ran in our own cgroup (each

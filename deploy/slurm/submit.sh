@@ -22,6 +22,10 @@ done
 [ -n "$out" ] || { echo "submit.sh: --out DIR is required" >&2; exit 2; }
 case $shards in '' | *[!0-9]* | 0) echo "submit.sh: --shards must be a positive integer" >&2; exit 2 ;; esac
 
+if [ -n "$(ls -A "$out/shards" 2>/dev/null)" ]; then
+  echo "submit.sh: $out/shards already holds a sweep; choose another --out" >&2
+  exit 2
+fi
 mkdir -p "$out/slurm"
 out=$(cd "$out" && pwd)
 array=$(sbatch --parsable "${extra[@]}" --array="0-$((shards - 1))" \
