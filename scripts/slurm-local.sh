@@ -33,7 +33,7 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 export PATH=$PATH:/usr/sbin:/sbin
-for tool in munged mungekey slurmctld slurmd sbatch squeue scontrol sacct python3; do
+for tool in munged mungekey slurmctld slurmd sbatch squeue scontrol scancel sinfo sacct python3; do
   command -v "$tool" >/dev/null || { echo "slurm-local: $tool not found (apt-get install slurm-wlm munge)" >&2; exit 2; }
 done
 
