@@ -320,7 +320,8 @@ fn the_kubernetes_job_runs_a_command_conlab_accepts() {
                 "{}",
                 path.display()
             );
-            if doc["kind"] != "Job" {
+            // The sweep's Job; the merge step's (merge-job.yaml) is tests/it/k8s.rs's.
+            if doc["kind"] != "Job" || doc["metadata"]["name"] != "conlab-sweep" {
                 continue;
             }
             jobs += 1;

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# A real Slurm on this one machine, for a sharded conlab sweep: munged, slurmctld and
+# slurmd under a temporary directory (their own key, sockets, state, spool, logs and pid
+# files; loopback only; no cgroups), the sweep submitted as deploy/slurm/submit.sh does
+# on a cluster (an array of --shards slices, a merge job after it), waited for, sacct
+# printed, and every daemon stopped by its pid, on success, failure or Ctrl-C.
+#   scripts/slurm-local.sh --out DIR [--shards N] [--keep-tmp] -- BENCH_ARGS...
+# Leaves DIR/shards/shard-K, DIR/merged/results.json, DIR/merged/report.html and the
+# jobs' output in DIR/slurm/. CONLAB=/path/to/conlab picks the binary (default: conlab on
+# PATH, else target/release/conlab, else target/debug/conlab). Needs root (Debian:
+# apt-get install slurm-wlm munge) and python3 (to pick free ports).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=
+shards=2
+keep=0
+timeout_s=${SLURM_LOCAL_TIMEOUT:-600}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) out=$2; shift 2 ;;
+    --shards) shards=$2; shift 2 ;;
+    --keep-tmp) keep=1; shift ;;
+    --) shift; break ;;
+    *) echo "slurm-local: unknown option $1 (usage: --out DIR [--shards N] -- BENCH_ARGS...)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$out" ] || { echo "slurm-local: --out DIR is required" >&2; exit 2; }
+if [ -n "$(ls -A "$out/shards" 2>/dev/null)" ]; then
+  echo "slurm-local: $out/shards already holds a sweep; choose another --out" >&2
+  exit 2
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+export PATH=$PATH:/usr/sbin:/sbin
+for tool in munged mungekey slurmctld slurmd sbatch squeue scontrol scancel sinfo sacct python3; do
+  command -v "$tool" >/dev/null || { echo "slurm-local: $tool not found (apt-get install slurm-wlm munge)" >&2; exit 2; }
+done
+
+if [ -z "${CONLAB:-}" ]; then
+  if command -v conlab >/dev/null 2>&1; then CONLAB=$(command -v conlab)
+  elif [ -x "$root/target/release/conlab" ]; then CONLAB=$root/target/release/conlab
+  else CONLAB=$root/target/debug/conlab
+  fi
+fi
+CONLAB=$(cd "$(dirname "$CONLAB")" && pwd)/$(basename "$CONLAB")
+export CONLAB
+
+tmp=$(mktemp -d /tmp/conlab-slurm.XXXXXX)
+# munged wants its socket's directories searchable by all; the key itself is 0400.
+chmod 0711 "$tmp"
+mkdir -p "$tmp"/{munge,state,spool/"$(hostname -s)",log,run}
+chmod 0711 "$tmp/munge"
+jobs_submitted=()
+
+# Stop what this script started, by pid: first our jobs (so no slurmstepd outlives
+# slurmd), then slurmd, slurmctld and munged, each waited for, SIGKILL after 10 s.
+stop_pid() {
+  local name=$1 pid=$2 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || { echo "slurm-local: stopped $name (pid $pid)"; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  echo "slurm-local: killed $name (pid $pid)" >&2
+}
+cleanup() {
+  local rc=$? i
+  trap - EXIT INT TERM
+  if [ ${#jobs_submitted[@]} -gt 0 ] && [ -f "$tmp/run/slurmctld.pid" ]; then
+    scancel "${jobs_submitted[@]}" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      [ -z "$(squeue -h -j "$(IFS=,; echo "${jobs_submitted[*]}")" -t PD,R,CG,CF 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+  fi
+  for entry in slurmd slurmctld munged; do
+    [ -f "$tmp/run/$entry.pid" ] && stop_pid "$entry" "$(cat "$tmp/run/$entry.pid")"
+  done
+  if [ "$rc" != 0 ]; then
+    for log in "$tmp"/log/*.log; do
+      [ -f "$log" ] && { echo "--- $log (last lines)" >&2; tail -n 15 "$log" >&2; }
+    done
+  fi
+  if [ "$keep" = 1 ] || [ "$rc" != 0 ]; then
+    echo "slurm-local: logs and config kept in $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "slurm-local: interrupted" >&2; exit 130' INT TERM
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local limit=$1 what=$2 i
+  shift 2
+  for ((i = 0; i < limit * 10; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "slurm-local: timed out waiting for $what" >&2
+  return 1
+}
+
+# munge: a fresh key and its own socket, pid, log and seed files.
+mungekey --create --keyfile="$tmp/munge/munge.key" >/dev/null
+chmod 0400 "$tmp/munge/munge.key"
+sock=$tmp/munge/munge.socket
+munged --force --socket="$sock" --key-file="$tmp/munge/munge.key" \
+  --pid-file="$tmp/run/munged.pid" --log-file="$tmp/log/munged.log" \
+  --seed-file="$tmp/munge/munged.seed"
+wait_for 10 munged test -S "$sock"
+wait_for 10 "munged's pid file" test -s "$tmp/run/munged.pid"
+echo "slurm-local: started munged (pid $(cat "$tmp/run/munged.pid"))"
+
+# slurm.conf: this node with its real cores and memory, daemons on free loopback ports.
+read -r ctld_port slurmd_port < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+host=$(hostname -s)
+cpus=$(nproc)
+mem_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+conf=$tmp/slurm.conf
+: >"$tmp/plugstack.conf"
+cat >"$conf" <<CONF
+# Generated by conlab's scripts/slurm-local.sh: a one-node Slurm under $tmp.
+ClusterName=conlab-local
+SlurmctldHost=$host(127.0.0.1)
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$sock
+StateSaveLocation=$tmp/state
+SlurmdSpoolDir=$tmp/spool/%n
+SlurmctldPidFile=$tmp/run/slurmctld.pid
+SlurmdPidFile=$tmp/run/slurmd.pid
+SlurmctldLogFile=$tmp/log/slurmctld.log
+SlurmdLogFile=$tmp/log/slurmd.log
+PlugStackConfig=$tmp/plugstack.conf
+# No cgroups: processes are tracked through /proc, tasks are not confined.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+# sacct -c reads finished jobs from this file (no slurmdbd on one machine).
+JobCompType=jobcomp/filetxt
+JobCompLoc=$tmp/log/jobcomp.txt
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+DependencyParameters=kill_invalid_depend
+MpiDefault=none
+ReturnToService=2
+MailProg=/bin/true
+SlurmdTimeout=60
+InactiveLimit=0
+KillWait=5
+MinJobAge=600
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+PartitionName=conlab Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=EXCLUSIVE
+CONF
+# No cgroup.conf plugin may touch a cgroup. Slurm 23.02 and later: CgroupPlugin=disabled
+# (and no cgroup plugin in the daemons' memory, checked below). Slurm 22.05's slurmd
+# loads a cgroup plugin whatever the other plugins are: point it at an empty directory
+# of ours instead of /sys/fs/cgroup and constrain nothing; that the directory stays
+# empty and every job ran in this script's own cgroup is checked after the sweep.
+version=$(slurmd -V | awk '{print $2}')
+mkdir -p "$tmp/no-cgroup"
+if [ "$(printf '%s\n' "$version" 23.02 | sort -V | head -n 1)" = 23.02 ]; then
+  cgroup_plugin=disabled
+  echo "CgroupPlugin=disabled" >"$tmp/cgroup.conf"
+else
+  cgroup_plugin=pointed-away
+  cat >"$tmp/cgroup.conf" <<CONF
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=$tmp/no-cgroup
+CgroupAutomount=no
+ConstrainCores=no
+ConstrainRAMSpace=no
+ConstrainSwapSpace=no
+ConstrainDevices=no
+CONF
+fi
+export SLURM_CONF=$conf
+
+# Both daemons fork into the background and write their pid files.
+slurmctld -f "$conf"
+wait_for 30 "slurmctld's pid file" test -s "$tmp/run/slurmctld.pid"
+echo "slurm-local: started slurmctld (pid $(cat "$tmp/run/slurmctld.pid"))"
+wait_for 30 slurmctld scontrol ping
+slurmd -f "$conf" -N "$host"
+wait_for 10 "slurmd's pid file" test -s "$tmp/run/slurmd.pid"
+echo "slurm-local: started slurmd (pid $(cat "$tmp/run/slurmd.pid"))"
+node_idle() { sinfo -h -N -n "$host" -o %T | grep -qx idle; }
+wait_for 30 "node $host to be idle" node_idle
+echo "slurm-local: Slurm $(sinfo -V | awk '{print $2}') up under $tmp: node $host, $cpus CPUs, $mem_mb MB, ports $ctld_port/$slurmd_port on 127.0.0.1"
+if [ "$cgroup_plugin" = disabled ]; then
+  for d in slurmctld slurmd; do
+    if grep -i 'cgroup_v' "/proc/$(cat "$tmp/run/$d.pid")/maps" >&2; then
+      echo "slurm-local: $d loaded a cgroup plugin despite CgroupPlugin=disabled; refusing to run jobs" >&2
+      exit 1
+    fi
+  done
+  echo "slurm-local: no cgroup plugin loaded (CgroupPlugin=disabled; the daemons' memory maps checked)"
+else
+  echo "slurm-local: Slurm $version's slurmd loads a cgroup plugin regardless; it is pointed at $tmp/no-cgroup and constrains nothing"
+fi
+my_cgroup=$(paste -sd ' ' /proc/self/cgroup)
+
+# Submit exactly as on a cluster.
+read -r array merge < <("$root/deploy/slurm/submit.sh" --out "$out" --shards "$shards" -- "$@")
+jobs_submitted=("$array" "$merge")
+echo "slurm-local: submitted array job $array (${shards} slices) and merge job $merge (afterok:$array)"
+
+job_state() { scontrol show job "$1" -o 2>/dev/null | tr ' ' '\n' | sed -n 's/^JobState=//p' | head -n 1; }
+state=
+for ((i = 0; i < timeout_s * 5; i++)); do
+  state=$(job_state "$merge")
+  case $state in
+    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED) break ;;
+  esac
+  sleep 0.2
+done
+# The job completion record is written as a job ends; give the last one a moment.
+sleep 0.5
+# Without slurmdbd, sacct reads the job completion log (-c); that log knows every array
+# task as a job id of its own, so squeue (which keeps finished jobs for MinJobAge) names
+# them as ARRAY_TASK.
+echo "slurm-local: sacct -c (the job completion log of this cluster)"
+sacct -c --format=JobID,JobName%14,Partition,NodeList,State,ExitCode,Start,End \
+  2> >(grep -v 'Unknown type Array' >&2) || true
+echo "slurm-local: squeue -t all -j $array,$merge"
+squeue -t all -j "$array,$merge" -o '%.8i %.14j %.10T %.6M %.10R' || true
+
+if [ "$state" != COMPLETED ]; then
+  echo "slurm-local: merge job $merge ended ${state:-in no known state}; job output in $out/slurm/" >&2
+  tail -n 20 "$out"/slurm/conlab-sweep-"$array"_*.out "$out/slurm/conlab-merge-$merge.out" >&2 2>/dev/null || true
+  exit 1
+fi
+# No cgroup was made and no process moved: every slice ran in our own cgroup (each
+# prints its /proc/self/cgroup) and the plugin's directory is as empty as we made it.
+for log in "$out"/slurm/conlab-sweep-"$array"_*.out; do
+  job_cgroup=$(sed -n 's/^conlab.sbatch: cgroup //p' "$log")
+  if [ "$job_cgroup" != "$my_cgroup" ]; then
+    echo "slurm-local: $log ran in cgroup '$job_cgroup', not ours ('$my_cgroup')" >&2
+    exit 1
+  fi
+done
+if [ -n "$(ls -A "$tmp/no-cgroup")" ]; then
+  echo "slurm-local: the cgroup plugin wrote into $tmp/no-cgroup" >&2
+  exit 1
+fi
+echo "slurm-local: no cgroup created, no process moved: every slice ran in this script's cgroup"
+echo "slurm-local: $out/merged/results.json"
