@@ -30,6 +30,11 @@ def patched():
     return monkey is not None and monkey.is_module_patched("time")
 
 
+def sockets_name():
+    """What a blocking shell's sockets are, in a cell's `client` line."""
+    return "gevent-patched sockets" if patched() else "blocking sockets"
+
+
 def blocking_sleep():
     """A wait that blocks the OS thread, as a C library's own wait does: `time.sleep`, the
     original one under gevent (the patched one would switch greenlets even from inside a

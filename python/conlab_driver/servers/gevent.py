@@ -17,7 +17,7 @@ def serve(server, cell, n, model, stop):
     from gevent.server import StreamServer
     socket, sock = inherited_listener()
     size = model.get("workers")
-    group = gevent.pool.Pool(int(size)) if size else gevent.pool.Group()
+    group = gevent.pool.Pool(int(size) if size else None)  # None: unbounded
     if size:
         cell.concurrency = min(int(size), n)
 

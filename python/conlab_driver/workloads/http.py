@@ -8,6 +8,7 @@ import time
 
 from .. import shells
 from ..errors import error_kind, requests_kind
+from ..green import sockets_name
 from ..http1 import http_request, split_url
 from ..log import answered, request_failed
 from ..measure import now_ns
@@ -248,6 +249,6 @@ class Http(Workload):
         if self.lib == "aiohttp":
             return "aiohttp %s, one ClientSession, %s" % (self.aiohttp.__version__, self.pool_note or "")
         return "conlab HTTP/1.1 codec (sans-IO) on %s, %s" % (
-            "asyncio streams" if asynchronous else "blocking sockets",
+            "asyncio streams" if asynchronous else sockets_name(),
             "one kept-alive connection per task" if self.keepalive
             else "a new connection per request (Connection: close)")
