@@ -113,9 +113,8 @@ class Http(Workload):
         return at
 
     async def pace_async(self, at):
-        """`pace` on the event loop."""
-        if self.gap_ns is None:
-            return now_ns()
+        """`pace` on the event loop, for an open loop (a closed one reads the clock instead
+        of creating a coroutine per request)."""
         left = at - now_ns()
         if left > 0:
             await asyncio.sleep(left / 1e9)
@@ -185,7 +184,7 @@ class Http(Workload):
         n, first = 0, None
         due = self.due(i, n, start, start)
         while due is not None:
-            sent = await self.pace_async(due)
+            sent = now_ns() if self.gap_ns is None else await self.pace_async(due)  # closed: no coroutine
             endpoint = self.pick(i, n)
             n += 1
             try:
@@ -208,7 +207,7 @@ class Http(Workload):
         n, first = 0, None
         due = self.due(i, n, start, start)
         while due is not None:
-            sent = await self.pace_async(due)
+            sent = now_ns() if self.gap_ns is None else await self.pace_async(due)  # closed: no coroutine
             url = self.pick(i, n).url
             n += 1
             try:
