@@ -30,6 +30,8 @@ def run(work, cell, n, model):
             pool.spawn(run_one, work, cell, i)  # waits for a free slot once the pool is full
             if i + 1 == cell.concurrency:
                 cell.full = snapshot()
+        if cell.full is None:  # no task (the baseline cell)
+            cell.full = snapshot()
         pool.join()
     else:
         cell.runner = "%d greenlets on one hub, gevent.spawn + joinall (%s, stdlib patched)" % (n, versions)
