@@ -224,8 +224,9 @@ fn find_pythons(paths: &[String]) -> (Vec<Interpreter>, Vec<String>) {
 }
 
 /// Give every Python model its interpreter: one copy per interpreter (named with its
-/// version) when there are several; none, with a note, when there is no usable one or
-/// the model's library is not installed.
+/// version) when there are several; none, with a note, when there is no usable one, the
+/// model's library (or gevent) is not installed, or the interpreter is older than the
+/// model needs (`eager=true`: 3.12).
 fn expand_python(requested: Vec<ModelSpec>, pythons: &[Interpreter], notes: &mut Vec<String>) -> Vec<PlannedModel> {
     let mut models: Vec<PlannedModel> = Vec::new();
     let mut push = |m: PlannedModel| {
@@ -255,14 +256,19 @@ fn expand_python(requested: Vec<ModelSpec>, pythons: &[Interpreter], notes: &mut
             continue;
         }
         for i in matching {
-            if let Some(lib) = py.lib {
-                if !i.libraries.contains_key(lib) {
-                    notes.push(format!(
-                        "{m} skipped: {lib} is not installed for {} ({})",
-                        i.path, i.version
-                    ));
-                    continue;
-                }
+            if let Some(lib) = py.modules().find(|lib| !i.libraries.contains_key(*lib)) {
+                notes.push(format!(
+                    "{m} skipped: {lib} is not installed for {} ({})",
+                    i.path, i.version
+                ));
+                continue;
+            }
+            if let Some(((major, minor), why)) = py.min_python().filter(|(v, _)| !at_least(i, *v)) {
+                notes.push(format!(
+                    "{m} skipped: {why}, Python {major}.{minor} or later; {} is {}",
+                    i.path, i.version
+                ));
+                continue;
             }
             let version = (pythons.len() > 1).then(|| i.short.clone());
             push(PlannedModel {
@@ -272,6 +278,13 @@ fn expand_python(requested: Vec<ModelSpec>, pythons: &[Interpreter], notes: &mut
         }
     }
     models
+}
+
+/// Whether the interpreter's version is `(major, minor)` or later (an unreadable version
+/// counts as older).
+fn at_least(i: &Interpreter, (major, minor): (u32, u32)) -> bool {
+    let mut parts = i.short.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (major, minor)
 }
 
 /// Read a URL list: one URL per line, blank lines and `#` comments allowed. A bad line is

@@ -54,13 +54,17 @@ async def loop_share(work, cell, first, count, limit, lag, offset=0, mark=False)
     await work.close_session()
 
 
-def run_loop(coroutine, use_uvloop):
-    """Run a coroutine to its end on a new event loop (uvloop's when asked) in this thread."""
+def run_loop(coroutine, use_uvloop, eager=False):
+    """Run a coroutine to its end on a new event loop (uvloop's when asked) in this thread;
+    `eager`: with `asyncio.eager_task_factory` (3.12+, which conlab checked at plan time),
+    so that a task runs inside create_task up to its first real wait."""
     if use_uvloop:
         import uvloop
         loop = uvloop.new_event_loop()
     else:
         loop = asyncio.new_event_loop()
+    if eager:
+        loop.set_task_factory(asyncio.eager_task_factory)
     try:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(coroutine)
@@ -68,17 +72,18 @@ def run_loop(coroutine, use_uvloop):
         loop.close()
 
 
-def loop_name(use_uvloop):
+def loop_name(use_uvloop, eager=False):
+    name = "asyncio event loop"
     if use_uvloop:
         import uvloop
-        return "uvloop %s event loop" % uvloop.__version__
-    return "asyncio event loop"
+        name = "uvloop %s event loop" % uvloop.__version__
+    return name + " (eager task factory)" if eager else name
 
 
-def async_share(work, first, count, limit, use_uvloop):
+def async_share(work, first, count, limit, use_uvloop, eager=False):
     """Tasks first..first+count on a new event loop in this thread, all at once: the
     share's outcome as `take_share` reads it, its loop's lag included."""
     part, lag = Cell(count), Buckets()
-    run_loop(loop_share(work, part, first, count, limit, lag, offset=first), use_uvloop)
+    run_loop(loop_share(work, part, first, count, limit, lag, offset=first), use_uvloop, eager)
     return {"starts": part.starts, "ends": part.ends, "errors": part.errors, "failed": part.failed,
             "first_error": part.first_error, "loop_lag": lag.wire()}

@@ -1,18 +1,24 @@
 """The driver's entry: read the spec, build the workload (or the server handler) and run
-it under the model the registry names, then print the report line."""
+it under the model the registry names, then print the report line.
+
+Only json, os and sys are imported before the spec is read: a py-gevent cell patches the
+standard library (`green.patch`) before any other module of the driver, the workload or
+the user's code is imported, so the driver's own modules are imported below, after it."""
 
 import json
 import os
 import sys
 
-from . import registry, report
-from .cell import Cell
-from .measure import set_layout
-
 
 def main():
     # One line: a server cell's stdin stays open after it, its end the signal to stop.
     spec = json.loads(sys.stdin.readline())
+    if spec["model"]["kind"] == "py-gevent":
+        from . import green
+        green.patch()
+    from . import registry, report
+    from .cell import Cell
+    from .measure import set_layout
     constants = spec["constants"]
     set_layout(constants["buckets"])
     tasks = int(spec["tasks"])
@@ -40,6 +46,7 @@ def main():
         codec = sys.modules.get(__package__ + ".http1")  # loaded by the I/O workloads only
         if codec is not None:
             codec.configure(constants)
+        work.for_tasks(tasks)
         work.prepare(asynchronous)
         cell = Cell(tasks)
         registry.load(registry.MODELS[model["kind"], registry.split_of(model)])(work, cell, tasks, model)

@@ -8,7 +8,7 @@ import sys
 
 def main():
     libs = {}
-    for name in ("requests", "aiohttp", "uvloop"):
+    for name in ("requests", "aiohttp", "uvloop", "gevent"):
         try:
             libs[name] = getattr(importlib.import_module(name), "__version__", "?")
         except Exception:

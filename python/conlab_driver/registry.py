@@ -31,6 +31,7 @@ MODELS = {
     ("py-asyncio", None): "models.loop:run",
     ("py-asyncio", "procs"): "models.process:run_hybrid",
     ("py-asyncio", "threads"): "models.loop_threads:run",
+    ("py-gevent", None): "models.gevent:run",
 }
 
 SERVER_MODELS = {
@@ -38,6 +39,7 @@ SERVER_MODELS = {
     "py-pool": "servers.pool:serve",
     "py-process": "servers.process:serve",
     "py-asyncio": "servers.loop:serve",
+    "py-gevent": "servers.gevent:serve",
 }
 
 

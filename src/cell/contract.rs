@@ -185,6 +185,7 @@ fn every_python_report_line_matches_the_committed_schema() {
         "cpu:iterations=1000",
         "mixed:io=1ms,cpu=1000,steps=2",
         "http:latency=0ms,requests=2",
+        "http:latency=0ms,requests=2,rate=2000",
         "tcp:hold=20ms,interval=10ms",
         "blocking:call=1ms",
         "serve-http:latency=0ms,duration=1s",
@@ -203,8 +204,15 @@ fn every_python_report_line_matches_the_committed_schema() {
     for m in models {
         cells.extend(workloads.iter().map(|w| (m.to_string(), w.to_string())));
     }
+    // gevent, where installed: every workload, a greenlet per task and a pool of them.
+    if installed(&py, "gevent") {
+        for m in ["py-gevent", "py-gevent:size=2"] {
+            cells.extend(workloads.iter().map(|w| (m.to_string(), w.to_string())));
+        }
+    }
     // Library variants, where installed: with the workloads they change.
     let variants = [
+        ("gevent", &["py-gevent+requests"][..], "http:latency=0ms,requests=2"),
         (
             "requests",
             &["py-thread+requests", "py-pool+requests", "py-process+requests"][..],

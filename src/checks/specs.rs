@@ -108,21 +108,30 @@ fn model() -> impl Strategy<Value = ModelSpec> {
             ("py-asyncio", Some("uvloop")),
             ("py-process", None),
             ("py-process", Some("requests")),
+            ("py-gevent", None),
+            ("py-gevent", Some("requests")),
         ]),
         some(64),
         prop::option::of(prop::sample::select(vec!["3.10", "3.13", "3.13.1"])),
         prop::option::of((any::<bool>(), 1usize..64)),
+        any::<bool>(),
     )
-        .prop_map(|((base, lib), size, version, split)| {
+        .prop_map(|((base, lib), size, version, split, eager)| {
             ModelSpec::Python(PyModel {
                 base,
                 lib,
-                size: size.filter(|_| matches!((base, lib), ("py-pool" | "py-process", _) | (_, Some("aiohttp")))),
+                size: size.filter(|_| {
+                    matches!(
+                        (base, lib),
+                        ("py-pool" | "py-process" | "py-gevent", _) | (_, Some("aiohttp"))
+                    )
+                }),
                 version: version.map(String::from),
                 split: split.filter(|_| base == "py-asyncio").map(|(procs, n)| match procs {
                     true => Split::Procs(n),
                     false => Split::Threads(n),
                 }),
+                eager: eager && base == "py-asyncio",
             })
         });
     let rust = prop_oneof![

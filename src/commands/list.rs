@@ -31,12 +31,20 @@ pub fn run() -> anyhow::Result<()> {
             "tasks gathered on one asyncio event loop; aiohttp's connector allows one connection per task unless limit=N (100: the article's fetch_many as written)",
         ),
         (
+            "py-asyncio[+...][:eager=true]",
+            "the loop's task factory is asyncio.eager_task_factory (Python 3.12+; skipped with the reason on older interpreters): a task runs up to its first wait inside create_task",
+        ),
+        (
             "py-asyncio[+...][:procs=P|:threads=T]",
             "hybrids: P worker processes (fork) or T threads, each with its own event loop running its share of the tasks at once (uvicorn workers, aiomultiprocess)",
         ),
         (
             "py-process[+requests][:workers=P]",
             "multiprocessing.Pool (start method fork), one share per worker",
+        ),
+        (
+            "py-gevent[+requests][:size=P]",
+            "greenlets over a monkey-patched stdlib (gevent.monkey.patch_all first thing in the cell), a greenlet per task or a gevent.pool.Pool(P); C code that blocks (sqlite3) stalls the hub, shown as loop lag",
         ),
         (
             "py3.13-asyncio, ...",

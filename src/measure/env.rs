@@ -175,7 +175,7 @@ pub struct Interpreter {
     pub implementation: String,
     /// Whether the GIL is enabled (false only on free-threaded builds with it off).
     pub gil: bool,
-    /// Versions of the optional libraries found: requests, aiohttp, uvloop.
+    /// Versions of the optional libraries found: requests, aiohttp, uvloop, gevent.
     pub libraries: std::collections::BTreeMap<String, String>,
 }
 

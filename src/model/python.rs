@@ -1,5 +1,5 @@
-//! Python models: `py-thread`, `py-pool`, `py-asyncio`, `py-process`, and their library
-//! variants (`+requests`, `+aiohttp`, `+uvloop`). They are parsed and described here; the
+//! Python models: `py-thread`, `py-pool`, `py-asyncio`, `py-process`, `py-gevent`, and
+//! their library variants (`+requests`, `+aiohttp`, `+uvloop`). They are parsed and described here; the
 //! cell itself runs in the Python driver (`crate::launch::python`), which speaks the same
 //! protocol as a Rust cell, so both are measured by the same parent code.
 //!
@@ -11,9 +11,9 @@ use std::fmt;
 use super::job::{cores, default_pool_size};
 use crate::params::{Params, SpecError};
 
-pub const BASES: &[&str] = &["py-thread", "py-pool", "py-asyncio", "py-process"];
+pub const BASES: &[&str] = &["py-thread", "py-pool", "py-asyncio", "py-process", "py-gevent"];
 const LIBS: &[(&str, &[&str])] = &[
-    ("requests", &["py-thread", "py-pool", "py-process"]),
+    ("requests", &["py-thread", "py-pool", "py-process", "py-gevent"]),
     ("aiohttp", &["py-asyncio"]),
     ("uvloop", &["py-asyncio"]),
 ];
@@ -21,18 +21,25 @@ const LIBS: &[(&str, &[&str])] = &[
 /// A Python model with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PyModel {
-    /// `py-thread`, `py-pool`, `py-asyncio` or `py-process`.
+    /// `py-thread`, `py-pool`, `py-asyncio`, `py-process` or `py-gevent`.
     pub base: &'static str,
     /// `requests`, `aiohttp` or `uvloop`.
     pub lib: Option<&'static str>,
-    /// The pool size, the process count, or aiohttp's connector limit given (`None`: the
-    /// default; for aiohttp conlab's, one connection per task).
+    /// The pool size (`py-pool`, and `py-gevent`'s `gevent.pool.Pool`), the process
+    /// count, or aiohttp's connector limit given (`None`: the default; for aiohttp
+    /// conlab's, one connection per task; for gevent a greenlet per task, unbounded).
     pub size: Option<usize>,
     /// `3.13` in `py3.13-asyncio`.
     pub version: Option<String>,
     /// `py-asyncio:procs=P` or `:threads=T`: the tasks split over several event loops.
     pub split: Option<Split>,
+    /// `py-asyncio:eager=true`: the loop's task factory is `asyncio.eager_task_factory`
+    /// (Python 3.12+), so a task runs up to its first real wait inside `create_task`.
+    pub eager: bool,
 }
+
+/// The first Python whose asyncio has `eager_task_factory`.
+pub const EAGER_SINCE: (u32, u32) = (3, 12);
 
 /// How a hybrid `py-asyncio` spreads its tasks over event loops, each running its
 /// contiguous share at once: what people reach for when one loop is not enough.
@@ -97,7 +104,7 @@ impl PyModel {
             }
         };
         let key = match (base, lib) {
-            ("py-pool", _) => "size",
+            ("py-pool" | "py-gevent", _) => "size",
             ("py-process", _) => "workers",
             // The article's `fetch_many` as written: aiohttp's own connector, 100 connections.
             ("py-asyncio", Some("aiohttp")) => "limit",
@@ -125,9 +132,26 @@ impl PyModel {
             }
             _ => None,
         };
+        let eager = match (base, p.text("eager").as_deref()) {
+            (_, None) => false,
+            ("py-asyncio", Some("true" | "on" | "yes" | "1")) => true,
+            ("py-asyncio", Some("false" | "off" | "no" | "0")) => false,
+            ("py-asyncio", Some(other)) => {
+                return Err(SpecError::invalid(
+                    spec,
+                    format!("eager takes true or false, not '{other}'"),
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(SpecError::invalid(
+                    spec,
+                    "eager=true goes with py-asyncio (an asyncio task factory)",
+                ));
+            }
+        };
         p.finish(match (base, key) {
-            ("py-asyncio", "limit") => "limit, procs, threads",
-            ("py-asyncio", _) => "procs, threads",
+            ("py-asyncio", "limit") => "limit, procs, threads, eager",
+            ("py-asyncio", _) => "procs, threads, eager",
             (_, "") => "none",
             (_, key) => key,
         })?;
@@ -137,6 +161,7 @@ impl PyModel {
             size,
             version,
             split,
+            eager,
         })
     }
 
@@ -152,13 +177,31 @@ impl PyModel {
         self.base == "py-asyncio"
     }
 
-    /// The pool's threads or the worker processes, resolved: what the driver is told.
+    /// The pool's threads or the worker processes, resolved, or the greenlet pool's size
+    /// given: what the driver is told.
     pub fn queue_width(&self) -> Option<usize> {
         match self.base {
             "py-pool" => Some(self.size.unwrap_or_else(default_pool_size)),
             "py-process" => Some(self.size.unwrap_or_else(cores)),
+            "py-gevent" => self.size,
             _ => None,
         }
+    }
+
+    /// The modules the interpreter must have for this model: its library variant's, and
+    /// gevent for `py-gevent` (the probe lists what it found).
+    pub fn modules(&self) -> impl Iterator<Item = &'static str> {
+        (self.base == "py-gevent")
+            .then_some("gevent")
+            .into_iter()
+            .chain(self.lib)
+    }
+
+    /// The oldest Python (major, minor) the model runs on, when it needs a newer one than
+    /// the driver's own 3.8: `eager=true` needs [`EAGER_SINCE`].
+    pub fn min_python(&self) -> Option<((u32, u32), &'static str)> {
+        self.eager
+            .then_some((EAGER_SINCE, "eager=true needs asyncio.eager_task_factory"))
     }
 }
 
@@ -173,7 +216,7 @@ impl fmt::Display for PyModel {
         }
         let mut params = Vec::new();
         match (self.base, self.size) {
-            ("py-pool", Some(n)) => params.push(format!("size={n}")),
+            ("py-pool" | "py-gevent", Some(n)) => params.push(format!("size={n}")),
             ("py-process", Some(n)) => params.push(format!("workers={n}")),
             ("py-asyncio", Some(n)) => params.push(format!("limit={n}")),
             _ => {}
@@ -182,6 +225,9 @@ impl fmt::Display for PyModel {
             Some(Split::Procs(n)) => params.push(format!("procs={n}")),
             Some(Split::Threads(n)) => params.push(format!("threads={n}")),
             None => {}
+        }
+        if self.eager {
+            params.push("eager=true".into());
         }
         match params.is_empty() {
             true => Ok(()),
@@ -220,5 +266,57 @@ mod tests {
         assert!(spec("py-asyncio:procs=2,threads=2").contains("exclude each other"));
         assert!(spec("py-asyncio:procs=0").contains("at least 1"));
         assert!(spec("py-thread:procs=2").contains("unknown parameter"));
+    }
+
+    #[test]
+    fn gevent_takes_requests_and_a_pool_size() {
+        assert_eq!(spec("py-gevent"), "py-gevent");
+        assert_eq!(spec("py-gevent:size=4"), "py-gevent:size=4");
+        assert_eq!(spec("py-gevent:4"), "py-gevent:size=4");
+        assert_eq!(spec("py-gevent+requests"), "py-gevent+requests");
+        assert_eq!(spec("py-gevent+requests:size=100"), "py-gevent+requests:size=100");
+        assert_eq!(spec("py3.12-gevent"), "py3.12-gevent");
+        assert!(spec("py-gevent+aiohttp").contains("aiohttp goes with py-asyncio"));
+        assert!(spec("py-gevent+uvloop").contains("uvloop goes with py-asyncio"));
+        assert!(spec("py-gevent:procs=2").contains("unknown parameter"));
+        assert!(spec("py-gevent:workers=2").contains("unknown parameter"));
+        assert!(spec("py-gevent:size=none").contains("size"));
+        let m: crate::model::ModelSpec = "py-gevent+requests:size=8".parse().unwrap();
+        let crate::model::ModelSpec::Python(m) = m else {
+            panic!("{m}")
+        };
+        assert_eq!(m.queue_width(), Some(8));
+        assert_eq!(m.modules().collect::<Vec<_>>(), ["gevent", "requests"]);
+        assert!(!m.is_async());
+        let crate::model::ModelSpec::Python(m) = "py-gevent".parse().unwrap() else {
+            panic!()
+        };
+        assert_eq!(m.queue_width(), None, "a greenlet per task");
+    }
+
+    #[test]
+    fn eager_goes_with_asyncio_and_its_variants() {
+        assert_eq!(spec("py-asyncio:eager=true"), "py-asyncio:eager=true");
+        assert_eq!(spec("py-asyncio:eager=false"), "py-asyncio");
+        assert_eq!(spec("py-asyncio+uvloop:eager=true"), "py-asyncio+uvloop:eager=true");
+        assert_eq!(
+            spec("py-asyncio+aiohttp:eager=on,limit=100,procs=2"),
+            "py-asyncio+aiohttp:limit=100,procs=2,eager=true"
+        );
+        assert_eq!(
+            spec("py-asyncio:threads=2,eager=true"),
+            "py-asyncio:threads=2,eager=true"
+        );
+        assert!(spec("py-asyncio:eager=maybe").contains("eager takes true or false"));
+        assert!(spec("py-thread:eager=true").contains("goes with py-asyncio"));
+        assert!(spec("py-gevent:eager=true").contains("goes with py-asyncio"));
+        let crate::model::ModelSpec::Python(m) = "py-asyncio:eager=true".parse().unwrap() else {
+            panic!()
+        };
+        assert_eq!(m.min_python().map(|(v, _)| v), Some((3, 12)));
+        let crate::model::ModelSpec::Python(m) = "py-asyncio".parse().unwrap() else {
+            panic!()
+        };
+        assert_eq!(m.min_python(), None);
     }
 }

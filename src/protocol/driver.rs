@@ -77,7 +77,8 @@ impl DriverConstants {
 pub struct DriverModel {
     pub kind: &'static str,
     pub lib: Option<&'static str>,
-    /// Pool threads or worker processes, resolved; `None` for thread and asyncio models.
+    /// Pool threads or worker processes, resolved, or the greenlet pool's size given
+    /// (`py-gevent:size=P`); `None` for thread and asyncio models and a greenlet per task.
     pub workers: Option<usize>,
     /// aiohttp's connector limit when given (`py-asyncio+aiohttp:limit=100`, the
     /// article's default connector); `None`: one connection per task.
@@ -86,6 +87,8 @@ pub struct DriverModel {
     pub procs: Option<usize>,
     /// `py-asyncio:threads=T`: threads with one event loop each.
     pub threads: Option<usize>,
+    /// `py-asyncio:eager=true`: every loop's task factory is `asyncio.eager_task_factory`.
+    pub eager: bool,
 }
 
 impl From<&PyModel> for DriverModel {
@@ -103,6 +106,7 @@ impl From<&PyModel> for DriverModel {
                 Some(Split::Threads(n)) => Some(n),
                 _ => None,
             },
+            eager: m.eager,
         }
     }
 }

@@ -45,6 +45,7 @@ const FAMILIES: &[(&str, u32, bool, Marker)] = &[
     ("rs-async", 0x0072B2, false, Marker::Triangle),
     ("rs-async-st", 0x56B4E9, false, Marker::TriangleDown),
     ("py-asyncio", 0x009E73, false, Marker::Triangle),
+    ("py-gevent", 0x117733, false, Marker::Square),
 ];
 
 /// Models conlab does not know (a future family) are grey, with crosses.

@@ -7,6 +7,7 @@ pub fn snippet(model: &str) -> &'static str {
         m if m.starts_with("py-asyncio") => PY_ASYNCIO,
         m if m.starts_with("py-pool") || m.starts_with("py-thread") => PY_POOL,
         m if m.starts_with("py-process") => PY_PROCESS,
+        m if m.starts_with("py-gevent") => PY_GEVENT,
         m if m.starts_with("rs-async") => RS_TOKIO,
         m if m.starts_with("rs-process") => RS_PROCESS,
         _ => RS_THREADS,
@@ -18,6 +19,7 @@ pub fn snippet(model: &str) -> &'static str {
 pub fn server_snippet(model: &str) -> &'static str {
     match model {
         m if m.starts_with("py-asyncio") => PY_ASYNCIO_SERVER,
+        m if m.starts_with("py-gevent") => PY_GEVENT_SERVER,
         m if m.starts_with("py-") => PY_THREAD_SERVER,
         m if m.starts_with("rs-async") => RS_TOKIO_SERVER,
         _ => RS_THREAD_SERVER,
@@ -136,6 +138,35 @@ def run_all(items, work, workers=32, timeout=10):
                 errors[item] = exc
     return results, errors"#;
 
+const PY_GEVENT: &str = r#"from gevent import monkey
+monkey.patch_all()            # first, before anything imports socket, ssl, time, threading
+
+import gevent
+from gevent.pool import Pool
+
+def run_all(items, work, size=1000, timeout=10):
+    pool = Pool(size)                                  # bounded concurrency
+    jobs = [pool.spawn(work, item) for item in items]  # plain blocking code (requests, ...)
+    gevent.joinall(jobs, timeout=timeout * len(items))
+    results = {item: j.value for item, j in zip(items, jobs) if j.successful()}
+    errors = {item: j.exception for item, j in zip(items, jobs) if j.exception is not None}
+    return results, errors    # C code that blocks (sqlite3, most DB drivers) stalls every greenlet:
+                              # send it through gevent.get_hub().threadpool.apply(...)"#;
+
+const PY_GEVENT_SERVER: &str = r#"from gevent import monkey
+monkey.patch_all()            # first, before anything imports socket, ssl, time, threading
+
+from gevent.pool import Pool
+from gevent.server import StreamServer
+
+def handle(sock, addr):
+    sock.settimeout(30)       # a silent client cannot hold its greenlet forever
+    with sock:
+        while data := sock.recv(65536):
+            sock.sendall(respond(data))
+
+StreamServer(("0.0.0.0", 8000), handle, spawn=Pool(10000)).serve_forever()   # bounded"#;
+
 const PY_PROCESS: &str = r#"from concurrent.futures import ProcessPoolExecutor
 import os
 
@@ -204,11 +235,14 @@ mod tests {
             "py-pool:size=8",
             "py-thread",
             "py-process",
+            "py-gevent+requests",
             "rs-async",
             "rs-pool",
             "rs-thread",
         ] {
             assert!(super::snippet(m).len() > 100, "{m}");
         }
+        assert!(super::snippet("py-gevent:size=8").starts_with("from gevent import monkey"));
+        assert!(super::server_snippet("py-gevent").contains("StreamServer"));
     }
 }

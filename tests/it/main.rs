@@ -11,6 +11,7 @@ mod common;
 mod compare;
 mod fairness;
 mod faults;
+mod gevent;
 mod hybrid;
 mod install;
 mod io;

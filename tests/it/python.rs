@@ -216,3 +216,186 @@ fn several_interpreters_name_models_by_version() {
     );
     assert_eq!(results["environment"]["python"].as_array().unwrap().len(), 2);
 }
+
+/// The Python interpreters of pyenv whose version starts with `prefix` (`3.12`).
+fn pyenv(prefix: &str) -> Option<String> {
+    std::fs::read_dir("/root/.pyenv/versions")
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&format!("{prefix}.")))
+        .map(|e| e.path().join("bin/python3"))
+        .find(|p| p.exists())
+        .map(|p| p.display().to_string())
+}
+
+#[test]
+fn eager_tasks_run_on_3_12_and_are_skipped_with_the_reason_before() {
+    let dir = tempfile::tempdir().unwrap();
+    // python3 here is 3.11: the eager model is skipped at plan time, the plain one runs.
+    let (output, results) = run(
+        dir.path(),
+        &[
+            "--workload",
+            "sleep:10ms",
+            "--models",
+            "py-asyncio:eager=true,py-asyncio",
+            "--tasks",
+            "4",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let minor = results["environment"]["python"][0]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cells = results["cells"].as_array().unwrap();
+    let eager_ran = cells.iter().any(|c| c["model"] == "py-asyncio:eager=true");
+    let older = minor.starts_with("3.") && minor[2..].split('.').next().unwrap().parse::<u32>().unwrap() < 12;
+    assert_eq!(eager_ran, !older, "python3 is {minor}: {cells:?}");
+    if older {
+        let err = stderr(&output);
+        assert!(
+            err.contains(
+                "py-asyncio:eager=true skipped: eager=true needs asyncio.eager_task_factory, Python 3.12 or later"
+            ),
+            "{err}"
+        );
+    }
+    let Some(py312) = pyenv("3.12") else {
+        println!("no Python 3.12 here: the eager run is skipped");
+        return;
+    };
+    let (output, results) = run(
+        &dir.path().join("3.12"),
+        &[
+            "--workload",
+            "sleep:10ms",
+            "--workload",
+            "cpu:iterations=1000",
+            "--models",
+            "py-asyncio:eager=true,py-asyncio:threads=2,eager=true",
+            "--tasks",
+            "20",
+            "--python",
+            &py312,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let cells = results["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4, "{cells:?}");
+    for c in cells {
+        assert_eq!(c["status"], "ok", "{c}");
+        assert!(c["runner"].as_str().unwrap().contains("eager"), "{c}");
+        assert!(c["model"].as_str().unwrap().ends_with("eager=true"), "{c}");
+    }
+    // An eager task that never waits runs to its end inside create_task: one at a time.
+    let cpu = cells
+        .iter()
+        .find(|c| c["model"] == "py-asyncio:eager=true" && c["workload"].as_str().unwrap().starts_with("cpu"))
+        .unwrap();
+    assert_eq!(cpu["peak_in_flight"], 1, "{cpu}");
+}
+
+/// A target that serves one request at a time, 20 ms each, whatever the number of
+/// connections: 50 requests/s at most. Stopped when the test process ends.
+fn stalling_server() -> String {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let one_at_a_time = Arc::new(Mutex::new(()));
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let turn = one_at_a_time.clone();
+            std::thread::spawn(move || {
+                let mut conn = conn;
+                let (mut buf, mut head) = ([0u8; 4096], Vec::new());
+                loop {
+                    while let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                        head.drain(..end + 4);
+                        let _held = turn.lock().unwrap();
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        if conn
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_python_open_loop_exposes_a_server_that_serves_one_request_at_a_time() {
+    // The Rust client's check (tests/it/server.rs), from the Python clients. Closed loop,
+    // 4 connections wait for each other: p99 about 4 x 20 ms. Open loop at 100 requests/s
+    // for 1 s against a server that serves 50, latency counted from each intended send
+    // time: the j-th answer comes 20·j ms or more after the first send while the sends are
+    // intended 10 ms apart, so the two slowest answers are at least ~1 s late and the
+    // latencies add up to at least 100 x 515 ms, whatever the machine's load: bounds of
+    // logic, asserted with a margin for the tasks' start spread.
+    let target = stalling_server();
+    let gevent = crate::gevent::python_with("gevent").is_some();
+    let models = if gevent {
+        "py-thread,py-asyncio,py-gevent"
+    } else {
+        "py-thread,py-asyncio"
+    };
+    let latencies = |workload: &str| -> Vec<(String, Value, u64)> {
+        let dir = tempfile::tempdir().unwrap();
+        let (output, results) = run(
+            dir.path(),
+            &[
+                "--workload",
+                workload,
+                "--models",
+                models,
+                "--tasks",
+                "4",
+                "--target",
+                &target,
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        results["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                assert_eq!(c["status"], "ok", "{c}");
+                (
+                    c["model"].as_str().unwrap().to_string(),
+                    c["request_latency_ms"].clone(),
+                    c["requests_ok"].as_u64().unwrap() + c["requests_failed"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let closed = latencies("http:duration=1s");
+    let open = latencies("http:duration=1s,rate=100");
+    assert_eq!(closed.len(), if gevent { 3 } else { 2 });
+    let ms = |v: &Value, key: &str| v[key].as_f64().unwrap();
+    for ((model, closed, _), (_, open, sent)) in closed.iter().zip(&open) {
+        assert!(
+            ms(closed, "p99") >= 19.0,
+            "{model}: closed {closed}: the server takes 20 ms"
+        );
+        // The schedule, not the server, sets how many are sent: 4 tasks x 25 sends 40 ms apart.
+        assert_eq!(*sent, 100, "{model}");
+        assert!(ms(open, "p99") >= 800.0, "{model}: open {open}");
+        assert!(ms(open, "mean") >= 400.0, "{model}: open {open}");
+        // A closed loop of 4 never queues more than 3 requests ahead of its own.
+        assert!(
+            ms(open, "p99") > 2.0 * ms(closed, "p99"),
+            "{model}: open-loop p99 {open} should be far above the closed-loop p99 {closed}"
+        );
+    }
+}

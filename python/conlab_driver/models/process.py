@@ -15,7 +15,7 @@ class ForkState:
     """What the pool's workers inherit, set before the pool forks: the workload, libc (for
     prctl), the parent's pid, which worker process took each share (shared memory),
     whether a fork is one of the pool's first workers (forked by the main thread, in
-    Pool()), and (limit, use_uvloop) when each share runs on an event loop."""
+    Pool()), and (limit, use_uvloop, eager) when each share runs on an event loop."""
 
     __slots__ = ("work", "libc", "parent", "owners", "first_workers", "hybrid")
 
@@ -104,13 +104,14 @@ def run(work, cell, n, model):
 
 def run_hybrid(work, cell, n, model):
     """py-asyncio:procs=P: each worker runs its share at once on its own event loop."""
-    return run_pool(work, cell, n, model["procs"], (model.get("limit"), model.get("lib") == "uvloop"))
+    return run_pool(work, cell, n, model["procs"],
+                    (model.get("limit"), model.get("lib") == "uvloop", bool(model.get("eager"))))
 
 
 def run_pool(work, cell, n, workers, hybrid):
     """multiprocessing.Pool with one contiguous share per worker, run one task at a time;
-    with `hybrid` = (limit, use_uvloop), each worker runs its share at once on its own
-    event loop."""
+    with `hybrid` = (limit, use_uvloop, eager), each worker runs its share at once on its
+    own event loop."""
     import ctypes
     import multiprocessing
     # What Pool() and its workers' start import on first use, imported before the mark.
@@ -135,7 +136,7 @@ def run_pool(work, cell, n, workers, hybrid):
     cell.concurrency = workers
     if hybrid is not None:
         from ..aio import loop_name
-        cell.runner += ", each share's tasks at once on the worker's own %s" % loop_name(hybrid[1])
+        cell.runner += ", each share's tasks at once on the worker's own %s" % loop_name(hybrid[1], hybrid[2])
         cell.concurrency = n
         cell.loop_lag = Buckets()
     cell.mark_ready()

@@ -4,6 +4,7 @@ line, and the accept loop."""
 import errno
 import json
 import os
+import select
 import sys
 import threading
 import time
@@ -42,8 +43,12 @@ class Stop:
     def _watch(self):
         # The raw descriptor, not sys.stdin: a thread blocked inside sys.stdin holds its
         # lock, and a forked prefork worker closing sys.stdin would wait on it forever.
-        while os.read(0, 65536):
-            pass
+        # select first: under gevent this thread is a greenlet and the patched select
+        # waits on the hub, where a bare os.read would block every greenlet.
+        while True:
+            select.select([0], [], [])
+            if not os.read(0, 65536):
+                break
         self.raised = True
         for action in list(self.actions):
             try:

@@ -15,6 +15,8 @@ class ServeHttp:
     def __init__(self, w):
         self.latency = int(w["latency_ns"]) / 1e9
         self.blocking = bool(w.get("blocking"))
+        from ..green import blocking_sleep
+        self.stall = blocking_sleep()  # blocking=true under gevent: the hub stalls too
         size = int(w["bytes"])
         self.response = (b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                          b"Content-Length: %d\r\n\r\n" % size) + b"x" * size
@@ -36,7 +38,7 @@ class ServeHttp:
             if head is not None:
                 del buf[:head[0]]
                 if self.latency:
-                    time.sleep(self.latency)
+                    (self.stall if self.blocking else time.sleep)(self.latency)
                 conn.sendall(self.response)
                 served += 1
                 if head[1]:
@@ -77,7 +79,10 @@ class ServeHttp:
             buf += data
 
     def describe(self, asynchronous):
+        green = self.stall is not time.sleep
         wait = ("a blocking time.sleep on the event loop" if asynchronous and self.blocking
-                else "asyncio.sleep" if asynchronous else "time.sleep")
+                else "asyncio.sleep" if asynchronous
+                else "a blocking time.sleep on gevent's hub" if green and self.blocking
+                else "time.sleep")
         return "conlab HTTP/1.1 keep-alive handler on %s, latency as %s" % (
-            "asyncio streams" if asynchronous else "blocking sockets", wait)
+            "asyncio streams" if asynchronous else "gevent-patched sockets" if green else "blocking sockets", wait)

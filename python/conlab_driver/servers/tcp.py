@@ -1,5 +1,7 @@
 """serve-tcp's handler: per connection, read a `bytes`-byte message and echo it, until EOF."""
 
+from ..green import sockets_name
+
 asyncio = None  # bound by the asyncio server model
 
 
@@ -38,4 +40,4 @@ class ServeTcp:
 
     def describe(self, asynchronous):
         return "conlab echo handler, %d-byte messages, on %s" % (
-            self.size, "asyncio streams" if asynchronous else "blocking sockets")
+            self.size, "asyncio streams" if asynchronous else sockets_name())

@@ -20,6 +20,9 @@ class Workload:
     #: What the user's setup cost (py-task only): {"import_s", "setup_s", "rss_bytes"}.
     setup_report = None
 
+    def for_tasks(self, tasks):
+        """The cell's task count, before `prepare` (http spreads an open loop's rate over it)."""
+
     def prepare(self, asynchronous):
         if asynchronous:
             load_asyncio(sys.modules[type(self).__module__])

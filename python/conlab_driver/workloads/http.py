@@ -1,11 +1,14 @@
 """`http`: R GET requests per task (or a loop for `duration`), through the driver's own
-codec on the model's shell, or through requests / aiohttp (the named variants)."""
+codec on the model's shell, or through requests / aiohttp (the named variants); closed
+loop, or open loop with `rate=` on the schedule of the Rust client (`Http::due` in
+src/workload/http.rs)."""
 
 import sys
 import time
 
 from .. import shells
 from ..errors import error_kind, requests_kind
+from ..green import sockets_name
 from ..http1 import http_request, split_url
 from ..log import answered, request_failed
 from ..measure import now_ns
@@ -36,8 +39,11 @@ class Http(Workload):
     def __init__(self, w, target, lib):
         self.keepalive = bool(w["keepalive"])
         self.timeout = w["timeout_ns"] / 1e9
-        self.duration = w["duration_ns"] / 1e9 if w.get("duration_ns") is not None else None
         self.requests = int(w["requests"]) if w.get("requests") is not None else 1
+        self.duration_ns = int(w["duration_ns"]) if w.get("duration_ns") is not None else None
+        self.rate = int(w["rate"]) if w.get("rate") is not None else None
+        self.gap_ns = None  # open loop: the time between one task's intended sends
+        self.tasks = 1
         if target.get("urls"):
             urls = list(target["urls"])
         else:
@@ -77,10 +83,42 @@ class Http(Workload):
             prepared = session.prepare_request(requests.Request("GET", self.endpoints[0].url))
             session.merge_environment_settings(prepared.url, {}, None, None, None)
 
-    def wants(self, n, start):
-        if self.duration is not None:
-            return time.monotonic() - start < self.duration
-        return n < self.requests
+    def for_tasks(self, tasks):
+        """Open loop: `rate` requests/s in all, spread over the cell's `tasks` tasks."""
+        self.tasks = max(1, tasks)
+        if self.rate is not None:
+            self.gap_ns = self.tasks * 1000000000 // self.rate
+
+    def due(self, i, n, start, now):
+        """When request n (0-based) of task i, started at `start`, is meant to be sent (ns),
+        or None when the task is done. Closed loop: `now`, as long as the task wants more.
+        Open loop: on the task's fixed schedule, the tasks' first sends spread evenly over
+        one gap, so that the total is `rate` requests/s; a late answer makes the next send
+        late but not its intended time, from which its latency counts (coordinated
+        omission corrected, as wrk2 does). The Rust client's `Http::due`, line for line."""
+        gap = self.gap_ns
+        at = now if gap is None else start + gap * (i % self.tasks) // self.tasks + gap * n
+        if self.duration_ns is not None:
+            return at if at < start + self.duration_ns else None
+        return at if n < self.requests else None
+
+    def pace(self, at):
+        """Wait, blocking, for a send time from `due`; the request's latency counts from the
+        returned time: `at` in an open loop (if late: still `at`), now in a closed one."""
+        if self.gap_ns is None:
+            return now_ns()
+        left = at - now_ns()
+        if left > 0:
+            time.sleep(left / 1e9)
+        return at
+
+    async def pace_async(self, at):
+        """`pace` on the event loop, for an open loop (a closed one reads the clock instead
+        of creating a coroutine per request)."""
+        left = at - now_ns()
+        if left > 0:
+            await asyncio.sleep(left / 1e9)
+        return at
 
     def pick(self, i, n):
         return self.endpoints[(i + n) % len(self.endpoints)]
@@ -90,17 +128,20 @@ class Http(Workload):
         if self.lib == "requests":
             return self._run_requests(i)
         conn = BlockingConnection(self.socket)
-        start, n, first = time.monotonic(), 0, None
-        while self.wants(n, start):
+        start = now_ns()
+        n, first = 0, None
+        due = self.due(i, n, start, start)
+        while due is not None:
+            sent = self.pace(due)
             endpoint = self.pick(i, n)
             n += 1
-            sent = now_ns()
             try:
                 status = conn.fetch(endpoint, self.keepalive, self.timeout)
                 first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
                 conn.close()
                 first = request_failed(error_kind(exc), exc, first, self.timeout)
+            due = self.due(i, n, start, now_ns())
         conn.close()
         if first:
             raise first
@@ -112,11 +153,13 @@ class Http(Workload):
         if self.keepalive:
             session = requests.Session()
             session.mount("http://", self.adapter(pool_connections=1, pool_maxsize=1))
-        start, n, first = time.monotonic(), 0, None
-        while self.wants(n, start):
+        start = now_ns()
+        n, first = 0, None
+        due = self.due(i, n, start, start)
+        while due is not None:
+            sent = self.pace(due)
             url = self.pick(i, n).url
             n += 1
-            sent = now_ns()
             try:
                 if session is not None:
                     resp = session.get(url, timeout=self.timeout)
@@ -125,6 +168,7 @@ class Http(Workload):
                 first = answered(resp.status_code, sent, first)
             except Exception as exc:
                 first = request_failed(requests_kind(exc), exc, first, self.timeout)
+            due = self.due(i, n, start, now_ns())
         if session is not None:
             session.close()
         if first:
@@ -136,17 +180,20 @@ class Http(Workload):
         if self.lib == "aiohttp":
             return await self._run_aiohttp(i)
         conn = AsyncConnection()
-        start, n, first = time.monotonic(), 0, None
-        while self.wants(n, start):
+        start = now_ns()
+        n, first = 0, None
+        due = self.due(i, n, start, start)
+        while due is not None:
+            sent = now_ns() if self.gap_ns is None else await self.pace_async(due)  # closed: no coroutine
             endpoint = self.pick(i, n)
             n += 1
-            sent = now_ns()
             try:
                 status = await asyncio.wait_for(conn.fetch(endpoint, self.keepalive), self.timeout)
                 first = answered(status, sent, first)
             except Exception as exc:  # every failure is counted, none ends the task early
                 conn.close()
                 first = request_failed(error_kind(exc), exc, first, self.timeout)
+            due = self.due(i, n, start, now_ns())
         conn.close()
         if first:
             raise first
@@ -156,11 +203,13 @@ class Http(Workload):
         client_os_error = self.aiohttp.ClientOSError
         connector_error = self.aiohttp.ClientConnectorError
         session = self.session
-        start, n, first = time.monotonic(), 0, None
-        while self.wants(n, start):
+        start = now_ns()
+        n, first = 0, None
+        due = self.due(i, n, start, start)
+        while due is not None:
+            sent = now_ns() if self.gap_ns is None else await self.pace_async(due)  # closed: no coroutine
             url = self.pick(i, n).url
             n += 1
-            sent = now_ns()
             try:
                 async with session.get(url) as resp:
                     await resp.read()
@@ -170,6 +219,7 @@ class Http(Workload):
                 if isinstance(exc, client_os_error) and not isinstance(exc, connector_error):
                     kind = "reset"
                 first = request_failed(kind, exc, first, self.timeout)
+            due = self.due(i, n, start, now_ns())
         if first:
             raise first
         return n
@@ -198,6 +248,6 @@ class Http(Workload):
         if self.lib == "aiohttp":
             return "aiohttp %s, one ClientSession, %s" % (self.aiohttp.__version__, self.pool_note or "")
         return "conlab HTTP/1.1 codec (sans-IO) on %s, %s" % (
-            "asyncio streams" if asynchronous else "blocking sockets",
+            "asyncio streams" if asynchronous else sockets_name(),
             "one kept-alive connection per task" if self.keepalive
             else "a new connection per request (Connection: close)")

@@ -5,6 +5,7 @@ import time
 
 from .. import shells
 from ..errors import error_kind
+from ..green import sockets_name
 from ..http1 import split_host_port
 from ..log import REQUESTS, request_failed
 from ..measure import now_ns
@@ -96,4 +97,4 @@ class Tcp(Workload):
 
     def client(self, asynchronous):
         return "conlab echo exchange on %s, one connection per task" % (
-            "asyncio streams" if asynchronous else "blocking sockets")
+            "asyncio streams" if asynchronous else sockets_name())
