@@ -45,7 +45,7 @@ def standalone(script, n):
 def conlab(model, n, workdir, tag, python="python3", workload="sleep:1s"):
     out = f"{workdir}/{tag}"
     subprocess.run(["./target/release/conlab", "bench", "--workload", workload, "--models", model, "--tasks", str(n),
-                    "--python", python, "--out", out], capture_output=True, check=True)
+                    "--python", python, "--out", out, "--cell-timeout", "600s"], capture_output=True, check=True)
     cell = json.load(open(f"{out}/results.json"))["cells"][0]
     assert cell["status"] == "ok", cell
     return cell
