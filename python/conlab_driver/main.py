@@ -26,8 +26,9 @@ def main():
         server = registry.load(registry.SERVERS[w["kind"]])(w)
         cell = Cell(0)
         cell.concurrency = tasks
-        registry.load(registry.SERVER_MODELS[model["kind"]])(server, cell, tasks, model, common.Stop())
-        client = server.describe(asynchronous)
+        serve = registry.load(registry.server_model(w["kind"], model))
+        serve(server, cell, tasks, model, common.Stop())
+        client = server.describe(asynchronous) if cell.stack is None else "the stack's own app: serve-http's answer"
         tasks = len(cell.starts)  # connections accepted
         user_setup = None
     else:

@@ -108,6 +108,11 @@ fn model() -> impl Strategy<Value = ModelSpec> {
             ("py-asyncio", Some("uvloop")),
             ("py-process", None),
             ("py-process", Some("requests")),
+            ("py-thread", Some("http.server")),
+            ("py-asyncio", Some("uvicorn")),
+            ("py-pool", Some("gunicorn")),
+            ("py-process", Some("gunicorn")),
+            ("py-gevent", Some("gunicorn")),
         ]),
         some(64),
         prop::option::of(prop::sample::select(vec!["3.10", "3.13", "3.13.1"])),
@@ -119,10 +124,12 @@ fn model() -> impl Strategy<Value = ModelSpec> {
                 lib,
                 size: size.filter(|_| matches!((base, lib), ("py-pool" | "py-process", _) | (_, Some("aiohttp")))),
                 version: version.map(String::from),
-                split: split.filter(|_| base == "py-asyncio").map(|(procs, n)| match procs {
-                    true => Split::Procs(n),
-                    false => Split::Threads(n),
-                }),
+                split: split
+                    .filter(|(procs, _)| base == "py-asyncio" && (*procs || lib != Some("uvicorn")))
+                    .map(|(procs, n)| match procs {
+                        true => Split::Procs(n),
+                        false => Split::Threads(n),
+                    }),
             })
         });
     let rust = prop_oneof![

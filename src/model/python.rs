@@ -1,5 +1,7 @@
-//! Python models: `py-thread`, `py-pool`, `py-asyncio`, `py-process`, and their library
-//! variants (`+requests`, `+aiohttp`, `+uvloop`). They are parsed and described here; the
+//! Python models: `py-thread`, `py-pool`, `py-asyncio`, `py-process`, `py-gevent`, and
+//! their library variants (`+requests`, `+aiohttp`, `+uvloop`), among them the server
+//! stacks people deploy, which serve `serve-http` on conlab's socket (`+http.server`,
+//! `+aiohttp` as aiohttp.web, `+uvicorn`, `+gunicorn`). They are parsed and described here; the
 //! cell itself runs in the Python driver (`crate::launch::python`), which speaks the same
 //! protocol as a Rust cell, so both are measured by the same parent code.
 //!
@@ -11,19 +13,28 @@ use std::fmt;
 use super::job::{cores, default_pool_size};
 use crate::params::{Params, SpecError};
 
-pub const BASES: &[&str] = &["py-thread", "py-pool", "py-asyncio", "py-process"];
+pub const BASES: &[&str] = &["py-thread", "py-pool", "py-asyncio", "py-process", "py-gevent"];
 const LIBS: &[(&str, &[&str])] = &[
     ("requests", &["py-thread", "py-pool", "py-process"]),
     ("aiohttp", &["py-asyncio"]),
     ("uvloop", &["py-asyncio"]),
+    ("http.server", &["py-thread"]),
+    ("uvicorn", &["py-asyncio"]),
+    ("gunicorn", &["py-pool", "py-process", "py-gevent"]),
 ];
+const LIB_NAMES: &str = "requests, aiohttp, uvloop, http.server, uvicorn, gunicorn";
+
+/// The libraries that are server stacks only: they serve `serve-http` on conlab's socket
+/// and run no client workload. (`aiohttp` is both: a client, and aiohttp.web.)
+pub const SERVER_STACKS: &[&str] = &["http.server", "uvicorn", "gunicorn"];
 
 /// A Python model with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PyModel {
-    /// `py-thread`, `py-pool`, `py-asyncio` or `py-process`.
+    /// `py-thread`, `py-pool`, `py-asyncio`, `py-process` or `py-gevent`.
     pub base: &'static str,
-    /// `requests`, `aiohttp` or `uvloop`.
+    /// `requests`, `aiohttp`, `uvloop`, or a server stack (`http.server`, `uvicorn`,
+    /// `gunicorn`).
     pub lib: Option<&'static str>,
     /// The pool size, the process count, or aiohttp's connector limit given (`None`: the
     /// default; for aiohttp conlab's, one connection per task).
@@ -81,12 +92,10 @@ impl PyModel {
         let lib = match lib {
             None => None,
             Some(l) => {
-                let (lib, bases) = LIBS.iter().find(|(n, _)| *n == l).ok_or_else(|| {
-                    SpecError::invalid(
-                        spec.clone(),
-                        format!("unknown library '{l}' (requests, aiohttp, uvloop)"),
-                    )
-                })?;
+                let (lib, bases) = LIBS
+                    .iter()
+                    .find(|(n, _)| *n == l)
+                    .ok_or_else(|| SpecError::invalid(spec.clone(), format!("unknown library '{l}' ({LIB_NAMES})")))?;
                 if !bases.contains(&base) {
                     return Err(SpecError::invalid(
                         spec,
@@ -96,6 +105,9 @@ impl PyModel {
                 Some(*lib)
             }
         };
+        if base == "py-gevent" && lib != Some("gunicorn") {
+            return Err(SpecError::invalid(spec, "py-gevent runs here as py-gevent+gunicorn"));
+        }
         let key = match (base, lib) {
             ("py-pool", _) => "size",
             ("py-process", _) => "workers",
@@ -112,6 +124,12 @@ impl PyModel {
                 let procs = p.optional_count("procs")?;
                 let threads = p.optional_count("threads")?;
                 match (procs, threads) {
+                    (_, Some(_)) if lib == Some("uvicorn") => {
+                        return Err(SpecError::invalid(
+                            spec,
+                            "uvicorn runs one event loop per process: procs=P, not threads",
+                        ));
+                    }
                     (Some(_), Some(_)) => {
                         return Err(SpecError::invalid(spec, "procs and threads exclude each other"));
                     }
@@ -146,6 +164,24 @@ impl PyModel {
             version,
             ..self.clone()
         }
+    }
+
+    /// Every library the model needs installed: its own, and what it runs on
+    /// (uvicorn's workers are gunicorn's `UvicornWorker`; gunicorn's gevent worker needs
+    /// gevent). The standard library's `http.server` is always there (the probe lists it).
+    pub fn libraries(&self) -> Vec<&'static str> {
+        let mut libs: Vec<&'static str> = self.lib.into_iter().collect();
+        match (self.base, self.lib, self.split) {
+            ("py-asyncio", Some("uvicorn"), Some(Split::Procs(_))) => libs.push("gunicorn"),
+            ("py-gevent", Some("gunicorn"), _) => libs.push("gevent"),
+            _ => {}
+        }
+        libs
+    }
+
+    /// Whether the model's library is a server stack (serves `serve-http` only).
+    pub fn is_server_stack(&self) -> bool {
+        self.lib.is_some_and(|l| SERVER_STACKS.contains(&l))
     }
 
     pub fn is_async(&self) -> bool {
@@ -220,5 +256,31 @@ mod tests {
         assert!(spec("py-asyncio:procs=2,threads=2").contains("exclude each other"));
         assert!(spec("py-asyncio:procs=0").contains("at least 1"));
         assert!(spec("py-thread:procs=2").contains("unknown parameter"));
+    }
+
+    #[test]
+    fn server_stacks_parse_with_their_bases() {
+        assert_eq!(spec("py-thread+http.server"), "py-thread+http.server");
+        assert_eq!(spec("py-asyncio+uvicorn"), "py-asyncio+uvicorn");
+        assert_eq!(spec("py-asyncio+uvicorn:procs=2"), "py-asyncio+uvicorn:procs=2");
+        assert_eq!(spec("py-pool+gunicorn:size=16"), "py-pool+gunicorn:size=16");
+        assert_eq!(spec("py-process+gunicorn:workers=2"), "py-process+gunicorn:workers=2");
+        assert_eq!(spec("py-gevent+gunicorn"), "py-gevent+gunicorn");
+        assert!(spec("py-asyncio+uvicorn:threads=2").contains("procs=P, not threads"));
+        assert!(spec("py-asyncio+gunicorn").contains("gunicorn goes with py-pool, py-process, py-gevent"));
+        assert!(spec("py-pool+http.server").contains("http.server goes with py-thread"));
+        assert!(spec("py-gevent+gunicorn:size=2").contains("unknown parameter"));
+    }
+
+    #[test]
+    fn a_stack_needs_what_it_runs_on() {
+        let libs = |text: &str| match text.parse::<crate::model::ModelSpec>().unwrap() {
+            crate::model::ModelSpec::Python(p) => p.libraries(),
+            _ => unreachable!(),
+        };
+        assert_eq!(libs("py-asyncio+uvicorn"), ["uvicorn"]);
+        assert_eq!(libs("py-asyncio+uvicorn:procs=2"), ["uvicorn", "gunicorn"]);
+        assert_eq!(libs("py-gevent+gunicorn"), ["gunicorn", "gevent"]);
+        assert!(libs("py-thread").is_empty());
     }
 }
