@@ -19,5 +19,6 @@ mod report;
 mod serve;
 mod server;
 mod shard;
+mod stacks;
 mod typed_core;
 mod user_code;
