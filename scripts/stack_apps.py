@@ -19,6 +19,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from conlab_driver.servers.http import ServeHttp  # noqa: E402
 from conlab_driver.servers.stacks import Answer  # noqa: E402
 
+# conlab listens with a backlog of 2048 for every model; http.server's default is 5 and
+# aiohttp's 128, which at 64 or 1,000 simultaneous connects drops SYNs (a second's retry
+# each). The same backlog as conlab's unless CONLAB_BACKLOG says otherwise.
+BACKLOG = int(os.environ.get("CONLAB_BACKLOG", "2048"))
 ANSWER = Answer(ServeHttp({"latency_ns": int(float(os.environ.get("CONLAB_LATENCY_MS", "10")) * 1e6),
                            "bytes": int(os.environ.get("CONLAB_BYTES", "128"))}))
 
@@ -41,11 +45,16 @@ def main(stack, port):
     if stack == "http.server":
         from http.server import ThreadingHTTPServer
         from conlab_driver.servers.stacks_httpserver import handler
-        ThreadingHTTPServer(("127.0.0.1", port), handler(ANSWER)).serve_forever()
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = BACKLOG
+
+        Server(("127.0.0.1", port), handler(ANSWER)).serve_forever()
     elif stack == "aiohttp":
         from aiohttp import web
         from conlab_driver.servers.stacks_aiohttp import application
-        web.run_app(application(ANSWER), host="127.0.0.1", port=port, access_log=None, print=None)
+        web.run_app(application(ANSWER), host="127.0.0.1", port=port, access_log=None, print=None,
+                    backlog=BACKLOG)
     else:
         sys.exit("stack_apps.py: http.server or aiohttp (uvicorn and gunicorn run stack_apps:asgi / :wsgi)")
 

@@ -29,7 +29,8 @@ for entry in "${stacks[@]}"; do
       curl -s -o /dev/null "http://127.0.0.1:$port/" && break
       sleep 0.1
     done
-    out=$(timeout 30 wrk -t2 -c"$c" -d"$DURATION" --latency "http://127.0.0.1:$port/" 2>&1)
+    # --timeout 30s: wrk's default (2 s) drops slower answers from its latencies
+    out=$(timeout 60 wrk -t2 -c"$c" -d"$DURATION" --timeout 30s --latency "http://127.0.0.1:$port/" 2>&1)
     kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
