@@ -189,7 +189,9 @@ pub struct PlannedCell {
 
 /// Why `model` cannot run `workload` at all, if it cannot: the user's Python task under
 /// a Rust model, a task without the function a Python model needs, a Rust workload of
-/// the user's own binary under a Python model. Such cells are skipped with this reason.
+/// the user's own binary under a Python model, a server stack (`+uvicorn`, `+gunicorn`,
+/// `+http.server`; aiohttp.web) on anything but `serve-http`. Such cells are skipped with
+/// this reason.
 pub fn mismatch(workload: &WorkloadSpec, model: &ModelSpec) -> Option<String> {
     match (workload, model) {
         (WorkloadSpec::PyTask(_), ModelSpec::Rust { .. }) => {
@@ -200,6 +202,13 @@ pub fn mismatch(workload: &WorkloadSpec, model: &ModelSpec) -> Option<String> {
             "{} is Rust code of this binary: Python models cannot run it",
             w.name
         )),
+        (WorkloadSpec::ServeHttp(_), ModelSpec::Python(_)) => None,
+        (w, ModelSpec::Python(py)) if py.is_server_stack() || (py.lib == Some("aiohttp") && w.server().is_some()) => {
+            Some(format!(
+                "{model} is an HTTP server stack: it serves serve-http, not {}",
+                w.family()
+            ))
+        }
         _ => None,
     }
 }
@@ -256,7 +265,7 @@ fn expand_python(requested: Vec<ModelSpec>, pythons: &[Interpreter], notes: &mut
             continue;
         }
         for i in matching {
-            if let Some(lib) = py.modules().find(|lib| !i.libraries.contains_key(*lib)) {
+            if let Some(lib) = py.libraries().into_iter().find(|l| !i.libraries.contains_key(*l)) {
                 notes.push(format!(
                     "{m} skipped: {lib} is not installed for {} ({})",
                     i.path, i.version

@@ -137,6 +137,9 @@ pub struct ChildReport {
     pub runner: String,
     /// The client library the tasks used (I/O workloads).
     pub client: Option<String>,
+    /// The library server stack that served (Python server stacks only).
+    #[serde(default)]
+    pub stack: Option<crate::results::ServerStack>,
     /// Per-request counts and latencies (I/O workloads).
     pub requests: Option<RequestSummary>,
     /// Most tasks the model runs at once (N, or the pool's width).
@@ -177,6 +180,7 @@ mod tests {
                 peak_rss_bytes: None,
                 peak_in_flight: None,
             }]),
+            stack: Some(crate::results::ServerStack::default()),
             user_setup: Some(crate::results::UserSetup {
                 import_s: 0.0,
                 setup_s: None,

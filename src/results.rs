@@ -126,6 +126,56 @@ impl std::fmt::Display for FailureKind {
     }
 }
 
+/// The library server stack a Python server cell ran (`py-asyncio+uvicorn`,
+/// `py-pool+gunicorn`, ...): what served, as the cell found it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerStack {
+    /// The server (`uvicorn`, `gunicorn`, `aiohttp.web`, `http.server.ThreadingHTTPServer`).
+    pub server: String,
+    /// Its version (`stdlib 3.12.3` for the standard library's).
+    pub version: String,
+    /// The worker class or server loop (`gthread`, `sync`, `gevent`,
+    /// `uvicorn.workers.UvicornWorker (gunicorn 23.0.0 arbiter)`).
+    pub worker_class: String,
+    /// Worker processes.
+    pub workers: usize,
+    /// Threads per worker (gunicorn's gthread), where the stack has a fixed number.
+    pub threads: Option<usize>,
+    /// The HTTP parser (`httptools 0.6.4`, `h11 0.14.0`, `llhttp (C)`).
+    pub parser: Option<String>,
+    /// The event loop (`uvloop 0.21.0`, `asyncio _UnixSelectorEventLoop`, `gevent hub`).
+    #[serde(rename = "loop")]
+    pub event_loop: Option<String>,
+    /// Distinct client connections the app saw requests from (the cell's tasks are the
+    /// requests the app answered).
+    pub connections: Option<usize>,
+}
+
+impl std::fmt::Display for ServerStack {
+    /// `gunicorn 23.0.0, gthread, 1 worker x 16 threads, parser gunicorn.http`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}, {}, {}",
+            self.server,
+            self.version,
+            self.worker_class,
+            crate::units::plural(self.workers, "worker")
+        )?;
+        if let Some(t) = self.threads {
+            write!(f, " x {}", crate::units::plural(t, "thread"))?;
+        }
+        if let Some(p) = &self.parser {
+            write!(f, ", parser {p}")?;
+        }
+        if let Some(l) = &self.event_loop {
+            write!(f, ", loop {l}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What preparing the user's own task cost in the cell process, before the ready mark.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -281,6 +331,10 @@ pub struct CellResult {
     pub ctx_involuntary: u64,
     /// How the model ran the tasks (`1000 std::thread threads, stack 2 MiB`).
     pub runner: Option<String>,
+    /// Python server stacks (`py-asyncio+uvicorn`, `py-pool+gunicorn`, ...): the server,
+    /// its version, worker class, workers, threads, parser and loop that served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<ServerStack>,
     /// The timeout this cell ran under, seconds.
     pub timeout_s: f64,
     /// How many times the parent sampled the process tree.
@@ -372,14 +426,17 @@ pub struct GeneratorShare {
 /// A server cell's connections from the server's side.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ServerSide {
-    /// Connections accepted and handled (a client that reconnects counts again).
+    /// Connections accepted and handled (a client that reconnects counts again). For a
+    /// library stack (`stack`), the distinct clients its app saw requests from.
     pub connections: usize,
-    /// Connections whose handler ended in an error, or that got no thread.
+    /// Connections whose handler ended in an error, or that got no thread (a library
+    /// stack: requests whose app call failed).
     pub connections_failed: usize,
     /// The server's errors by kind.
     pub errors: BTreeMap<ErrorKind, u64>,
     pub first_error: Option<String>,
-    /// How long connections stayed open (accept to close), milliseconds.
+    /// How long connections stayed open (accept to close), milliseconds; a library
+    /// stack's: how long its app took over each request.
     pub connection_ms: Option<LatencySummary>,
 }
 

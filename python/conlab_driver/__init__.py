@@ -6,8 +6,8 @@ or the cache directory run as a script) reads one JSON cell spec on stdin (alrea
 validated and resolved by conlab: no defaults to apply, no strings to parse, the
 constants both languages share included), runs SPEC["tasks"] tasks of SPEC["workload"]
 under SPEC["model"] and prints exactly one JSON line on stdout. Standard library only
-(Python 3.8+); the library variants (requests, aiohttp, uvloop) are used only when a
-model names them.
+(Python 3.8+); the library variants (requests, aiohttp, uvloop, and the server stacks
+http.server, aiohttp.web, uvicorn, gunicorn, gevent) are used only when a model names them.
 
 The driver measures and ships raw data only: every latency distribution leaves as a
 "wire", [[value_us, count], ...] bucketed exactly like the Rust hdrhistogram crate, and

@@ -29,6 +29,7 @@ class Cell:
         self.loop_lag = None  # Buckets, for the asyncio models
         self.abandoned = None  # a process pool that must not be shut down (see model_process)
         self.shares = []  # each worker's share, for the models that split the tasks
+        self.stack = None  # the library server stack that served (servers/stacks.py)
 
     def mark_ready(self):
         """The ready mark: the tasks start from here. The process's peak RSS starts again

@@ -13,7 +13,9 @@ import sys
 def main():
     # One line: a server cell's stdin stays open after it, its end the signal to stop.
     spec = json.loads(sys.stdin.readline())
-    if spec["model"]["kind"] == "py-gevent":
+    # gunicorn's gevent worker patches its own workers after the fork; its arbiter runs
+    # unpatched, as under `gunicorn -k gevent`.
+    if spec["model"]["kind"] == "py-gevent" and spec["model"].get("lib") != "gunicorn":
         from . import green
         green.patch()
     from . import registry, report
@@ -32,8 +34,9 @@ def main():
         server = registry.load(registry.SERVERS[w["kind"]])(w)
         cell = Cell(0)
         cell.concurrency = tasks
-        registry.load(registry.SERVER_MODELS[model["kind"]])(server, cell, tasks, model, common.Stop())
-        client = server.describe(asynchronous)
+        serve = registry.load(registry.server_model(w["kind"], model))
+        serve(server, cell, tasks, model, common.Stop())
+        client = server.describe(asynchronous) if cell.stack is None else "the stack's own app: serve-http's answer"
         tasks = len(cell.starts)  # connections accepted
         user_setup = None
     else:

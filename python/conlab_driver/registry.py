@@ -42,6 +42,26 @@ SERVER_MODELS = {
     "py-gevent": "servers.gevent:serve",
 }
 
+# The server stacks people deploy, by (model kind, library): serve-http only, each on
+# the library's own server (the `+uvloop` and `+requests` variants serve as their base).
+STACKS = {
+    ("py-thread", "http.server"): "servers.stacks_httpserver:serve",
+    ("py-asyncio", "aiohttp"): "servers.stacks_aiohttp:serve",
+    ("py-asyncio", "uvicorn"): "servers.stacks_uvicorn:serve",
+    ("py-pool", "gunicorn"): "servers.stacks_gunicorn:serve",
+    ("py-process", "gunicorn"): "servers.stacks_gunicorn:serve",
+    ("py-gevent", "gunicorn"): "servers.stacks_gunicorn:serve",
+}
+
+
+def server_model(workload, model):
+    """The server model's entry for a server workload: a stack's for serve-http, else
+    conlab's own accept loop of the model's kind."""
+    stack = STACKS.get((model["kind"], model.get("lib")))
+    if workload == "serve-http" and stack is not None:
+        return stack
+    return SERVER_MODELS[model["kind"]]
+
 
 def load(entry):
     """The object a table entry names, its module imported now."""

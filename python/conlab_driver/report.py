@@ -39,6 +39,7 @@ def line(cell, tasks, runner, client, requests, status, ran=True, user_setup=Non
         "user_setup": user_setup,
         "runner": "%s (%s)" % (runner, interpreter()),
         "client": client,
+        "stack": cell.stack,
         "requests": requests,
         "concurrency": cell.concurrency,
         "hwm_bytes": status.get("VmHWM", 0) + cell.worker_hwm,

@@ -102,6 +102,7 @@ fn report(
         user_setup: None,
         runner,
         client,
+        stack: None,
         requests: requests::merge(own_requests.into_iter().chain(run.workers.requests)),
         concurrency,
         hwm_bytes: me.hwm + run.workers.hwm,

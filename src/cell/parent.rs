@@ -266,6 +266,7 @@ fn apply_report(result: &mut CellResult, r: &ChildReport, spawn_ns: u64) {
         .and_then(|busy| inflight::mean(busy, r.finished_ns.saturating_sub(r.ready_ns)));
     result.workers.clone_from(&r.workers);
     result.runner = Some(r.runner.clone());
+    result.stack.clone_from(&r.stack);
     result.client.clone_from(&r.client);
     let mut histograms = Histograms {
         task_latency_us: r.task_latency_us.clone(),
@@ -440,6 +441,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         ctx_voluntary: 0,
         ctx_involuntary: 0,
         runner: None,
+        stack: None,
         timeout_s: timeout.as_secs_f64(),
         samples: 0,
         sampler_cpu_s: 0.0,

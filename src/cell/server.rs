@@ -205,8 +205,11 @@ fn combine(
         }),
         None => clients.runner.clone(),
     };
+    // A library stack's tasks are the requests its app answered; its connections are the
+    // distinct clients it saw them from.
+    let stack_connections = cell.stack.as_ref().and_then(|s| s.connections);
     cell.server = Some(ServerSide {
-        connections: cell.tasks_ok + cell.tasks_failed,
+        connections: stack_connections.unwrap_or(cell.tasks_ok + cell.tasks_failed),
         connections_failed: cell.tasks_failed,
         errors: std::mem::take(&mut cell.errors),
         first_error: cell.first_error.take(),

@@ -110,6 +110,11 @@ fn model() -> impl Strategy<Value = ModelSpec> {
             ("py-process", Some("requests")),
             ("py-gevent", None),
             ("py-gevent", Some("requests")),
+            ("py-thread", Some("http.server")),
+            ("py-asyncio", Some("uvicorn")),
+            ("py-pool", Some("gunicorn")),
+            ("py-process", Some("gunicorn")),
+            ("py-gevent", Some("gunicorn")),
         ]),
         some(64),
         prop::option::of(prop::sample::select(vec!["3.10", "3.13", "3.13.1"])),
@@ -120,17 +125,19 @@ fn model() -> impl Strategy<Value = ModelSpec> {
             ModelSpec::Python(PyModel {
                 base,
                 lib,
-                size: size.filter(|_| {
-                    matches!(
-                        (base, lib),
-                        ("py-pool" | "py-process" | "py-gevent", _) | (_, Some("aiohttp"))
-                    )
+                size: size.filter(|_| match (base, lib) {
+                    // gunicorn's gevent worker takes no size.
+                    ("py-gevent", Some("gunicorn")) => false,
+                    ("py-pool" | "py-process" | "py-gevent", _) | (_, Some("aiohttp")) => true,
+                    _ => false,
                 }),
                 version: version.map(String::from),
-                split: split.filter(|_| base == "py-asyncio").map(|(procs, n)| match procs {
-                    true => Split::Procs(n),
-                    false => Split::Threads(n),
-                }),
+                split: split
+                    .filter(|(procs, _)| base == "py-asyncio" && (*procs || lib != Some("uvicorn")))
+                    .map(|(procs, n)| match procs {
+                        true => Split::Procs(n),
+                        false => Split::Threads(n),
+                    }),
                 eager: eager && base == "py-asyncio",
             })
         });

@@ -47,6 +47,30 @@ pub fn run() -> anyhow::Result<()> {
             "greenlets over a monkey-patched stdlib (gevent.monkey.patch_all first thing in the cell), a greenlet per task or a gevent.pool.Pool(P); C code that blocks (sqlite3) stalls the hub, shown as loop lag",
         ),
         (
+            "py-thread+http.server",
+            "serve-http: http.server.ThreadingHTTPServer (HTTP/1.1 keep-alive) on conlab's socket",
+        ),
+        (
+            "py-asyncio+aiohttp",
+            "serve-http: aiohttp.web (AppRunner + SockSite) on conlab's socket",
+        ),
+        (
+            "py-asyncio+uvicorn[:procs=P]",
+            "serve-http: uvicorn with an ASGI app on fd 3 (httptools/uvloop when installed); procs=P: P gunicorn UvicornWorker processes",
+        ),
+        (
+            "py-pool+gunicorn[:size=T]",
+            "serve-http: gunicorn's gthread worker, T threads, a WSGI app on fd://3",
+        ),
+        (
+            "py-process+gunicorn[:workers=P]",
+            "serve-http: gunicorn's sync workers, P processes",
+        ),
+        (
+            "py-gevent+gunicorn",
+            "serve-http: gunicorn's gevent worker (needs gevent)",
+        ),
+        (
             "py3.13-asyncio, ...",
             "with several interpreters, names carry the version",
         ),

@@ -1,5 +1,7 @@
 //! Python models: `py-thread`, `py-pool`, `py-asyncio`, `py-process`, `py-gevent`, and
-//! their library variants (`+requests`, `+aiohttp`, `+uvloop`). They are parsed and described here; the
+//! their library variants (`+requests`, `+aiohttp`, `+uvloop`), among them the server
+//! stacks people deploy, which serve `serve-http` on conlab's socket (`+http.server`,
+//! `+aiohttp` as aiohttp.web, `+uvicorn`, `+gunicorn`). They are parsed and described here; the
 //! cell itself runs in the Python driver (`crate::launch::python`), which speaks the same
 //! protocol as a Rust cell, so both are measured by the same parent code.
 //!
@@ -16,14 +18,23 @@ const LIBS: &[(&str, &[&str])] = &[
     ("requests", &["py-thread", "py-pool", "py-process", "py-gevent"]),
     ("aiohttp", &["py-asyncio"]),
     ("uvloop", &["py-asyncio"]),
+    ("http.server", &["py-thread"]),
+    ("uvicorn", &["py-asyncio"]),
+    ("gunicorn", &["py-pool", "py-process", "py-gevent"]),
 ];
+const LIB_NAMES: &str = "requests, aiohttp, uvloop, http.server, uvicorn, gunicorn";
+
+/// The libraries that are server stacks only: they serve `serve-http` on conlab's socket
+/// and run no client workload. (`aiohttp` is both: a client, and aiohttp.web.)
+pub const SERVER_STACKS: &[&str] = &["http.server", "uvicorn", "gunicorn"];
 
 /// A Python model with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PyModel {
     /// `py-thread`, `py-pool`, `py-asyncio`, `py-process` or `py-gevent`.
     pub base: &'static str,
-    /// `requests`, `aiohttp` or `uvloop`.
+    /// `requests`, `aiohttp`, `uvloop`, or a server stack (`http.server`, `uvicorn`,
+    /// `gunicorn`).
     pub lib: Option<&'static str>,
     /// The pool size (`py-pool`, and `py-gevent`'s `gevent.pool.Pool`), the process
     /// count, or aiohttp's connector limit given (`None`: the default; for aiohttp
@@ -88,12 +99,10 @@ impl PyModel {
         let lib = match lib {
             None => None,
             Some(l) => {
-                let (lib, bases) = LIBS.iter().find(|(n, _)| *n == l).ok_or_else(|| {
-                    SpecError::invalid(
-                        spec.clone(),
-                        format!("unknown library '{l}' (requests, aiohttp, uvloop)"),
-                    )
-                })?;
+                let (lib, bases) = LIBS
+                    .iter()
+                    .find(|(n, _)| *n == l)
+                    .ok_or_else(|| SpecError::invalid(spec.clone(), format!("unknown library '{l}' ({LIB_NAMES})")))?;
                 if !bases.contains(&base) {
                     return Err(SpecError::invalid(
                         spec,
@@ -104,6 +113,8 @@ impl PyModel {
             }
         };
         let key = match (base, lib) {
+            // gunicorn's gevent worker takes no size: one greenlet per connection.
+            ("py-gevent", Some("gunicorn")) => "",
             ("py-pool" | "py-gevent", _) => "size",
             ("py-process", _) => "workers",
             // The article's `fetch_many` as written: aiohttp's own connector, 100 connections.
@@ -119,6 +130,12 @@ impl PyModel {
                 let procs = p.optional_count("procs")?;
                 let threads = p.optional_count("threads")?;
                 match (procs, threads) {
+                    (_, Some(_)) if lib == Some("uvicorn") => {
+                        return Err(SpecError::invalid(
+                            spec,
+                            "uvicorn runs one event loop per process: procs=P, not threads",
+                        ));
+                    }
                     (Some(_), Some(_)) => {
                         return Err(SpecError::invalid(spec, "procs and threads exclude each other"));
                     }
@@ -173,6 +190,25 @@ impl PyModel {
         }
     }
 
+    /// Every library the model needs installed: its own, and what it runs on (gevent for
+    /// every `py-gevent`; uvicorn's workers are gunicorn's `UvicornWorker`). The standard
+    /// library's `http.server` is always there (the probe lists it).
+    pub fn libraries(&self) -> Vec<&'static str> {
+        let mut libs: Vec<&'static str> = self.lib.into_iter().collect();
+        if self.base == "py-gevent" {
+            libs.push("gevent");
+        }
+        if let ("py-asyncio", Some("uvicorn"), Some(Split::Procs(_))) = (self.base, self.lib, self.split) {
+            libs.push("gunicorn");
+        }
+        libs
+    }
+
+    /// Whether the model's library is a server stack (serves `serve-http` only).
+    pub fn is_server_stack(&self) -> bool {
+        self.lib.is_some_and(|l| SERVER_STACKS.contains(&l))
+    }
+
     pub fn is_async(&self) -> bool {
         self.base == "py-asyncio"
     }
@@ -186,15 +222,6 @@ impl PyModel {
             "py-gevent" => self.size,
             _ => None,
         }
-    }
-
-    /// The modules the interpreter must have for this model: its library variant's, and
-    /// gevent for `py-gevent` (the probe lists what it found).
-    pub fn modules(&self) -> impl Iterator<Item = &'static str> {
-        (self.base == "py-gevent")
-            .then_some("gevent")
-            .into_iter()
-            .chain(self.lib)
     }
 
     /// The oldest Python (major, minor) the model runs on, when it needs a newer one than
@@ -286,7 +313,7 @@ mod tests {
             panic!("{m}")
         };
         assert_eq!(m.queue_width(), Some(8));
-        assert_eq!(m.modules().collect::<Vec<_>>(), ["gevent", "requests"]);
+        assert_eq!(m.libraries(), ["requests", "gevent"]);
         assert!(!m.is_async());
         let crate::model::ModelSpec::Python(m) = "py-gevent".parse().unwrap() else {
             panic!()
@@ -318,5 +345,31 @@ mod tests {
             panic!()
         };
         assert_eq!(m.min_python(), None);
+    }
+
+    #[test]
+    fn server_stacks_parse_with_their_bases() {
+        assert_eq!(spec("py-thread+http.server"), "py-thread+http.server");
+        assert_eq!(spec("py-asyncio+uvicorn"), "py-asyncio+uvicorn");
+        assert_eq!(spec("py-asyncio+uvicorn:procs=2"), "py-asyncio+uvicorn:procs=2");
+        assert_eq!(spec("py-pool+gunicorn:size=16"), "py-pool+gunicorn:size=16");
+        assert_eq!(spec("py-process+gunicorn:workers=2"), "py-process+gunicorn:workers=2");
+        assert_eq!(spec("py-gevent+gunicorn"), "py-gevent+gunicorn");
+        assert!(spec("py-asyncio+uvicorn:threads=2").contains("procs=P, not threads"));
+        assert!(spec("py-asyncio+gunicorn").contains("gunicorn goes with py-pool, py-process, py-gevent"));
+        assert!(spec("py-pool+http.server").contains("http.server goes with py-thread"));
+        assert!(spec("py-gevent+gunicorn:size=2").contains("unknown parameter"));
+    }
+
+    #[test]
+    fn a_stack_needs_what_it_runs_on() {
+        let libs = |text: &str| match text.parse::<crate::model::ModelSpec>().unwrap() {
+            crate::model::ModelSpec::Python(p) => p.libraries(),
+            _ => unreachable!(),
+        };
+        assert_eq!(libs("py-asyncio+uvicorn"), ["uvicorn"]);
+        assert_eq!(libs("py-asyncio+uvicorn:procs=2"), ["uvicorn", "gunicorn"]);
+        assert_eq!(libs("py-gevent+gunicorn"), ["gunicorn", "gevent"]);
+        assert!(libs("py-thread").is_empty());
     }
 }

@@ -52,6 +52,7 @@ const HEADER: &[&str] = &[
     "mean_in_flight",
     "client",
     "runner",
+    "stack",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -108,6 +109,7 @@ fn row(c: &CellResult) -> Vec<String> {
         opt(c.mean_in_flight),
         opt(c.client.clone()),
         opt(c.runner.clone()),
+        opt(c.stack.as_ref()),
     ]
 }
 

@@ -23,5 +23,6 @@ mod serve;
 mod server;
 mod shard;
 mod slurm;
+mod stacks;
 mod typed_core;
 mod user_code;
