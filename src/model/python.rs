@@ -194,10 +194,8 @@ impl PyModel {
     /// every `py-gevent`; uvicorn's workers are gunicorn's `UvicornWorker`). The standard
     /// library's `http.server` is always there (the probe lists it).
     pub fn libraries(&self) -> Vec<&'static str> {
-        let mut libs: Vec<&'static str> = self.lib.into_iter().collect();
-        if self.base == "py-gevent" {
-            libs.push("gevent");
-        }
+        let mut libs: Vec<&'static str> = (self.base == "py-gevent").then_some("gevent").into_iter().collect();
+        libs.extend(self.lib);
         if let ("py-asyncio", Some("uvicorn"), Some(Split::Procs(_))) = (self.base, self.lib, self.split) {
             libs.push("gunicorn");
         }
@@ -313,7 +311,7 @@ mod tests {
             panic!("{m}")
         };
         assert_eq!(m.queue_width(), Some(8));
-        assert_eq!(m.libraries(), ["requests", "gevent"]);
+        assert_eq!(m.libraries(), ["gevent", "requests"]);
         assert!(!m.is_async());
         let crate::model::ModelSpec::Python(m) = "py-gevent".parse().unwrap() else {
             panic!()
@@ -369,7 +367,7 @@ mod tests {
         };
         assert_eq!(libs("py-asyncio+uvicorn"), ["uvicorn"]);
         assert_eq!(libs("py-asyncio+uvicorn:procs=2"), ["uvicorn", "gunicorn"]);
-        assert_eq!(libs("py-gevent+gunicorn"), ["gunicorn", "gevent"]);
+        assert_eq!(libs("py-gevent+gunicorn"), ["gevent", "gunicorn"]);
         assert!(libs("py-thread").is_empty());
     }
 }
