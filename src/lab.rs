@@ -181,6 +181,7 @@ impl Lab {
                 _ => {}
             }
         }
+        crate::sweep::few_malloc_arenas();
         ENTERED.store(true, Ordering::SeqCst);
     }
 

@@ -56,6 +56,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
             _ => {}
         }
     }
+    sweep::few_malloc_arenas();
     let cli = match cli::parse(args) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

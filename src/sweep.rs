@@ -56,6 +56,19 @@ pub enum SweepError {
     Record(std::io::Error),
 }
 
+/// The sweeping process (never a cell: each cell is a fresh exec) keeps to two malloc
+/// arenas, set before its first thread starts (`main_with`, `Lab::enter`). glibc reserves 64 MiB of address space per arena, up to eight per core, and
+/// the parent's threads come and go (samplers, pipe readers): with five threads alive it
+/// had 1 GiB mapped, so under a user's `ulimit -v` of 1.5 GiB a new thread's signal stack
+/// could not be mapped and the parent aborted, losing the sweep.
+pub fn few_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; existing arenas stay valid.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 /// Run every cell of `plan`. `conlab_exe` is conlab's own binary (it serves the target
 /// and its lean `conlab-cell` sibling runs the Rust cells). An interrupted sweep (`stop`
 /// raised) returns its finished cells with `interrupted` set.
