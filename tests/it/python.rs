@@ -341,7 +341,8 @@ fn a_python_open_loop_exposes_a_server_that_serves_one_request_at_a_time() {
     // time: the j-th answer comes 20·j ms or more after the first send while the sends are
     // intended 10 ms apart, so the two slowest answers are at least ~1 s late and the
     // latencies add up to at least 100 x 515 ms, whatever the machine's load: bounds of
-    // logic, asserted with a margin for the tasks' start spread.
+    // logic, asserted with a margin for the tasks' start spread (BENCHMARKS.md, "open-loop
+    // Python", has the two side by side).
     let target = stalling_server();
     let gevent = crate::gevent::python_with("gevent").is_some();
     let models = if gevent {
@@ -392,10 +393,7 @@ fn a_python_open_loop_exposes_a_server_that_serves_one_request_at_a_time() {
         assert_eq!(*sent, 100, "{model}");
         assert!(ms(open, "p99") >= 800.0, "{model}: open {open}");
         assert!(ms(open, "mean") >= 400.0, "{model}: open {open}");
-        // A closed loop of 4 never queues more than 3 requests ahead of its own.
-        assert!(
-            ms(open, "p99") > 2.0 * ms(closed, "p99"),
-            "{model}: open-loop p99 {open} should be far above the closed-loop p99 {closed}"
-        );
+        // Not asserted: open p99 against closed p99. Both are live timings, and on a busy
+        // machine the closed loop's can grow past any fixed share of the open loop's.
     }
 }
