@@ -2,9 +2,12 @@
 //! lists the Python driver's files for the binary to embed, and lays out the cell binary so that
 //! its work-path code sits together.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
+    let root = root();
+    println!("cargo:rustc-env=CONLAB_ROOT={}", root.display());
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let version = Command::new(rustc)
         .arg("--version")
@@ -14,7 +17,7 @@ fn main() {
         .unwrap_or_default();
     println!("cargo:rustc-env=CONLAB_RUSTC_VERSION={}", version.trim());
 
-    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
     for (krate, var) in [("tokio", "TOKIO"), ("hyper", "HYPER"), ("ureq", "UREQ")] {
         let version = lock
             .split("[[package]]")
@@ -24,20 +27,34 @@ fn main() {
             .unwrap_or_else(|| "unknown".into());
         println!("cargo:rustc-env=CONLAB_{var}_VERSION={version}");
     }
-    println!("cargo:rerun-if-changed=Cargo.lock");
-    driver_files();
-    cell_layout();
+    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    driver_files(&root);
+    if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("conlab") {
+        cell_layout(&root);
+    }
+}
+
+/// The repository's root, where `src/lib.rs` is: the package's own directory for `conlab`,
+/// its parent for `unit/` (the same sources built for their tests; unit/Cargo.toml says
+/// why). The library's tests read the repository's files from `CONLAB_ROOT`.
+fn root() -> PathBuf {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    manifest
+        .ancestors()
+        .find(|dir| dir.join("src/lib.rs").is_file())
+        .expect("src/lib.rs is in the package's directory or above it")
+        .to_path_buf()
 }
 
 /// `OUT_DIR/driver_files.rs`: every file of the Python driver package (`python/conlab_driver/`),
 /// `include_str!`'d, with its path relative to `python/`, in a stable order (the cache
 /// directory the binary writes them to is named by their hash). `src/launch/python.rs`
 /// includes it.
-fn driver_files() {
-    let root = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("python");
-    println!("cargo:rerun-if-changed=python");
+fn driver_files(root: &Path) {
+    let python = root.join("python");
+    println!("cargo:rerun-if-changed={}", python.display());
     let mut files = Vec::new();
-    let mut dirs = vec![root.join("conlab_driver")];
+    let mut dirs = vec![python.join("conlab_driver")];
     while let Some(dir) = dirs.pop() {
         println!("cargo:rerun-if-changed={}", dir.display());
         for entry in std::fs::read_dir(&dir).expect("python/conlab_driver is readable") {
@@ -56,14 +73,14 @@ fn driver_files() {
     let mut code = String::from("/// The driver package's files: (path relative to `python/`, contents).\n");
     code.push_str("pub const FILES: &[(&str, &str)] = &[\n");
     for path in &files {
-        let relative = path.strip_prefix(&root).unwrap().to_str().expect("UTF-8 file names");
+        let relative = path.strip_prefix(&python).unwrap().to_str().expect("UTF-8 file names");
         code.push_str(&format!(
             "    ({relative:?}, include_str!({:?})),\n",
             path.display().to_string()
         ));
     }
     code.push_str("];\n");
-    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("driver_files.rs");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("driver_files.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }
 
@@ -72,8 +89,8 @@ fn driver_files() {
 /// writes, puts those functions in a section of their own ahead of the rest of the code
 /// (`INSERT BEFORE .text` adds to the linker's own layout rather than replacing it). A
 /// linker that does not take the script links the binary as before.
-fn cell_layout() {
-    let script = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src/bin/conlab-cell.ld");
+fn cell_layout(root: &Path) {
+    let script = root.join("src/bin/conlab-cell.ld");
     println!("cargo:rerun-if-changed={}", script.display());
     if script.exists() && linker_takes(&script) {
         println!("cargo:rustc-link-arg-bin=conlab-cell=-Wl,-T,{}", script.display());
@@ -82,8 +99,8 @@ fn cell_layout() {
 
 /// Whether the linker rustc uses for this target takes the linker script: link an empty
 /// program with it, as this crate's binaries will be linked.
-fn linker_takes(script: &std::path::Path) -> bool {
-    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+fn linker_takes(script: &Path) -> bool {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let probe = out.join("layout_probe.rs");
     if std::fs::write(&probe, "fn main() {}\n").is_err() {
         return false;

@@ -23,7 +23,7 @@ use crate::protocol::ChildReport;
 use crate::workload::{Target, WorkloadSpec};
 
 fn schema() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/child-report.schema.json");
+    let path = Path::new(env!("CONLAB_ROOT")).join("schema/child-report.schema.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 /// `python3 python/tests/mirror.py ARGS`, the driver's cache directory on its path.
 fn mirror(args: &[&str]) -> Command {
     let driver = crate::launch::python::driver_path().unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/tests/mirror.py");
+    let script = std::path::Path::new(env!("CONLAB_ROOT")).join("python/tests/mirror.py");
     let mut cmd = Command::new("python3");
     cmd.arg(script)
         .args(args)

@@ -6,7 +6,7 @@ use std::path::Path;
 
 #[test]
 fn committed_schemas_match_the_result_types() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let dir = Path::new(env!("CONLAB_ROOT")).join("schema");
     for (file, schema) in [
         ("results.schema.json", crate::report::json::results_schema()),
         ("results-line.schema.json", crate::report::json::jsonl_schema()),
@@ -30,7 +30,7 @@ const END: &str = "<!-- kinds: end -->";
 
 #[test]
 fn the_readme_lists_every_failure_and_error_kind() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let path = Path::new(env!("CONLAB_ROOT")).join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
     let start = readme.find(BEGIN).expect("README.md has the kinds section") + BEGIN.len();
     let end = start + readme[start..].find(END).expect("the kinds section ends");
@@ -47,7 +47,7 @@ fn the_readme_lists_every_failure_and_error_kind() {
 
 #[test]
 fn the_committed_compare_schema_is_the_generated_one() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/compare.schema.json");
+    let path = Path::new(env!("CONLAB_ROOT")).join("schema/compare.schema.json");
     let generated = serde_json::to_string_pretty(&crate::report::compare::schema()).unwrap() + "\n";
     if std::env::var_os("CONLAB_UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();

@@ -9,7 +9,7 @@ use crate::report::{load::load, ReportFormat};
 use crate::results::{Failure, FailureKind, Status};
 
 fn check(format: ReportFormat, file: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = Path::new(env!("CONLAB_ROOT")).join("tests");
     let results = load(&root.join("fixtures/results.json")).unwrap().results;
     let rendered = format.renderer().render(&results);
     let path = root.join("snapshots").join(file);
@@ -26,7 +26,7 @@ fn check(format: ReportFormat, file: &str) {
 #[test]
 fn terminal_snapshot() {
     // The piped layout (100 columns, no colour), whatever terminal runs the test.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = Path::new(env!("CONLAB_ROOT")).join("tests");
     let results = load(&root.join("fixtures/results.json")).unwrap().results;
     let rendered = crate::report::terminal::render(&results);
     let path = root.join("snapshots/terminal.txt");
@@ -56,7 +56,7 @@ fn html_snapshot() {
 
 #[test]
 fn the_html_report_is_self_contained_and_has_its_charts() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = Path::new(env!("CONLAB_ROOT")).join("tests");
     let results = load(&root.join("fixtures/results.json")).unwrap().results;
     let html = ReportFormat::Html.renderer().render(&results);
     assert!(!html.contains("<script"), "no scripts");
@@ -98,7 +98,7 @@ fn the_html_report_is_self_contained_and_has_its_charts() {
 
 #[test]
 fn failures_and_skips_are_drawn_where_they_happened_with_their_reason() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = Path::new(env!("CONLAB_ROOT")).join("tests");
     let mut results = load(&root.join("fixtures/results.json")).unwrap().results;
     let workload = results.plan.workloads[0].clone();
     for c in results

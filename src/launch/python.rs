@@ -286,7 +286,7 @@ mod tests {
     /// the Python half too; their output is shown either way.
     #[test]
     fn the_python_unit_tests_pass() {
-        let python = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
+        let python = concat!(env!("CONLAB_ROOT"), "/python");
         let out = Command::new("python3")
             .args(["-m", "unittest", "discover", "-s", "tests", "-v"])
             .current_dir(python)

@@ -342,7 +342,7 @@ mod tests {
     /// The fixture sweep with its three models measured under eight names, as wide as the
     /// default sweep's table.
     fn eight_models() -> Results {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/results.json");
+        let path = concat!(env!("CONLAB_ROOT"), "/tests/fixtures/results.json");
         let mut results = crate::report::load::load(std::path::Path::new(path)).unwrap().results;
         let names = [
             "py-thread",

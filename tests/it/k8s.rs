@@ -314,7 +314,13 @@ fn the_dockerfile_builds_and_copies_what_it_runs() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let declared: BTreeSet<String> = meta["packages"][0]["targets"]
+    let conlab = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "conlab")
+        .expect("the conlab package in the copied workspace");
+    let declared: BTreeSet<String> = conlab["targets"]
         .as_array()
         .unwrap()
         .iter()
@@ -359,11 +365,11 @@ fn the_dockerfile_builds_and_copies_what_it_runs() {
         }
     }
 
-    // What build.rs reads from the crate (`CARGO_MANIFEST_DIR/...`): copied too.
+    // What build.rs reads from the repository (`root.join("...")`): copied too.
     let build_rs = std::fs::read_to_string(repo().join("build.rs")).unwrap();
     let mut inputs = 0;
-    for (at, _) in build_rs.match_indices("CARGO_MANIFEST_DIR\").unwrap()).join(\"") {
-        let input = build_rs[at..].split('"').nth(2).unwrap();
+    for (at, _) in build_rs.match_indices("root.join(\"") {
+        let input = build_rs[at..].split('"').nth(1).unwrap();
         assert!(
             context.path().join(input).exists(),
             "build.rs reads {input}: not COPY'd"

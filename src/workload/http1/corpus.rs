@@ -54,7 +54,7 @@ enum Outcome {
 }
 
 fn corpus() -> Vec<(String, Case)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/http1");
+    let dir = PathBuf::from(env!("CONLAB_ROOT")).join("tests/fixtures/http1");
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
