@@ -84,10 +84,11 @@ impl Params {
             match part.split_once('=') {
                 Some((key, value)) if !key.is_empty() => {
                     let (key, value) = (key.trim().to_string(), value.trim().to_string());
-                    if values.contains_key(&key) {
-                        again.push((key, value));
-                    } else {
-                        values.insert(key, value);
+                    match values.entry(key) {
+                        std::collections::btree_map::Entry::Occupied(e) => again.push((e.key().clone(), value)),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
                     }
                 }
                 None if positional.is_none() && values.is_empty() => positional = Some(part.to_string()),

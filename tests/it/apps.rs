@@ -122,6 +122,12 @@ fn the_asgi_example_is_served_by_every_asgi_stack() {
     );
     served_by(&results, &said, "ASGI", &stacks);
     unsupported(&results, "py-thread", "does not serve an ASGI app");
+    // In the table, a model that cannot serve the app gets one line, not a column.
+    assert!(
+        said.contains("unsupported, not run: py-thread; py-thread does not serve an ASGI app"),
+        "{said}"
+    );
+    assert!(!said.contains("┆ py-thread "), "{said}");
 }
 
 #[test]
