@@ -149,6 +149,25 @@ fn a_path_that_answers_500_is_counted_as_http_5xx() {
 }
 
 #[test]
+fn a_method_the_app_does_not_allow_is_counted_as_http_4xx() {
+    if !importable("flask") {
+        println!("flask is not installed here: the WSGI example is not tested");
+        return;
+    }
+    // Flask answers 405 to a POST on a GET-only route.
+    let workload = format!("serve-app:wsgi={WSGI_APP}:app,path=/,method=POST,duration=1s");
+    let (_dir, results, _) = run(&workload, &["py-thread+http.server"]);
+    let cells = cells_of(&results, "py-thread+http.server");
+    let c = cells.first().expect("http.server is the standard library's");
+    let failed = c["requests_failed"].as_u64().unwrap();
+    assert!(failed > 0, "{c}");
+    assert_eq!(c["requests_ok"], 0, "{c}");
+    assert_eq!(c["errors"]["http-4xx"].as_u64(), Some(failed), "{c}");
+    assert!(c["first_error"].as_str().unwrap().contains("status 405"), "{c}");
+    assert!(c["load"]["mode"].as_str().unwrap().contains("POST /"), "{c}");
+}
+
+#[test]
 fn an_app_that_fails_to_import_is_a_one_line_setup_failure() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken_app.py");

@@ -59,12 +59,12 @@ def counted_wsgi(app):
             REQUESTS.fail(exc)
             REQUESTS.end(i)
             raise
-        return Answer(body, i)
+        return CountedBody(body, i)
 
     return counted
 
 
-class Answer:
+class CountedBody:
     """A WSGI app's answer on its way out: its chunks as they come, the request's end
     when the stack closes it."""
 
