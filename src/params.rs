@@ -62,6 +62,9 @@ pub struct Params {
     spec: String,
     name: String,
     values: BTreeMap<String, String>,
+    /// A key's values after its first, in order: taken by [`Params::all`], refused by
+    /// [`Params::finish`] for any other key.
+    again: Vec<(String, String)>,
     positional: Option<String>,
 }
 
@@ -75,18 +78,17 @@ impl Params {
             return Err(SpecError::NoName { spec: spec.into() });
         }
         let mut values = BTreeMap::new();
+        let mut again = Vec::new();
         let mut positional = None;
         for part in rest.split(',').filter(|p| !p.is_empty()) {
             match part.split_once('=') {
                 Some((key, value)) if !key.is_empty() => {
-                    if values
-                        .insert(key.trim().to_string(), value.trim().to_string())
-                        .is_some()
-                    {
-                        return Err(SpecError::Twice {
-                            spec: spec.into(),
-                            key: key.trim().into(),
-                        });
+                    let (key, value) = (key.trim().to_string(), value.trim().to_string());
+                    match values.entry(key) {
+                        std::collections::btree_map::Entry::Occupied(e) => again.push((e.key().clone(), value)),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
                     }
                 }
                 None if positional.is_none() && values.is_empty() => positional = Some(part.to_string()),
@@ -102,6 +104,7 @@ impl Params {
             spec: spec.to_string(),
             name: name.to_string(),
             values,
+            again,
             positional,
         })
     }
@@ -126,6 +129,15 @@ impl Params {
     /// The text under `key`, as given, if any (paths, names).
     pub fn text(&mut self, key: &str) -> Option<String> {
         self.values.remove(key)
+    }
+
+    /// Every value of a repeatable `key` (`path=/a,path=/b`), in the order given.
+    pub fn all(&mut self, key: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.values.remove(key).into_iter().collect();
+        let (mine, rest) = std::mem::take(&mut self.again).into_iter().partition(|(k, _)| k == key);
+        self.again = rest;
+        out.extend(mine.into_iter().map(|(_, v): (String, String)| v));
+        out
     }
 
     /// The spec as given, for error messages.
@@ -228,6 +240,9 @@ impl Params {
 
     /// Fail on anything the spec's owner did not consume: a typo must not be ignored.
     pub fn finish(self, known: &str) -> Result<(), SpecError> {
+        if let Some((key, _)) = self.again.into_iter().next() {
+            return Err(SpecError::Twice { spec: self.spec, key });
+        }
         if let Some(value) = self.positional {
             return Err(SpecError::Unexpected {
                 spec: self.spec,
@@ -286,7 +301,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown parameter 'bogus'"));
-        assert!(Params::parse("cpu:a=1,a=2").is_err());
+        let mut p = Params::parse("cpu:a=1,a=2").unwrap();
+        p.text("a");
+        assert!(p.finish("a").unwrap_err().to_string().contains("sets 'a' twice"));
+        let mut p = Params::parse("serve-app:path=/a,x=1,path=/b?q=1").unwrap();
+        assert_eq!(p.all("path"), ["/a", "/b?q=1"]);
+        assert_eq!(p.text("x").as_deref(), Some("1"));
+        assert!(p.finish("path, x").is_ok());
         assert!(Params::parse(":x").is_err());
     }
 }

@@ -40,6 +40,16 @@ pub const DEFAULT_SWEEP_TASKS: &[&[usize]] = &[&[10, 1_000, 5_000], &[1_000]];
 /// The Python models the no-argument sweep adds when a `python3` is found.
 pub const DEFAULT_PYTHON_MODELS: &[&str] = &["py-thread", "py-pool", "py-asyncio"];
 
+/// The models a sweep of only the user's web apps (`serve-app`) runs when none are given:
+/// the stacks that serve an app, those of its interface kept.
+pub const APP_STACKS: &[&str] = &[
+    "py-asyncio+uvicorn",
+    "py-thread+http.server",
+    "py-pool+gunicorn",
+    "py-process+gunicorn",
+    "py-gevent+gunicorn",
+];
+
 /// The default task counts.
 pub const DEFAULT_TASKS: &[usize] = &[10, 100, 1_000, 10_000];
 pub const QUICK_TASKS: &[usize] = &[10, 100, 1_000];
@@ -190,8 +200,9 @@ pub struct PlannedCell {
 /// Why `model` cannot run `workload` at all, if it cannot: the user's Python task under
 /// a Rust model, a task without the function a Python model needs, a Rust workload of
 /// the user's own binary under a Python model, a server stack (`+uvicorn`, `+gunicorn`,
-/// `+http.server`; aiohttp.web) on anything but `serve-http`. Such cells are skipped with
-/// this reason.
+/// `+http.server`; aiohttp.web) on anything but `serve-http`, the user's web app
+/// (`serve-app`) on a model that is not a stack of its interface. Such cells are skipped
+/// with this reason.
 pub fn mismatch(workload: &WorkloadSpec, model: &ModelSpec) -> Option<String> {
     match (workload, model) {
         (WorkloadSpec::PyTask(_), ModelSpec::Rust { .. }) => {
@@ -203,6 +214,7 @@ pub fn mismatch(workload: &WorkloadSpec, model: &ModelSpec) -> Option<String> {
             w.name
         )),
         (WorkloadSpec::ServeHttp(_), ModelSpec::Python(_)) => None,
+        (WorkloadSpec::ServeApp(app), _) => app_misfit(app, model),
         (w, ModelSpec::Python(py)) if py.is_server_stack() || (py.lib == Some("aiohttp") && w.server().is_some()) => {
             Some(format!(
                 "{model} is an HTTP server stack: it serves serve-http, not {}",
@@ -211,6 +223,26 @@ pub fn mismatch(workload: &WorkloadSpec, model: &ModelSpec) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Why `model` cannot serve the user's app: it is not a Python stack speaking the app's
+/// interface (ASGI or WSGI).
+fn app_misfit(app: &crate::workload::ServeApp, model: &ModelSpec) -> Option<String> {
+    let serves = match model {
+        ModelSpec::Python(py) => py.app_interface(),
+        ModelSpec::Rust { .. } => None,
+    };
+    if serves == Some(app.interface) {
+        return None;
+    }
+    let (name, stacks) = match app.interface {
+        crate::workload::AppInterface::Asgi => ("an ASGI", "py-asyncio+uvicorn"),
+        crate::workload::AppInterface::Wsgi => (
+            "a WSGI",
+            "py-pool+gunicorn, py-process+gunicorn, py-gevent+gunicorn, py-thread+http.server",
+        ),
+    };
+    Some(format!("{model} does not serve {name} app (stacks that do: {stacks})"))
 }
 
 /// Probe the interpreters to use (`paths`, or `python3`); a note for each one that
@@ -348,8 +380,14 @@ impl Plan {
             return Err(PlanError::NoWorkloads);
         }
         let defaults = request.models.is_none();
+        let apps_only = workloads.iter().all(|w| matches!(w, WorkloadSpec::ServeApp(_)));
         let requested: Vec<ModelSpec> = match request.models {
             Some(list) => list,
+            None if apps_only => APP_STACKS
+                .iter()
+                .map(|m| m.parse::<ModelSpec>().expect("app stacks parse"))
+                .filter(|m| workloads.iter().any(|w| mismatch(w, m).is_none()))
+                .collect(),
             None => REGISTRY
                 .iter()
                 .map(|m| m.name.parse().expect("registered models parse"))
@@ -361,7 +399,7 @@ impl Plan {
             false => (Vec::new(), Vec::new()),
         };
         let mut requested = requested;
-        if defaults && !pythons.is_empty() {
+        if defaults && !apps_only && !pythons.is_empty() {
             requested.extend(
                 DEFAULT_PYTHON_MODELS
                     .iter()

@@ -85,6 +85,14 @@ impl From<crate::results::Failure> for ChildFailure {
     }
 }
 
+/// Whether `line` is a server cell's ready mark, `{"ready_ns": N}` and nothing else: the
+/// line a server prints before its report, once it accepts (a server whose setup failed
+/// prints its report alone).
+pub fn is_ready_mark(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
+        .is_ok_and(|m| m.len() == 1 && m.get("ready_ns").is_some_and(|v| v.is_u64()))
+}
+
 /// The one JSON line a cell prints, Rust cell and Python driver alike: raw counts and
 /// raw histograms. Only the parent summarises them, so every percentile conlab reports
 /// comes from one algorithm.
@@ -157,6 +165,14 @@ pub struct ChildReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_ready_mark_alone_is_ready() {
+        assert!(is_ready_mark(br#"{"ready_ns":12}"#));
+        assert!(is_ready_mark(br#"{"ready_ns": 12}"#));
+        assert!(!is_ready_mark(br#"{"ready_ns": 12, "tasks_ok": 0}"#));
+        assert!(!is_ready_mark(b"not json"));
+    }
 
     fn line_with(from: &str, to: &str) -> String {
         let report = ChildReport {

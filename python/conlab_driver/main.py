@@ -29,16 +29,20 @@ def main():
     w = spec["workload"]
     asynchronous = model["kind"] == "py-asyncio"
     if w["kind"] in registry.SERVERS:
+        from .errors import SetupFailed
         from .servers import common
         common.configure(constants)
-        server = registry.load(registry.SERVERS[w["kind"]])(w)
+        try:  # the user's app is imported here, before the ready line
+            server = registry.load(registry.SERVERS[w["kind"]])(w)
+            serve = registry.load(registry.server_model(w["kind"], model))
+        except SetupFailed as exc:
+            return report.setup_failed(str(exc))
         cell = Cell(0)
         cell.concurrency = tasks
-        serve = registry.load(registry.server_model(w["kind"], model))
         serve(server, cell, tasks, model, common.Stop())
-        client = server.describe(asynchronous) if cell.stack is None else "the stack's own app: serve-http's answer"
+        client = server.describe(asynchronous) if cell.stack is None else server.in_stack()
         tasks = len(cell.starts)  # connections accepted
-        user_setup = None
+        user_setup = server.setup_report
     else:
         from .errors import SetupFailed
         workload = registry.load(registry.WORKLOADS[w["kind"]])

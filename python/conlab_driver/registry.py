@@ -19,6 +19,7 @@ WORKLOADS = {
 SERVERS = {
     "serve-http": "servers.http:ServeHttp",
     "serve-tcp": "servers.tcp:ServeTcp",
+    "serve-app": "servers.app:ServeApp",  # the user's app: a stack's only
 }
 
 # Models, by the model's kind and its split (None, "procs" or "threads"): for a client
@@ -55,11 +56,15 @@ STACKS = {
 
 
 def server_model(workload, model):
-    """The server model's entry for a server workload: a stack's for serve-http, else
-    conlab's own accept loop of the model's kind."""
+    """The server model's entry for a server workload: a stack's for serve-http and the
+    user's app, else conlab's own accept loop of the model's kind (which has no app to
+    serve: the plan never asks it to)."""
     stack = STACKS.get((model["kind"], model.get("lib")))
-    if workload == "serve-http" and stack is not None:
+    if workload in ("serve-http", "serve-app") and stack is not None:
         return stack
+    if workload == "serve-app":
+        from .errors import SetupFailed
+        raise SetupFailed("%s is not a server stack: it cannot serve your app" % model["kind"])
     return SERVER_MODELS[model["kind"]]
 
 

@@ -34,7 +34,13 @@ pub fn run(input: impl Read + Send + 'static) -> i32 {
     let mut run = CellRun::new();
     let (client, outcome) = match spec.workload.server() {
         Some(server) => {
-            let handler = server.handler();
+            let Some(handler) = server.handler() else {
+                eprintln!(
+                    "conlab cell: {} is Python code: only Python server stacks serve it",
+                    spec.workload
+                );
+                return 2;
+            };
             let stop = serve::stop_on_eof(input);
             let client = Some(handler.describe(spec.model.is_async()));
             (client, serve::serve(&spec.model, handler, &spec.job(), stop, &mut run))

@@ -456,7 +456,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
 }
 
 /// Read a pipe to its end on a thread, keeping its last `keep` bytes; `ready` is told
-/// when the first whole line has arrived (a server cell's ready mark).
+/// when the first whole line has arrived and it is a server cell's ready mark.
 fn read_all(
     pipe: Option<impl Read + Send + 'static>,
     keep: usize,
@@ -471,8 +471,13 @@ fn read_all(
                 break;
             }
             kept.extend_from_slice(&buf[..n]);
-            if ready.is_some() && kept.contains(&b'\n') {
-                let _ = ready.take().map(|r| r.send(()));
+            if let Some(end) = ready.as_ref().and(kept.iter().position(|&b| b == b'\n')) {
+                // A first line that is not the ready mark is the report of a cell that
+                // never got ready (its app failed to import): the sender is dropped.
+                let sender = ready.take();
+                if crate::protocol::is_ready_mark(&kept[..end]) {
+                    let _ = sender.map(|r| r.send(()));
+                }
             }
             if kept.len() > keep.saturating_mul(2) {
                 kept.drain(..kept.len() - keep);

@@ -52,6 +52,7 @@ fn workload() -> impl Strategy<Value = WorkloadSpec> {
                     keepalive,
                     timeout,
                     rate,
+                    method: Default::default(),
                 })
             }),
         (duration(), nonzero_duration(), 1u64..1 << 20)

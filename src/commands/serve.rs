@@ -37,9 +37,12 @@ fn serve_model(args: &ServeArgs, model: &str, workload: &str) -> anyhow::Result<
     let workload: WorkloadSpec = workload.parse().map_err(usage)?;
     if workload.server().is_none() {
         return Err(UsageError(anyhow::anyhow!(
-            "--model serves a server workload (serve-http, serve-tcp), not {workload}"
+            "--model serves a server workload (serve-http, serve-tcp, serve-app), not {workload}"
         ))
         .into());
+    }
+    if let Some(why) = crate::plan::mismatch(&workload, &model) {
+        return Err(UsageError(anyhow::anyhow!("{why}")).into());
     }
     let interpreter = match &model {
         ModelSpec::Python(_) => Some(crate::launch::python::probe("python3").map_err(usage)?),

@@ -247,8 +247,12 @@ pub fn run_worker(input: impl Read) -> i32 {
         crate::measure::libm::load();
     }
     if let Some(server) = spec.workload.server() {
+        let Some(handler) = server.handler() else {
+            eprintln!("conlab worker: {} has no Rust handler", spec.workload);
+            return 2;
+        };
         let mut run = CellRun::new();
-        let outcome = super::serve::worker(server.handler(), spec.asynchronous, spec.origin_ns, &mut run);
+        let outcome = super::serve::worker(handler, spec.asynchronous, spec.origin_ns, &mut run);
         return report_worker(run.rec, run.loop_lag_us, outcome.err());
     }
     let work = match spec

@@ -12,6 +12,7 @@ use std::fmt;
 
 use super::job::{cores, default_pool_size};
 use crate::params::{Params, SpecError};
+use crate::workload::AppInterface;
 
 pub const BASES: &[&str] = &["py-thread", "py-pool", "py-asyncio", "py-process", "py-gevent"];
 const LIBS: &[(&str, &[&str])] = &[
@@ -202,6 +203,20 @@ impl PyModel {
         libs
     }
 
+    /// The interface of the user's web app this model's stack serves (`serve-app`):
+    /// uvicorn ASGI; gunicorn's worker classes and http.server (through wsgiref) WSGI.
+    /// `None`: not a stack that serves a user's app (aiohttp.web serves its own kind of
+    /// app; the plain models are conlab's accept loops).
+    pub fn app_interface(&self) -> Option<AppInterface> {
+        match (self.base, self.lib) {
+            ("py-asyncio", Some("uvicorn")) => Some(AppInterface::Asgi),
+            ("py-pool" | "py-process" | "py-gevent", Some("gunicorn")) | ("py-thread", Some("http.server")) => {
+                Some(AppInterface::Wsgi)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the model's library is a server stack (serves `serve-http` only).
     pub fn is_server_stack(&self) -> bool {
         self.lib.is_some_and(|l| SERVER_STACKS.contains(&l))
@@ -369,5 +384,26 @@ mod tests {
         assert_eq!(libs("py-asyncio+uvicorn:procs=2"), ["uvicorn", "gunicorn"]);
         assert_eq!(libs("py-gevent+gunicorn"), ["gevent", "gunicorn"]);
         assert!(libs("py-thread").is_empty());
+    }
+
+    #[test]
+    fn stacks_say_which_apps_they_serve() {
+        use crate::workload::AppInterface::{Asgi, Wsgi};
+        let serves = |text: &str| match text.parse::<crate::model::ModelSpec>().unwrap() {
+            crate::model::ModelSpec::Python(p) => p.app_interface(),
+            _ => unreachable!(),
+        };
+        assert_eq!(serves("py-asyncio+uvicorn:procs=2"), Some(Asgi));
+        for wsgi in [
+            "py-pool+gunicorn:size=4",
+            "py-process+gunicorn",
+            "py-gevent+gunicorn",
+            "py-thread+http.server",
+        ] {
+            assert_eq!(serves(wsgi), Some(Wsgi), "{wsgi}");
+        }
+        for neither in ["py-asyncio+aiohttp", "py-asyncio", "py-thread", "py-asyncio+uvloop"] {
+            assert_eq!(serves(neither), None, "{neither}");
+        }
     }
 }

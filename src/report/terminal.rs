@@ -9,7 +9,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, 
 
 use super::screen;
 use crate::analyze;
-use crate::results::{CellResult, Results, Status, WorkloadAnalysis};
+use crate::results::{CellResult, FailureKind, Results, Status, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs, plural};
 
 /// Render every workload's table and summary, without colour, for piped output's width.
@@ -46,6 +46,40 @@ fn user_setup_line(results: &Results, workload: &str) -> Option<String> {
         format_secs(import),
         format_bytes(rss)
     ))
+}
+
+/// The models that get a column for `workload`: every one, except a model whose every
+/// cell of it is `unsupported` (it cannot run the workload at all: a WSGI app under an
+/// ASGI stack, a py-task under a Rust model), which is said once in the line returned
+/// instead, with the first one's reason.
+fn columns(results: &Results, workload: &str, models: &[String]) -> (Vec<String>, Option<String>) {
+    let unsupported = |c: &&CellResult| {
+        c.status == Status::Skipped && c.failure.as_ref().is_some_and(|f| f.kind == FailureKind::Unsupported)
+    };
+    let (mut kept, mut left) = (Vec::new(), Vec::new());
+    for model in models {
+        let cells: Vec<&CellResult> = results
+            .cells
+            .iter()
+            .filter(|c| c.workload == workload && &c.model == model)
+            .collect();
+        match !cells.is_empty() && cells.iter().all(unsupported) {
+            true => left.push((model.as_str(), cells[0].failure.as_ref().map(|f| f.message.as_str()))),
+            false => kept.push(model.clone()),
+        }
+    }
+    if kept.is_empty() {
+        return (models.to_vec(), None);
+    }
+    let line = left.first().map(|(_, why)| {
+        let names: Vec<&str> = left.iter().map(|(m, _)| *m).collect();
+        format!(
+            "unsupported, not run: {}; {}",
+            names.join(", "),
+            why.unwrap_or("cannot run it")
+        )
+    });
+    (kept, line)
 }
 
 /// For a server workload driven by several generator processes: how many, and that the
@@ -94,8 +128,12 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
         };
         let _ = writeln!(out, "{}", screen::wrap(caption, width, 0));
         let grid = Grid::new(results, wa);
-        for block in grid.blocks(models, colour, width) {
+        let (columns, unsupported) = columns(results, &wa.workload, models);
+        for block in grid.blocks(&columns, colour, width) {
             let _ = writeln!(out, "{block}");
+        }
+        if let Some(line) = unsupported {
+            let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
         if !wa.bytes_per_task.is_empty() {
             let parts: Vec<String> = models

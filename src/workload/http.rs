@@ -1,6 +1,6 @@
 //! `http:latency=DUR,requests=R,keepalive=BOOL,bytes=N` (or `duration=DUR` instead of
-//! `requests`): every task performs GET requests against the target, the article's
-//! `fetch_many`.
+//! `requests`): every task performs GET requests (or `method=`'s) against the target,
+//! the article's `fetch_many`.
 //!
 //! By default every Rust model runs the same protocol code, conlab's sans-IO HTTP/1.1
 //! codec (`http1.rs`), through one of two thin shells that differ only where the models
@@ -37,6 +37,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::base::{Target, TaskFuture, Workload};
 use super::deadline;
 use super::http1::{Codec, Head, Step};
+use super::method::Method;
 use super::net::{io_kind, root_io_error, status_kind, time_left, Endpoint};
 use crate::measure::requests;
 use crate::params::{Params, SpecError};
@@ -104,6 +105,9 @@ pub struct HttpSpec {
     /// request's latency counted from its intended send time; `None`: closed loop.
     #[serde(default)]
     pub rate: Option<u64>,
+    /// The request method (`method=`, GET by default), sent without a body.
+    #[serde(default)]
+    pub method: Method,
 }
 
 impl HttpSpec {
@@ -132,7 +136,8 @@ impl HttpSpec {
         if rate == Some(0) {
             return Err(SpecError::invalid(p.spec(), "rate must be at least 1 request/s"));
         }
-        p.finish("latency, requests, duration, keepalive, bytes, timeout, rate")?;
+        let method = Method::parse(&mut p)?;
+        p.finish("latency, requests, duration, keepalive, bytes, timeout, rate, method")?;
         Ok(HttpSpec {
             latency,
             bytes,
@@ -141,6 +146,7 @@ impl HttpSpec {
             keepalive,
             timeout,
             rate,
+            method,
         })
     }
 
@@ -194,6 +200,7 @@ impl HttpSpec {
             timeout: self.timeout,
             endpoints,
             lib,
+            method: self.method,
         }))
     }
 }
@@ -217,7 +224,7 @@ impl fmt::Display for HttpSpec {
         if let Some(rate) = self.rate {
             write!(f, ",rate={rate}")?;
         }
-        Ok(())
+        f.write_str(&self.method.spec_suffix())
     }
 }
 
@@ -232,6 +239,7 @@ pub struct Http {
     endpoints: Vec<Endpoint>,
     /// The library variant; `None`: the codec.
     lib: Option<HttpLib>,
+    method: Method,
 }
 
 /// A failed request: its kind and what went wrong.
@@ -426,7 +434,7 @@ impl Http {
         }
         let (_, stream) = conn.as_mut().expect("connection opened above");
         let request = codec
-            .request(&endpoint.path, &endpoint.authority, self.keepalive)
+            .request(self.method, &endpoint.path, &endpoint.authority, self.keepalive)
             .map_err(|e| (e.kind(), e.to_string()))?;
         stream
             .set_write_timeout(Some(time_left(deadline).map_err(io)?))
@@ -501,7 +509,7 @@ impl Http {
         }
         let (_, stream) = conn.as_mut().expect("connection opened above");
         let request = codec
-            .request(&endpoint.path, &endpoint.authority, self.keepalive)
+            .request(self.method, &endpoint.path, &endpoint.authority, self.keepalive)
             .map_err(|e| (e.kind(), e.to_string()))?;
         stream.write_all(request).await.map_err(io)?;
         loop {
@@ -548,11 +556,24 @@ impl Http {
             std::thread::sleep(sent.saturating_duration_since(Instant::now()));
             let endpoint = self.endpoint(task.index, n);
             n += 1;
-            let mut request = agent.get(&endpoint.url);
-            if !self.keepalive {
-                request = request.header("Connection", "close");
-            }
-            match request.call() {
+            let outcome = match self.method {
+                Method::Get => {
+                    let mut request = agent.get(&endpoint.url);
+                    if !self.keepalive {
+                        request = request.header("Connection", "close");
+                    }
+                    request.call()
+                }
+                // Another method, spelt as a request with an empty body.
+                method => ureq::http::Request::builder()
+                    .method(method.as_str())
+                    .uri(&endpoint.url)
+                    .header("Connection", if self.keepalive { "keep-alive" } else { "close" })
+                    .body(&[][..])
+                    .map_err(ureq::Error::from)
+                    .and_then(|r| agent.run(r)),
+            };
+            match outcome {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     match resp.body_mut().with_config().limit(u64::MAX).read_to_vec() {
@@ -625,7 +646,9 @@ impl Http {
         }
         let (_, sender) = conn.as_mut().expect("connection opened above");
         sender.ready().await.map_err(|e| hyper_kind(&e))?;
-        let request = hyper::Request::get(endpoint.path.as_str())
+        let request = hyper::Request::builder()
+            .method(self.method.as_str())
+            .uri(endpoint.path.as_str())
             .header(hyper::header::HOST, endpoint.authority.as_str())
             .header(
                 hyper::header::CONNECTION,

@@ -10,13 +10,14 @@
 //! `+hyper`).
 //!
 //! The codec does no I/O and owns one fixed buffer (a task's, for all its connections):
-//! [`Codec::request`] writes a GET into it for the shell to send; the shell reads into
+//! [`Codec::request`] writes a request (GET, or the spec's `method`) into it for the shell to send; the shell reads into
 //! [`Codec::spare`] and reports the count with [`Codec::filled`] (0: the peer closed);
 //! [`Codec::advance`] says what comes next. The head must fit the buffer; the body is
 //! counted off and discarded as it arrives (Content-Length, chunked with trailers, or
 //! until the server closes), so a request allocates nothing. Bytes after a complete
 //! response stay buffered as the start of the next one on the same connection.
 
+use super::method::Method;
 use crate::results::ErrorKind;
 
 /// What a final response head says.
@@ -152,9 +153,10 @@ impl Codec {
         self.eof = false;
     }
 
-    /// Write `GET path` for `authority` (the Host header) into the buffer and return the
-    /// bytes to send. Response bytes already buffered are kept.
-    pub fn request(&mut self, path: &str, authority: &str, keepalive: bool) -> Result<&[u8], Error> {
+    /// Write `METHOD path` for `authority` (the Host header) into the buffer and return
+    /// the bytes to send; a method that expects a body says it is empty. Response bytes
+    /// already buffered are kept.
+    pub fn request(&mut self, method: Method, path: &str, authority: &str, keepalive: bool) -> Result<&[u8], Error> {
         if let Some(bad) = [path, authority]
             .into_iter()
             .find(|s| s.is_empty() || s.bytes().fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f)))
@@ -163,13 +165,20 @@ impl Codec {
         }
         self.compact();
         let connection: &[u8] = if keepalive { b"keep-alive" } else { b"close" };
-        let parts: [&[u8]; 7] = [
-            b"GET ",
+        let length: &[u8] = if method.says_length() {
+            b"\r\nContent-Length: 0"
+        } else {
+            b""
+        };
+        let parts: [&[u8]; 9] = [
+            method.as_str().as_bytes(),
+            b" ",
             path.as_bytes(),
             b" HTTP/1.1\r\nHost: ",
             authority.as_bytes(),
             b"\r\nConnection: ",
             connection,
+            length,
             b"\r\n\r\n",
         ];
         let len: usize = parts.iter().map(|p| p.len()).sum();

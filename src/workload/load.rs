@@ -69,6 +69,7 @@ impl ServeSpec<'_> {
                     keepalive: true,
                     timeout: DEFAULT_TIMEOUT,
                     rate: s.rate,
+                    method: Default::default(),
                 }),
                 target: Target {
                     urls: vec![format!("http://{addr}/")],
@@ -78,6 +79,25 @@ impl ServeSpec<'_> {
                     Some(r) => format!("open loop, {r} requests/s from intended send times"),
                     None => "closed loop".into(),
                 },
+                connections: tasks,
+            },
+            // The user's app: the same client on the app's paths, round-robin per connection.
+            ServeSpec::App(s) => Load {
+                workload: WorkloadSpec::Http(HttpSpec {
+                    latency: Duration::ZERO,
+                    bytes: 0,
+                    requests: None,
+                    duration: Some(s.duration),
+                    keepalive: true,
+                    timeout: DEFAULT_TIMEOUT,
+                    rate: s.rate,
+                    method: s.method,
+                }),
+                target: Target {
+                    urls: s.paths.iter().map(|p| format!("http://{addr}{p}")).collect(),
+                    ..Default::default()
+                },
+                mode: s.mode(),
                 connections: tasks,
             },
             ServeSpec::Tcp(s) => Load {

@@ -10,6 +10,7 @@
 //! the paths the rest of conlab uses are re-exported here. The children import one
 //! another, never this file.
 
+mod app;
 mod base;
 mod blocking;
 mod cpu;
@@ -18,6 +19,7 @@ mod deadline;
 mod http;
 mod http1;
 mod load;
+mod method;
 mod mixed;
 mod net;
 mod pytask;
@@ -27,12 +29,14 @@ mod spec;
 mod tcp;
 
 pub use crate::task::{TaskCtx, TaskError, TaskResult};
+pub use app::{Interface as AppInterface, ServeApp};
 pub use base::{BoxFuture, Target, TaskFuture, Workload};
 pub use blocking::{BlockingSpec, Mode as BlockingMode};
 pub use cpu::{cpu_kernel, Cpu};
 pub use custom::CustomSpec;
 pub use http::{HttpLib, HttpSpec, BUFFER as HTTP_BUFFER};
 pub use load::Load;
+pub use method::Method;
 pub use mixed::Mixed;
 pub use net::UrlError;
 pub use pytask::PyTask;

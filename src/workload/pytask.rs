@@ -112,7 +112,7 @@ pub fn sha_of(bytes: &[u8]) -> String {
 }
 
 /// A Python identifier in its ASCII form (what a `def` name in user code is, in practice).
-fn is_identifier(name: &str) -> bool {
+pub(super) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -29,6 +29,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::app::ServeApp;
 use super::base::BoxFuture;
 use super::net::io_kind;
 use crate::params::{Params, SpecError};
@@ -191,11 +192,13 @@ impl fmt::Display for ServeTcp {
     }
 }
 
-/// A server workload, either shape.
+/// A server workload: conlab's HTTP or echo handler, or the user's own app.
 #[derive(Debug, Clone, Copy)]
 pub enum ServeSpec<'a> {
     Http(&'a ServeHttp),
     Tcp(&'a ServeTcp),
+    /// Python code, served by a Python stack only: no Rust handler.
+    App(&'a ServeApp),
 }
 
 impl ServeSpec<'_> {
@@ -204,6 +207,7 @@ impl ServeSpec<'_> {
         match self {
             ServeSpec::Http(s) => s.duration,
             ServeSpec::Tcp(s) => s.duration,
+            ServeSpec::App(s) => s.duration,
         }
     }
 
@@ -212,20 +216,23 @@ impl ServeSpec<'_> {
         match self {
             ServeSpec::Http(s) => s.generators,
             ServeSpec::Tcp(s) => s.generators,
+            ServeSpec::App(s) => s.generators,
         }
     }
 
-    /// The per-connection work, ready to run.
-    pub fn handler(&self) -> Arc<dyn Handler> {
+    /// The per-connection work, ready to run by a Rust model; `None` for the user's app,
+    /// which is Python code (the plan never gives it to a Rust model).
+    pub fn handler(&self) -> Option<Arc<dyn Handler>> {
         match self {
-            ServeSpec::Http(s) => Arc::new(HttpHandler {
+            ServeSpec::Http(s) => Some(Arc::new(HttpHandler {
                 latency: s.latency,
                 blocking: s.blocking,
                 response: response(s.bytes),
-            }),
-            ServeSpec::Tcp(s) => Arc::new(EchoHandler {
+            })),
+            ServeSpec::Tcp(s) => Some(Arc::new(EchoHandler {
                 bytes: s.bytes as usize,
-            }),
+            })),
+            ServeSpec::App(_) => None,
         }
     }
 }
@@ -462,7 +469,8 @@ mod tests {
             blocking: false,
             generators: 1,
         })
-        .handler();
+        .handler()
+        .unwrap();
         let server = std::thread::spawn(move || handler.serve_blocking(listener.accept().unwrap().0));
         let mut client = std::net::TcpStream::connect(addr).unwrap();
         client

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::app::ServeApp;
 use super::base::{Target, Workload};
 use super::blocking::BlockingSpec;
 use super::cpu::Cpu;
@@ -39,6 +40,9 @@ pub enum WorkloadSpec {
     ServeHttp(ServeHttp),
     #[serde(rename = "serve-tcp")]
     ServeTcp(ServeTcp),
+    /// The user's own web app (`serve-app:asgi=FILE:APP`): Python server stacks only.
+    #[serde(rename = "serve-app")]
+    ServeApp(ServeApp),
     /// The user's own Python task (`py-task:file=PATH,fn=NAME`): Python models only.
     #[serde(rename = "py-task")]
     PyTask(PyTask),
@@ -61,7 +65,7 @@ impl WorkloadSpec {
             WorkloadSpec::Http(w) => w.build(target, lib, tasks)?,
             WorkloadSpec::Tcp(w) => w.build(target)?,
             WorkloadSpec::Blocking(w) => w.build(),
-            WorkloadSpec::ServeHttp(_) | WorkloadSpec::ServeTcp(_) => {
+            WorkloadSpec::ServeHttp(_) | WorkloadSpec::ServeTcp(_) | WorkloadSpec::ServeApp(_) => {
                 return Err(SpecError::invalid(
                     self.to_string(),
                     "a server workload is served (model::serve), not run as client tasks",
@@ -82,6 +86,7 @@ impl WorkloadSpec {
         match self {
             WorkloadSpec::ServeHttp(s) => Some(ServeSpec::Http(s)),
             WorkloadSpec::ServeTcp(s) => Some(ServeSpec::Tcp(s)),
+            WorkloadSpec::ServeApp(s) => Some(ServeSpec::App(s)),
             _ => None,
         }
     }
@@ -108,6 +113,7 @@ impl WorkloadSpec {
             WorkloadSpec::Blocking(w) => w.call,
             WorkloadSpec::ServeHttp(w) => w.duration,
             WorkloadSpec::ServeTcp(w) => w.duration,
+            WorkloadSpec::ServeApp(w) => w.duration,
             WorkloadSpec::PyTask(_) | WorkloadSpec::Custom(_) => Duration::ZERO,
         }
     }
@@ -123,6 +129,7 @@ impl WorkloadSpec {
             WorkloadSpec::Blocking(_) => "blocking",
             WorkloadSpec::ServeHttp(_) => "serve-http",
             WorkloadSpec::ServeTcp(_) => "serve-tcp",
+            WorkloadSpec::ServeApp(_) => "serve-app",
             WorkloadSpec::PyTask(_) => "py-task",
             WorkloadSpec::Custom(_) => "custom",
         }
@@ -140,6 +147,7 @@ impl fmt::Display for WorkloadSpec {
             WorkloadSpec::Blocking(w) => w.fmt(f),
             WorkloadSpec::ServeHttp(w) => w.fmt(f),
             WorkloadSpec::ServeTcp(w) => w.fmt(f),
+            WorkloadSpec::ServeApp(w) => w.fmt(f),
             WorkloadSpec::PyTask(w) => w.fmt(f),
             WorkloadSpec::Custom(w) => w.fmt(f),
         }
@@ -222,6 +230,12 @@ pub const REGISTRY: &[WorkloadInfo] = &[
         syntax: "serve-tcp:interval=DUR,duration=DUR,bytes=N,generators=K",
         about: "the server side, chat shape: the model holds N connections for DUR, echoing an N-byte message each sends every `interval`; generators=K: K generator processes share the connections",
         parse: |p| ServeTcp::parse(p).map(WorkloadSpec::ServeTcp),
+    },
+    WorkloadInfo {
+        name: "serve-app",
+        syntax: "serve-app:asgi=FILE:APP|wsgi=FILE:APP,path=/P (repeatable)|paths=FILE,method=M,duration=DUR,rate=R,generators=K",
+        about: "your own web app served by the stacks people deploy it on (ASGI: py-asyncio+uvicorn; WSGI: py-pool/py-process/py-gevent+gunicorn, py-thread+http.server via wsgiref); N keep-alive connections send `method` to the paths round-robin for DUR, closed loop or at rate=R; answers that are not 2xx count as http-4xx/http-5xx; the import is timed apart (user_setup)",
+        parse: |p| ServeApp::parse(p).map(WorkloadSpec::ServeApp),
     },
     WorkloadInfo {
         name: "blocking",

@@ -3,6 +3,7 @@
 //! waits for. Each module drives the real `conlab` binary through `common`.
 
 mod advise;
+mod apps;
 mod bench;
 mod blocking;
 mod claims;

@@ -25,6 +25,22 @@ def configure(constants):
     MAX_HEAD = int(constants["head_limit"])
 
 
+class Handler:
+    """What a server workload gives the server models, beyond serving a connection: the
+    defaults of conlab's own handlers (serve-http, serve-tcp), which the user's app
+    (`app.ServeApp`) overrides."""
+
+    setup_report = None  # the user's import, timed: only an app of the user's has one
+
+    def user_app(self, interface):
+        """The user's app a stack serves instead of its own answer; None: its own."""
+        return None
+
+    def in_stack(self):
+        """The cell's `client` when a library stack served: what answered."""
+        return "the stack's own app: serve-http's answer"
+
+
 def announce_ready(cell):
     """The ready line: the parent starts the load generator when it reads it."""
     cell.mark_ready()

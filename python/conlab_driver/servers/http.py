@@ -5,11 +5,12 @@ import time
 from ..errors import ProtocolError
 from ..shells import BUF
 from . import common
+from .common import Handler
 
 asyncio = None  # bound by the asyncio server model
 
 
-class ServeHttp:
+class ServeHttp(Handler):
     """serve-http: per connection, read a request head, wait `latency`, answer."""
 
     def __init__(self, w):

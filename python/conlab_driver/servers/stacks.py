@@ -1,5 +1,6 @@
 """What the library server stacks share (http.server, aiohttp.web, uvicorn, gunicorn): the
-serve-http handler's answer as each stack's own app gives it, the per-request count
+serve-http handler's answer as each stack's own app gives it (or the user's app in its
+place, serve-app), the per-request count
 that stands for the cell's tasks (a stack owns its connections; conlab sees the requests
 its app answers), each worker process's count sent back at its exit, and the record of
 the stack that served.
@@ -29,6 +30,13 @@ class Answer:
         self.body = server.response.split(b"\r\n\r\n", 1)[1]
         self.content_type = "application/octet-stream"
         self.headers = [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))]
+
+
+def app_of(server, interface, own):
+    """The app a stack serves: the user's (serve-app, its requests counted) or, for
+    serve-http, conlab's answer as the stack's own `own(Answer)` builds it."""
+    user = server.user_app(interface)
+    return own(Answer(server)) if user is None else user
 
 
 class Requests:

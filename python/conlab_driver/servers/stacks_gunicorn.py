@@ -23,7 +23,7 @@ import time
 
 from . import common
 from .common import announce_ready
-from .stacks import REQUESTS, TASKS, Answer, record, take_workers
+from .stacks import REQUESTS, TASKS, app_of, record, take_workers
 
 # What each worker class is called in gunicorn, and what its threads are.
 CLASSES = {
@@ -129,7 +129,7 @@ def serve(server, cell, n, model, stop):
     worker_class = CLASSES[kind]
     threads = int(model["workers"]) if kind == "py-pool" else None
     workers = int(model["workers"]) if kind == "py-process" else 1
-    app = wsgi_app(Answer(server))
+    app = app_of(server, "wsgi", wsgi_app)
     threaded = "%d threads" % threads if threads else "one thread"
     if worker_class == "gevent":
         import gevent

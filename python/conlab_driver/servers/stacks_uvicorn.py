@@ -14,7 +14,7 @@ import warnings
 
 from . import common
 from .common import announce_ready, inherited_listener
-from .stacks import REQUESTS, TASKS, Answer, loop_of, record, take_own
+from .stacks import REQUESTS, TASKS, app_of, loop_of, record, take_own
 
 WORKER = "uvicorn.workers.UvicornWorker"
 
@@ -67,7 +67,7 @@ def parser_of(protocol_class):
 
 def serve(server, cell, n, model, stop):
     import uvicorn
-    app = asgi_app(Answer(server))
+    app = app_of(server, "asgi", asgi_app)
     procs = model.get("procs")
     if procs:
         return _serve_workers(app, uvicorn, cell, int(procs), stop)

@@ -1,11 +1,12 @@
 """serve-tcp's handler: per connection, read a `bytes`-byte message and echo it, until EOF."""
 
 from ..green import sockets_name
+from .common import Handler
 
 asyncio = None  # bound by the asyncio server model
 
 
-class ServeTcp:
+class ServeTcp(Handler):
     """serve-tcp: per connection, read a `bytes`-byte message and echo it, until EOF."""
 
     def __init__(self, w):

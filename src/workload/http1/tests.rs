@@ -55,20 +55,33 @@ fn head(status: u16, close: bool) -> Head {
 #[test]
 fn writes_a_get_with_host_and_connection() {
     let mut codec = Codec::new(CAP);
-    let request = codec.request("/delay?ms=5", "127.0.0.1:8080", true).unwrap();
+    let request = codec
+        .request(Method::Get, "/delay?ms=5", "127.0.0.1:8080", true)
+        .unwrap();
     assert_eq!(
         request,
         b"GET /delay?ms=5 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n"
     );
-    let request = codec.request("/", "[::1]:80", false).unwrap();
+    let request = codec.request(Method::Get, "/", "[::1]:80", false).unwrap();
     assert!(request.ends_with(b"Connection: close\r\n\r\n"));
-    assert_eq!(codec.request("/a b", "h", true), Err(Error::Target("/a b".into())));
+    assert_eq!(
+        codec.request(Method::Get, "/a b", "h", true),
+        Err(Error::Target("/a b".into()))
+    );
     assert!(matches!(
-        codec.request("/x\r\nEvil: 1", "h", true),
+        codec.request(Method::Get, "/x\r\nEvil: 1", "h", true),
         Err(Error::Target(_))
     ));
+    let request = codec.request(Method::Post, "/items", "h", true).unwrap();
+    assert_eq!(
+        request,
+        b"POST /items HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"
+    );
     let long = format!("/{}", "x".repeat(CAP));
-    assert_eq!(codec.request(&long, "h", true), Err(Error::RequestTooLarge(CAP)));
+    assert_eq!(
+        codec.request(Method::Get, &long, "h", true),
+        Err(Error::RequestTooLarge(CAP))
+    );
 }
 
 #[test]
@@ -181,12 +194,12 @@ fn keep_alive_reuses_leftover_bytes() {
     let two: &[u8] =
         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy";
     let mut codec = Codec::new(CAP);
-    codec.request("/", "h", true).unwrap();
+    codec.request(Method::Get, "/", "h", true).unwrap();
     let steps = run(&mut codec, &[two], false).unwrap();
     assert_eq!(steps.last(), Some(&Step::Done(head(200, false))));
     // The second response is already buffered: the next request keeps it, and it
     // completes without a read.
-    codec.request("/again", "h", true).unwrap();
+    codec.request(Method::Get, "/again", "h", true).unwrap();
     assert_eq!(codec.advance(), Ok(Step::Head(head(503, false))));
     assert_eq!(codec.advance(), Ok(Step::Done(head(503, false))));
     assert_eq!(codec.advance(), Ok(Step::Read));
