@@ -13,6 +13,9 @@ use crate::measure::env::Environment;
 use crate::measure::latency::{HistogramWire, LatencySummary};
 pub use crate::task::ErrorKind;
 
+pub mod reading;
+pub use reading::Reading;
+
 /// Identifies the document format; bumped on any incompatible change.
 pub const SCHEMA: &str = "conlab.results/1";
 
@@ -731,6 +734,9 @@ pub struct WorkloadAnalysis {
     /// three task counts on). ~0: flat; ~1: linear (a queue).
     #[serde(default)]
     pub scaling: BTreeMap<String, f64>,
+    /// The reading renderers put into words: headline, rankings per metric, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Reading>,
 }
 
 /// Median, range and (with 6 or more repeats) a 95% confidence interval of the median.

@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod load;
 pub mod markdown;
 pub mod palette;
+pub mod reading;
 pub mod screen;
 pub mod snippets;
 pub mod summary;

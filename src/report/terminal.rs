@@ -118,24 +118,58 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
     }
-    let verdicts = crate::analyze::verdict::verdicts(results);
-    if !verdicts.is_empty() {
+    let readings: Vec<_> = results
+        .analysis
+        .workloads
+        .iter()
+        .filter_map(|wa| Some((wa, wa.reading.as_ref()?)))
+        .collect();
+    if !readings.is_empty() {
         let _ = writeln!(out, "\n{}", paint("1", "verdicts:"));
-        // Grouped under their workload, which each verdict names first.
-        let mut current: Option<&str> = None;
-        for v in &verdicts {
-            let (workload, text) = results
-                .analysis
-                .workloads
-                .iter()
-                .find_map(|wa| Some((wa.workload.as_str(), v.strip_prefix(&format!("{}: ", wa.workload))?)))
-                .unwrap_or(("", v.as_str()));
-            if current != Some(workload) && !workload.is_empty() {
-                let _ = writeln!(out, "{}", screen::wrap(&format!("  {workload}"), width, 4));
+        for (wa, reading) in readings {
+            let words = super::reading::words(reading, analyze::is_server(&wa.workload));
+            for line in verdict_lines(&wa.workload, &words, width, MAX_VERDICT_LINES) {
+                let _ = writeln!(out, "{line}");
             }
-            current = Some(workload);
-            let _ = writeln!(out, "{}", screen::wrap(&format!("    • {text}"), width, 6));
         }
+    }
+    out
+}
+
+/// The most lines a workload's verdicts take: its name, the headline, one line per
+/// ranking and the reasons that fit (the rest are in the results' JSON).
+pub const MAX_VERDICT_LINES: usize = 10;
+
+/// A workload's verdicts folded to `width`: its name, the headline, the rankings, then as
+/// many reasons as fit in `max` lines, and how many more the JSON holds.
+fn verdict_lines(workload: &str, words: &super::reading::Words, width: usize, max: usize) -> Vec<String> {
+    let fold = |text: &str, first: &str, rest: usize| -> Vec<String> {
+        screen::wrap(&format!("{first}{text}"), width, rest)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let mut out = fold(workload, "  ", 4);
+    out.extend(fold(&words.headline, "    ", 4));
+    for r in &words.rankings {
+        out.extend(fold(r, "    ", 6));
+    }
+    for (i, why) in words.why.iter().enumerate() {
+        let lines = fold(why, "    why: ", 6);
+        let left = words.why.len() - i - 1;
+        // Room for this reason, and for the line that says how many more there are.
+        let reserve = usize::from(left > 0);
+        if out.len() + lines.len() + reserve > max {
+            let more = words.why.len() - i;
+            let reasons = if more == 1 { "reason" } else { "reasons" };
+            out.extend(fold(
+                &format!("(+{more} more {reasons} in results.json: analysis.workloads[].reading)"),
+                "    ",
+                6,
+            ));
+            break;
+        }
+        out.extend(lines);
     }
     out
 }
