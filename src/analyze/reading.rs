@@ -147,9 +147,16 @@ pub fn reading(cells: &[CellResult], baselines: &[CellResult], wa: &WorkloadAnal
         why: time_why,
     });
 
-    // A server workload's time is already its clients' p99.
+    // A server workload's time is already its clients' p99; results from before the
+    // caller's latency was measured have only the service time, which hides a queue.
+    let caller_measured = |m: &str| {
+        cells
+            .iter()
+            .filter(|c| &c.workload == w && c.model == m && c.tasks == n && c.status == Status::Ok)
+            .all(|c| c.caller_latency_ms.is_some())
+    };
     if !is_server(w) {
-        let p99 = rank(candidates(|s| s.p99_ms.as_ref(), &|_| true));
+        let p99 = rank(candidates(|s| s.p99_ms.as_ref(), &caller_measured));
         if p99.len() >= 2 {
             let why = gaps(cells, w, n, &p99);
             rankings.push(Ranking {
@@ -321,3 +328,6 @@ fn languages(wa: &WorkloadAnalysis, time: &[Ranked], here: &[&CellStats]) -> Vec
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -70,12 +70,13 @@ fn headline(h: &Headline, time: Option<&Ranking>) -> String {
     };
     let time = match h.fastest.as_slice() {
         [] => "no model finished".to_string(),
-        [one] => format!("fastest {one}{}", at_most(one)),
-        many => format!("fastest {} (too close to call)", group(many)),
+        [one] => format!("{one} fastest{}", at_most(one)),
+        many => format!("{} fastest (too close to call)", group(many)),
     };
     let memory = match h.leanest.as_slice() {
         [] => String::new(),
-        many => format!(", leanest {}", group(many)),
+        same if same == h.fastest.as_slice() => " and leanest".into(),
+        many => format!(", {} leanest", group(many)),
     };
     let runs = match h.runs {
         0 | 1 => "one run each".to_string(),

@@ -418,4 +418,57 @@ mod tests {
         assert_eq!(tables(&render_with(&results, false, 400)), workloads);
         assert!(tables(&render_with(&results, false, 80)) > workloads);
     }
+
+    /// The default sweep (`conlab bench` with no arguments, on this project's 2-core
+    /// machine, histograms left out), as a fixed fixture.
+    fn default_sweep() -> Results {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-sweep.json");
+        crate::report::load::load(std::path::Path::new(path)).unwrap().results
+    }
+
+    #[test]
+    fn each_default_workload_reads_in_ten_lines_at_100_columns() {
+        let results = default_sweep();
+        assert_eq!(results.analysis.workloads.len(), 2);
+        for wa in &results.analysis.workloads {
+            let words = crate::report::reading::words(wa.reading.as_ref().unwrap(), false);
+            let lines = verdict_lines(&wa.workload, &words, 100, MAX_VERDICT_LINES);
+            assert!(lines.len() <= MAX_VERDICT_LINES, "{}", lines.join("\n"));
+            assert!(lines.iter().all(|l| l.chars().count() <= 100), "{}", lines.join("\n"));
+            // Headline and one line per ranking come before any reason.
+            assert!(lines[1].starts_with("    At "), "{}", lines.join("\n"));
+            for label in ["time: ", "p99: ", "RSS: ", "per task: "] {
+                let n = lines.iter().filter(|l| l.starts_with(&format!("    {label}"))).count();
+                assert_eq!(n, 1, "{label}\n{}", lines.join("\n"));
+            }
+        }
+        // The pairwise comparisons are in the JSON, not on the screen.
+        let out = render_with(&results, false, 100);
+        assert!(!out.contains("beats"), "{out}");
+        assert!(!results.analysis.workloads[0].crossover.is_empty());
+        // Why py-thread fell behind at 5,000: its start rate.
+        let http = &out[out.find("verdicts:").unwrap()..out.find("  sleep:1s").unwrap()];
+        assert!(
+            http.contains("why: py-thread started about 3,300 threads/s")
+                && http.contains("at most 428 of 5,000 ran at once"),
+            "{http}"
+        );
+    }
+
+    #[test]
+    fn reasons_beyond_the_budget_are_counted_not_dropped_silently() {
+        let results = default_sweep();
+        let wa = &results.analysis.workloads[0];
+        let words = crate::report::reading::words(wa.reading.as_ref().unwrap(), false);
+        assert!(words.why.len() >= 2, "{:?}", words.why);
+        let room = 1 + 2 + words.rankings.len() + 1;
+        let lines = verdict_lines(&wa.workload, &words, 100, room);
+        let last = lines.last().unwrap();
+        assert!(lines.len() <= room, "{}", lines.join("\n"));
+        assert!(
+            last.contains(&format!("+{} more reasons in results.json", words.why.len())),
+            "{}",
+            lines.join("\n")
+        );
+    }
 }
