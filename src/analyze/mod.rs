@@ -9,6 +9,7 @@
 
 pub mod advice;
 mod analysis;
+pub mod answer;
 pub mod cells;
 pub mod claims;
 pub mod compare;

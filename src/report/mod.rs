@@ -3,6 +3,7 @@
 //! any of them from `results.json` or `results.jsonl` long after the sweep.
 
 pub mod advice;
+pub mod answer;
 pub mod axis;
 pub mod claims;
 pub mod compare;
