@@ -25,9 +25,18 @@ pub struct Words {
     pub why: Vec<String>,
 }
 
+/// How much a ranking line says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// The terminal's: a short label, the best figure and the others' ratios to it.
+    Short,
+    /// A page's: the label with its task count and every model's own figure.
+    Long,
+}
+
 /// The words of a reading; `server`: the workload is served (tasks are connections and
 /// its time is its clients' p99).
-pub fn words(reading: &Reading, server: bool) -> Words {
+pub fn words(reading: &Reading, server: bool, style: Style) -> Words {
     let mut seen: Vec<(&str, &Mechanism)> = Vec::new();
     let mut why = Vec::new();
     for w in reading.rankings.iter().flat_map(|r| &r.why) {
@@ -41,7 +50,11 @@ pub fn words(reading: &Reading, server: bool) -> Words {
             &reading.headline,
             reading.rankings.iter().find(|r| r.metric == Metric::Time),
         ),
-        rankings: reading.rankings.iter().map(|r| ranking_line(r, server)).collect(),
+        rankings: reading
+            .rankings
+            .iter()
+            .map(|r| ranking_line(r, server, style))
+            .collect(),
         why,
     }
 }
@@ -107,15 +120,23 @@ fn pick(p: &LanguagePick, n: usize) -> String {
     }
 }
 
-/// What a ranking ranks; its task count is the headline's.
-fn metric_label(r: &Ranking, server: bool) -> &'static str {
-    match (r.metric, server) {
-        (Metric::Time, false) => "time",
-        (Metric::Time, true) => "clients' p99",
-        (Metric::CallerP99, _) => "p99",
-        (Metric::Memory, _) => "RSS",
-        (Metric::MemoryPerTask, false) => "per task",
-        (Metric::MemoryPerTask, true) => "per connection",
+/// What a ranking ranks: short, its task count being the headline's; long, with it.
+fn metric_label(r: &Ranking, server: bool, style: Style) -> String {
+    let label = match (r.metric, server, style) {
+        (Metric::Time, false, Style::Short) => "time",
+        (Metric::Time, false, Style::Long) => "Work time",
+        (Metric::Time, true, _) => "Clients' p99",
+        (Metric::CallerP99, _, Style::Short) => "p99",
+        (Metric::CallerP99, _, Style::Long) => "Caller p99",
+        (Metric::Memory, _, Style::Short) => "RSS",
+        (Metric::Memory, _, Style::Long) => "Peak RSS",
+        (Metric::MemoryPerTask, false, Style::Short) => "per task",
+        (Metric::MemoryPerTask, false, Style::Long) => "RSS per task",
+        (Metric::MemoryPerTask, true, _) => "RSS per connection",
+    };
+    match (style, r.tasks) {
+        (Style::Long, Some(n)) => format!("{label} at {}", format_count(n)),
+        _ => label.to_string(),
     }
 }
 
@@ -139,22 +160,25 @@ fn times(ratio: f64) -> String {
 }
 
 /// `time: rs-async ≈ rs-async-st 61.0ms < rs-thread ×1.3 < py-thread ×25`: the first
-/// tie group with the best figure, then each other model with its ratio to it.
-pub fn ranking_line(r: &Ranking, server: bool) -> String {
+/// tie group with the best figure, then each other model with its ratio to it; in the
+/// long style every model with its own figure, and the ratio after the first group.
+pub fn ranking_line(r: &Ranking, server: bool, style: Style) -> String {
     let top = crate::analyze::reading::top_group(&r.entries).len();
-    let mut out = format!("{}: ", metric_label(r, server));
+    let mut out = format!("{}: ", metric_label(r, server, style));
     for (i, e) in r.entries.iter().enumerate() {
         if i > 0 {
             out.push_str(if e.tied { " ≈ " } else { " < " });
         }
         out.push_str(&e.model);
-        if i + 1 == top {
-            out.push(NB);
-            out.push_str(&nb(&figure(r.metric, r.entries[0].value)));
-        } else if i >= top {
-            out.push(NB);
-            out.push_str(&times(e.ratio));
-        }
+        let text = match style {
+            Style::Short if i + 1 == top => figure(r.metric, r.entries[0].value),
+            Style::Short if i >= top => times(e.ratio),
+            Style::Short => continue,
+            Style::Long if i >= top => format!("{} ({})", figure(r.metric, e.value), times(e.ratio)),
+            Style::Long => figure(r.metric, e.value),
+        };
+        out.push(NB);
+        out.push_str(&nb(&text));
     }
     if !r.left_out.is_empty() {
         let parts: Vec<&str> = r.left_out.iter().map(|l| l.model.as_str()).collect();

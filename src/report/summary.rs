@@ -62,7 +62,7 @@ pub fn summarize(results: &Results, wa: &WorkloadAnalysis) -> Summary {
             points: Vec::new(),
         };
     };
-    let words = super::reading::words(reading, analyze::is_server(&wa.workload));
+    let words = super::reading::words(reading, analyze::is_server(&wa.workload), super::reading::Style::Long);
     let mut points: Vec<String> = words.rankings.iter().map(|r| escape(r)).collect();
     points.extend(words.why.iter().map(|w| format!("Why: {}", escape(w))));
     Summary {

@@ -127,7 +127,7 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
     if !readings.is_empty() {
         let _ = writeln!(out, "\n{}", paint("1", "verdicts:"));
         for (wa, reading) in readings {
-            let words = super::reading::words(reading, analyze::is_server(&wa.workload));
+            let words = super::reading::words(reading, analyze::is_server(&wa.workload), super::reading::Style::Short);
             for line in verdict_lines(&wa.workload, &words, width, MAX_VERDICT_LINES) {
                 let _ = writeln!(out, "{line}");
             }
@@ -431,7 +431,11 @@ mod tests {
         let results = default_sweep();
         assert_eq!(results.analysis.workloads.len(), 2);
         for wa in &results.analysis.workloads {
-            let words = crate::report::reading::words(wa.reading.as_ref().unwrap(), false);
+            let words = crate::report::reading::words(
+                wa.reading.as_ref().unwrap(),
+                false,
+                crate::report::reading::Style::Short,
+            );
             let lines = verdict_lines(&wa.workload, &words, 100, MAX_VERDICT_LINES);
             assert!(lines.len() <= MAX_VERDICT_LINES, "{}", lines.join("\n"));
             assert!(lines.iter().all(|l| l.chars().count() <= 100), "{}", lines.join("\n"));
@@ -459,7 +463,11 @@ mod tests {
     fn reasons_beyond_the_budget_are_counted_not_dropped_silently() {
         let results = default_sweep();
         let wa = &results.analysis.workloads[0];
-        let words = crate::report::reading::words(wa.reading.as_ref().unwrap(), false);
+        let words = crate::report::reading::words(
+            wa.reading.as_ref().unwrap(),
+            false,
+            crate::report::reading::Style::Short,
+        );
         assert!(words.why.len() >= 2, "{:?}", words.why);
         let room = 1 + 2 + words.rankings.len() + 1;
         let lines = verdict_lines(&wa.workload, &words, 100, room);
