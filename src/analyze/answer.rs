@@ -104,7 +104,7 @@ pub struct Answer {
     pub loop_lag: Option<LoopLag>,
     pub connection_limit: Option<ConnectionLimit>,
     pub claims: Vec<ClaimResult>,
-    /// Cells behind it and the repeats per cell.
+    /// Cells behind it (the sweep's, and the claims' when given) and the sweep's repeats.
     pub cells: usize,
     pub runs: usize,
 }
@@ -185,14 +185,23 @@ fn call(wa: &WorkloadAnalysis, a: &str, b: &str, n: usize) -> Option<Call> {
     })
 }
 
-pub fn answer(results: &Results, claims: &[ClaimResult]) -> Answer {
+/// The answer from a sweep's `results` and, when given, the results `conlab claims`
+/// measured its `claims` on (`extra`): the claims' workloads that the sweep did not run
+/// join the decision matrix, and the gotchas are looked for in both. No figure ever
+/// mixes the two runs: each comes from one document's cells.
+pub fn answer(results: &Results, extra: Option<&Results>, claims: &[ClaimResult]) -> Answer {
     let thread = plain(results, "py-thread");
     let asyncio = plain(results, "py-asyncio");
     let parsed = |wa: &WorkloadAnalysis| WorkloadSpec::from_str(&wa.workload).ok();
     let workloads = &results.analysis.workloads;
+    let theirs = extra
+        .into_iter()
+        .flat_map(|x| &x.analysis.workloads)
+        .filter(|wa| !workloads.iter().any(|w| w.workload == wa.workload));
 
     let matrix = workloads
         .iter()
+        .chain(theirs)
         .filter_map(|wa| {
             let r = wa.reading.as_ref()?;
             let tasks = r.headline.tasks?;
@@ -278,14 +287,15 @@ pub fn answer(results: &Results, claims: &[ClaimResult]) -> Answer {
         })
     })();
 
+    let both = || std::iter::once(results).chain(extra);
     Answer {
         matrix,
         scale,
         memory,
-        loop_lag: loop_lag(results, thread.as_deref(), asyncio.as_deref()),
-        connection_limit: connection_limit(results),
+        loop_lag: both().find_map(|r| loop_lag(r, plain(r, "py-thread").as_deref(), plain(r, "py-asyncio").as_deref())),
+        connection_limit: both().find_map(connection_limit),
         claims: claims.to_vec(),
-        cells: results.cells.len(),
+        cells: results.cells.len() + extra.map_or(0, |x| x.cells.len()),
         runs: results.plan.repeat,
     }
 }

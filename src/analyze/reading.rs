@@ -252,8 +252,12 @@ pub fn reading(cells: &[CellResult], baselines: &[CellResult], wa: &WorkloadAnal
 }
 
 /// The mechanisms behind the models behind the first tie group, the furthest behind
-/// first.
+/// first. A server cell's tasks are connections its load generator holds, not tasks it
+/// starts or queues, so a server workload gets none of these.
 fn gaps(cells: &[CellResult], w: &str, n: usize, entries: &[Ranked]) -> Vec<Why> {
+    if is_server(w) {
+        return Vec::new();
+    }
     let top = top_group(entries).len();
     entries[top.min(entries.len())..]
         .iter()

@@ -25,7 +25,8 @@ const MORE_THAN_ONE_CORE: f64 = 1.4;
 /// of the call (the heartbeat fires every 1 ms, so it is late by about the whole call).
 const LAG_COVERS_CALL: f64 = 0.9;
 
-/// A thread per task: the cell's peak threads at least this share of its peak in flight.
+/// A thread per task: a model that is not async whose peak threads were at least this
+/// share of its peak in flight.
 const THREAD_PER_TASK: f64 = 0.9;
 
 /// Medians over the `ok` cells of one (model, tasks).
@@ -74,16 +75,28 @@ pub fn held_back(cells: &[CellResult], workload: &str, model: &str, n: usize) ->
         return Vec::new();
     };
     let mut out = Vec::new();
+    // A blocked loop is why its tasks also started late: said once, as the cause.
+    if let (Some(lag), Ok(WorkloadSpec::Blocking(b))) = (f.loop_lag_p99_ms, WorkloadSpec::from_str(workload)) {
+        let call_ms = b.call.as_secs_f64() * 1e3;
+        if !b.offload && call_ms > 0.0 && lag >= LAG_COVERS_CALL * call_ms {
+            return vec![Mechanism::LoopBlocked {
+                loop_lag_p99_ms: lag,
+                call_ms,
+            }];
+        }
+    }
+    let spec = ModelSpec::from_str(model).ok();
     let queued = f.concurrency.is_some_and(|k| k < n as f64);
     if let (Some(peak), Some(started), Some(task_ms)) = (f.peak_in_flight, f.started_s, f.task_ms) {
         let short = !reached(Some(peak.round() as u64), n);
         if !queued && short && started > 0.0 && started * 1e3 > task_ms {
+            let async_model = spec.as_ref().is_some_and(ModelSpec::is_async);
             out.push(Mechanism::StartBound {
                 peak_in_flight: peak.round() as u64,
                 starts_per_s: n as f64 / started,
                 started_s: started,
                 task_ms,
-                threads: f.threads >= THREAD_PER_TASK * peak,
+                threads: !async_model && f.threads >= THREAD_PER_TASK * peak,
             });
         }
     }
@@ -101,15 +114,6 @@ pub fn held_back(cells: &[CellResult], workload: &str, model: &str, n: usize) ->
     }
     if let Some(gil) = gil_bound(cells, workload, model, n, &f) {
         out.push(gil);
-    }
-    if let (Some(lag), Ok(WorkloadSpec::Blocking(b))) = (f.loop_lag_p99_ms, WorkloadSpec::from_str(workload)) {
-        let call_ms = b.call.as_secs_f64() * 1e3;
-        if !b.offload && call_ms > 0.0 && lag >= LAG_COVERS_CALL * call_ms {
-            out.push(Mechanism::LoopBlocked {
-                loop_lag_p99_ms: lag,
-                call_ms,
-            });
-        }
     }
     out
 }

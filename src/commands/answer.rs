@@ -9,7 +9,7 @@ use clap::Parser;
 
 use super::shared::{default_out, load_results, print_out, user_path, UsageError};
 use crate::cli::{AnswerArgs, AnswerFormat, Cli, Command};
-use crate::results::{ClaimResult, Results};
+use crate::results::ClaimResult;
 
 pub fn run(a: &AnswerArgs) -> anyhow::Result<()> {
     let (from, claims) = match (&a.from, &a.claims) {
@@ -22,18 +22,15 @@ pub fn run(a: &AnswerArgs) -> anyhow::Result<()> {
         }
         (None, None) => measure(&a.out.clone().unwrap_or_else(|| default_out("answer-")))?,
     };
-    let mut results = load_results(&from)?.results;
-    let verdicts = match &claims {
-        Some(path) => {
-            let verdicts = read_claims(path)?;
-            if let Some(theirs) = beside(path) {
-                add_workloads(&mut results, load_results(&theirs)?.results);
-            }
-            verdicts
-        }
-        None => results.claims.clone(),
+    let results = load_results(&from)?.results;
+    let (verdicts, theirs) = match &claims {
+        Some(path) => (
+            read_claims(path)?,
+            beside(path).map(|p| load_results(&p)).transpose()?.map(|l| l.results),
+        ),
+        None => (results.claims.clone(), None),
     };
-    let answer = crate::analyze::answer::answer(&results, &verdicts);
+    let answer = crate::analyze::answer::answer(&results, theirs.as_ref(), &verdicts);
     let text = match a.format {
         AnswerFormat::Markdown => crate::report::answer::markdown(&answer, &results),
         AnswerFormat::Html => crate::report::answer::html(&answer, &results),
@@ -74,38 +71,4 @@ fn read_claims(path: &Path) -> anyhow::Result<Vec<ClaimResult>> {
 fn beside(claims: &Path) -> Option<PathBuf> {
     let path = claims.with_file_name("results.json");
     path.is_file().then_some(path)
-}
-
-/// The claims' workloads that the sweep did not run, with their cells and readings: the
-/// gotchas' figures (a blocked loop, aiohttp's limit) come from them. A workload both
-/// ran is left as the sweep measured it, so no median mixes the two runs.
-fn add_workloads(into: &mut Results, other: Results) {
-    let new: Vec<String> = other
-        .plan
-        .workloads
-        .iter()
-        .filter(|w| !into.plan.workloads.contains(w))
-        .cloned()
-        .collect();
-    into.cells
-        .extend(other.cells.into_iter().filter(|c| new.contains(&c.workload)));
-    let theirs: Vec<_> = other
-        .baselines
-        .into_iter()
-        .filter(|b| !into.baselines.iter().any(|x| x.model == b.model))
-        .collect();
-    into.baselines.extend(theirs);
-    into.analysis.workloads.extend(
-        other
-            .analysis
-            .workloads
-            .into_iter()
-            .filter(|wa| new.contains(&wa.workload)),
-    );
-    for m in other.plan.models {
-        if !into.plan.models.contains(&m) {
-            into.plan.models.push(m);
-        }
-    }
-    into.plan.workloads.extend(new);
 }

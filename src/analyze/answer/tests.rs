@@ -16,7 +16,7 @@ fn default_sweep() -> Results {
 #[test]
 fn the_default_sweep_gives_each_scale_and_memory_with_their_cells() {
     let results = default_sweep();
-    let a = answer(&results, &[]);
+    let a = answer(&results, None, &[]);
     let counts: Vec<usize> = a.scale.iter().map(|r| r.tasks).collect();
     assert_eq!(counts, [10, 1000, 5000]);
     assert_eq!(a.scale[0].scale, "10");
@@ -109,8 +109,10 @@ fn a_blocked_loop_and_a_connection_limit_are_figures_from_their_cells() {
         cells.push(limited);
         cells.push(cell(&http, "py-asyncio+aiohttp", 1000, 0.30, r));
     }
-    let results = results_of(cells);
-    let a = answer(&results, &[]);
+    // The sweep did not measure these; the claims' results beside it did.
+    let results = default_sweep();
+    let claims = results_of(cells);
+    let a = answer(&results, Some(&claims), &[]);
     let lag = a.loop_lag.as_ref().unwrap();
     assert_eq!((lag.lag_p99_ms.value, lag.call_ms), (21.5, 20.0));
     assert_eq!(lag.lag_p99_ms.cell.runs, 3);
@@ -122,6 +124,11 @@ fn a_blocked_loop_and_a_connection_limit_are_figures_from_their_cells() {
     // The blocking workload's Python pick: threads, beyond the noise.
     let row = a.matrix.iter().find(|r| r.workload == blocking).unwrap();
     assert_eq!(row.pick.best, ["py-thread"]);
+    // A workload both ran is the sweep's alone: one row, the sweep's count.
+    let rows: Vec<_> = a.matrix.iter().filter(|r| r.workload == http).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].tasks, 5000);
+    assert_eq!(a.cells, results.cells.len() + claims.cells.len());
     let md = crate::report::answer::markdown(&a, &results);
     assert!(md.contains("heartbeat was 21.5ms"), "{md}");
     assert!(md.contains("ran at most 100 at once"), "{md}");
@@ -139,7 +146,7 @@ fn threads_and_asyncio_within_the_noise_are_similar() {
         cells.push(cell(&http, "py-thread", 10, [0.05, 0.065, 0.055][r], r));
         cells.push(cell(&http, "py-asyncio", 10, [0.06, 0.05, 0.06][r], r));
     }
-    let a = answer(&results_of(cells), &[]);
+    let a = answer(&results_of(cells), None, &[]);
     assert_eq!(a.scale[0].call, Call::Similar);
     match &a.scale[1].call {
         Call::Faster { model, ratio } => {

@@ -251,7 +251,15 @@ fn a_loop_late_by_the_whole_call_is_blocked() {
     let w = spec.to_string();
     let mut blocked = cell(&w, "py-asyncio", 100, 2.0, 20.0);
     blocked.loop_lag_ms = latency(19.0, 21.0);
+    // One task at a time, the last started late: the blocked loop is the cause, said once.
+    (blocked.peak_in_flight, blocked.started_s) = (Some(1), Some(1.98));
     let r = reading_of(&[cell(&w, "py-thread", 100, 0.03, 20.0), blocked], &[], &w);
+    assert_eq!(
+        ranking(&r, Metric::Time).why.len(),
+        1,
+        "{:?}",
+        ranking(&r, Metric::Time).why
+    );
     let why = &ranking(&r, Metric::Time).why[0];
     assert_eq!(
         why.mechanism,
