@@ -91,8 +91,10 @@ pub struct LoopLag {
 pub struct ConnectionLimit {
     pub limit: usize,
     pub limited_time: Fig,
-    pub limited_peak: Option<u64>,
+    /// Peak open file descriptors (its sockets, and a few more) of each.
+    pub limited_fds: Fig,
     pub unlimited_time: Fig,
+    pub unlimited_fds: Fig,
 }
 
 /// The article's question answered from one results document and its claims.
@@ -340,14 +342,13 @@ fn connection_limit(results: &Results) -> Option<ConnectionLimit> {
             .filter(|s| &s.model == limited.0 && stats(wa, unlimited, s.tasks).is_some())
             .map(|s| s.tasks)
             .max()?;
+        let fds = |m: &str| cell_fig(&results.cells, &wa.workload, m, n, |c| Some(c.peak_fds as f64));
         Some(ConnectionLimit {
             limit: limited.1,
             limited_time: fig(wa, limited.0, n, |s| s.time_s.as_ref())?,
-            limited_peak: stats(wa, limited.0, n)?
-                .peak_in_flight
-                .as_ref()
-                .map(|p| p.median.round() as u64),
+            limited_fds: fds(limited.0)?,
             unlimited_time: fig(wa, unlimited, n, |s| s.time_s.as_ref())?,
+            unlimited_fds: fds(unlimited)?,
         })
     })
 }

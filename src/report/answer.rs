@@ -244,9 +244,12 @@ fn sections(a: &Answer, results: &Results) -> Vec<Section> {
     });
     gotchas.push(match &a.connection_limit {
         Some(c) => format!(
-            "aiohttp's connector allows {} connections by default: fetch_many as written ran at most {} at once, {} against {} with a connection per task.",
+            "aiohttp's connector allows {} connections by default: fetch_many as written held at most {} file descriptors {} against {} {} with a connection per task, and took {} against {}.",
             c.limit,
-            c.limited_peak.map(|p| format_count(p as usize)).unwrap_or_else(|| "?".into()),
+            format_count(c.limited_fds.value as usize),
+            cell(&c.limited_fds.cell),
+            format_count(c.unlimited_fds.value as usize),
+            cell(&c.unlimited_fds.cell),
             secs(&c.limited_time),
             secs(&c.unlimited_time)
         ),

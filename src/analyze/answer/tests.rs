@@ -105,9 +105,11 @@ fn a_blocked_loop_and_a_connection_limit_are_figures_from_their_cells() {
         cells.push(a);
         cells.push(cell(&blocking, "py-thread", 50, 0.03, r));
         let mut limited = cell(&http, "py-asyncio+aiohttp:limit=100", 1000, 0.55, r);
-        limited.peak_in_flight = Some(100);
+        limited.peak_fds = 108;
         cells.push(limited);
-        cells.push(cell(&http, "py-asyncio+aiohttp", 1000, 0.30, r));
+        let mut unlimited = cell(&http, "py-asyncio+aiohttp", 1000, 0.30, r);
+        unlimited.peak_fds = 1008;
+        cells.push(unlimited);
     }
     // The sweep did not measure these; the claims' results beside it did.
     let results = default_sweep();
@@ -118,7 +120,10 @@ fn a_blocked_loop_and_a_connection_limit_are_figures_from_their_cells() {
     assert_eq!(lag.lag_p99_ms.cell.runs, 3);
     assert_eq!(lag.thread_time.as_ref().unwrap().value, 0.03);
     let limit = a.connection_limit.as_ref().unwrap();
-    assert_eq!((limit.limit, limit.limited_peak), (100, Some(100)));
+    assert_eq!(
+        (limit.limit, limit.limited_fds.value, limit.unlimited_fds.value),
+        (100, 108.0, 1008.0)
+    );
     assert_eq!((limit.limited_time.value, limit.unlimited_time.value), (0.55, 0.30));
     assert_eq!(limit.limited_time.cell.model, "py-asyncio+aiohttp:limit=100");
     // The blocking workload's Python pick: threads, beyond the noise.
@@ -131,7 +136,7 @@ fn a_blocked_loop_and_a_connection_limit_are_figures_from_their_cells() {
     assert_eq!(a.cells, results.cells.len() + claims.cells.len());
     let md = crate::report::answer::markdown(&a, &results);
     assert!(md.contains("heartbeat was 21.5ms"), "{md}");
-    assert!(md.contains("ran at most 100 at once"), "{md}");
+    assert!(md.contains("held at most 108 file descriptors"), "{md}");
 }
 
 #[test]
