@@ -16,6 +16,7 @@ pub mod compare;
 pub mod merge;
 mod noise;
 pub mod numbers;
+mod per_task;
 pub mod reading;
 pub mod stats;
 mod why;

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use super::analysis::per_task_of;
 use super::cells::{is_server, peaks, reached};
 use super::noise;
+use super::per_task::per_task_of;
 use super::why;
 use crate::model::ModelSpec;
 use crate::results::reading::{
