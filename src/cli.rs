@@ -57,6 +57,9 @@ pub enum Command {
     /// Test claims (the seed article's by default) on this machine: verdicts with numbers.
     #[command(after_help = help::CLAIMS)]
     Claims(ClaimsArgs),
+    /// The seed article's question answered with this machine's numbers, in its own shape.
+    #[command(after_help = help::ANSWER)]
+    Answer(AnswerArgs),
     /// Compare the same cells of two result files: ratios and noise-aware verdicts.
     #[command(after_help = help::COMPARE, arg_required_else_help = true)]
     Compare(CompareArgs),
@@ -293,6 +296,34 @@ pub struct ClaimsArgs {
     #[arg(long, default_value_t = DEFAULT_REPEAT, value_parser = clap::value_parser!(u32).range(3..=100))]
     pub repeat: u32,
     /// Directory for claims.json and report.html [default: results/claims-<UTC time>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// How `conlab answer` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnswerFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnswerArgs {
+    /// A sweep's results.json or results.jsonl [default: run the default sweep and the
+    /// claims now].
+    #[arg(long, value_name = "RESULTS")]
+    pub from: Option<PathBuf>,
+    /// claims.json from `conlab claims` (its results.json beside it, when there, adds the
+    /// gotchas' cells) [default: the claims in RESULTS, if any].
+    #[arg(long, value_name = "CLAIMS")]
+    pub claims: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = AnswerFormat::Markdown)]
+    pub format: AnswerFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Directory for the sweep and claims run when --from is not given
+    /// [default: results/answer-<UTC time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }

@@ -69,6 +69,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::List => commands::list::run().map(|()| 0),
         Command::Advise(args) => commands::advise::run(&args).map(|()| 0),
         Command::Claims(args) => commands::claims::run(&args).map(|()| 0),
+        Command::Answer(args) => commands::answer::run(&args).map(|()| 0),
         Command::Compare(args) => commands::compare::run(&args),
         Command::Merge(args) => commands::merge::run(&args).map(|()| 0),
         Command::Report(args) => commands::report::run(&args.file, args.format, args.output.as_deref()).map(|()| 0),

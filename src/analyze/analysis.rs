@@ -4,32 +4,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::cells::{in_flight, medians, ok_groups, peaks, reached};
-use super::numbers::{median, slope};
-use super::stats;
+use super::cells::{medians, ok_groups, peaks, reached};
+use super::per_task::bytes_per_task_of;
+use super::{noise, stats};
 use crate::results::{Analysis, CellResult, Crossover, FailurePoint, Status, Winner, WorkloadAnalysis};
 use crate::units::format_count;
 
-/// The least margin that names a winner, even when repeats agree exactly: 2%.
-const MIN_MARGIN: f64 = 0.02;
-
-/// The margin that names a winner from one run each, whose noise is unknown: 10%.
-const SINGLE_RUN_MARGIN: f64 = 0.10;
-
 /// The noise of time and of peak RSS at each (model, tasks) of a workload: the relative
-/// spread ((max - min) / median) over its repeats, or [`SINGLE_RUN_MARGIN`] for one run.
+/// spread over its repeats (the noise rule's, [`noise::relative`]).
 fn noise(cells: &[CellResult], workload: &str) -> BTreeMap<(String, usize), [f64; 2]> {
-    let groups = ok_groups(cells, workload);
-    let rel = |v: &mut Vec<f64>| match median(v) {
-        _ if v.len() < 2 => SINGLE_RUN_MARGIN,
-        Some(m) if m > 0.0 => (v[v.len() - 1] - v[0]) / m,
-        _ => 0.0,
-    };
-    groups
+    ok_groups(cells, workload)
         .into_iter()
         .map(|(k, g)| {
             let (mut t, mut m) = (g.times, g.rss);
-            (k, [rel(&mut t), rel(&mut m)])
+            (k, [noise::relative(&mut t), noise::relative(&mut m)])
         })
         .collect()
 }
@@ -198,7 +186,7 @@ fn analyze_workload(
     }
     let cell_stats = stats::cell_stats(cells, workload);
     let scaling = stats::scaling(&cell_stats);
-    WorkloadAnalysis {
+    let mut wa = WorkloadAnalysis {
         workload: workload.to_string(),
         host: None,
         bytes_per_task,
@@ -207,7 +195,10 @@ fn analyze_workload(
         failures,
         stats: cell_stats,
         scaling,
-    }
+        reading: None,
+    };
+    wa.reading = Some(super::reading::reading(cells, baselines, &wa, models));
+    wa
 }
 
 /// The winners at `n` tasks. Time: the fastest beyond the noise of both leaders, saying
@@ -245,8 +236,8 @@ fn winner_at(
             [(only, _)] => Some((*only).clone()),
             [(first, a), (second, b), ..] => {
                 let of = |m: &String| noise.get(&(m.clone(), n)).map_or(0.0, |s| s[which]);
-                let margin = MIN_MARGIN.max(of(first)).max(of(second));
-                if *b > a * (1.0 + margin) {
+                let margin = noise::margin(of(first), of(second));
+                if noise::apart(*a, *b, margin) {
                     Some((*first).clone())
                 } else {
                     notes.push(format!(
@@ -268,47 +259,6 @@ fn winner_at(
         by_memory,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
-}
-
-/// The fewest tasks a single count needs for its peak over the model's baseline (N = 0)
-/// to count as memory per task: below it, what the work costs once (the code it maps on
-/// first use, its buffers) weighs as much as the tasks.
-const MIN_TASKS_OVER_BASELINE: usize = 100;
-
-/// Memory per task of one model: the slope of median peak RSS over task counts. Models
-/// that run every task at once use only the counts where they really had their tasks
-/// alive at once (peak in flight): threads started more slowly than they finish would
-/// otherwise look lean by dividing by tasks that never overlapped (and dividing by the
-/// tasks alive instead is no better: finished threads leave memory behind). With two such
-/// counts or more the slope is theirs alone, the cost of each task more, and what the
-/// work costs once cancels out; with one, of at least [`MIN_TASKS_OVER_BASELINE`] tasks,
-/// it is measured from the model's baseline. Queueing models use the counts where their
-/// queue is full, so their fixed pool is not mistaken for a per-task cost.
-fn bytes_per_task_of(cells: &[CellResult], baselines: &[CellResult], workload: &str, model: &str) -> Option<f64> {
-    let ok: Vec<&CellResult> = cells
-        .iter()
-        .filter(|c| c.workload == workload && c.model == model && c.status == Status::Ok && !c.baseline)
-        .collect();
-    let queueing = ok.iter().any(|c| c.concurrency.is_some_and(|k| k < c.tasks));
-    let mut by_tasks: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-    for c in ok.iter().filter(|c| match queueing {
-        true => c.concurrency.is_some_and(|k| k < c.tasks),
-        false => reached(in_flight(c), c.tasks),
-    }) {
-        by_tasks.entry(c.tasks).or_default().push(c.peak_rss_bytes as f64);
-    }
-    let mut points: Vec<(f64, f64)> = by_tasks
-        .into_iter()
-        .filter_map(|(n, mut v)| Some((n as f64, median(&mut v)?)))
-        .collect();
-    if let [(n, _)] = points[..] {
-        if queueing || (n as usize) < MIN_TASKS_OVER_BASELINE {
-            return None;
-        }
-        let b = baselines.iter().find(|b| b.model == model && b.status == Status::Ok)?;
-        points.push((0.0, b.peak_rss_bytes as f64));
-    }
-    slope(&points)
 }
 
 /// The smallest task count from which `faster` is at least 10% faster than `slower`, and
@@ -341,6 +291,7 @@ fn crossover_point(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::numbers::{median, slope};
     use crate::cell::parent::{unrun, CellMeta};
     use crate::results::{Failure, FailureKind};
     use std::time::Duration;

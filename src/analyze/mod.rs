@@ -9,13 +9,17 @@
 
 pub mod advice;
 mod analysis;
+pub mod answer;
 pub mod cells;
 pub mod claims;
 pub mod compare;
 pub mod merge;
+mod noise;
 pub mod numbers;
+mod per_task;
+pub mod reading;
 pub mod stats;
-pub mod verdict;
+mod why;
 
 pub use analysis::{analyze, analyze_hosts, by_host, document, hosts};
 pub use cells::{caller_p99, cell_time, in_flight, is_server, medians, peaks, reached, REACHED};

@@ -137,7 +137,7 @@ fn failures_and_skips_are_drawn_where_they_happened_with_their_reason() {
     );
     // In words, above the charts and in the summary.
     assert!(html.contains("rs-thread failed at <span class=\"nw\">10</span> tasks: spawn-limit, RLIMIT_NPROC 7"));
-    assert!(html.contains("stopped at 10 tasks: spawn-limit, RLIMIT_NPROC 7 (1 larger count not run)"));
+    assert!(html.contains("Why: rs-thread stopped at 10 tasks (spawn-limit): RLIMIT_NPROC 7."));
     // In the table: what happened, once, not "skipped (skipped)".
     assert!(html.contains("not run: it failed at fewer tasks"));
     assert!(!html.contains("skipped (skipped)"));

@@ -88,6 +88,12 @@ EXAMPLES:
   conlab claims
   conlab claims --claims my-claims.json --python python3.13 --out results/claims";
 
+pub const ANSWER: &str = "\
+EXAMPLES:
+  conlab answer --from results/bench/results.json --claims results/claims/claims.json -o answer.md
+  conlab answer --from results/bench/results.json --format html -o answer.html
+  conlab answer                      # runs the default sweep and the claims first";
+
 pub const SERVE: &str = "\
 EXAMPLES:
   conlab serve --listen 127.0.0.1:8080 --latency 50ms

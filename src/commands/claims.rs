@@ -1,6 +1,6 @@
 //! `conlab claims`: claims as data (the seed article's, built in, or `--claims FILE`),
-//! each measured on this machine and judged, in a table, `claims.json` and an HTML
-//! report with a Claims section.
+//! each measured on this machine and judged, in a table, `claims.json` (with the cells
+//! behind it in `results.json`) and an HTML report with a Claims section.
 
 use std::sync::atomic::AtomicBool;
 
@@ -60,6 +60,10 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
     let json = out.join("claims.json");
     std::fs::write(&json, serde_json::to_string_pretty(&verdicts)? + "\n")
         .with_context(|| format!("cannot write {}", json.display()))?;
+    // The cells behind the verdicts, for `conlab report` and `conlab answer --claims`.
+    let results_json = out.join("results.json");
+    crate::report::json::write_results(&results_json, &results)
+        .with_context(|| format!("cannot write {}", results_json.display()))?;
     let html = out.join("report.html");
     std::fs::write(&html, report::html::Html.render(&results))
         .with_context(|| format!("cannot write {}", html.display()))?;

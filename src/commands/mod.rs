@@ -4,6 +4,7 @@
 //! [`shared::UsageError`], which the binary maps to exit code 2.
 
 pub mod advise;
+pub mod answer;
 pub mod bench;
 pub mod cell;
 pub mod claims;

@@ -3,6 +3,7 @@
 //! any of them from `results.json` or `results.jsonl` long after the sweep.
 
 pub mod advice;
+pub mod answer;
 pub mod axis;
 pub mod claims;
 pub mod compare;
@@ -14,6 +15,7 @@ pub mod kinds;
 pub mod load;
 pub mod markdown;
 pub mod palette;
+pub mod reading;
 pub mod screen;
 pub mod snippets;
 pub mod summary;

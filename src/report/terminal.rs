@@ -156,24 +156,58 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
     }
-    let verdicts = crate::analyze::verdict::verdicts(results);
-    if !verdicts.is_empty() {
+    let readings: Vec<_> = results
+        .analysis
+        .workloads
+        .iter()
+        .filter_map(|wa| Some((wa, wa.reading.as_ref()?)))
+        .collect();
+    if !readings.is_empty() {
         let _ = writeln!(out, "\n{}", paint("1", "verdicts:"));
-        // Grouped under their workload, which each verdict names first.
-        let mut current: Option<&str> = None;
-        for v in &verdicts {
-            let (workload, text) = results
-                .analysis
-                .workloads
-                .iter()
-                .find_map(|wa| Some((wa.workload.as_str(), v.strip_prefix(&format!("{}: ", wa.workload))?)))
-                .unwrap_or(("", v.as_str()));
-            if current != Some(workload) && !workload.is_empty() {
-                let _ = writeln!(out, "{}", screen::wrap(&format!("  {workload}"), width, 4));
+        for (wa, reading) in readings {
+            let words = super::reading::words(reading, analyze::is_server(&wa.workload), super::reading::Style::Short);
+            for line in verdict_lines(&wa.workload, &words, width, MAX_VERDICT_LINES) {
+                let _ = writeln!(out, "{line}");
             }
-            current = Some(workload);
-            let _ = writeln!(out, "{}", screen::wrap(&format!("    • {text}"), width, 6));
         }
+    }
+    out
+}
+
+/// The most lines a workload's verdicts take: its name, the headline, one line per
+/// ranking and the reasons that fit (the rest are in the results' JSON).
+pub const MAX_VERDICT_LINES: usize = 10;
+
+/// A workload's verdicts folded to `width`: its name, the headline, the rankings, then as
+/// many reasons as fit in `max` lines, and how many more the JSON holds.
+fn verdict_lines(workload: &str, words: &super::reading::Words, width: usize, max: usize) -> Vec<String> {
+    let fold = |text: &str, first: &str, rest: usize| -> Vec<String> {
+        screen::wrap(&format!("{first}{text}"), width, rest)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let mut out = fold(workload, "  ", 4);
+    out.extend(fold(&words.headline, "    ", 4));
+    for r in &words.rankings {
+        out.extend(fold(r, "    ", 6));
+    }
+    for (i, why) in words.why.iter().enumerate() {
+        let lines = fold(why, "    why: ", 6);
+        let left = words.why.len() - i - 1;
+        // Room for this reason, and for the line that says how many more there are.
+        let reserve = usize::from(left > 0);
+        if out.len() + lines.len() + reserve > max {
+            let more = words.why.len() - i;
+            let reasons = if more == 1 { "reason" } else { "reasons" };
+            out.extend(fold(
+                &format!("(+{more} more {reasons} in results.json: analysis.workloads[].reading)"),
+                "    ",
+                6,
+            ));
+            break;
+        }
+        out.extend(lines);
     }
     out
 }
@@ -421,5 +455,66 @@ mod tests {
         let workloads = results.analysis.workloads.len();
         assert_eq!(tables(&render_with(&results, false, 400)), workloads);
         assert!(tables(&render_with(&results, false, 80)) > workloads);
+    }
+
+    /// The default sweep (`conlab bench` with no arguments, on this project's 2-core
+    /// machine, histograms left out), as a fixed fixture.
+    fn default_sweep() -> Results {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-sweep.json");
+        crate::report::load::load(std::path::Path::new(path)).unwrap().results
+    }
+
+    #[test]
+    fn each_default_workload_reads_in_ten_lines_at_100_columns() {
+        let results = default_sweep();
+        assert_eq!(results.analysis.workloads.len(), 2);
+        for wa in &results.analysis.workloads {
+            let words = crate::report::reading::words(
+                wa.reading.as_ref().unwrap(),
+                false,
+                crate::report::reading::Style::Short,
+            );
+            let lines = verdict_lines(&wa.workload, &words, 100, MAX_VERDICT_LINES);
+            assert!(lines.len() <= MAX_VERDICT_LINES, "{}", lines.join("\n"));
+            assert!(lines.iter().all(|l| l.chars().count() <= 100), "{}", lines.join("\n"));
+            // Headline and one line per ranking come before any reason.
+            assert!(lines[1].starts_with("    At "), "{}", lines.join("\n"));
+            for label in ["time: ", "p99: ", "RSS: ", "per task: "] {
+                let n = lines.iter().filter(|l| l.starts_with(&format!("    {label}"))).count();
+                assert_eq!(n, 1, "{label}\n{}", lines.join("\n"));
+            }
+        }
+        // The pairwise comparisons are in the JSON, not on the screen.
+        let out = render_with(&results, false, 100);
+        assert!(!out.contains("beats"), "{out}");
+        assert!(!results.analysis.workloads[0].crossover.is_empty());
+        // Why py-thread fell behind at 5,000: its start rate.
+        let http = &out[out.find("verdicts:").unwrap()..out.find("  sleep:1s").unwrap()];
+        assert!(
+            http.contains("why: py-thread started about 3,300 threads/s")
+                && http.contains("at most 428 of 5,000 ran at once"),
+            "{http}"
+        );
+    }
+
+    #[test]
+    fn reasons_beyond_the_budget_are_counted_not_dropped_silently() {
+        let results = default_sweep();
+        let wa = &results.analysis.workloads[0];
+        let words = crate::report::reading::words(
+            wa.reading.as_ref().unwrap(),
+            false,
+            crate::report::reading::Style::Short,
+        );
+        assert!(words.why.len() >= 2, "{:?}", words.why);
+        let room = 1 + 2 + words.rankings.len() + 1;
+        let lines = verdict_lines(&wa.workload, &words, 100, room);
+        let last = lines.last().unwrap();
+        assert!(lines.len() <= room, "{}", lines.join("\n"));
+        assert!(
+            last.contains(&format!("+{} more reasons in results.json", words.why.len())),
+            "{}",
+            lines.join("\n")
+        );
     }
 }

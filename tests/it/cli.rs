@@ -180,6 +180,7 @@ fn every_subcommand_help_has_examples() {
         "compare",
         "advise",
         "claims",
+        "answer",
         "serve",
         "env",
         "list",
@@ -364,5 +365,55 @@ fn each_cause_is_printed_once() {
                 "{args:?}: '{part}' appears twice in: {line}"
             );
         }
+    }
+}
+
+#[test]
+fn answer_words_earlier_results_with_their_cells_and_refuses_bad_input() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-sweep.json");
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("answer.md");
+    let out = conlab()
+        .args(["answer", "--from", fixture, "-o"])
+        .arg(&md)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("## Performance at scale"), "{text}");
+    assert!(
+        text.contains("[http latency=50ms · py-thread · 5,000 tasks · 3 runs]"),
+        "{text}"
+    );
+    let html = stdout(
+        &conlab()
+            .args(["answer", "--from", fixture, "--format", "html"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        html.starts_with("<!doctype html>") && html.contains("<h2>Gotchas</h2>"),
+        "{html}"
+    );
+
+    let not_claims = dir.path().join("claims.json");
+    std::fs::write(&not_claims, "{}").unwrap();
+    let nowhere = dir.path().join("none.json");
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["answer".into(), "--claims".into(), not_claims.clone().into()],
+        vec!["answer".into(), "--from".into(), nowhere.into()],
+        vec![
+            "answer".into(),
+            "--from".into(),
+            fixture.into(),
+            "--claims".into(),
+            not_claims.into(),
+        ],
+    ];
+    for args in cases {
+        let out = conlab().args(&args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
 }
