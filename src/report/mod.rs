@@ -18,6 +18,7 @@ pub mod load;
 pub mod markdown;
 pub mod palette;
 pub mod screen;
+pub mod snippet_text;
 pub mod snippets;
 pub mod summary;
 pub mod svg;
