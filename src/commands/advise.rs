@@ -99,12 +99,13 @@ fn own_task(a: &AdviseArgs, task: &PyTask) -> anyhow::Result<()> {
 
 /// A quiet sweep of `models` on `workload` at `tasks`: its cells and where they came from.
 fn measure(workload: WorkloadSpec, models: &[String], tasks: usize) -> anyhow::Result<(Vec<CellResult>, String)> {
-    eprintln!(
+    let line = format!(
         "conlab advise: measuring {workload} under {} at {} tasks (each at most {} s)",
         models.join(", "),
         format_count(tasks),
         CELL_TIMEOUT.as_secs()
     );
+    eprintln!("{}", report::screen::wrap(&line, report::screen::width(), 2));
     let specs = models.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
     let source = format!("measured just now: {workload} at {} tasks", format_count(tasks));
     let mut request = PlanRequest::new(vec![workload], Some(specs), vec![tasks]);

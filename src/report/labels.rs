@@ -8,8 +8,9 @@
 /// The largest font size, in user units, the page's CSS gives chart text (on the
 /// narrowest screens); the layout leaves room for it.
 pub const FONT: f64 = 16.0;
-/// The width of one character at [`FONT`], a little wider than the average glyph.
-pub const CHAR: f64 = 0.56 * FONT;
+/// The width of one character at [`FONT`]: about a bold glyph of a sans-serif font
+/// (DejaVu Sans Bold averages 0.6 em over model names), so a name is never clipped.
+pub const CHAR: f64 = 0.6 * FONT;
 /// From one line of a label to the next.
 pub const LINE: f64 = FONT * 1.05;
 
