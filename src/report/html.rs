@@ -9,8 +9,8 @@
 //! above the charts and in the table (`gaps`).
 //!
 //! On a phone the page never scrolls sideways: tables scroll inside their own box (the
-//! cell table with its task column kept in view), and a number never wraps away from its
-//! unit.
+//! cell table with its task column kept in view, and a shadow at its right edge while
+//! more columns lie beyond it), and a number never wraps away from its unit.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -51,7 +51,7 @@ figure{margin:0}figcaption{margin:.2rem 0 .3rem}figcaption b{display:block}figca
 @media (max-width:380px){.chart text{font-size:16px}}
 @media (max-width:345px){.chart text{font-size:17.5px}}
 .stops{list-style:none;padding:0;margin:.4rem 0}.stops li{margin:.15rem 0}.stops b{font-size:1.1em}
-section{min-width:0}.scroll{overflow-x:auto;max-width:100%}.cells{border:1px solid var(--line);border-radius:4px}.cells table{margin:0}
+section{min-width:0}.scroll{overflow-x:auto;max-width:100%}.cells{border:1px solid var(--line);border-radius:4px;background:linear-gradient(to left,var(--bg) 40%,transparent) right/2.5rem 100% no-repeat local,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),transparent) right/.8rem 100% no-repeat scroll}.cells table{margin:0}
 .cells tr>:first-child{position:sticky;left:0;z-index:1;background:var(--panel);box-shadow:1px 0 0 var(--line)}table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:right;vertical-align:top}th{background:var(--panel);white-space:nowrap}
 td.cell{min-width:7.5rem}td.text,th.text{text-align:left}td.bad{color:var(--bad);text-align:left;min-width:9rem}td.bad small{display:block;color:var(--mute)}
