@@ -48,6 +48,9 @@ pub fn dot_plot(chart: &Chart, tasks: usize, fmt: &dyn Fn(f64) -> String) -> Str
     if chart.diagonal {
         xs.push(tasks as f64);
     }
+    // Room either side of the extremes, so that no dot sits on the frame.
+    let (lo, hi) = xs.iter().fold((f64::MAX, 0.0f64), |(l, h), v| (l.min(*v), h.max(*v)));
+    xs.extend([lo / 1.3, hi * 1.3]);
     let left = rows
         .iter()
         .flat_map(|&i| &labels[i])
