@@ -277,6 +277,15 @@ pub fn line_chart(chart: &Chart, fmt: &dyn Fn(f64) -> String) -> String {
             svg.push_str(&point(&s.model, x as usize, px(x), py(y), &fmt(y)));
             marks.push(Rect::around(px(x), py(y), MARK));
         }
+        // The line itself, sampled, so that a name is not printed across it either.
+        for w in pts.windows(2) {
+            let (a, b) = ((px(w[0].0), py(w[0].1)), (px(w[1].0), py(w[1].1)));
+            let steps = ((b.0 - a.0).hypot(b.1 - a.1) / 5.0).ceil().max(1.0) as usize;
+            for k in 1..steps {
+                let t = k as f64 / steps as f64;
+                marks.push(Rect::around(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, 1.5));
+            }
+        }
         svg.push_str("</g>");
         match pts.last().map(|p| (px(p.0), py(p.1))) {
             // A line that reaches the right edge is named in the margin there ...
