@@ -527,6 +527,8 @@ pub mod tests {
             .collect();
         all.push(series("rs-async", vec![(1.0, 1.0), (1000.0, 2.0)]));
         all.push(series("py-asyncio+uvloop", vec![(1.0, 1.0), (1000.0, 2.05)]));
+        // A line climbing right through where the stopped lines' names would go.
+        all.push(series("py-thread+requests", vec![(1.0, 1.5), (1000.0, 8.0)]));
         let chart = Chart {
             title: "t",
             y: Scale::Seconds,
@@ -538,6 +540,27 @@ pub mod tests {
         assert_eq!(boxes.len(), all.len(), "{svg}");
         assert_eq!(overlapping(&boxes), vec![], "{boxes:?}");
         assert!(svg.contains(r#"stroke-width="1"/>"#), "a moved label has a leader line");
+        // No name is printed across a line: sample every polyline's segments.
+        for part in svg.split(r#" points=""#).skip(1) {
+            let pts: Vec<(f64, f64)> = part[..part.find('"').unwrap()]
+                .split(' ')
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            for w in pts.windows(2) {
+                for k in 0..=20 {
+                    let t = k as f64 / 20.0;
+                    let (x, y) = (w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t);
+                    let on = Rect::around(x, y, 0.5);
+                    assert!(
+                        !boxes.iter().any(|b| b.overlaps(&on)),
+                        "a name across a line at ({x}, {y})"
+                    );
+                }
+            }
+        }
         assert_eq!(label_lines("py-asyncio+uvloop"), ["py-asyncio", "+uvloop"]);
     }
 }
