@@ -351,6 +351,37 @@ mod tests {
                 assert!(!code.contains(m), "{model} ({side:?}): `{m}` in\n{code}");
             }
             assert!(!code.contains('@'), "{model}: a parameter left unfilled\n{code}");
+            // What advise prints: this model recommended, and this very code as its starter.
+            let q = Question {
+                side: *side,
+                connections: None,
+                tasks: *tasks,
+                io: Duration::from_millis(50),
+                cpu: Duration::ZERO,
+                sync_only: false,
+                lang: if model.starts_with("py") {
+                    Lang::Python
+                } else {
+                    Lang::Rust
+                },
+            };
+            let best = crate::analyze::advice::Candidate {
+                model: model.clone(),
+                time: 1.0,
+                rss: 1e7,
+                lag_ms: None,
+                all_at_once: true,
+            };
+            let out = crate::report::advice::recommendation(&q, *tasks, &[best], 200);
+            let (shape, _) = Shape::of(model).unwrap();
+            assert!(out.contains(&format!("recommended: {model}\n")), "{out}");
+            assert!(
+                out.contains(&format!(
+                    "starter ({model}: {}, as measured):\n{code}",
+                    shape.describe(*tasks)
+                )),
+                "{out}"
+            );
         }
     }
 
