@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Render a conlab HTML report in headless Chromium at one screen width, check that a
-# person can read it there, and save a screenshot.
+# Render a conlab HTML report in headless Chromium at one or more screen widths, check
+# that a person can read it there and that it does not mislead, and save a screenshot.
 #
-#   scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX] [--height PX] [--dark]
+#   scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX[,PX...]] [--height PX] [--dark]
 #
 # RESULTS_FILE is a results.json or results.jsonl; OUT.png defaults to docs/report.png;
-# the width to 1400 (try 400 for a phone); --dark renders with prefers-color-scheme: dark.
-# Needs Debian's chromium (apt-get install chromium). Exits non-zero when, at that width:
+# the width to 1400 (`--width 1400,400` for a laptop and a phone: then each screenshot is
+# OUT-WIDTH.png); --dark renders with prefers-color-scheme: dark. The conlab binary is
+# $CONLAB, else target/release/conlab, else target/debug/conlab.
+# Needs Debian's chromium (apt-get install chromium). Exits non-zero when, at a width:
 #   - a chart is missing or has no points,
+#   - a chart draws a data point for a cell that gave no value (failed or not run), or
+#     puts a "no result" mark inside a line chart's plot instead of its lane above it,
+#   - a workload measured at one task count is not a dot plot,
+#   - two direct labels of a chart overlap (their boxes as the browser laid them out),
 #   - any chart text is drawn smaller than 12 px on screen (the SVG's font size times
 #     its scale, rendered width over viewBox width),
 #   - the page itself scrolls sideways (tables may, inside their own box),
 #   - or the screenshot is blank.
+# It prints what it measured, and every "not run" / "failed" line with its reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX] [--height PX] [--dark]"
+usage="usage: scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX[,PX...]] [--height PX] [--dark]"
 width=1400
 height=""
 dark=0
@@ -30,11 +37,30 @@ while [ $# -gt 0 ]; do
 done
 results=${positional[0]:?$usage}
 out=${positional[1]:-docs/report.png}
+if ! command -v chromium >/dev/null; then
+  echo "chromium is not installed (apt-get install chromium): no screenshot, no checks" >&2
+  exit 2
+fi
+conlab=${CONLAB:-}
+if [ -z "$conlab" ]; then
+  conlab=target/release/conlab
+  [ -x "$conlab" ] || conlab=target/debug/conlab
+fi
+IFS=, read -r -a widths <<< "$width"
+if [ "${#widths[@]}" -gt 1 ]; then
+  for w in "${widths[@]}"; do
+    args=("$results" "${out%.png}-$w.png" --width "$w")
+    [ -n "$height" ] && args+=(--height "$height")
+    [ "$dark" = 1 ] && args+=(--dark)
+    CONLAB="$conlab" "$0" "${args[@]}"
+  done
+  exit 0
+fi
 height=${height:-$(( width < 800 ? 2400 : 1800 ))}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-./target/release/conlab report "$results" --format html -o "$work/report.html"
+"$conlab" report "$results" --format html -o "$work/report.html"
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
        --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$work/profile"
        --window-size="$(( width < 500 ? 500 : width )),$height" --virtual-time-budget=10000)
@@ -53,16 +79,52 @@ page = open(f"{work}/report.html").read()
 probe = """<script>
 (function () {
   var out = {width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
-             charts: 0, points: [], minText: 1e9, minTick: 1e9, smallest: ""};
+             charts: 0, dots: 0, points: [], minText: 1e9, minTick: 1e9, smallest: "",
+             drawn: [], inPlot: [], overlaps: [], notDots: [], stops: []};
+  var key = function (g) { return g.getAttribute("data-model") + " at " + g.getAttribute("data-tasks"); };
   document.querySelectorAll("svg.chart").forEach(function (svg, i) {
     out.charts++;
-    out.points.push(svg.querySelectorAll("circle, polygon").length);
+    var dots = svg.classList.contains("dots");
+    if (dots) { out.dots++; }
+    var points = svg.querySelectorAll("g.pt");
+    out.points.push(points.length);
+    // No data point for a cell that gave no value; a line chart's marks above its plot.
+    var gaps = {};
+    svg.querySelectorAll("g.nr").forEach(function (g) { gaps[key(g)] = 1; });
+    points.forEach(function (g) { if (gaps[key(g)]) { out.drawn.push("chart " + i + ": " + key(g)); } });
+    var frame = svg.querySelector("rect.frame");
+    if (frame && !dots) {
+      var top = frame.getBoundingClientRect().top;
+      svg.querySelectorAll("g.nr").forEach(function (g) {
+        if (g.getBoundingClientRect().bottom > top + 0.5) { out.inPlot.push("chart " + i + ": " + key(g)); }
+      });
+    }
+    // Direct labels (and a dot plot's values) never overlap, as laid out.
+    var boxes = [];
+    svg.querySelectorAll("text.name, text.value").forEach(function (t) {
+      boxes.push({text: t.textContent, r: t.getBoundingClientRect()});
+    });
+    for (var a = 0; a < boxes.length; a++) {
+      for (var b = a + 1; b < boxes.length; b++) {
+        var p = boxes[a].r, q = boxes[b].r;
+        if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 && q.top < p.bottom - 0.5) {
+          out.overlaps.push("chart " + i + ": " + boxes[a].text + " / " + boxes[b].text);
+        }
+      }
+    }
     var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
     svg.querySelectorAll("text").forEach(function (t) {
       var px = parseFloat(getComputedStyle(t).fontSize) * scale;
       if (px < out.minText) { out.minText = px; out.smallest = "chart " + i + ": " + t.textContent; }
       if (t.classList.contains("tick")) { out.minTick = Math.min(out.minTick, px); }
     });
+  });
+  // A workload whose table has one row of task counts is drawn as dot plots.
+  document.querySelectorAll("section.workload").forEach(function (sec, i) {
+    var rows = sec.querySelectorAll(".cells tr").length - 1;
+    var lines = sec.querySelectorAll("svg.chart:not(.dots)").length;
+    if (rows === 1 && lines > 0) { out.notDots.push("workload " + i + ": " + lines + " line charts of one task count"); }
+    sec.querySelectorAll(".stops li").forEach(function (li) { out.stops.push(li.textContent); });
   });
   parent.postMessage(JSON.stringify(out), "*");
 })();
@@ -94,8 +156,17 @@ if r["charts"] and r["minText"] < 12:
     problems.append(f"chart text drawn at {r['minText']:.1f} px (< 12): {r['smallest']}")
 if r["scrollWidth"] > r["width"]:
     problems.append(f"the page is {r['scrollWidth']} px wide in a {r['width']} px window")
-print(f"at {width} px: {r['charts']} charts, {sum(r['points'])} points; chart text >= {r['minText']:.1f} px "
-      f"(ticks >= {r['minTick']:.1f} px); page {r['scrollWidth']} px wide in {r['width']} px")
+for what, found in [("a data point for a cell that gave no value", r["drawn"]),
+                    ("a 'no result' mark inside the plot", r["inPlot"]),
+                    ("overlapping labels", r["overlaps"]),
+                    ("not a dot plot", r["notDots"])]:
+    if found:
+        problems.append(f"{what}: " + "; ".join(found[:8]))
+print(f"at {width} px: {r['charts']} charts ({r['dots']} dot plots), {sum(r['points'])} points; "
+      f"chart text >= {r['minText']:.1f} px (ticks >= {r['minTick']:.1f} px); page {r['scrollWidth']} px wide "
+      f"in {r['width']} px; {len(r['overlaps'])} overlapping labels; {len(r['drawn'])} cells without a value drawn")
+for line in r["stops"]:
+    print("  " + line)
 if problems:
     sys.exit("\n".join(problems))
 PY

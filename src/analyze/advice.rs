@@ -181,6 +181,15 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
                 lag_ms: c.loop_lag_ms.as_ref().map(|l| l.max),
                 all_at_once: reached(in_flight(c), c.tasks),
             }),
+            // Not run: say why in the sweep's own terms (a predicted timeout with its
+            // arithmetic, a failure at fewer tasks, unsupported).
+            Some(c) if c.status == Status::Skipped => out.push(format!(
+                "{m}: not run ({})",
+                c.failure
+                    .as_ref()
+                    .map(|f| format!("{}: {}", f.kind, f.message))
+                    .unwrap_or_default()
+            )),
             Some(c) => out.push(format!(
                 "{m}: {} ({})",
                 c.status.as_str(),

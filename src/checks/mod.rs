@@ -5,6 +5,7 @@
 //! link the library: each release test binary that does is a full fat-LTO link, and
 //! those links were most of what `cargo test --release` cost a newcomer.
 
+mod honest_report;
 mod languages;
 mod schema;
 mod snapshots;

@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use crate::analyze::analyze;
 use crate::report::{load::load, ReportFormat};
-use crate::results::{Failure, FailureKind, Status};
 
 fn check(format: ReportFormat, file: &str) {
     let root = Path::new(env!("CONLAB_ROOT")).join("tests");
@@ -94,51 +92,4 @@ fn the_html_report_is_self_contained_and_has_its_charts() {
     // Dark mode, and a fixed look per model whatever the sweep.
     assert!(html.contains("@media (prefers-color-scheme:dark)"));
     assert!(html.contains(".m1{color:#0072b2}"), "rs-async is blue in every report");
-}
-
-#[test]
-fn failures_and_skips_are_drawn_where_they_happened_with_their_reason() {
-    let root = Path::new(env!("CONLAB_ROOT")).join("tests");
-    let mut results = load(&root.join("fixtures/results.json")).unwrap().results;
-    let workload = results.plan.workloads[0].clone();
-    for c in results
-        .cells
-        .iter_mut()
-        .filter(|c| c.workload == workload && c.model == "rs-thread" && c.tasks >= 10)
-    {
-        let (status, kind, message) = if c.tasks == 10 {
-            (Status::Failed, FailureKind::SpawnLimit, "thread 7 could not be created")
-        } else {
-            (Status::Skipped, FailureKind::Skipped, "rs-thread failed at 10 tasks")
-        };
-        c.status = status;
-        c.failure = Some(Failure {
-            kind,
-            message: message.into(),
-            at_task: None,
-            limit: (c.tasks == 10).then(|| "RLIMIT_NPROC 7".into()),
-        });
-    }
-    results.analysis = analyze(
-        &results.cells,
-        &results.baselines,
-        &results.plan.workloads,
-        &results.plan.models,
-    );
-    let html = ReportFormat::Html.renderer().render(&results);
-    // In the chart: a cross at 10 tasks and a ring at 100, each saying why.
-    assert!(
-        html.contains("rs-thread · 10 tasks · failed: spawn-limit, RLIMIT_NPROC 7"),
-        "the failure's mark"
-    );
-    assert!(
-        html.contains("rs-thread · 100 tasks · not run"),
-        "the skipped cell's mark"
-    );
-    // In words, above the charts and in the summary.
-    assert!(html.contains("rs-thread failed at <span class=\"nw\">10</span> tasks: spawn-limit, RLIMIT_NPROC 7"));
-    assert!(html.contains("Why: rs-thread stopped at 10 tasks (spawn-limit): RLIMIT_NPROC 7."));
-    // In the table: what happened, once, not "skipped (skipped)".
-    assert!(html.contains("not run: it failed at fewer tasks"));
-    assert!(!html.contains("skipped (skipped)"));
 }

@@ -30,7 +30,7 @@ pub fn run(a: &AdviseArgs) -> anyhow::Result<()> {
         return own_task(a, task);
     }
     let q = question(a)?;
-    print_out(&report::advice::question(&q))?;
+    print_out(&report::advice::question(&q, report::screen::width()))?;
     let rate = calibrate(q.lang)?;
     let (workload, models) = advice::scenario(&q, rate);
     let (cells, source, tasks, models) = match &a.from {
@@ -90,7 +90,7 @@ fn own_task(a: &AdviseArgs, task: &PyTask) -> anyhow::Result<()> {
         sync_only: a.sync_only,
         lang: Lang::Python,
     };
-    print_out(&report::advice::own_task(task, tasks))?;
+    print_out(&report::advice::own_task(task, tasks, report::screen::width()))?;
     let models = advice::own_task_models(task.afunc.is_some() || task.adapt, &q);
     let tasks = tasks.min(MEASURED_TASKS);
     let (cells, source) = measure(WorkloadSpec::PyTask(task.clone()), &models, tasks)?;
@@ -99,12 +99,13 @@ fn own_task(a: &AdviseArgs, task: &PyTask) -> anyhow::Result<()> {
 
 /// A quiet sweep of `models` on `workload` at `tasks`: its cells and where they came from.
 fn measure(workload: WorkloadSpec, models: &[String], tasks: usize) -> anyhow::Result<(Vec<CellResult>, String)> {
-    eprintln!(
+    let line = format!(
         "conlab advise: measuring {workload} under {} at {} tasks (each at most {} s)",
         models.join(", "),
         format_count(tasks),
         CELL_TIMEOUT.as_secs()
     );
+    eprintln!("{}", report::screen::wrap(&line, report::screen::width(), 2));
     let specs = models.iter().map(|m| m.parse()).collect::<Result<Vec<_>, _>>()?;
     let source = format!("measured just now: {workload} at {} tasks", format_count(tasks));
     let mut request = PlanRequest::new(vec![workload], Some(specs), vec![tasks]);
@@ -118,11 +119,12 @@ fn measure(workload: WorkloadSpec, models: &[String], tasks: usize) -> anyhow::R
 /// The candidates ranked and the recommendation, printed.
 fn answer(q: &Question, cells: &[CellResult], models: &[String], tasks: usize, source: &str) -> anyhow::Result<()> {
     let (ranked, failed) = advice::rank(cells, models, tasks);
-    print_out(&report::advice::candidates(source, &ranked, &failed))?;
+    let width = report::screen::width();
+    print_out(&report::advice::candidates(source, &ranked, &failed, width))?;
     if ranked.is_empty() {
         bail!("no candidate model finished all its tasks; see the lines above");
     }
-    print_out(&report::advice::recommendation(q, tasks, &ranked))
+    print_out(&report::advice::recommendation(q, tasks, &ranked, width))
 }
 
 /// The question, from flags; on a terminal, the wizard asks what the flags left open.

@@ -2,23 +2,29 @@
 //! script, no network) that reads at a glance on a laptop and on a phone, in light and
 //! dark. First a headline and short rankings per workload (`summary`); then per workload
 //! its charts (time, caller-seen and start-lag p99, peak RSS, memory per task, tasks in
-//! flight; log-log, one line per model in its fixed look, failures drawn where they
-//! happened), the table, and at the end the environment, its limits and the command.
+//! flight; log-log, one line per model in its fixed look; a dot plot of the models when
+//! the workload was measured at one task count), the table, and at the end the
+//! environment, its limits and the command. A cell without a value is never drawn at one:
+//! it is a mark in the chart's "no result" lane, and its real reason is said in words
+//! above the charts and in the table (`gaps`).
 //!
-//! On a phone the page never scrolls sideways: tables scroll inside their own box, and a
-//! number never wraps away from its unit.
+//! On a phone the page never scrolls sideways: tables scroll inside their own box (the
+//! cell table with its task column kept in view, and a shadow at its right edge while
+//! more columns lie beyond it), and a number never wraps away from its unit.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::axis::Scale;
+use super::dots::dot_plot;
 use super::format::Format;
+use super::gaps;
 use super::palette;
-use super::summary::{nb, ok_median, stop_reason, summarize, workload_label};
+use super::summary::{nb, ok_median, summarize, workload_label};
 use super::svg::{escape, line_chart, swatch, Chart, Series};
 use crate::analyze;
 use crate::measure::ceiling::Unit;
-use crate::results::{CellResult, FailureKind, Results, Status, Verdict, WorkloadAnalysis};
+use crate::results::{CellResult, Results, Status, Verdict, WorkloadAnalysis};
 use crate::units::{format_bytes, format_count, format_secs};
 
 pub struct Html;
@@ -40,12 +46,13 @@ figure{margin:0}figcaption{margin:.2rem 0 .3rem}figcaption b{display:block}figca
 .chart{display:block;width:100%;height:auto;background:var(--panel);border:1px solid var(--line);border-radius:6px}
 .chart text{font-size:13px;fill:var(--fg)}.chart .tick{fill:var(--mute)}.chart .name{font-weight:600}.chart .halo{paint-order:stroke;stroke:var(--panel);stroke-width:4px;stroke-linejoin:round}
 .chart .grid{stroke:var(--grid);stroke-width:1}.chart .minor{stroke:var(--minor);stroke-width:1}.chart .frame{fill:none;stroke:var(--grid)}
-.chart .line{fill:none;stroke-linejoin:round}.chart .asked{stroke:var(--mute);stroke-width:1.5;stroke-dasharray:3 3}
+.chart .line{fill:none;stroke-linejoin:round}.chart .lane{fill:none;stroke:var(--grid);stroke-dasharray:2 3}.chart .value{fill:var(--mute)}.chart .asked{stroke:var(--mute);stroke-width:1.5;stroke-dasharray:3 3}
 @media (max-width:460px){body{padding:.6rem}.chart text{font-size:14px}}
 @media (max-width:380px){.chart text{font-size:16px}}
 @media (max-width:345px){.chart text{font-size:17.5px}}
 .stops{list-style:none;padding:0;margin:.4rem 0}.stops li{margin:.15rem 0}.stops b{font-size:1.1em}
-.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}
+section{min-width:0}.scroll{overflow-x:auto;max-width:100%}.cells{border:1px solid var(--line);border-radius:4px;background:linear-gradient(to left,var(--bg) 40%,transparent) right/2.5rem 100% no-repeat local,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),transparent) right/.8rem 100% no-repeat scroll}.cells table{margin:0}
+.cells tr>:first-child{position:sticky;left:0;z-index:1;background:var(--panel);box-shadow:1px 0 0 var(--line)}table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:right;vertical-align:top}th{background:var(--panel);white-space:nowrap}
 td.cell{min-width:7.5rem}td.text,th.text{text-align:left}td.bad{color:var(--bad);text-align:left;min-width:9rem}td.bad small{display:block;color:var(--mute)}
 .best{font-weight:700}.vm{color:var(--mute)}.short{color:var(--short);font-weight:600}.holds{color:var(--good);font-weight:600}.fails{color:var(--bad);font-weight:600}
@@ -160,15 +167,7 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
                     .filter_map(|&n| med(m, n, pick).map(|v| (n as f64, v)))
                     .filter(|p| p.1 > 0.0)
                     .collect(),
-                failed: wa.failures.iter().find(|f| &f.model == m).map(|f| {
-                    let why = stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref());
-                    (f.tasks as f64, format!("{}: {why}", f.status.as_str()))
-                }),
-                skipped: cells
-                    .iter()
-                    .filter(|c| &c.model == m && c.status == Status::Skipped)
-                    .map(|c| c.tasks as f64)
-                    .collect(),
+                gaps: gaps::gaps(&cells, m, counts.iter().copied()),
             })
             .collect()
     };
@@ -182,8 +181,23 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
         let _ = write!(h, "<li>{}{}</li>", swatch(m, &palette::class(i)), escape(m));
     }
     h.push_str("</ul>");
-    stops(h, &cells, wa, models);
-    h.push_str(r#"<p class="vm">Each chart: tasks across, the figure up, both on log scales; hover a point for its value.</p><div class="charts">"#);
+    let all_counts: Vec<usize> = counts.iter().copied().collect();
+    gaps::stops(h, &cells, models, &all_counts);
+    // One task count: nothing to draw lines through, so a dot plot of the models.
+    let one = match all_counts[..] {
+        [n] => Some(n),
+        _ => None,
+    };
+    match one {
+        Some(n) => {
+            let _ = write!(
+                h,
+                r#"<p class="vm">Measured at {} only. Each chart: one row per model, the figure across on a log scale; hover a dot for its value.</p><div class="charts">"#,
+                crate::units::plural(n, "task")
+            );
+        }
+        None => h.push_str(r#"<p class="vm">Each chart: tasks across, the figure up, both on log scales; hover a point for its value. A cell that failed (✕) or was not run (○) has its mark in the “no result” lane above the plot, never at a value.</p><div class="charts">"#),
+    }
     let secs = |v: f64| format_secs(v);
     let mut figure =
         |title: &str, what: &str, y: Scale, s: Vec<Series>, diagonal: bool, fmt: &dyn Fn(f64) -> String| {
@@ -196,12 +210,15 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
                 series: &s,
                 diagonal,
             };
+            let svg = match one {
+                Some(n) => dot_plot(&chart, n, fmt),
+                None => line_chart(&chart, fmt),
+            };
             let _ = write!(
                 h,
-                "<figure><figcaption><b>{}</b><span>{}</span></figcaption>{}</figure>",
+                "<figure><figcaption><b>{}</b><span>{}</span></figcaption>{svg}</figure>",
                 escape(title),
-                escape(what),
-                line_chart(&chart, fmt)
+                escape(what)
             );
         };
     figure(
@@ -262,58 +279,13 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
     h.push_str("</section>");
 }
 
-/// Where models stopped, in words: a cross per failure, a ring per model with counts not
-/// run (and why, e.g. the timeout that arithmetic says they could not meet).
-fn stops(h: &mut String, cells: &[&CellResult], wa: &WorkloadAnalysis, models: &[String]) {
-    let mut lines = Vec::new();
-    for f in &wa.failures {
-        let i = models.iter().position(|m| m == &f.model).unwrap_or(0);
-        lines.push(format!(
-            r#"<li><b class="{}">✕</b> {} {} at {} tasks: {}</li>"#,
-            palette::class(i),
-            escape(&f.model),
-            f.status.as_str(),
-            num(&format_count(f.tasks)),
-            escape(&stop_reason(f.kind, f.limit.as_deref(), f.message.as_deref()))
-        ));
-    }
-    for (i, m) in models.iter().enumerate() {
-        let skipped: Vec<&&CellResult> = cells
-            .iter()
-            .filter(|c| &c.model == m && c.status == Status::Skipped)
-            .collect();
-        let mut counts: Vec<usize> = skipped.iter().map(|c| c.tasks).collect();
-        counts.sort_unstable();
-        counts.dedup();
-        let Some(first) = skipped.iter().min_by_key(|c| c.tasks) else {
-            continue;
-        };
-        let why = first
-            .failure
-            .as_ref()
-            .map(|f| format!(": {}", f.message))
-            .unwrap_or_default();
-        let counts: Vec<String> = counts.iter().map(|n| num(&format_count(*n))).collect();
-        lines.push(format!(
-            r#"<li><b class="{}">○</b> {} not run at {} tasks{}</li>"#,
-            palette::class(i),
-            escape(m),
-            counts.join(", "),
-            escape(&why)
-        ));
-    }
-    if !lines.is_empty() {
-        let _ = write!(h, r#"<ul class="stops">{}</ul>"#, lines.concat());
-    }
-}
-
 /// Every task count, every model: the medians, or why there is none.
 fn table(h: &mut String, results: &Results, wa: &WorkloadAnalysis, cells: &[&CellResult], counts: &BTreeSet<usize>) {
     let w = &wa.workload;
     let models = &results.plan.models;
     let med = |m: &str, n: usize, pick: &dyn Fn(&CellResult) -> Option<f64>| ok_median(results, w, m, n, pick);
     let io = cells.iter().any(|c| c.request_latency_ms.is_some());
-    h.push_str(r#"<div class="scroll"><table><tr><th>tasks</th>"#);
+    h.push_str(r#"<div class="scroll cells"><table><tr><th>tasks</th>"#);
     for (i, m) in models.iter().enumerate() {
         let _ = write!(h, "<th>{}{}</th>", swatch(m, &palette::class(i)), escape(m));
     }
@@ -323,7 +295,7 @@ fn table(h: &mut String, results: &Results, wa: &WorkloadAnalysis, cells: &[&Cel
         let _ = write!(h, "<tr><th>{}</th>", format_count(n));
         for m in models {
             let Some(time) = med(m, n, &|c| Some(analyze::cell_time(c))) else {
-                h.push_str(&not_ok(cells, m, n));
+                h.push_str(&gaps::table_cell(cells, m, n));
                 continue;
             };
             let best = winner.and_then(|w| w.by_time.as_ref()) == Some(m);
@@ -363,24 +335,6 @@ fn table(h: &mut String, results: &Results, wa: &WorkloadAnalysis, cells: &[&Cel
         h.push_str("</tr>");
     }
     h.push_str("</table></div>");
-}
-
-/// The table cell of a (model, tasks) without an ok median: what happened instead.
-fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
-    let Some(c) = cells.iter().find(|c| c.model == model && c.tasks == n) else {
-        return r#"<td class="vm">—</td>"#.into();
-    };
-    let detail = match (&c.failure, c.status) {
-        (Some(f), Status::Skipped) if f.kind == FailureKind::Unsupported => format!("not run: {}", f.message),
-        (_, Status::Skipped) => "not run: it failed at fewer tasks".to_string(),
-        (Some(f), _) => stop_reason(f.kind, f.limit.as_deref(), Some(&f.message)),
-        (None, _) => c.first_error.clone().unwrap_or_default(),
-    };
-    format!(
-        r#"<td class="bad"><span class="nw">{}</span><small>{}</small></td>"#,
-        c.status.as_str(),
-        escape(&detail)
-    )
 }
 
 fn environment_section(h: &mut String, results: &Results) {

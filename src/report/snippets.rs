@@ -1,248 +1,413 @@
-//! Starter code for the recommended model: short, but correct where the article's
-//! examples are not (bounded concurrency, timeouts, errors kept per task).
+//! Starter code for the recommended model, in the shape that was measured: a thread per
+//! task when `py-thread` won, a pool of the width measured when a pool won, one event
+//! loop with every task on it when asyncio won, and so on. The model's spec is parsed into
+//! its type (never read back from its name's prefix), and the template of its shape
+//! (`snippet_text`) gets the measured parameters. A starter of another shape than the one
+//! recommended would hand the user the code measured to be slower.
 
-/// The snippet for a model family in a language.
-pub fn snippet(model: &str) -> &'static str {
-    match model {
-        m if m.starts_with("py-asyncio") => PY_ASYNCIO,
-        m if m.starts_with("py-pool") || m.starts_with("py-thread") => PY_POOL,
-        m if m.starts_with("py-process") => PY_PROCESS,
-        m if m.starts_with("py-gevent") => PY_GEVENT,
-        m if m.starts_with("rs-async") => RS_TOKIO,
-        m if m.starts_with("rs-process") => RS_PROCESS,
-        _ => RS_THREADS,
+use super::snippet_text::*;
+use crate::model::python::Split;
+use crate::model::{ModelSpec, PyModel, RustModel};
+use crate::units::format_count;
+
+/// How a model runs its tasks, with the parameters it was measured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// A thread per task (`py-thread`, `rs-thread`), with the stack size given, if any.
+    ThreadPerTask { stack: Option<u64> },
+    /// A fixed pool of threads (`py-pool`, `rs-pool`), this wide.
+    Pool(usize),
+    /// This many worker processes (`py-process`, `rs-process`); `async` with an event loop
+    /// each.
+    Processes { workers: usize, each_async: bool },
+    /// One event loop with every task on it (`py-asyncio`, `rs-async-st`).
+    Loop,
+    /// tokio's multi-thread runtime: this many worker threads, or one per core.
+    Runtime(Option<usize>),
+    /// Several event loops, each running its share (`py-asyncio:procs=P`, `:threads=T`).
+    Loops(Split),
+    /// Greenlets: a pool of this many, or one per task.
+    Greenlets(Option<usize>),
+}
+
+impl Shape {
+    /// The model's shape; `None` for a name conlab does not know.
+    pub fn of(model: &str) -> Option<(Shape, Option<String>)> {
+        let spec: ModelSpec = model.parse().ok()?;
+        Some(match spec {
+            ModelSpec::Python(p) => (python_shape(&p), p.lib.map(String::from)),
+            ModelSpec::Rust { model, lib } => {
+                let shape = match model {
+                    RustModel::RsThread(t) => Shape::ThreadPerTask { stack: t.stack },
+                    RustModel::RsPool(p) => Shape::Pool(p.width()),
+                    RustModel::RsAsync(m) => Shape::Runtime(m.workers),
+                    RustModel::RsAsyncSt(_) => Shape::Loop,
+                    RustModel::RsProcess(p) => Shape::Processes {
+                        workers: p.width(),
+                        each_async: p.asynchronous,
+                    },
+                };
+                (shape, lib.map(|l| l.to_string()))
+            }
+        })
+    }
+
+    /// In words, for the starter's heading: `a pool of 32 threads`.
+    pub fn describe(&self, tasks: usize) -> String {
+        match self {
+            Shape::ThreadPerTask { .. } => "a thread per task".into(),
+            Shape::Pool(n) => format!("a pool of {} threads", format_count(*n)),
+            Shape::Processes { workers, each_async } => format!(
+                "{} worker processes{}",
+                format_count(*workers),
+                if *each_async { ", an event loop in each" } else { "" }
+            ),
+            Shape::Loop => format!("one event loop, all {} tasks on it at once", format_count(tasks)),
+            Shape::Runtime(None) => "tokio's multi-thread runtime, a worker thread per core".into(),
+            Shape::Runtime(Some(w)) => format!("tokio's multi-thread runtime, {} worker threads", format_count(*w)),
+            Shape::Loops(Split::Procs(p)) => format!("an event loop in each of {} processes", format_count(*p)),
+            Shape::Loops(Split::Threads(t)) => format!("an event loop in each of {} threads", format_count(*t)),
+            Shape::Greenlets(None) => "a greenlet per task".into(),
+            Shape::Greenlets(Some(n)) => format!("a pool of {} greenlets", format_count(*n)),
+        }
     }
 }
 
-/// The server-side snippet: an accept loop in the model's shape, bounded and with
-/// per-connection timeouts.
-pub fn server_snippet(model: &str) -> &'static str {
-    match model {
-        m if m.starts_with("py-asyncio") => PY_ASYNCIO_SERVER,
-        m if m.starts_with("py-gevent") => PY_GEVENT_SERVER,
-        m if m.starts_with("py-") => PY_THREAD_SERVER,
-        m if m.starts_with("rs-async") => RS_TOKIO_SERVER,
-        _ => RS_THREAD_SERVER,
+fn python_shape(p: &PyModel) -> Shape {
+    match (p.base, p.split) {
+        ("py-asyncio", Some(split)) => Shape::Loops(split),
+        ("py-asyncio", None) => Shape::Loop,
+        ("py-pool", _) => Shape::Pool(p.queue_width().unwrap_or(1)),
+        ("py-process", _) => Shape::Processes {
+            workers: p.queue_width().unwrap_or(1),
+            each_async: false,
+        },
+        ("py-gevent", _) => Shape::Greenlets(p.size),
+        _ => Shape::ThreadPerTask { stack: None },
     }
 }
 
-const PY_ASYNCIO_SERVER: &str = r#"import asyncio
+/// Fill a template's `@NAME@` parameters.
+fn fill(template: &str, params: &[(&str, String)]) -> String {
+    params
+        .iter()
+        .fold(template.to_string(), |t, (k, v)| t.replace(&format!("@{k}@"), v))
+}
 
-async def handle(reader, writer):
-    try:
-        while True:
-            line = await asyncio.wait_for(reader.readline(), timeout=60)  # idle timeout
-            if not line:
-                break
-            writer.write(await reply(line))    # reply: your coroutine; never block the loop
-            await writer.drain()
-    except (asyncio.TimeoutError, ConnectionError):
-        pass
-    finally:
-        writer.close()
+/// The tokio entry point of a shape.
+fn tokio_main(shape: &Shape) -> String {
+    match shape {
+        Shape::Loop => r#"#[tokio::main(flavor = "current_thread")]   // one event loop, as measured"#.into(),
+        Shape::Runtime(Some(w)) => {
+            format!(r#"#[tokio::main(flavor = "multi_thread", worker_threads = {w})]   // as measured"#)
+        }
+        _ => "#[tokio::main]   // a worker thread per core, as measured".into(),
+    }
+}
 
-async def main():
-    server = await asyncio.start_server(handle, "0.0.0.0", 8000, backlog=2048)
-    async with server:
-        await server.serve_forever()
-
-asyncio.run(main())"#;
-
-const PY_THREAD_SERVER: &str = r#"import socketserver
-
-class Handler(socketserver.StreamRequestHandler):
-    timeout = 60                                  # idle timeout per connection
-    def handle(self):
-        for line in self.rfile:
-            self.wfile.write(reply(line))         # reply: your blocking code
-
-class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 2048                     # listen backlog (the default is 5)
-
-with Server(("0.0.0.0", 8000), Handler) as server:
-    server.serve_forever()"#;
-
-const RS_TOKIO_SERVER: &str = r#"use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
-use tokio::time::{timeout, Duration};
-
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let listener = TcpListener::bind("0.0.0.0:8000").await?;
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(s) => s,
-            Err(_) => continue,                  // EMFILE and friends: keep serving the rest
-        };
-        tokio::spawn(async move {
-            let (read, mut write) = stream.into_split();
-            let mut lines = BufReader::new(read).lines();
-            while let Ok(Ok(Some(line))) = timeout(Duration::from_secs(60), lines.next_line()).await {
-                if write.write_all(&reply(&line).await).await.is_err() {
-                    break;
+/// The client-side starter for `model` as measured at `tasks`: code in its shape.
+pub fn snippet(model: &str, tasks: usize) -> String {
+    let Some((shape, lib)) = Shape::of(model) else {
+        return format!("# conlab has no starter for {model}");
+    };
+    let python = model.starts_with("py");
+    let n = |v: usize| v.to_string();
+    let tasks_s = n(tasks.max(1));
+    match (python, &shape) {
+        (true, Shape::ThreadPerTask { .. }) => fill(
+            PY_THREAD,
+            &[(
+                "LIB",
+                lib.map(|l| format!(" ({l}: a Session per thread)")).unwrap_or_default(),
+            )],
+        ),
+        (true, Shape::Pool(w)) => fill(PY_POOL, &[("WORKERS", n(*w))]),
+        (true, Shape::Processes { workers, .. }) => fill(PY_PROCESS, &[("WORKERS", n(*workers))]),
+        (true, Shape::Loop) => {
+            let run = if lib.as_deref() == Some("uvloop") {
+                "uvloop.run"
+            } else {
+                "asyncio.run"
+            };
+            let code = match lib.as_deref() {
+                Some("aiohttp") => {
+                    // conlab's aiohttp cells hold a connection per task unless sized.
+                    let conns = match model.parse::<ModelSpec>() {
+                        Ok(ModelSpec::Python(p)) => p.size,
+                        _ => None,
+                    };
+                    let conns = conns.unwrap_or(tasks.max(1));
+                    fill(PY_AIOHTTP, &[("CONNS", n(conns))])
                 }
+                _ => PY_ASYNCIO.to_string(),
+            };
+            let code = fill(&code, &[("TASKS", tasks_s), ("RUN", run.into())]);
+            match run {
+                "uvloop.run" => code.replacen("import asyncio\n", "import asyncio\nimport uvloop\n", 1),
+                _ => code,
             }
-        });
-    }
-}"#;
-
-const RS_THREAD_SERVER: &str = r#"use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::time::Duration;
-
-fn main() -> std::io::Result<()> {
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;   // idle timeout
-        let spawned = std::thread::Builder::new().stack_size(256 << 10).spawn(move || {
-            let mut write = stream.try_clone()?;
-            for line in BufReader::new(stream).lines() {
-                write.write_all(&reply(&line?))?;
-            }
-            std::io::Result::Ok(())
-        });
-        if spawned.is_err() {
-            continue;                            // out of threads: this connection is dropped
         }
+        (true, Shape::Loops(split)) => {
+            let (executor, unit, w) = match split {
+                Split::Procs(p) => ("ProcessPoolExecutor", "processes", *p),
+                Split::Threads(t) => ("ThreadPoolExecutor", "threads", *t),
+            };
+            fill(
+                PY_LOOPS,
+                &[("EXECUTOR", executor.into()), ("UNIT", unit.into()), ("WORKERS", n(w))],
+            )
+        }
+        (true, Shape::Greenlets(size)) => fill(
+            PY_GEVENT,
+            &[
+                ("SIZE", size.map_or("None".into(), n)),
+                (
+                    "POOL",
+                    match size {
+                        Some(s) => format!("at most {s} at once, as measured"),
+                        None => "size=None: a greenlet per task, as measured".into(),
+                    },
+                ),
+            ],
+        ),
+        (_, Shape::ThreadPerTask { stack }) => fill(
+            RS_THREAD,
+            &[(
+                "STACK",
+                match stack {
+                    Some(b) => format!("\n                    .stack_size({b})   // the stack measured"),
+                    None => String::new(),
+                },
+            )],
+        ),
+        (_, Shape::Pool(w)) => fill(RS_POOL, &[("WORKERS", n(*w))]),
+        (_, Shape::Processes { workers, each_async }) => fill(
+            RS_PROCESS,
+            &[
+                ("WORKERS", n(*workers)),
+                (
+                    "ASYNC",
+                    if *each_async { ", a tokio runtime in each" } else { "" }.into(),
+                ),
+            ],
+        ),
+        (_, shape) => fill(RS_TOKIO, &[("MAIN", tokio_main(shape)), ("TASKS", tasks_s)]),
     }
-    Ok(())
-}"#;
-
-const PY_ASYNCIO: &str = r#"import asyncio
-
-async def fetch_many(urls, limit=1000, timeout=10):
-    sem = asyncio.Semaphore(limit)            # bounded: never more than `limit` at once
-    async def one(url):
-        async with sem:
-            return await asyncio.wait_for(fetch(url), timeout)   # your async client call
-    # return_exceptions: one failure does not cancel the rest; inspect each result
-    return await asyncio.gather(*(one(u) for u in urls), return_exceptions=True)
-
-results = asyncio.run(fetch_many(urls))
-errors = [r for r in results if isinstance(r, BaseException)]"#;
-
-const PY_POOL: &str = r#"from concurrent.futures import ThreadPoolExecutor, as_completed
-
-def run_all(items, work, workers=32, timeout=10):
-    results, errors = {}, {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:   # bounded thread count
-        futures = {pool.submit(work, item): item for item in items}
-        for f in as_completed(futures, timeout=timeout * len(items)):
-            item = futures[f]
-            try:
-                results[item] = f.result()
-            except Exception as exc:          # keep going; report per item
-                errors[item] = exc
-    return results, errors"#;
-
-const PY_GEVENT: &str = r#"from gevent import monkey
-monkey.patch_all()            # first, before anything imports socket, ssl, time, threading
-
-import gevent
-from gevent.pool import Pool
-
-def run_all(items, work, size=1000, timeout=10):
-    pool = Pool(size)                                  # bounded concurrency
-    jobs = [pool.spawn(work, item) for item in items]  # plain blocking code (requests, ...)
-    gevent.joinall(jobs, timeout=timeout * len(items))
-    results = {item: j.value for item, j in zip(items, jobs) if j.successful()}
-    errors = {item: j.exception for item, j in zip(items, jobs) if j.exception is not None}
-    return results, errors    # C code that blocks (sqlite3, most DB drivers) stalls every greenlet:
-                              # send it through gevent.get_hub().threadpool.apply(...)"#;
-
-const PY_GEVENT_SERVER: &str = r#"from gevent import monkey
-monkey.patch_all()            # first, before anything imports socket, ssl, time, threading
-
-from gevent.pool import Pool
-from gevent.server import StreamServer
-
-def handle(sock, addr):
-    sock.settimeout(30)       # a silent client cannot hold its greenlet forever
-    with sock:
-        while data := sock.recv(65536):
-            sock.sendall(respond(data))
-
-StreamServer(("0.0.0.0", 8000), handle, spawn=Pool(10000)).serve_forever()   # bounded"#;
-
-const PY_PROCESS: &str = r#"from concurrent.futures import ProcessPoolExecutor
-import os
-
-def crunch(item):            # must be a top-level function (it is pickled)
-    ...
-
-if __name__ == "__main__":   # required with the spawn/forkserver start methods
-    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        # chunksize > 1 cuts pickling overhead for many small items
-        results = list(pool.map(crunch, items, chunksize=max(1, len(items) // (4 * os.cpu_count()))))"#;
-
-const RS_TOKIO: &str = r#"use std::sync::Arc;
-use tokio::{sync::Semaphore, task::JoinSet, time::{timeout, Duration}};
-
-async fn run_all(items: Vec<Item>) -> Vec<Result<Output, Error>> {
-    let limit = Arc::new(Semaphore::new(1000));          // bounded concurrency
-    let mut set = JoinSet::new();
-    for item in items {
-        let permit = limit.clone().acquire_owned().await.expect("semaphore open");
-        set.spawn(async move {
-            let _permit = permit;
-            match timeout(Duration::from_secs(10), work(item)).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::Timeout),
-            }
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        out.push(joined.unwrap_or_else(|e| Err(Error::Panicked(e.to_string()))));
-    }
-    out
 }
-// Blocking or CPU-heavy calls inside tasks: tokio::task::spawn_blocking(move || ...)."#;
 
-const RS_THREADS: &str = r#"use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn run_all(items: &[Item]) -> Vec<Result<Output, Error>> {
-    let workers = std::thread::available_parallelism().map_or(4, |n| n.get()).min(items.len().max(1));
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Output, Error>>> = (0..items.len()).map(|_| None).collect();
-    let slots: Vec<_> = results.iter_mut().map(std::sync::Mutex::new).collect();
-    std::thread::scope(|s| {
-        for _ in 0..workers {                      // a fixed pool of scoped threads
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                **slots[i].lock().unwrap() = Some(work(item));   // errors kept per item
-            });
-        }
-    });
-    drop(slots);
-    results.into_iter().map(|r| r.expect("every item ran")).collect()
-}"#;
-
-const RS_PROCESS: &str = r#"// Separate processes in Rust only pay off for isolation (a crash or a leak stays in
-// its process). For speed, threads share memory and cost less: see the thread-pool
-// starter (`conlab advise --lang rust --cpu 200ms --tasks 8`)."#;
+/// The server-side starter: an accept loop in the model's shape, bounded and with
+/// per-connection timeouts.
+pub fn server_snippet(model: &str) -> String {
+    let Some((shape, _)) = Shape::of(model) else {
+        return format!("# conlab has no starter for {model}");
+    };
+    let python = model.starts_with("py");
+    let n = |v: usize| v.to_string();
+    match (python, &shape) {
+        (true, Shape::Pool(w)) => fill(PY_POOL_SERVER, &[("WORKERS", n(*w))]),
+        (true, Shape::Processes { workers, .. }) => fill(PY_PROCESS_SERVER, &[("WORKERS", n(*workers))]),
+        (true, Shape::Loop | Shape::Loops(_)) => PY_ASYNCIO_SERVER.into(),
+        (true, Shape::Greenlets(size)) => fill(
+            PY_GEVENT_SERVER,
+            &[
+                ("SPAWN", size.map_or(r#""default""#.into(), |s| format!("Pool({s})"))),
+                (
+                    "POOL",
+                    match size {
+                        Some(s) => format!("at most {s} connections at once, as measured"),
+                        None => "a greenlet per connection, as measured".into(),
+                    },
+                ),
+            ],
+        ),
+        (true, _) => PY_THREAD_SERVER.into(),
+        (_, Shape::ThreadPerTask { .. }) => RS_THREAD_SERVER.into(),
+        (_, Shape::Pool(w)) => fill(RS_POOL_SERVER, &[("WORKERS", n(*w))]),
+        (_, Shape::Processes { workers, .. }) => fill(RS_PROCESS_SERVER, &[("WORKERS", n(*workers))]),
+        (_, shape) => fill(RS_TOKIO_SERVER, &[("MAIN", tokio_main(shape))]),
+    }
+}
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn every_family_has_a_snippet() {
-        for m in [
-            "py-asyncio",
-            "py-pool:size=8",
-            "py-thread",
-            "py-process",
-            "py-gevent+requests",
-            "rs-async",
-            "rs-pool",
-            "rs-thread",
-        ] {
-            assert!(super::snippet(m).len() > 100, "{m}");
+    use super::*;
+    use crate::analyze::advice::{own_task_models, scenario, Connections, Lang, Question, Side};
+    use std::time::Duration;
+
+    /// Every model advise can recommend, with the task count and side it is measured at:
+    /// the candidates of every kind of question.
+    fn recommendable() -> Vec<(String, usize, Side)> {
+        let mut out = Vec::new();
+        for lang in [Lang::Python, Lang::Rust] {
+            for side in [Side::Client, Side::Server] {
+                for sync_only in [false, true] {
+                    for (io, cpu) in [(50, 0), (0, 200), (10, 5), (50, 10)] {
+                        for connections in [None, Some(Connections::Short), Some(Connections::Long)] {
+                            for tasks in [1, 8, 1000, 100_000] {
+                                let q = Question {
+                                    side,
+                                    connections,
+                                    tasks,
+                                    io: Duration::from_millis(io),
+                                    cpu: Duration::from_millis(cpu),
+                                    sync_only,
+                                    lang,
+                                };
+                                let measured = tasks.min(10_000);
+                                for m in scenario(&q, 1e6).1 {
+                                    out.push((m, measured, side));
+                                }
+                                if lang == Lang::Python && side == Side::Client {
+                                    for m in own_task_models(!sync_only, &q) {
+                                        out.push((m, measured, side));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        assert!(super::snippet("py-gevent:size=8").starts_with("from gevent import monkey"));
-        assert!(super::server_snippet("py-gevent").contains("StreamServer"));
+        out.sort_by(|a, b| (&a.0, a.1, a.2 as u8).cmp(&(&b.0, b.1, b.2 as u8)));
+        out.dedup();
+        out
+    }
+
+    /// What the starter of `model` must say, and must not, read from the spec by hand.
+    fn expected(model: &str, tasks: usize, side: Side) -> (Vec<String>, Vec<&'static str>) {
+        let (head, params) = model.split_once(':').unwrap_or((model, ""));
+        let param = |k: &str| {
+            params
+                .split(',')
+                .find_map(|p| p.strip_prefix(&format!("{k}=")))
+                .map(String::from)
+        };
+        let cores = crate::model::cores().to_string();
+        let size = param("size");
+        let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        match (side, head) {
+            (Side::Client, "py-thread") => (v(&["threading.Thread(", "a thread per task"]), vec!["Executor"]),
+            (Side::Client, "py-pool") => (
+                vec![
+                    "ThreadPoolExecutor(max_workers=workers)".into(),
+                    format!("workers={}, timeout", size.unwrap()),
+                ],
+                vec!["threading.Thread("],
+            ),
+            (Side::Client, "py-process") => (vec![format!("ProcessPoolExecutor(max_workers={cores})")], vec![]),
+            (Side::Client, "py-asyncio") => match param("procs") {
+                Some(p) => (
+                    vec![
+                        format!("processes={p}"),
+                        "ProcessPoolExecutor".into(),
+                        "asyncio.run".into(),
+                    ],
+                    vec![],
+                ),
+                None => (
+                    vec!["asyncio.gather".into(), format!("limit={tasks},")],
+                    vec!["Executor"],
+                ),
+            },
+            (Side::Client, "rs-thread") => (v(&["spawn_scoped", "a thread per task"]), vec!["workers"]),
+            (Side::Client, "rs-pool") => (vec![format!("let workers = {}.min", size.unwrap())], vec![]),
+            (Side::Client, "rs-process") => (vec![format!("{cores} worker processes")], vec![]),
+            (Side::Client, "rs-async") => (
+                vec!["#[tokio::main]".into(), format!("Semaphore::new({tasks})")],
+                vec!["current_thread"],
+            ),
+            (Side::Server, "py-thread") => (v(&["ThreadingMixIn"]), vec!["Executor"]),
+            (Side::Server, "py-pool") => (
+                vec![format!("ThreadPoolExecutor(max_workers={})", size.unwrap())],
+                vec!["ThreadingMixIn"],
+            ),
+            (Side::Server, "py-process") => (vec![format!("range({cores})"), "os.fork()".into()], vec![]),
+            (Side::Server, "py-asyncio") => (v(&["asyncio.start_server"]), vec![]),
+            (Side::Server, "rs-thread") => (v(&["std::thread::Builder"]), vec!["0.."]),
+            (Side::Server, "rs-pool") => (vec![format!("for _ in 0..{} {{", size.unwrap())], vec![]),
+            (Side::Server, "rs-process") => (vec![format!("{cores} worker processes"), "SO_REUSEPORT".into()], vec![]),
+            (Side::Server, "rs-async") => (v(&["#[tokio::main]", "tokio::spawn"]), vec![]),
+            _ => panic!("advise can recommend {model}, which this test does not know"),
+        }
+    }
+
+    #[test]
+    fn every_recommendable_model_gets_a_starter_of_its_own_shape() {
+        let models = recommendable();
+        assert!(models.len() > 20, "{models:?}");
+        for (model, tasks, side) in &models {
+            let code = match side {
+                Side::Client => snippet(model, *tasks),
+                Side::Server => server_snippet(model),
+            };
+            let (must, must_not) = expected(model, *tasks, *side);
+            for m in &must {
+                assert!(
+                    code.contains(m.as_str()),
+                    "{model} at {tasks} ({side:?}): no `{m}` in\n{code}"
+                );
+            }
+            for m in must_not {
+                assert!(!code.contains(m), "{model} ({side:?}): `{m}` in\n{code}");
+            }
+            assert!(!code.contains('@'), "{model}: a parameter left unfilled\n{code}");
+            // What advise prints: this model recommended, and this very code as its starter.
+            let q = Question {
+                side: *side,
+                connections: None,
+                tasks: *tasks,
+                io: Duration::from_millis(50),
+                cpu: Duration::ZERO,
+                sync_only: false,
+                lang: if model.starts_with("py") {
+                    Lang::Python
+                } else {
+                    Lang::Rust
+                },
+            };
+            let best = crate::analyze::advice::Candidate {
+                model: model.clone(),
+                time: 1.0,
+                rss: 1e7,
+                lag_ms: None,
+                all_at_once: true,
+            };
+            let out = crate::report::advice::recommendation(&q, *tasks, &[best], 200);
+            let (shape, _) = Shape::of(model).unwrap();
+            assert!(out.contains(&format!("recommended: {model}\n")), "{out}");
+            assert!(
+                out.contains(&format!(
+                    "starter ({model}: {}, as measured):\n{code}",
+                    shape.describe(*tasks)
+                )),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn variants_keep_their_library_and_their_size() {
+        assert!(snippet("py-asyncio+uvloop", 100).contains("uvloop.run(fetch_many(urls))"));
+        let aio = snippet("py-asyncio+aiohttp:limit=50", 1000);
+        assert!(
+            aio.contains("TCPConnector(limit=50)") && aio.contains("limit=1000,"),
+            "{aio}"
+        );
+        assert!(snippet("py-asyncio+aiohttp", 300).contains("TCPConnector(limit=300)"));
+        assert!(snippet("py-gevent", 10).contains("a greenlet per task"));
+        assert!(snippet("py-gevent:size=8", 10).contains("size=8, timeout"));
+        assert!(snippet("py-gevent+requests:size=8", 10).starts_with("from gevent import monkey"));
+        assert!(server_snippet("py-gevent").contains("StreamServer"));
+        assert!(snippet("py-thread+requests", 10).contains("requests: a Session per thread"));
+        assert!(snippet("rs-thread:stack=65536", 10).contains(".stack_size(65536)"));
+        assert!(snippet("rs-async-st", 10).contains(r#"flavor = "current_thread""#));
+        assert!(snippet("rs-async:workers=2", 10).contains("worker_threads = 2"));
+        assert!(snippet("py-asyncio:threads=4", 10).contains("threads=4"));
+        assert!(snippet("rs-process:async=true", 10).contains("a tokio runtime in each"));
+        assert!(snippet("nope", 10).contains("no starter for nope"));
+        assert_eq!(
+            Shape::of("py-pool:size=32").unwrap().0.describe(1000),
+            "a pool of 32 threads"
+        );
     }
 }

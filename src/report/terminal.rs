@@ -460,7 +460,7 @@ mod tests {
     /// The default sweep (`conlab bench` with no arguments, on this project's 2-core
     /// machine, histograms left out), as a fixed fixture.
     fn default_sweep() -> Results {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-sweep.json");
+        let path = concat!(env!("CONLAB_ROOT"), "/tests/fixtures/default-sweep.json");
         crate::report::load::load(std::path::Path::new(path)).unwrap().results
     }
 

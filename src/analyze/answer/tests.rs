@@ -9,7 +9,7 @@ use crate::measure::latency::LatencySummary;
 use crate::results::{CellResult, Results, Status};
 
 fn default_sweep() -> Results {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-sweep.json");
+    let path = concat!(env!("CONLAB_ROOT"), "/tests/fixtures/default-sweep.json");
     crate::report::load::load(std::path::Path::new(path)).unwrap().results
 }
 
