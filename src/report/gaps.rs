@@ -7,9 +7,9 @@
 
 use std::fmt::Write;
 
+use super::markup::escape;
 use super::palette;
 use super::summary::stop_reason;
-use super::svg::escape;
 use crate::results::{CellResult, FailureKind, Status};
 use crate::units::format_count;
 

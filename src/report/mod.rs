@@ -17,6 +17,7 @@ pub mod kinds;
 pub mod labels;
 pub mod load;
 pub mod markdown;
+pub mod markup;
 pub mod palette;
 pub mod reading;
 pub mod screen;

@@ -53,12 +53,7 @@ const LANE_ROW: f64 = 10.0;
 /// What the lane is called, left of it.
 pub const LANE_LABEL: &str = "no result";
 
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub use super::markup::escape;
 
 /// A model's name in at most two lines of `LABEL_CHARS`: `py-asyncio` / `+uvloop`.
 pub fn label_lines(name: &str) -> Vec<String> {
