@@ -5,6 +5,7 @@
 //! (`results/<UTC time>`), not rustdoc markup.
 #![allow(rustdoc::invalid_html_tags)]
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 mod help;
 
 use crate::analyze::advice::{Connections, Lang, Side};
+use crate::launch::hosts::GeneratorHost;
 use crate::model::ModelSpec;
 use crate::params::SpecError;
 use crate::report::compare::CompareFormat;
@@ -183,6 +185,17 @@ pub struct BenchArgs {
     /// CONLAB_HOST_LABEL variable, else its kind: arch, cores, memory, CPU, kernel].
     #[arg(long, value_name = "NAME")]
     pub host_label: Option<String>,
+    /// Where a serve-* cell's server listens: an address its load generators reach, an
+    /// interface's own (10.0.0.1; IP:PORT for a fixed port a firewall can open) [default:
+    /// 127.0.0.1, a free port per cell].
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    pub listen: Option<SocketAddr>,
+    /// Run a serve-* cell's load generators on these hosts, in turn (generator i on host
+    /// i mod H, so give generators=H or more): netns:NAME, a network namespace (the
+    /// generator runs under `ip netns exec NAME`), or local. Each generator's share in
+    /// the results names its host.
+    #[arg(long, value_name = "LIST", value_parser = parse_hosts)]
+    pub generator_hosts: Option<HostList>,
     /// Also print every results.jsonl record on stdout as it is written (with --quiet,
     /// nothing else goes to stdout): results survive in `kubectl logs` with no volume.
     #[arg(long)]
@@ -355,6 +368,10 @@ pub struct TaskList(pub Vec<usize>);
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelList(pub Vec<ModelSpec>);
 
+/// Generator hosts, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostList(pub Vec<GeneratorHost>);
+
 /// A value of the command line that is not usable.
 #[derive(Debug, thiserror::Error)]
 pub enum ArgError {
@@ -415,6 +432,29 @@ fn parse_slower(text: &str) -> Result<f64, ArgError> {
         Ok(p) if p.is_finite() && p >= 0.0 => Ok(p / 100.0),
         _ => Err(ArgError::Other("expected a percentage of 0 or more, e.g. 10 or 10%")),
     }
+}
+
+/// `IP` (a free port per cell) or `IP:PORT`; IPv6 as `[::1]:PORT`.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 0));
+    }
+    text.parse::<SocketAddr>()
+        .map_err(|_| format!("'{text}' is not an address: expected IP or IP:PORT, e.g. 10.0.0.1 or 10.0.0.1:8080"))
+}
+
+/// A comma-separated list of generator hosts, each at most once.
+fn parse_hosts(text: &str) -> Result<HostList, String> {
+    let mut hosts = Vec::new();
+    for piece in text.split(',') {
+        let host: GeneratorHost = piece.parse()?;
+        if host != GeneratorHost::Local && hosts.contains(&host) {
+            return Err(format!("{host} is listed twice (list local twice for two generators here)"));
+        }
+        hosts.push(host);
+    }
+    Ok(HostList(hosts))
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, ArgError> {
@@ -488,6 +528,13 @@ mod tests {
         let b = bench(&["--shard", "2/3", "--plan-only"]).unwrap();
         assert_eq!(b.shard, Some(Shard { index: 2, count: 3 }));
         assert!(b.plan_only);
+        assert_eq!((b.listen, b.generator_hosts), (None, None));
+        let b = bench(&["--listen", "10.0.0.1", "--generator-hosts", "netns:a,netns:b,local"]).unwrap();
+        assert_eq!(b.listen, Some("10.0.0.1:0".parse().unwrap()));
+        let hosts: Vec<String> = b.generator_hosts.unwrap().0.iter().map(|h| h.to_string()).collect();
+        assert_eq!(hosts, ["netns:a", "netns:b", "local"]);
+        let b = bench(&["--listen", "[fd00::1]:8080"]).unwrap();
+        assert_eq!(b.listen, Some("[fd00::1]:8080".parse().unwrap()));
     }
 
     #[test]
@@ -510,6 +557,11 @@ mod tests {
             &["--shard", "a/b"],
             &["--shard", "1"],
             &["--shard", "-1/3"],
+            &["--listen", "server-host:80"],
+            &["--listen", "10.0.0.1:99999"],
+            &["--generator-hosts", "netns:a,netns:a"],
+            &["--generator-hosts", "ssh:client-a"],
+            &["--generator-hosts", "netns:a,"],
         ] {
             assert!(bench(args).is_err(), "{args:?} should be rejected");
         }

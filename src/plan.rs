@@ -20,6 +20,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::launch::hosts::Placement;
 use crate::launch::python::{self, PythonError};
 use crate::measure::env::Interpreter;
 use crate::model::{ModelSpec, REGISTRY};
@@ -87,6 +88,8 @@ pub enum PlanError {
     NoWorkloads,
     #[error("no task counts to run")]
     NoTasks,
+    #[error("{0}")]
+    Placement(String),
 }
 
 /// Where the I/O workloads send their traffic.
@@ -126,6 +129,8 @@ pub struct PlanRequest {
     pub out: Option<PathBuf>,
     /// The slice to run (`--shard K/N`); `None`: the whole plan.
     pub shard: Option<Shard>,
+    /// Where server cells listen and their generators run.
+    pub placement: Placement,
 }
 
 impl PlanRequest {
@@ -145,6 +150,7 @@ impl PlanRequest {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             out: None,
             shard: None,
+            placement: Placement::default(),
         }
     }
 }
@@ -186,6 +192,8 @@ pub struct Plan {
     pub out: Option<PathBuf>,
     /// The slice this sweep runs; `None`: the whole plan.
     pub shard: Option<Shard>,
+    /// Where server cells listen and their generators run.
+    pub placement: Placement,
 }
 
 /// One cell to run.
@@ -379,6 +387,7 @@ impl Plan {
         if workloads.is_empty() {
             return Err(PlanError::NoWorkloads);
         }
+        request.placement.check(&workloads).map_err(PlanError::Placement)?;
         let defaults = request.models.is_none();
         let apps_only = workloads.iter().all(|w| matches!(w, WorkloadSpec::ServeApp(_)));
         let requested: Vec<ModelSpec> = match request.models {
@@ -441,6 +450,7 @@ impl Plan {
             command: request.command,
             out: request.out,
             shard: request.shard,
+            placement: request.placement,
         })
     }
 
@@ -566,6 +576,12 @@ impl Plan {
         }
         if let Some(budget) = self.skip_beyond {
             canonical["skip_beyond_s"] = serde_json::json!(budget.as_secs_f64());
+        }
+        // Only when given, so plans with their generators beside the server keep theirs;
+        // the listening port is not part of it (0 picks one per cell).
+        if !self.placement.is_default() {
+            canonical["listen"] = serde_json::json!(self.placement.listen.ip().to_string());
+            canonical["generator_hosts"] = serde_json::json!(self.placement.host_names());
         }
         let digest = sha2::Sha256::digest(canonical.to_string().as_bytes());
         digest[..8].iter().map(|b| format!("{b:02x}")).collect()

@@ -269,7 +269,8 @@ pub struct LoadGenerator {
     pub runner: Option<String>,
     /// `closed loop`, or `open loop, R requests/s from intended send times` (R in total).
     pub mode: String,
-    /// The address the server listened on (loopback, a free port chosen per cell).
+    /// The address the server listened on and the generators connected to (loopback, or
+    /// `--listen`; a free port chosen per cell unless one was given).
     pub target: String,
     /// The client workload each connection ran (an open loop's rate: the total).
     pub workload: String,
@@ -296,6 +297,10 @@ pub struct LoadGenerator {
 /// One load generator process of a server cell and what it measured on its share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GeneratorShare {
+    /// The host it ran on (`netns:NAME`, `local`), when `--generator-hosts` placed it;
+    /// absent: beside the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Connections it held (its tasks).
     pub connections: usize,
     /// How the generator process ended.
@@ -403,6 +408,14 @@ pub struct PlanInfo {
     /// merge` can refuse to mix different ones. Absent in results from before shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// The address server cells listened on (`--listen`; port 0: a free one per cell);
+    /// absent: 127.0.0.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// The hosts server cells' load generators ran on, in turn (`--generator-hosts`:
+    /// `netns:NAME`, `local`); absent: beside the server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generator_hosts: Vec<String>,
 }
 
 impl PlanInfo {

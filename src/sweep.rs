@@ -186,6 +186,8 @@ fn header(plan: &Plan, mut env: Environment, target: Option<String>) -> SweepHea
             target,
             shard: plan.shard,
             fingerprint: Some(plan.fingerprint()),
+            listen: (!plan.placement.is_default()).then(|| plan.placement.listen.to_string()),
+            generator_hosts: plan.placement.host_names(),
         },
     }
 }
@@ -304,6 +306,7 @@ impl Runner<'_> {
                 interpreter: model.interpreter.as_ref(),
                 workload,
                 server,
+                placement: &self.plan.placement,
                 meta,
                 timeout: self.plan.timeout_for(cell),
             }

@@ -88,6 +88,7 @@ pub fn merge(parts: &[CellResult]) -> (CellResult, Vec<GeneratorShare>) {
 /// One generator's figures for `load.generators`.
 fn share(p: &CellResult) -> GeneratorShare {
     GeneratorShare {
+        host: None,
         connections: p.tasks,
         status: p.status,
         failure: p.failure.clone(),

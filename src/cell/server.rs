@@ -2,12 +2,14 @@
 //! server, one result.
 //!
 //! The parent binds the listening socket (loopback, any free port, the same backlog for
-//! every model) and hands it to the server cell as fd 3, so no model gets a head start
-//! or a different queue. Once the server prints its ready line, the load starts: K
+//! every model; `--listen` another address) and hands it to the server cell as fd 3, so
+//! no model gets a head start or a different queue. Once the server prints its ready line, the load starts: K
 //! generators (`generators=K`, default 1) at once, each an ordinary client cell (`rs-async`
 //! running the `http` or `tcp` client workload, one task per connection) holding its
 //! share of the N connections, measured by the same parent code but never charged to the
-//! server. When every generator is done, the server's stdin is closed, the signal to stop
+//! server. With `--generator-hosts` generator i starts on host i mod H instead (a network
+//! namespace: `ip netns exec`, see `launch::hosts`), connecting to the address the server
+//! bound, and its share in `load.generators` names that host. When every generator is done, the server's stdin is closed, the signal to stop
 //! accepting; the server finishes its connections and reports. The result is the
 //! server's tree (memory, threads, descriptors, CPU) with the clients' view (requests,
 //! latency from the generators' histograms merged exactly, errors by kind), the
@@ -22,6 +24,7 @@ use std::time::Duration;
 
 use super::generators;
 use super::parent::{self, CellMeta, Talk};
+use crate::launch::hosts::{self, GeneratorHost, Placement};
 use crate::launch::{Launch, LaunchError, Launcher};
 use crate::measure::env::Interpreter;
 use crate::measure::latency::summarize_wire;
@@ -43,6 +46,7 @@ pub struct ServerCell<'a> {
     pub interpreter: Option<&'a Interpreter>,
     pub workload: &'a WorkloadSpec,
     pub server: ServeSpec<'a>,
+    pub placement: &'a Placement,
     pub meta: CellMeta,
     pub timeout: Duration,
 }
@@ -62,7 +66,8 @@ fn load_model(workers: Option<usize>) -> ModelSpec {
     }
 }
 
-/// Bind the listening socket a model is served from (`127.0.0.1:0` in a sweep).
+/// Bind the listening socket a model is served from (`127.0.0.1:0` in a sweep, unless
+/// `--listen` says otherwise).
 pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(addr)?;
     // SAFETY: listen(2) again on a listening socket only changes its backlog.
@@ -95,12 +100,13 @@ pub fn hand_over(cmd: &mut std::process::Command, listener: &TcpListener) {
 impl ServerCell<'_> {
     /// Run the server and its load; `None` if the sweep was stopped meanwhile.
     pub fn run(self, stop: &AtomicBool) -> Result<Option<CellResult>, LaunchError> {
-        let listener = match listen(([127, 0, 0, 1], 0).into()) {
+        let listen_on = self.placement.listen;
+        let listener = match listen(listen_on) {
             Ok(l) => l,
             Err(e) => {
                 let failure = Failure {
                     kind: FailureKind::Runtime,
-                    message: format!("cannot listen on 127.0.0.1: {e}"),
+                    message: format!("cannot listen on {listen_on}: {e}"),
                     at_task: None,
                     limit: None,
                 };
@@ -116,15 +122,19 @@ impl ServerCell<'_> {
         let load = self.server.load(addr, tasks);
         let shares = self.server.split(addr, tasks);
         let workers = load_workers(shares.len());
+        let placed = hosts::assign(&self.placement.hosts, shares.len());
         let mut launches = Vec::with_capacity(shares.len());
-        for share in &shares {
-            let launch = self.launcher.cell(
+        for (share, host) in shares.iter().zip(&placed) {
+            let mut launch = self.launcher.cell(
                 &load_model(workers),
                 None,
                 &share.workload,
                 share.connections,
                 &share.target,
             )?;
+            if let Some(host) = host {
+                launch.command = host.wrap(launch.command);
+            }
             let meta = CellMeta {
                 tasks: share.connections,
                 ..self.meta.clone()
@@ -154,7 +164,7 @@ impl ServerCell<'_> {
         let Some(mut cell) = served else { return Ok(None) };
         match generated {
             Some(None) => return Ok(None),
-            Some(Some(clients)) => combine(&mut cell, &clients, &load, addr, workers),
+            Some(Some(clients)) => combine(&mut cell, &clients, &load, addr, workers, &placed),
             None if cell.status == Status::Ok => {
                 cell.status = Status::Failed;
                 cell.failure = Some(Failure {
@@ -184,15 +194,18 @@ fn run_generators(launches: Vec<(Launch, CellMeta)>, timeout: Duration, stop: &A
 
 /// Fold the generators' cells into the server's: their merged view becomes the cell's
 /// tasks, errors and requests; the server keeps its own view in `server`. `workers`: the
-/// tokio workers each generator was given, when not every core.
+/// tokio workers each generator was given, when not every core; `placed`: the host each
+/// generator ran on, which its share names.
 fn combine(
     cell: &mut CellResult,
     generated: &[CellResult],
     load: &Load,
     addr: std::net::SocketAddr,
     workers: Option<usize>,
+    placed: &[Option<&GeneratorHost>],
 ) {
-    let (clients, shares) = generators::merge(generated);
+    let (clients, mut shares) = generators::merge(generated);
+    label(&mut shares, placed);
     let load_failed = load_failure(&shares);
     let runner = match workers {
         Some(w) => clients.runner.clone().map(|r| {
@@ -259,7 +272,15 @@ fn combine(
     }
 }
 
-/// Why the load failed, naming the generator: the first one that did not end ok.
+/// Name each generator's host on its share, in generator order.
+fn label(shares: &mut [GeneratorShare], placed: &[Option<&GeneratorHost>]) {
+    for (share, host) in shares.iter_mut().zip(placed) {
+        share.host = host.map(|h| h.to_string());
+    }
+}
+
+/// Why the load failed, naming the generator (and its host): the first one that did not
+/// end ok.
 fn load_failure(shares: &[GeneratorShare]) -> Option<Failure> {
     let (i, failed) = shares.iter().enumerate().find(|(_, g)| g.status != Status::Ok)?;
     let why = failed
@@ -271,10 +292,66 @@ fn load_failure(shares: &[GeneratorShare]) -> Option<Failure> {
         1 => "the load generator".to_string(),
         k => format!("load generator {} of {k}", i + 1),
     };
+    let which = match &failed.host {
+        Some(host) => format!("{which} (on {host})"),
+        None => which,
+    };
     Some(Failure {
         kind: FailureKind::LoadFailed,
         message: format!("{which} did not finish: {why}"),
         at_task: None,
         limit: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(connections: usize, status: Status) -> GeneratorShare {
+        GeneratorShare {
+            host: None,
+            connections,
+            status,
+            failure: None,
+            requests_ok: 10,
+            requests_failed: 0,
+            requests_per_s: Some(10.0),
+            request_p99_ms: Some(1.0),
+            wall_s: 1.0,
+            cpu_s: 0.1,
+            peak_rss_bytes: 1 << 20,
+        }
+    }
+
+    #[test]
+    fn each_share_names_its_host_and_a_failure_says_where() {
+        let hosts: Vec<GeneratorHost> = ["netns:clnsB-1-a", "netns:clnsB-1-b"]
+            .iter()
+            .map(|h| h.parse().unwrap())
+            .collect();
+        // Three generators over two hosts: a, b, a.
+        let placed = hosts::assign(&hosts, 3);
+        let mut shares = vec![share(2, Status::Ok), share(1, Status::Timeout), share(1, Status::Ok)];
+        label(&mut shares, &placed);
+        let named: Vec<_> = shares.iter().map(|s| s.host.as_deref()).collect();
+        assert_eq!(
+            named,
+            [Some("netns:clnsB-1-a"), Some("netns:clnsB-1-b"), Some("netns:clnsB-1-a")]
+        );
+        let failure = load_failure(&shares).unwrap();
+        assert_eq!(failure.kind, FailureKind::LoadFailed);
+        assert_eq!(
+            failure.message,
+            "load generator 2 of 3 (on netns:clnsB-1-b) did not finish: timeout"
+        );
+        // No hosts given: the shares stay unlabelled, the message as before.
+        let mut local = vec![share(1, Status::Ok), share(1, Status::Failed)];
+        label(&mut local, &hosts::assign(&[], 2));
+        assert!(local.iter().all(|s| s.host.is_none()));
+        assert_eq!(
+            load_failure(&local).unwrap().message,
+            "load generator 2 of 2 did not finish: failed"
+        );
+    }
 }

@@ -18,6 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::shared::{conlab_exe, default_out, usage, user_path, UsageError};
 use crate::cli::BenchArgs;
+use crate::launch::hosts::{self, Placement};
 use crate::measure::{env::Environment, limits};
 use crate::plan::{self, Plan, PlanRequest, TargetChoice};
 use crate::report::json::{write_results, JsonlWriter};
@@ -161,6 +162,10 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
     request.pythons.clone_from(&args.python);
     request.out = Some(out.to_path_buf());
     request.shard = args.shard;
+    request.placement = Placement {
+        listen: args.listen.unwrap_or(hosts::LOOPBACK),
+        hosts: args.generator_hosts.clone().map(|h| h.0).unwrap_or_default(),
+    };
     Ok(request)
 }
 

@@ -4,6 +4,7 @@
 //! stdin, and the parent measures the process the same way: the model layer never needs
 //! to know which launcher runs it.
 
+pub mod hosts;
 pub mod python;
 
 use std::collections::HashMap;

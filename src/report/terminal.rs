@@ -82,17 +82,28 @@ fn columns(results: &Results, workload: &str, models: &[String]) -> (Vec<String>
     (kept, line)
 }
 
-/// For a server workload driven by several generator processes: how many, and that the
-/// clients' figures above are their merged view.
+/// For a server workload driven by several generator processes: how many, the hosts
+/// they ran on (`--generator-hosts`), and that the clients' figures above are their
+/// merged view.
 fn generators_line(results: &Results, workload: &str) -> Option<String> {
-    let most = results
+    let loads: Vec<_> = results
         .cells
         .iter()
         .filter(|c| c.workload == workload)
         .filter_map(|c| c.load.as_ref())
-        .map(|l| l.generators.len())
-        .max()?;
-    (most > 1).then(|| format!("load: {most} generator processes per cell, their clients' histograms merged exactly"))
+        .collect();
+    let most = loads.iter().map(|l| l.generators.len()).max()?;
+    let mut hosts: Vec<&str> = Vec::new();
+    for host in loads.iter().flat_map(|l| &l.generators).filter_map(|g| g.host.as_deref()) {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let on = match hosts.is_empty() {
+        true => String::new(),
+        false => format!(" on {}", hosts.join(", ")),
+    };
+    (most > 1).then(|| format!("load: {most} generator processes per cell{on}, their clients' histograms merged exactly"))
 }
 
 pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
