@@ -450,7 +450,9 @@ fn parse_hosts(text: &str) -> Result<HostList, String> {
     for piece in text.split(',') {
         let host: GeneratorHost = piece.parse()?;
         if host != GeneratorHost::Local && hosts.contains(&host) {
-            return Err(format!("{host} is listed twice (list local twice for two generators here)"));
+            return Err(format!(
+                "{host} is listed twice (list local twice for two generators here)"
+            ));
         }
         hosts.push(host);
     }

@@ -337,7 +337,11 @@ mod tests {
         let named: Vec<_> = shares.iter().map(|s| s.host.as_deref()).collect();
         assert_eq!(
             named,
-            [Some("netns:clnsB-1-a"), Some("netns:clnsB-1-b"), Some("netns:clnsB-1-a")]
+            [
+                Some("netns:clnsB-1-a"),
+                Some("netns:clnsB-1-b"),
+                Some("netns:clnsB-1-a")
+            ]
         );
         let failure = load_failure(&shares).unwrap();
         assert_eq!(failure.kind, FailureKind::LoadFailed);

@@ -264,7 +264,10 @@ mod tests {
         assert!(err(at("10.0.0.1:0", &[]), &["sleep:1ms"]).contains("no serve-* workload"));
         assert!(err(at("0.0.0.0:8080", &[]), &["serve-http"]).contains("not the wildcard"));
         assert!(err(at("127.0.0.1:0", &["netns:a"]), &["serve-http"]).contains("loopback"));
-        let few = err(at("10.0.0.1:0", &["local", "local"]), &["serve-tcp:generators=2", "serve-http"]);
+        let few = err(
+            at("10.0.0.1:0", &["local", "local"]),
+            &["serve-tcp:generators=2", "serve-http"],
+        );
         assert!(few.starts_with("serve-http") && few.contains("generators=2"), "{few}");
         // Local hosts need no namespace, and any address of this host serves them.
         assert_eq!(
@@ -272,6 +275,9 @@ mod tests {
             Ok(())
         );
         let missing = err(at("10.0.0.1:0", &["netns:clns-no-such-ns"]), &["serve-http"]);
-        assert_eq!(missing, "netns:clns-no-such-ns: no such network namespace (see `ip netns list`)");
+        assert_eq!(
+            missing,
+            "netns:clns-no-such-ns: no such network namespace (see `ip netns list`)"
+        );
     }
 }

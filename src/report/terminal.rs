@@ -94,7 +94,11 @@ fn generators_line(results: &Results, workload: &str) -> Option<String> {
         .collect();
     let most = loads.iter().map(|l| l.generators.len()).max()?;
     let mut hosts: Vec<&str> = Vec::new();
-    for host in loads.iter().flat_map(|l| &l.generators).filter_map(|g| g.host.as_deref()) {
+    for host in loads
+        .iter()
+        .flat_map(|l| &l.generators)
+        .filter_map(|g| g.host.as_deref())
+    {
         if !hosts.contains(&host) {
             hosts.push(host);
         }
@@ -103,7 +107,8 @@ fn generators_line(results: &Results, workload: &str) -> Option<String> {
         true => String::new(),
         false => format!(" on {}", hosts.join(", ")),
     };
-    (most > 1).then(|| format!("load: {most} generator processes per cell{on}, their clients' histograms merged exactly"))
+    (most > 1)
+        .then(|| format!("load: {most} generator processes per cell{on}, their clients' histograms merged exactly"))
 }
 
 pub fn render_with(results: &Results, colour: bool, width: usize) -> String {

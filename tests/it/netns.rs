@@ -108,7 +108,16 @@ impl Hosts {
     /// Packets client K (1 or 2) has sent over its link so far.
     fn sent(&self, k: usize) -> u64 {
         let out = Command::new("ip")
-            .args(["-n", &self.clients[k - 1], "-j", "-s", "link", "show", "dev", &format!("c{k}")])
+            .args([
+                "-n",
+                &self.clients[k - 1],
+                "-j",
+                "-s",
+                "link",
+                "show",
+                "dev",
+                &format!("c{k}"),
+            ])
             .output()
             .unwrap();
         let links: Value = serde_json::from_str(&stdout(&out)).expect("ip -j prints JSON");
@@ -157,7 +166,15 @@ fn two_client_hosts_and_a_server_host_merge_into_one_document_naming_each() {
     let dir = tempfile::tempdir().unwrap();
     for (client, label) in clients.iter().zip(["client-a", "client-b"]) {
         let out = conlab_on(client, &["bench", "--workload", "http:latency=10ms"])
-            .args(["--models", "rs-async,rs-thread", "--tasks", "1,10", "--repeat", "1", "--quiet"])
+            .args([
+                "--models",
+                "rs-async,rs-thread",
+                "--tasks",
+                "1,10",
+                "--repeat",
+                "1",
+                "--quiet",
+            ])
             .args(["--target", &url, "--host-label", label, "--out"])
             .arg(dir.path().join(label))
             .output()
@@ -171,7 +188,9 @@ fn two_client_hosts_and_a_server_host_merge_into_one_document_naming_each() {
     }
     // Nothing listens on the client hosts' loopback: the requests went over the links.
     let out = conlab_on(&clients[0], &["bench", "--workload", "http:latency=10ms"])
-        .args(["--models", "rs-async", "--tasks", "1", "--repeat", "1", "--quiet", "--target"])
+        .args([
+            "--models", "rs-async", "--tasks", "1", "--repeat", "1", "--quiet", "--target",
+        ])
         .arg(url.replace(SERVER, "127.0.0.1"))
         .arg("--out")
         .arg(dir.path().join("loopback"))
@@ -204,7 +223,11 @@ fn two_client_hosts_and_a_server_host_merge_into_one_document_naming_each() {
     for label in ["client-a", "client-b"] {
         assert_eq!(cells.iter().filter(|c| c["host"] == label).count(), 4, "{label}");
     }
-    assert_eq!(merged["plan"]["target"], format!("--target {url}"), "both hosts hit the server host");
+    assert_eq!(
+        merged["plan"]["target"],
+        format!("--target {url}"),
+        "both hosts hit the server host"
+    );
     println!(
         "netns: {srv} serves {url}; {} and {} ran 4 cells each; merged hosts {hosts_named:?}",
         clients[0], clients[1]
@@ -224,7 +247,14 @@ fn a_server_cells_generators_run_on_two_client_hosts_each_share_naming_its_host(
     let out = conlab_on(&srv, &["bench", "--workload", "serve-http:duration=500ms,generators=2"])
         .args(["--workload", "serve-tcp:duration=500ms,interval=10ms,generators=2"])
         .args(["--models", "rs-async", "--tasks", "4", "--repeat", "1", "--quiet"])
-        .args(["--cell-timeout", "30s", "--listen", SERVER, "--generator-hosts", &host_list])
+        .args([
+            "--cell-timeout",
+            "30s",
+            "--listen",
+            SERVER,
+            "--generator-hosts",
+            &host_list,
+        ])
         .arg("--out")
         .arg(dir.path())
         .output()
@@ -267,7 +297,11 @@ fn a_server_cells_generators_run_on_two_client_hosts_each_share_naming_its_host(
     // each (keep-alive HTTP requests and TCP messages alike).
     for k in [1, 2] {
         let sent = hosts.sent(k) - sent_before[k - 1];
-        assert!(sent >= per_host[k - 1], "client {k} sent {sent} packets for {} requests", per_host[k - 1]);
+        assert!(
+            sent >= per_host[k - 1],
+            "client {k} sent {sent} packets for {} requests",
+            per_host[k - 1]
+        );
     }
     println!(
         "netns: server cells on {srv} ({SERVER}); generators on {} and {}: {} and {} requests, each share named by \
@@ -281,12 +315,26 @@ fn a_server_cells_generators_run_on_two_client_hosts_each_share_naming_its_host(
 fn placements_the_generators_cannot_use_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     for (args, says) in [
-        (&["--listen", "127.0.0.1", "--generator-hosts", "netns:a,netns:b"][..], "loopback"),
+        (
+            &["--listen", "127.0.0.1", "--generator-hosts", "netns:a,netns:b"][..],
+            "loopback",
+        ),
         (&["--listen", "0.0.0.0:8080"], "wildcard"),
-        (&["--listen", "10.77.0.1", "--generator-hosts", "netns:clnsB-none-a"], "no such network namespace"),
+        (
+            &["--listen", "10.77.0.1", "--generator-hosts", "netns:clnsB-none-a"],
+            "no such network namespace",
+        ),
     ] {
         let out = conlab()
-            .args(["bench", "--workload", "serve-http:generators=2", "--models", "rs-async", "--tasks", "2"])
+            .args([
+                "bench",
+                "--workload",
+                "serve-http:generators=2",
+                "--models",
+                "rs-async",
+                "--tasks",
+                "2",
+            ])
             .args(args)
             .arg("--out")
             .arg(dir.path().join("never"))
@@ -298,7 +346,16 @@ fn placements_the_generators_cannot_use_are_refused_in_one_line() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
     let out = conlab()
-        .args(["bench", "--workload", "sleep:1ms", "--tasks", "1", "--listen", "10.0.0.1", "--out"])
+        .args([
+            "bench",
+            "--workload",
+            "sleep:1ms",
+            "--tasks",
+            "1",
+            "--listen",
+            "10.0.0.1",
+            "--out",
+        ])
         .arg(dir.path().join("never"))
         .output()
         .unwrap();
