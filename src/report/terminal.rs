@@ -473,6 +473,64 @@ mod tests {
         assert!(tables(&render_with(&results, false, 80)) > workloads);
     }
 
+    #[test]
+    fn the_load_line_names_the_hosts_the_generators_ran_on() {
+        use crate::results::{GeneratorShare, LoadGenerator};
+        let mut results = default_sweep();
+        let workload = results.cells[0].workload.clone();
+        let share = |host: Option<&str>| GeneratorShare {
+            host: host.map(String::from),
+            connections: 1,
+            status: Status::Ok,
+            failure: None,
+            requests_ok: 1,
+            requests_failed: 0,
+            requests_per_s: None,
+            request_p99_ms: None,
+            wall_s: 1.0,
+            cpu_s: 0.0,
+            peak_rss_bytes: 0,
+        };
+        let load = |shares: Vec<GeneratorShare>| LoadGenerator {
+            runner: None,
+            mode: "closed loop".into(),
+            target: "10.77.0.1:8080".into(),
+            workload: "http:duration=1s".into(),
+            connections: shares.len(),
+            status: Status::Ok,
+            failure: None,
+            wall_s: 1.0,
+            peak_rss_bytes: 0,
+            cpu_s: 0.0,
+            peak_threads: 0,
+            generators: shares,
+        };
+        let cells: Vec<usize> = (0..results.cells.len())
+            .filter(|&i| results.cells[i].workload == workload)
+            .collect();
+        // Beside the server: no hosts to name.
+        results.cells[cells[0]].load = Some(load(vec![share(None), share(None)]));
+        assert_eq!(
+            generators_line(&results, &workload).unwrap(),
+            "load: 2 generator processes per cell, their clients' histograms merged exactly"
+        );
+        // Over two hosts, three generators in one cell and two in another: each host once,
+        // in the order they first ran.
+        let (a, b) = (Some("netns:clnsB-1-a"), Some("netns:clnsB-1-b"));
+        results.cells[cells[0]].load = Some(load(vec![share(a), share(b), share(a)]));
+        results.cells[cells[1]].load = Some(load(vec![share(b), share(a)]));
+        assert_eq!(
+            generators_line(&results, &workload).unwrap(),
+            "load: 3 generator processes per cell on netns:clnsB-1-a, netns:clnsB-1-b, their clients' \
+             histograms merged exactly"
+        );
+        // One generator: no line, host or not.
+        for &i in &cells {
+            results.cells[i].load = Some(load(vec![share(a)]));
+        }
+        assert_eq!(generators_line(&results, &workload), None);
+    }
+
     /// The default sweep (`conlab bench` with no arguments, on this project's 2-core
     /// machine, histograms left out), as a fixed fixture.
     fn default_sweep() -> Results {
