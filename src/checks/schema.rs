@@ -20,7 +20,7 @@ fn committed_schemas_match_the_result_types() {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == generated,
-            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --lib checks::schema"
+            "schema/{file} is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --release -p conlab-unit --test unit checks::schema"
         );
     }
 }
@@ -41,7 +41,7 @@ fn the_readme_lists_every_failure_and_error_kind() {
     }
     assert!(
         readme[start..end] == generated,
-        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --lib checks::schema"
+        "README.md's list of kinds is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --release -p conlab-unit --test unit checks::schema"
     );
 }
 
@@ -55,6 +55,6 @@ fn the_committed_compare_schema_is_the_generated_one() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "schema/compare.schema.json is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --lib checks::schema"
+        "schema/compare.schema.json is stale: run CONLAB_UPDATE_SCHEMA=1 cargo test --release -p conlab-unit --test unit checks::schema"
     );
 }
