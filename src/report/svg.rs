@@ -463,11 +463,13 @@ pub mod tests {
                 tasks: 1000,
                 ran: true,
                 why: "failed: spawn-limit".into(),
+                short: "failed: spawn-limit".into(),
             },
             Gap {
                 tasks: 10_000,
                 ran: false,
                 why: "not run: py-thread failed (spawn-limit) at 1,000 tasks in this sweep".into(),
+                short: "not run: failed at fewer tasks".into(),
             },
         ];
         let all = [series("rs-async", vec![(10.0, 1.0), (1000.0, 2.0)]), b];
