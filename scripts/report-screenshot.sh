@@ -16,7 +16,8 @@
 #   - a chart draws a data point for a cell that gave no value (failed or not run), or
 #     puts a "no result" mark inside a line chart's plot instead of its lane above it,
 #   - a workload measured at one task count is not a dot plot,
-#   - two direct labels of a chart overlap (their boxes as the browser laid them out),
+#   - two labels of a chart overlap (direct labels, values, tick labels: their boxes as
+#     the browser laid them out),
 #   - any chart text is drawn smaller than 12 px on screen (the SVG's font size times
 #     its scale, rendered width over viewBox width),
 #   - the page itself scrolls sideways (tables may, inside their own box),
@@ -122,9 +123,9 @@ probe = """<script>
         if (g.getBoundingClientRect().bottom > top + 0.5) { out.inPlot.push("chart " + i + ": " + key(g)); }
       });
     }
-    // Direct labels (and a dot plot's values) never overlap, as laid out.
+    // Direct labels, a dot plot's values and the axes' tick labels never overlap, as laid out.
     var boxes = [];
-    svg.querySelectorAll("text.name, text.value").forEach(function (t) {
+    svg.querySelectorAll("text.name, text.value, text.tick").forEach(function (t) {
       boxes.push({text: t.textContent, r: t.getBoundingClientRect()});
     });
     for (var a = 0; a < boxes.length; a++) {
