@@ -50,7 +50,10 @@ fn the_default_sweep_gives_each_scale_and_memory_with_their_cells() {
     }
     assert!(md.contains("[sleep 1s · py-thread · 1,000 tasks · 3 runs]"), "{md}");
     // A tie names no crossover.
-    assert!(md.contains("| py-thread ≈ py-asyncio | none: too close to call at 5,000 tasks |"), "{md}");
+    assert!(
+        md.contains("| py-thread ≈ py-asyncio | none: too close to call at 5,000 tasks |"),
+        "{md}"
+    );
     let html = crate::report::answer::html(&a, &results);
     assert!(html.contains("<h2>Performance at scale</h2>") && !html.contains("<script"));
     assert!(!html.contains('`'), "backticks written as code: {html}");
