@@ -6,8 +6,8 @@
 use crate::analyze::advice::{notes, Candidate, Lang, Question, Side};
 use crate::report::gaps;
 use crate::report::screen::wrap;
-use crate::results::{CellResult, Status};
 use crate::report::snippets::{self, Shape};
+use crate::results::{CellResult, Status};
 use crate::units::{format_bytes, format_count, format_duration, format_secs};
 
 /// The first line: the question as understood.
@@ -221,11 +221,19 @@ mod tests {
             }),
             std::time::Duration::ZERO,
         );
-        let out = candidates("measured just now", &[candidate("py-thread", 0.5, 1e7)], &[&skipped], 70);
+        let out = candidates(
+            "measured just now",
+            &[candidate("py-thread", 0.5, 1e7)],
+            &[&skipped],
+            70,
+        );
         assert!(out.lines().all(|l| l.chars().count() <= 70), "{out}");
         assert!(out.contains("8.35s") && out.contains("    "), "{out}");
         // The reports' words for the skip, not its kind's name.
-        assert!(out.contains("  py-process: not run: predicted timeout: needs at least"), "{out}");
+        assert!(
+            out.contains("  py-process: not run: predicted timeout: needs at least"),
+            "{out}"
+        );
         assert!(!out.contains("predicted-timeout"), "{out}");
     }
 }

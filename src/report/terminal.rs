@@ -401,12 +401,18 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
         ),
         status => {
             let f = c.failure.as_ref();
-            let reason = f.map(|f| f.message.as_str()).unwrap_or("");
             let limit = f
                 .and_then(|f| f.limit.as_ref())
                 .map(|l| format!(" [{l}]"))
                 .unwrap_or_default();
-            format!("{what}: {}: {reason}{limit}", status.as_str())
+            match status {
+                // Why it was not run, as the tables say it.
+                Status::Skipped => format!("{what}: {}{limit}", gaps::skip_reason(c)),
+                _ => {
+                    let reason = f.map(|f| f.message.as_str()).unwrap_or("");
+                    format!("{what}: {}: {reason}{limit}", status.as_str())
+                }
+            }
         }
     }
 }
