@@ -3,25 +3,31 @@
 # that a person can read it there and that it does not mislead, and save a screenshot.
 #
 #   scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX[,PX...]] [--height PX] [--dark]
+#   scripts/report-screenshot.sh --self-test
 #
-# RESULTS_FILE is a results.json or results.jsonl; OUT.png defaults to docs/report.png;
+# RESULTS_FILE is a results.json or results.jsonl (or a page already rendered, FILE.html:
+# `conlab answer --format html -o FILE.html`); OUT.png defaults to docs/report.png;
 # the width to 1400 (`--width 1400,400` for a laptop and a phone: then each screenshot is
 # OUT-WIDTH.png); --dark renders with prefers-color-scheme: dark. The conlab binary is
 # $CONLAB, else target/release/conlab, else target/debug/conlab.
 # Needs Debian's chromium (apt-get install chromium). Exits non-zero when, at a width:
-#   - a chart is missing or has no points,
+#   - a chart is missing (of a report; a page given as FILE.html may have none) or has no
+#     points,
 #   - a chart draws a data point for a cell that gave no value (failed or not run), or
 #     puts a "no result" mark inside a line chart's plot instead of its lane above it,
 #   - a workload measured at one task count is not a dot plot,
-#   - two direct labels of a chart overlap (their boxes as the browser laid them out),
+#   - two labels of a chart overlap (direct labels, values, tick labels: their boxes as
+#     the browser laid them out),
 #   - any chart text is drawn smaller than 12 px on screen (the SVG's font size times
 #     its scale, rendered width over viewBox width),
 #   - the page itself scrolls sideways (tables may, inside their own box),
 #   - or the screenshot is blank.
 # It prints what it measured, and every "not run" / "failed" line with its reason.
+# --self-test checks the checks: the page in tests/fixtures/screenshot/, whose two direct
+# labels are drawn on top of each other, must be refused for overlapping labels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX[,PX...]] [--height PX] [--dark]"
+usage="usage: scripts/report-screenshot.sh RESULTS_FILE [OUT.png] [--width PX[,PX...]] [--height PX] [--dark] | --self-test"
 width=1400
 height=""
 dark=0
@@ -32,6 +38,21 @@ while [ $# -gt 0 ]; do
     --height) height=${2:?$usage}; shift 2 ;;
     --dark) dark=1; shift ;;
     -h|--help) echo "$usage"; exit 0 ;;
+    --self-test)
+      fixture=tests/fixtures/screenshot/overlapping-labels.html
+      if log=$("$0" "$fixture" "$(mktemp -d)/never.png" 2>&1); then
+        echo "self-test failed: $fixture (two labels on top of each other) was accepted:" >&2
+        echo "$log" >&2
+        exit 1
+      fi
+      if ! grep -q "^overlapping labels: chart 0: rs-thread / rs-async" <<< "$log"; then
+        echo "self-test failed: $fixture was refused, but not for its overlapping labels:" >&2
+        echo "$log" >&2
+        exit 1
+      fi
+      echo "self-test: the overlapping labels of $fixture are caught:"
+      echo "$log" | sed 's/^/  /'
+      exit 0 ;;
     *) positional+=("$1"); shift ;;
   esac
 done
@@ -60,7 +81,10 @@ height=${height:-$(( width < 800 ? 2400 : 1800 ))}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$conlab" report "$results" --format html -o "$work/report.html"
+case "$results" in
+  *.html) cp "$results" "$work/report.html" ;;
+  *) "$conlab" report "$results" --format html -o "$work/report.html" ;;
+esac
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
        --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$work/profile"
        --window-size="$(( width < 500 ? 500 : width )),$height" --virtual-time-budget=10000)
@@ -99,9 +123,9 @@ probe = """<script>
         if (g.getBoundingClientRect().bottom > top + 0.5) { out.inPlot.push("chart " + i + ": " + key(g)); }
       });
     }
-    // Direct labels (and a dot plot's values) never overlap, as laid out.
+    // Direct labels, a dot plot's values and the axes' tick labels never overlap, as laid out.
     var boxes = [];
-    svg.querySelectorAll("text.name, text.value").forEach(function (t) {
+    svg.querySelectorAll("text.name, text.value, text.tick").forEach(function (t) {
       boxes.push({text: t.textContent, r: t.getBoundingClientRect()});
     });
     for (var a = 0; a < boxes.length; a++) {
@@ -139,15 +163,17 @@ open(f"{work}/measure.html", "w").write(frame % ("measured.html", width, height,
 open(f"{work}/show.html", "w").write(frame % ("report.html", width, height, ""))
 PY
 timeout 60 chromium "${flags[@]}" --dump-dom "file://$work/measure.html" 2>/dev/null > "$work/dom.html"
-python3 - "$work/dom.html" "$width" <<'PY'
+charts=1
+case "$results" in *.html) charts=0 ;; esac
+python3 - "$work/dom.html" "$width" "$charts" <<'PY'
 import html, json, re, sys
-dom, width = open(sys.argv[1]).read(), int(sys.argv[2])
+dom, width, report = open(sys.argv[1]).read(), int(sys.argv[2]), sys.argv[3] == "1"
 m = re.search(r'<pre id="conlab-measure">(.*?)</pre>', dom, re.S)
 if not m:
     sys.exit("the measuring script did not run")
 r = json.loads(html.unescape(m.group(1)))
 problems = []
-if r["charts"] == 0:
+if r["charts"] == 0 and report:
     problems.append("no charts in the rendered page")
 empty = [i for i, n in enumerate(r["points"]) if n == 0]
 if empty:
@@ -162,8 +188,9 @@ for what, found in [("a data point for a cell that gave no value", r["drawn"]),
                     ("not a dot plot", r["notDots"])]:
     if found:
         problems.append(f"{what}: " + "; ".join(found[:8]))
+ticks = f"ticks >= {r['minTick']:.1f} px" if r["minTick"] < 1e9 else "no ticks"
 print(f"at {width} px: {r['charts']} charts ({r['dots']} dot plots), {sum(r['points'])} points; "
-      f"chart text >= {r['minText']:.1f} px (ticks >= {r['minTick']:.1f} px); page {r['scrollWidth']} px wide "
+      f"chart text >= {r['minText']:.1f} px ({ticks}); page {r['scrollWidth']} px wide "
       f"in {r['width']} px; {len(r['overlaps'])} overlapping labels; {len(r['drawn'])} cells without a value drawn")
 for line in r["stops"]:
     print("  " + line)

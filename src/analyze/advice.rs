@@ -161,19 +161,14 @@ pub struct Candidate {
     pub all_at_once: bool,
 }
 
-/// The candidates that finished every task, best first, and a line for each that did
-/// not.
-pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candidate>, Vec<String>) {
+/// The candidates that finished every task, best first, and the cell of each that did
+/// not (failed tasks, a failure, or not run), for the report to say why.
+pub fn rank<'a>(cells: &'a [CellResult], models: &[String], tasks: usize) -> (Vec<Candidate>, Vec<&'a CellResult>) {
     let mut ok = Vec::new();
     let mut out = Vec::new();
     for m in models {
         match cells.iter().find(|c| &c.model == m && c.tasks == tasks) {
-            Some(c) if c.status == Status::Ok && c.tasks_failed > 0 => out.push(format!(
-                "{m}: {} of {} tasks failed ({})",
-                format_count(c.tasks_failed),
-                format_count(c.tasks),
-                c.first_error.clone().unwrap_or_default()
-            )),
+            Some(c) if c.status == Status::Ok && c.tasks_failed > 0 => out.push(c),
             Some(c) if c.status == Status::Ok => ok.push(Candidate {
                 model: m.clone(),
                 time: cell_time(c),
@@ -181,20 +176,7 @@ pub fn rank(cells: &[CellResult], models: &[String], tasks: usize) -> (Vec<Candi
                 lag_ms: c.loop_lag_ms.as_ref().map(|l| l.max),
                 all_at_once: reached(in_flight(c), c.tasks),
             }),
-            // Not run: say why in the sweep's own terms (a predicted timeout with its
-            // arithmetic, a failure at fewer tasks, unsupported).
-            Some(c) if c.status == Status::Skipped => out.push(format!(
-                "{m}: not run ({})",
-                c.failure
-                    .as_ref()
-                    .map(|f| format!("{}: {}", f.kind, f.message))
-                    .unwrap_or_default()
-            )),
-            Some(c) => out.push(format!(
-                "{m}: {} ({})",
-                c.status.as_str(),
-                c.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default()
-            )),
+            Some(c) => out.push(c),
             None => {}
         }
     }
@@ -340,7 +322,7 @@ mod tests {
         let (ranked, out) = rank(&cells, &models, 100);
         assert_eq!(ranked.len(), 1);
         assert_eq!(ranked[0].model, "py-asyncio");
-        assert!(out[0].contains("60 of 100 tasks failed"), "{out:?}");
+        assert_eq!((out[0].model.as_str(), out[0].tasks_failed), ("py-thread", 60));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! every kind of cell without a value: a failure, a skip after it, a predicted timeout,
 //! an unsupported model, and a workload measured at one task count. No chart may draw
 //! such a cell as a data point, each says its real reason, and no two direct labels of a
-//! chart overlap.
+//! chart overlap. The terminal and Markdown tables say the same reasons: a few words in
+//! the cell, the HTML's words in the numbered line under the table it points to.
 
 use std::path::Path;
 
@@ -151,4 +152,74 @@ fn the_cell_table_scrolls_in_its_own_box_with_the_task_column_in_view() {
     );
     assert!(html.contains(".scroll{overflow-x:auto;max-width:100%}"));
     assert!(html.contains(".cells tr>:first-child{position:sticky;left:0"));
+}
+
+/// The numbered lines under a table, `[1] ○ ...` in the terminal, `1. ○ ...` in Markdown.
+fn footnotes<'a>(text: &'a str, mark: &dyn Fn(usize) -> String) -> Vec<&'a str> {
+    (1..)
+        .map_while(|i| {
+            let m = mark(i);
+            text.lines().find(|l| l.starts_with(&m))
+        })
+        .collect()
+}
+
+#[test]
+fn the_terminal_table_says_each_gaps_real_reason() {
+    let results = with_every_kind_of_gap();
+    let out = crate::report::terminal::render_with(&results, false, 100);
+    assert!(!out.contains("skipped"), "{out}");
+    assert!(!out.contains("predicted-timeout"), "{out}");
+    let notes = footnotes(&out, &|i| format!("[{i}] "));
+    let first = &out[..out.find(&results.plan.workloads[1]).unwrap()];
+    assert_eq!(footnotes(first, &|i| format!("[{i}] ")).len(), 3, "{first}");
+    // Each cell points to the line with its whole reason, the HTML's words.
+    assert!(first.contains("not run [3]"), "{first}");
+    assert!(first.contains("predicted timeout"), "{first}");
+    assert!(first.contains("failed [1]"), "{first}");
+    assert!(first.contains("spawn-limit"), "{first}");
+    assert!(first.contains("not run [2]"), "{first}");
+    assert!(first.contains("failed at fewer"), "{first}");
+    assert!(notes[0].starts_with("[1] ✕ rs-thread at 10 tasks: failed: spawn-limit, RLIMIT_NPROC 7"));
+    assert_eq!(
+        notes[1],
+        "[2] ○ rs-thread not run at 100 tasks: rs-thread failed (spawn-limit) at 10 tasks in this sweep"
+    );
+    // Folded to the width: the line and the ones indented under it.
+    let mut rest = first.lines().skip_while(|l| !l.starts_with("[3] "));
+    let mut timeout: Vec<&str> = rest.next().into_iter().collect();
+    timeout.extend(rest.take_while(|l| l.starts_with("    ")).map(str::trim));
+    let timeout = timeout.join(" ");
+    assert_eq!(
+        timeout,
+        "[3] ○ rs-pool:size=2 not run at 100 tasks: predicted timeout: needs at least 2.50s (100 tasks, 2 at \
+         a time, 50ms each), beyond the 2s cell timeout"
+    );
+    // A model unsupported at every count has no column, and a line saying so.
+    assert!(out.contains("unsupported, not run: rs-async; rs-async cannot run this workload here"));
+}
+
+#[test]
+fn the_markdown_table_says_each_gaps_real_reason() {
+    let results = with_every_kind_of_gap();
+    let md = ReportFormat::Markdown.renderer().render(&results);
+    assert!(!md.contains("skipped"), "{md}");
+    assert!(!md.contains("predicted-timeout"), "{md}");
+    assert!(md.contains(" failed: spawn-limit [1] |"), "{md}");
+    assert!(md.contains(" not run: failed at fewer tasks [2] |"), "{md}");
+    assert!(md.contains(" not run: predicted timeout [3] |"), "{md}");
+    assert!(md.contains(" not run: unsupported [1] |"), "{md}");
+    let html = ReportFormat::Html.renderer().render(&results);
+    let notes = footnotes(&md, &|i| format!("{i}. "));
+    assert_eq!(notes.len(), 3, "{md}");
+    assert!(md.contains(
+        "3. ○ rs-pool:size=2 not run at 100 tasks: predicted timeout: needs at least 2.50s (100 tasks, 2 at a time, \
+         50ms each), beyond the 2s cell timeout\n"
+    ));
+    assert!(md.contains("1. ○ rs-async not run at 100 tasks: unsupported: rs-async cannot run this workload here\n"));
+    // The reasons are the HTML's, word for word.
+    for line in md.lines().filter(|l| l.contains(" ○ ") || l.contains(" ✕ ")) {
+        let why = &line[line.find(" tasks").unwrap() + " tasks".len()..];
+        assert!(html.contains(why), "not in the HTML: {why}");
+    }
 }

@@ -4,8 +4,10 @@
 //! the tables are, so no word breaks at the edge; code is left as written.
 
 use crate::analyze::advice::{notes, Candidate, Lang, Question, Side};
+use crate::report::gaps;
 use crate::report::screen::wrap;
 use crate::report::snippets::{self, Shape};
+use crate::results::{CellResult, Status};
 use crate::units::{format_bytes, format_count, format_duration, format_secs};
 
 /// The first line: the question as understood.
@@ -37,8 +39,24 @@ pub fn own_task(task: &crate::workload::PyTask, tasks: usize, width: usize) -> S
     format!("{}\n", wrap(&text, width, 2))
 }
 
+/// Why a candidate is not ranked, in the reports' words (`gaps`): its failed tasks, its
+/// failure, or why it was not run (a predicted timeout with its arithmetic, ...).
+fn left_out(c: &CellResult) -> String {
+    let why = match c.status {
+        Status::Ok => format!(
+            "{} of {} tasks failed ({})",
+            format_count(c.tasks_failed),
+            format_count(c.tasks),
+            c.first_error.clone().unwrap_or_default()
+        ),
+        Status::Skipped => gaps::skip_reason(c),
+        _ => gaps::failure_reason(c),
+    };
+    format!("{}: {why}", c.model)
+}
+
 /// The measured candidates (best first) and the ones that did not finish.
-pub fn candidates(source: &str, ranked: &[Candidate], failed: &[String], width: usize) -> String {
+pub fn candidates(source: &str, ranked: &[Candidate], failed: &[&CellResult], width: usize) -> String {
     let mut out = format!("\n{}\n", wrap(source, width, 2));
     for c in ranked {
         let lag = c
@@ -54,7 +72,7 @@ pub fn candidates(source: &str, ranked: &[Candidate], failed: &[String], width: 
         out.push_str(&format!("{}\n", wrap(&line, width, 4)));
     }
     for f in failed {
-        out.push_str(&format!("{}\n", wrap(&format!("  {f}"), width, 4)));
+        out.push_str(&format!("{}\n", wrap(&format!("  {}", left_out(f)), width, 4)));
     }
     out
 }
@@ -184,9 +202,38 @@ mod tests {
     fn the_question_and_the_candidates_are_folded_too() {
         let q = asked();
         assert!(question(&q, 40).lines().all(|l| l.chars().count() <= 40));
-        let failed = ["py-process: not run (predicted timeout: needs at least 8.35s (1,000 tasks, 6 at a time, 50ms each), beyond the 5s a cell may take in this sweep)".to_string()];
-        let out = candidates("measured just now", &[candidate("py-thread", 0.5, 1e7)], &failed, 70);
+        let meta = crate::cell::parent::CellMeta {
+            index: 1,
+            workload: "http:latency=50ms".into(),
+            model: "py-process".into(),
+            tasks: 1000,
+            repeat: 0,
+            baseline: false,
+        };
+        let skipped = crate::cell::parent::unrun(
+            meta,
+            Status::Skipped,
+            Some(crate::results::Failure {
+                kind: crate::results::FailureKind::PredictedTimeout,
+                message: "needs at least 8.35s (1,000 tasks, 6 at a time, 50ms each), beyond the 5s a cell may take in this sweep".into(),
+                at_task: None,
+                limit: None,
+            }),
+            std::time::Duration::ZERO,
+        );
+        let out = candidates(
+            "measured just now",
+            &[candidate("py-thread", 0.5, 1e7)],
+            &[&skipped],
+            70,
+        );
         assert!(out.lines().all(|l| l.chars().count() <= 70), "{out}");
         assert!(out.contains("8.35s") && out.contains("    "), "{out}");
+        // The reports' words for the skip, not its kind's name.
+        assert!(
+            out.contains("  py-process: not run: predicted timeout: needs at least"),
+            "{out}"
+        );
+        assert!(!out.contains("predicted-timeout"), "{out}");
     }
 }

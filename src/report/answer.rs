@@ -63,6 +63,16 @@ fn pick_words(p: &LanguagePick, n: usize) -> String {
     }
 }
 
+/// The decision matrix's crossover: from which count the pick stays ahead, or that there
+/// is none to name.
+fn crossover_words(p: &LanguagePick, n: usize) -> String {
+    match (p.best.as_slice(), p.from_tasks) {
+        ([_], Some(from)) if from < n => format!("from {} tasks on", format_count(from)),
+        ([_], _) => format!("at {} tasks, the largest count measured", format_count(n)),
+        _ => format!("none: too close to call at {} tasks", format_count(n)),
+    }
+}
+
 fn call_words(c: &Call) -> String {
     match c {
         Call::Similar => "similar (within the spread of the runs)".into(),
@@ -79,7 +89,11 @@ fn sections(a: &Answer, results: &Results) -> Vec<Section> {
         .map(|p| {
             format!(
                 ", {} {}{}",
-                p.implementation,
+                match p.implementation.as_str() {
+                    "cpython" => "CPython",
+                    "pypy" => "PyPy",
+                    other => other,
+                },
                 p.version,
                 if p.gil { "" } else { " (no GIL)" }
             )
@@ -131,10 +145,7 @@ fn sections(a: &Answer, results: &Results) -> Vec<Section> {
             vec![
                 workload_label(&r.workload),
                 r.pick.best.join(" ≈ "),
-                match r.pick.from_tasks {
-                    Some(f) if r.pick.best.len() == 1 => format!("from {} tasks on", format_count(f)),
-                    _ => format!("at {} tasks", format_count(r.tasks)),
-                },
+                crossover_words(&r.pick, r.tasks),
                 r.times.iter().map(secs).collect::<Vec<_>>().join("; "),
             ]
         })
@@ -189,7 +200,7 @@ fn sections(a: &Answer, results: &Results) -> Vec<Section> {
 
     // Memory at 1,000 tasks.
     out.push(Section {
-        title: "Memory at 1000 tasks".into(),
+        title: "Memory at 1,000 tasks".into(),
         blocks: match &a.memory {
             None => vec![Block::Para(
                 "Not measured: no workload ran py-thread and py-asyncio at 1,000 tasks.".into(),
@@ -255,7 +266,10 @@ fn sections(a: &Answer, results: &Results) -> Vec<Section> {
         ),
         None => "aiohttp's default of 100 connections: not measured in these results (`conlab claims` runs py-asyncio+aiohttp:limit=100).".into(),
     });
-    gotchas.push("requests' timeout is per read, not for the whole request: not measured by conlab yet.".into());
+    // Not in any sweep conlab runs for this answer: its server sends each answer whole.
+    gotchas.push(format!(
+        "requests' timeout is per read, not for the whole request: {PER_READ}"
+    ));
     out.push(Section {
         title: "Gotchas".into(),
         blocks: vec![Block::Bullets(gotchas)],
@@ -280,6 +294,9 @@ fn sections(a: &Answer, results: &Results) -> Vec<Section> {
     });
     out
 }
+
+/// Why the per-read timeout has no figure here, and where it is measured.
+const PER_READ: &str = "not measured in these results. conlab's server sends each answer whole after its latency, so against it a per-read timeout ends a slow request just as a whole-request one would; the difference needs a server that trickles bytes. `examples/python/slow_read.py` has one: `conlab bench --workload py-task:file=examples/python/slow_read.py,fn=fetch,setup=setup --models py-thread --tasks 1,10` (each task's requests.get(timeout=1) takes about 3 s, and none times out).";
 
 const TITLE: &str = "Which is better, threading or asyncio in Python? Measured on this machine";
 
@@ -321,9 +338,41 @@ pub fn markdown(a: &Answer, results: &Results) -> String {
     out
 }
 
-const STYLE: &str = "html{font-family:system-ui,sans-serif;color-scheme:light dark}body{max-width:60rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}\
-table{border-collapse:collapse;font-size:.9rem}th,td{border:1px solid #8884;padding:.3rem .5rem;text-align:left;vertical-align:top}\
-.scroll{overflow-x:auto}code{font-size:.9em}";
+const STYLE: &str = "html{font-family:system-ui,sans-serif;color-scheme:light dark;background:Canvas;color:CanvasText}body{max-width:60rem;margin:0 auto;padding:1rem;overflow-wrap:break-word;line-height:1.45}\
+table{border-collapse:collapse;font-size:.9rem}th,td{border:1px solid #8884;padding:.3rem .5rem;text-align:left;vertical-align:top}th{white-space:nowrap}\
+.scroll{overflow-x:auto}code{font-size:.9em;background:#8882;padding:0 .25rem;border-radius:3px}\
+.ref{font-size:.8em;opacity:.7}li{margin:.25rem 0}";
+
+/// A line of the answer as HTML: escaped, `code` set as code, and each figure's cell
+/// (`[sleep 1s · py-thread · 1,000 tasks · 3 runs]`) set small beside it.
+fn inline(text: &str) -> String {
+    let mut out = String::new();
+    // Between paired backticks is code; a lone backtick stays as written.
+    let parts: Vec<&str> = match text.matches('`').count() % 2 {
+        0 => text.split('`').collect(),
+        _ => vec![text],
+    };
+    for (i, part) in parts.into_iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{}</code>", escape(part)));
+            continue;
+        }
+        let mut rest = part;
+        while let Some(open) = rest.find('[') {
+            let Some(len) = rest[open..].find(']').filter(|&l| rest[open..open + l].contains(" · ")) else {
+                break;
+            };
+            out.push_str(&escape(&rest[..open]));
+            out.push_str(&format!(
+                r#"<span class="ref">{}</span>"#,
+                escape(&rest[open..=open + len])
+            ));
+            rest = &rest[open + len + 1..];
+        }
+        out.push_str(&escape(rest));
+    }
+    out
+}
 
 /// The answer as one self-contained HTML page.
 pub fn html(a: &Answer, results: &Results) -> String {
@@ -335,11 +384,11 @@ pub fn html(a: &Answer, results: &Results) -> String {
         out.push_str(&format!("<h2>{}</h2>", escape(&s.title)));
         for b in s.blocks {
             match b {
-                Block::Para(p) => out.push_str(&format!("<p>{}</p>", escape(&p))),
+                Block::Para(p) => out.push_str(&format!("<p>{}</p>", inline(&p))),
                 Block::Bullets(items) => {
                     out.push_str("<ul>");
                     for i in items {
-                        out.push_str(&format!("<li>{}</li>", escape(&i)));
+                        out.push_str(&format!("<li>{}</li>", inline(&i)));
                     }
                     out.push_str("</ul>");
                 }
@@ -352,7 +401,7 @@ pub fn html(a: &Answer, results: &Results) -> String {
                     for r in rows {
                         out.push_str("<tr>");
                         for x in r {
-                            out.push_str(&format!("<td>{}</td>", escape(&x)));
+                            out.push_str(&format!("<td>{}</td>", inline(&x)));
                         }
                         out.push_str("</tr>");
                     }
@@ -363,4 +412,22 @@ pub fn html(a: &Answer, results: &Results) -> String {
     }
     out.push_str("</body></html>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline;
+
+    #[test]
+    fn code_and_cells_are_set_apart_and_the_rest_escaped() {
+        assert_eq!(
+            inline("run `conlab claims` <now>"),
+            "run <code>conlab claims</code> &lt;now&gt;"
+        );
+        assert_eq!(
+            inline("1.01s [sleep 1s · py-asyncio · 1,000 tasks · 3 runs] vs [not a cell]"),
+            r#"1.01s <span class="ref">[sleep 1s · py-asyncio · 1,000 tasks · 3 runs]</span> vs [not a cell]"#
+        );
+        assert_eq!(inline("a lone ` stays"), "a lone ` stays");
+    }
 }

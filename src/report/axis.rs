@@ -128,32 +128,37 @@ impl Axis {
         let inside = |v: f64| v >= lo * (1.0 - eps) && v <= hi * (1.0 + eps);
         let span = (hi / lo).ln();
         let at = |v: f64| (v / lo).ln() / span * length;
-        // The densest labelling whose labels do not collide: 1-2-5, then 1-5, then 1,
-        // then every other 1 (a 10^2 step); on a short range, every 1..9 step.
+        // The densest labelling whose labels do not collide: 1-2-5, then 1-5, then 1; on a
+        // short range, every 1..9 step first.
         let short = all.iter().filter(|c| inside(c.0) && c.1 <= 2).count() < 3;
-        let tiers: &[u8] = if short { &[3, 2, 1, 0, 255] } else { &[2, 1, 0, 255] };
+        let tiers: &[u8] = if short { &[3, 2, 1, 0] } else { &[2, 1, 0] };
+        let fits = |a: f64, b: f64| {
+            let need = (room(&scale.label(a)) + room(&scale.label(b))) / 2.0;
+            (at(b) - at(a)).abs() >= need
+        };
         let mut ticks = Vec::new();
         for &max_tier in tiers {
-            let mut chosen: Vec<f64> = all
+            let chosen: Vec<f64> = all
                 .iter()
-                .filter(|c| inside(c.0) && (c.1 <= max_tier || (max_tier == 255 && c.1 == 0)))
+                .filter(|c| inside(c.0) && c.1 <= max_tier)
                 .map(|c| c.0)
                 .collect();
-            if max_tier == 255 {
-                let mut k = 0;
-                chosen.retain(|_| {
-                    k += 1;
-                    k % 2 == 1
-                });
-            }
-            let fits = chosen.windows(2).all(|w| {
-                let need = (room(&scale.label(w[0])) + room(&scale.label(w[1]))) / 2.0;
-                at(w[1]) - at(w[0]) >= need
-            });
-            ticks = chosen;
-            if fits && ticks.len() >= 2 {
+            if chosen.len() >= 2 && chosen.windows(2).all(|w| fits(w[0], w[1])) {
+                ticks = chosen;
                 break;
             }
+        }
+        if ticks.is_empty() {
+            // No whole tier fits: the round values by rank (1s, then 5s, then 2s), each
+            // kept when it clears every label kept before it.
+            let mut ranked: Vec<&(f64, u8)> = all.iter().filter(|c| inside(c.0) && c.1 <= 2).collect();
+            ranked.sort_by_key(|c| c.1);
+            for c in ranked {
+                if ticks.iter().all(|t| fits(*t, c.0)) {
+                    ticks.push(c.0);
+                }
+            }
+            ticks.sort_by(f64::total_cmp);
         }
         let minor = all
             .iter()
@@ -167,6 +172,29 @@ impl Axis {
             ticks,
             minor,
         }
+    }
+
+    /// The same axis labelled at `values` instead (a sweep's task counts: the places its
+    /// points are), when their labels all fit `length` apart by `room`; the round values
+    /// stay as grid lines.
+    pub fn labelled_at(mut self, values: &[f64], length: f64, room: &dyn Fn(&str) -> f64) -> Axis {
+        let mut at: Vec<f64> = values.iter().cloned().filter(|v| *v > 0.0).collect();
+        at.sort_by(f64::total_cmp);
+        at.dedup();
+        let fits = at.windows(2).all(|w| {
+            let need = (room(&self.scale.label(w[0])) + room(&self.scale.label(w[1]))) / 2.0;
+            self.at(w[1], length) - self.at(w[0], length) >= need
+        });
+        if at.len() < 2 || !fits {
+            return self;
+        }
+        let same = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-9;
+        self.minor
+            .extend(self.ticks.iter().filter(|t| !at.iter().any(|v| same(**t, *v))));
+        self.minor.retain(|m| !at.iter().any(|v| same(*m, *v)));
+        self.minor.sort_by(f64::total_cmp);
+        self.ticks = at;
+        self
     }
 
     /// Where `v` falls, 0 at `lo` and `length` at `hi`.
@@ -199,6 +227,42 @@ mod tests {
         assert!(labels(&dense).contains(&"2k".to_string()));
         let sparse = Axis::log(Scale::Count, &[1.0, 100_000.0], 200.0, &|_| 30.0);
         assert_eq!(labels(&sparse), ["1", "10", "100", "1k", "10k", "100k"]);
+    }
+
+    #[test]
+    fn labels_too_wide_for_any_whole_tier_keep_the_round_values_that_fit() {
+        // A dot plot's peak RSS, 2.89 MiB to 29.4 MiB: 5 MiB and 10 MiB do not both fit.
+        let room = |l: &str| l.chars().count() as f64 * 8.0 + 10.0;
+        let a = Axis::log(Scale::Bytes, &[2.2e6, 3.0e6, 30.8e6, 40.0e6], 240.0, &room);
+        assert_eq!(labels(&a), ["2 MiB", "10 MiB", "50 MiB"]);
+        let at = |v: f64| a.at(v, 240.0);
+        for w in a.ticks.windows(2) {
+            let need = (room(&a.scale.label(w[0])) + room(&a.scale.label(w[1]))) / 2.0;
+            assert!(at(w[1]) - at(w[0]) >= need, "{:?} collide", labels(&a));
+        }
+        // Never a minor value as a label when the 1-2-5 values are crowded out.
+        let tight = Axis::log(Scale::Seconds, &[1e-3, 0.5], 60.0, &|_| 30.0);
+        assert!(tight.ticks.len() >= 2, "{:?}", labels(&tight));
+        assert!(labels(&tight)
+            .iter()
+            .all(|l| ["1", "2", "5"].iter().any(|m| l.starts_with(m))));
+    }
+
+    #[test]
+    fn a_sweeps_task_counts_label_its_axis_when_they_fit() {
+        let room = |l: &str| l.chars().count() as f64 * 8.0 + 10.0;
+        let counts = [10.0, 1000.0, 5000.0, 1000.0];
+        let a = Axis::log(Scale::Count, &counts, 300.0, &room).labelled_at(&counts, 300.0, &room);
+        assert_eq!(labels(&a), ["10", "1k", "5k"]);
+        assert!(
+            a.minor.iter().any(|m| (m / 100.0 - 1.0).abs() < 1e-9),
+            "100 stays a grid line"
+        );
+        assert!(!a.minor.iter().any(|m| (m / 1000.0 - 1.0).abs() < 1e-9));
+        // Counts too close to label each: the round values.
+        let close = [10.0, 12.0, 1000.0];
+        let b = Axis::log(Scale::Count, &close, 300.0, &room).labelled_at(&close, 300.0, &room);
+        assert_eq!(labels(&b), labels(&Axis::log(Scale::Count, &close, 300.0, &room)));
     }
 
     #[test]

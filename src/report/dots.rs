@@ -195,6 +195,7 @@ mod tests {
                     tasks: 1000,
                     ran: false,
                     why: "not run: predicted timeout: needs at least 167 s".into(),
+                    short: "not run: predicted timeout".into(),
                 }),
             ),
         ];

@@ -432,11 +432,13 @@ fn environment_section(h: &mut String, results: &Results) {
     }
     h.push_str(r#"<section><h2>Environment</h2><div class="scroll"><table>"#);
     for (k, v) in rows {
+        // `vm.max_map_count=65530` breaks after its `=` on a narrow screen, never inside
+        // the number.
         let _ = write!(
             h,
             r#"<tr><th class="text">{}</th><td class="text">{}</td></tr>"#,
             escape(&k),
-            escape(&v)
+            escape(&v).replace('=', "=<wbr>")
         );
     }
     h.push_str("</table></div>");

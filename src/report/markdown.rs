@@ -1,6 +1,7 @@
 //! `--format markdown`: per workload a table (rows: task counts; columns: models; each
-//! cell median work time, peak RSS and virtual size), then memory per task, failures and
-//! crossovers, ready to paste into an issue or a README.
+//! cell median work time, peak RSS and virtual size; a cell without one says why in a few
+//! words and points to a numbered line under the table with the whole reason), then
+//! memory per task and the verdicts, ready to paste into an issue or a README.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -50,12 +51,14 @@ fn body(results: &Results) -> String {
     for wa in &results.analysis.workloads {
         let med = analyze::medians(&results.cells, &wa.workload);
         let peaks = analyze::peaks(&results.cells, &wa.workload);
+        let cells: Vec<_> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
         let counts: BTreeSet<usize> = results
             .cells
             .iter()
             .filter(|c| c.workload == wa.workload)
             .map(|c| c.tasks)
             .collect();
+        let stops = super::gaps::stop_list(&cells, models, &counts.iter().copied().collect::<Vec<_>>());
         let _ = writeln!(out, "## {}\n", wa.workload);
         let _ = writeln!(
                 out,
@@ -99,24 +102,25 @@ fn body(results: &Results) -> String {
                             .unwrap_or_default();
                         format!("{t} · {} · {vm}{in_flight}", format_bytes(rss))
                     }
-                    None => here
-                        .first()
-                        .map(|c| {
-                            let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
-                            match c.status {
-                                Status::Errors => {
-                                    format!("errors ({} failed)", crate::units::plural(c.tasks_failed, "task"))
-                                }
-                                status => format!("{} ({kind})", status.as_str()),
-                            }
-                        })
-                        .unwrap_or_else(|| "—".into()),
+                    None => match super::gaps::gap(&cells, model, n) {
+                        Some(gap) => match super::gaps::footnote(&stops, models, model, n) {
+                            Some(i) => format!("{} [{i}]", gap.short),
+                            None => gap.short,
+                        },
+                        None => "—".into(),
+                    },
                 };
                 let _ = write!(line, " {} |", text.replace('|', "\\|"));
             }
             let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out);
+        for (i, stop) in stops.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", i + 1, stop.text(models));
+        }
+        if !stops.is_empty() {
+            let _ = writeln!(out);
+        }
         if !wa.bytes_per_task.is_empty() {
             let parts: Vec<String> = wa
                 .bytes_per_task

@@ -164,7 +164,12 @@ pub fn line_chart(chart: &Chart, fmt: &dyn Fn(f64) -> String) -> String {
     let labels: Vec<Vec<String>> = series.iter().map(|s| label_lines(&s.model)).collect();
     let right = labels.iter().flatten().map(|l| room(l)).fold(0.0, f64::max) + 12.0;
     let pw = W - left - right;
-    let xa = Axis::log(Scale::Count, &xs, pw, &|l| room(l) + 10.0);
+    // Labelled at the task counts measured, when they fit: where the points are. Room at
+    // the left, so that the first count's points sit clear of the y labels; none at the
+    // right, where the lines that reach the last count are named.
+    let first = xs.iter().cloned().fold(f64::MAX, f64::min);
+    let span: Vec<f64> = xs.iter().cloned().chain([first / 1.3]).collect();
+    let xa = Axis::log(Scale::Count, &span, pw, &|l| room(l) + 10.0).labelled_at(&xs, pw, &|l| room(l) + 10.0);
     let ya = Axis::log(chart.y, &ys, ph, &|_| FONT * 1.3);
     let px = |x: f64| left + xa.at(x, pw);
     let py = |y: f64| plot_top + ph - ya.at(y, ph);
@@ -463,11 +468,13 @@ pub mod tests {
                 tasks: 1000,
                 ran: true,
                 why: "failed: spawn-limit".into(),
+                short: "failed: spawn-limit".into(),
             },
             Gap {
                 tasks: 10_000,
                 ran: false,
                 why: "not run: py-thread failed (spawn-limit) at 1,000 tasks in this sweep".into(),
+                short: "not run: failed at fewer tasks".into(),
             },
         ];
         let all = [series("rs-async", vec![(10.0, 1.0), (1000.0, 2.0)]), b];

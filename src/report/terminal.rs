@@ -1,12 +1,14 @@
 //! The tables printed at the end of a sweep: per workload, one row per task count and one
 //! column per model, each cell its median work time and peak RSS, the best marked; then
-//! bytes per task and where models failed.
+//! where models stopped (a numbered line per reason, which the table's cells point to),
+//! bytes per task.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, Color, Table};
 
+use super::gaps::{self, Stop};
 use super::screen;
 use crate::analyze;
 use crate::results::{CellResult, FailureKind, Results, Status, WorkloadAnalysis};
@@ -143,10 +145,14 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
              than asked."
         };
         let _ = writeln!(out, "{}", screen::wrap(caption, width, 0));
-        let grid = Grid::new(results, wa);
         let (columns, unsupported) = columns(results, &wa.workload, models);
+        let grid = Grid::new(results, wa, &columns);
         for block in grid.blocks(&columns, colour, width) {
             let _ = writeln!(out, "{block}");
+        }
+        for (i, stop) in grid.stops.iter().enumerate() {
+            let line = format!("[{}] {}", i + 1, stop.text(&columns));
+            let _ = writeln!(out, "{}", screen::wrap(&line, width, 4));
         }
         if let Some(line) = unsupported {
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
@@ -235,17 +241,40 @@ struct Grid<'a> {
     med: BTreeMap<(String, usize), (f64, f64)>,
     peaks: BTreeMap<(String, usize), u64>,
     counts: BTreeSet<usize>,
+    /// Where the shown models stopped, numbered from 1 in this order.
+    stops: Vec<Stop>,
+    /// The shown models, whose places the stops name.
+    models: Vec<String>,
 }
 
 impl<'a> Grid<'a> {
-    fn new(results: &'a Results, wa: &'a WorkloadAnalysis) -> Grid<'a> {
+    fn new(results: &'a Results, wa: &'a WorkloadAnalysis, models: &[String]) -> Grid<'a> {
         let cells: Vec<&CellResult> = results.cells.iter().filter(|c| c.workload == wa.workload).collect();
+        let counts: BTreeSet<usize> = cells.iter().map(|c| c.tasks).collect();
+        let stops = gaps::stop_list(&cells, models, &counts.iter().copied().collect::<Vec<_>>());
         Grid {
             med: analyze::medians(&results.cells, &wa.workload),
             peaks: analyze::peaks(&results.cells, &wa.workload),
-            counts: cells.iter().map(|c| c.tasks).collect(),
+            counts,
             cells,
             wa,
+            stops,
+            models: models.to_vec(),
+        }
+    }
+
+    /// What a table cell says when no cell at (model, n) ended ok: the kind of its stop
+    /// on two lines, and the number of the line under the table that says why.
+    fn not_ok(&self, model: &str, n: usize) -> String {
+        let Some(gap) = gaps::gap(&self.cells, model, n) else {
+            return "—".into();
+        };
+        let mark = gaps::footnote(&self.stops, &self.models, model, n)
+            .map(|i| format!(" [{i}]"))
+            .unwrap_or_default();
+        match gap.short.split_once(": ") {
+            Some((head, what)) => format!("{head}{mark}\n{what}"),
+            None => format!("{}{mark}", gap.short),
         }
     }
 
@@ -301,7 +330,7 @@ impl<'a> Grid<'a> {
                         }
                         lines.join("\n")
                     }
-                    None => not_ok(&self.cells, model, n),
+                    None => self.not_ok(model, n),
                 };
                 let mut cell = Cell::new(text).set_alignment(CellAlignment::Right);
                 if colour {
@@ -358,22 +387,6 @@ fn per_task(bytes: f64) -> String {
     }
 }
 
-/// What a table cell says when no cell at (model, n) ended ok.
-fn not_ok(cells: &[&CellResult], model: &str, n: usize) -> String {
-    let here: Vec<&&CellResult> = cells.iter().filter(|c| c.model == model && c.tasks == n).collect();
-    let Some(c) = here.iter().find(|c| c.status != Status::Ok) else {
-        return "—".into();
-    };
-    let kind = c.failure.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
-    match (c.status, c.failure.as_ref().and_then(|f| f.at_task)) {
-        (Status::Skipped, _) => "skipped".into(),
-        (Status::Errors, _) => format!("errors: {} failed", format_count(c.tasks_failed)),
-        (_, Some(at)) => format!("{} @{}", kind, format_count(at)),
-        (status, None) if kind.is_empty() || kind == status.as_str() => status.as_str().into(),
-        (status, None) => format!("{}: {kind}", status.as_str()),
-    }
-}
-
 /// One line per finished cell, for the log above the progress bar.
 pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
     let what = format!(
@@ -404,12 +417,18 @@ pub fn cell_line(c: &CellResult, position: usize, total: usize) -> String {
         ),
         status => {
             let f = c.failure.as_ref();
-            let reason = f.map(|f| f.message.as_str()).unwrap_or("");
             let limit = f
                 .and_then(|f| f.limit.as_ref())
                 .map(|l| format!(" [{l}]"))
                 .unwrap_or_default();
-            format!("{what}: {}: {reason}{limit}", status.as_str())
+            match status {
+                // Why it was not run, as the tables say it.
+                Status::Skipped => format!("{what}: {}{limit}", gaps::skip_reason(c)),
+                _ => {
+                    let reason = f.map(|f| f.message.as_str()).unwrap_or("");
+                    format!("{what}: {}: {reason}{limit}", status.as_str())
+                }
+            }
         }
     }
 }

@@ -11,14 +11,6 @@ use serde_json::Value;
 const ASGI_APP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/python/asgi_app.py");
 const WSGI_APP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/python/wsgi_app.py");
 
-/// Whether `python3` can import `module`.
-fn importable(module: &str) -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// The cells (baselines left out) of `model` in `results`.
 fn cells_of<'a>(results: &'a Value, model: &str) -> Vec<&'a Value> {
     results["cells"]

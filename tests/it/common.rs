@@ -152,3 +152,11 @@ pub fn start_time(pid: u32) -> Option<String> {
     let after_comm = &stat[stat.rfind(')')? + 2..];
     after_comm.split_whitespace().nth(19).map(String::from)
 }
+
+/// Whether `python3` can import `module`.
+pub fn importable(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}

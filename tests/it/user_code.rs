@@ -3,11 +3,12 @@
 //! `work_s`), its exceptions are failed tasks named by type, a module that does not
 //! import fails its cell in one line while conlab exits 0, models that cannot run it
 //! are skipped with the reason (or adapted with `--adapt`), and `compare` names an edit
-//! of the file. Every assertion is logic; none asks which model was fastest.
+//! of the file; the slow-read example shows requests' per-read timeout. Every assertion
+//! is logic; none asks which model was fastest.
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{assert_valid, bench, conlab, read_json, stderr, stdout, Server};
+use crate::common::{assert_valid, bench, conlab, importable, read_json, stderr, stdout, Server};
 use serde_json::Value;
 
 /// Write `source` to `dir/name` and return the path as text.
@@ -354,4 +355,35 @@ fn advise_measures_the_users_own_task() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("needs --tasks"), "{}", stderr(&missing));
+}
+
+/// examples/python/slow_read.py: a `requests.get(timeout=1)` against a server that sends a
+/// byte every 0.5 s outlasts its timeout without raising (the task itself checks both).
+#[test]
+fn a_per_read_timeout_outlasts_itself_against_a_trickling_server() {
+    if !importable("requests") {
+        println!("requests is not installed here: slow_read.py is not tested");
+        return;
+    }
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/python/slow_read.py");
+    let dir = tempfile::tempdir().unwrap();
+    let out = bench(
+        dir.path(),
+        &[
+            "--quiet",
+            "--workload",
+            &format!("py-task:file={file},fn=fetch,setup=setup"),
+            "--models",
+            "py-thread",
+            "--tasks",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cells = cells(dir.path());
+    let c = cell(&cells, "py-thread");
+    assert_eq!(c["status"], "ok", "{c}");
+    assert_eq!(c["tasks_failed"], 0, "{c}");
+    // Six bytes 0.5 s apart: the 1 s timeout never fired, the whole took its 3 s.
+    assert!(c["work_s"].as_f64().unwrap() >= 2.9, "{c}");
 }

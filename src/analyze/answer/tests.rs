@@ -42,15 +42,22 @@ fn the_default_sweep_gives_each_scale_and_memory_with_their_cells() {
         "## In short",
         "## Decision matrix",
         "## Performance at scale",
-        "## Memory at 1000 tasks",
+        "## Memory at 1,000 tasks",
         "## Gotchas",
         "## The article's claims",
     ] {
         assert!(md.contains(title), "{title} missing:\n{md}");
     }
     assert!(md.contains("[sleep 1s · py-thread · 1,000 tasks · 3 runs]"), "{md}");
+    // A tie names no crossover.
+    assert!(
+        md.contains("| py-thread ≈ py-asyncio | none: too close to call at 5,000 tasks |"),
+        "{md}"
+    );
     let html = crate::report::answer::html(&a, &results);
     assert!(html.contains("<h2>Performance at scale</h2>") && !html.contains("<script"));
+    assert!(!html.contains('`'), "backticks written as code: {html}");
+    assert!(html.contains(r#"<span class="ref">[sleep 1s · py-thread · 1,000 tasks · 3 runs]</span>"#));
 }
 
 fn cell(workload: &str, model: &str, tasks: usize, work: f64, repeat: usize) -> CellResult {
