@@ -126,6 +126,8 @@ pub struct PlanRequest {
     pub out: Option<PathBuf>,
     /// The slice to run (`--shard K/N`); `None`: the whole plan.
     pub shard: Option<Shard>,
+    /// Keep each cell's series over time (`--no-series` clears it).
+    pub series: bool,
 }
 
 impl PlanRequest {
@@ -145,6 +147,7 @@ impl PlanRequest {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             out: None,
             shard: None,
+            series: true,
         }
     }
 }
@@ -186,6 +189,9 @@ pub struct Plan {
     pub out: Option<PathBuf>,
     /// The slice this sweep runs; `None`: the whole plan.
     pub shard: Option<Shard>,
+    /// Keep each cell's series over time: the parent's thinned samples and the child's
+    /// task bins. A measurement option, not part of the plan's fingerprint.
+    pub series: bool,
 }
 
 /// One cell to run.
@@ -441,6 +447,7 @@ impl Plan {
             command: request.command,
             out: request.out,
             shard: request.shard,
+            series: request.series,
         })
     }
 

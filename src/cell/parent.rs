@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
+use super::series::assemble;
 use crate::measure::clock::{mono_ns, secs_between};
 use crate::measure::latency::summarize_wire;
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
+use crate::measure::series::Thinned;
 use crate::measure::{inflight, limits};
 use crate::protocol::{ChildFailure, ChildReport};
 use crate::results::{CellResult, Failure, FailureKind, Histograms, Status};
@@ -54,6 +56,8 @@ pub struct Talk {
     /// Keep the cell's stdin open until this says so (or is dropped): its end of file is
     /// the server's signal to stop accepting.
     pub hold_stdin: Option<mpsc::Receiver<()>>,
+    /// Keep no series of the cell over time (`--no-series`: what it costs can be measured).
+    pub series_off: bool,
 }
 
 /// [`run`], talking to the cell as `talk` says.
@@ -106,10 +110,14 @@ pub fn run_with(
     });
 
     let mut sampler = TreeSampler::new(pid);
+    let mut series = (!talk.series_off).then(Thinned::default);
     let cpu_before = thread_cpu_s();
     let mut timed_out = false;
     let exit = loop {
-        sampler.sample();
+        let sample = sampler.sample();
+        if let Some(series) = &mut series {
+            series.push(sample);
+        }
         match rx.recv_timeout(interval_after(started.elapsed())) {
             Ok(exit) => break exit,
             Err(mpsc::RecvTimeoutError::Disconnected) => break Err(std::io::Error::other("waiter vanished")),
@@ -166,6 +174,13 @@ pub fn run_with(
         result.sampled_rss_bytes = Some(sampled);
         apply_report(&mut result, report, spawn_ns);
     }
+    result.series = series.map(|s| {
+        let every = s.every_ns();
+        let report = report.as_ref().and_then(|r| r.as_ref().ok());
+        let ready = report.map(|r| r.ready_ns);
+        let bins = report.and_then(|r| r.task_bins.as_ref());
+        assemble(&s.finish(), every, spawn_ns, ready, bins)
+    });
 
     let oom_moved = match (oom_before, oom_kills()) {
         (Some(a), Some(b)) => b > a,
@@ -452,6 +467,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         load: None,
         server: None,
         host: None,
+        series: None,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Launcher {
     driver: Option<PathBuf>,
     /// The interpreters (by path) the driver was compiled for so far, and whether it worked.
     compiled: Mutex<HashMap<String, bool>>,
+    /// Whether cells count their tasks per time bin (the series; `--no-series` clears it).
+    pub series: bool,
 }
 
 /// One cell ready to start: the command, and the spec for its stdin.
@@ -60,6 +62,7 @@ impl Launcher {
             cell_exe,
             driver,
             compiled: Mutex::default(),
+            series: true,
         })
     }
 
@@ -89,6 +92,7 @@ impl Launcher {
                     lib: *lib,
                     tasks,
                     target: target.clone(),
+                    series: self.series,
                 };
                 let mut cmd = Command::new(&self.cell_exe);
                 cmd.arg("cell");
@@ -105,6 +109,7 @@ impl Launcher {
                     model: m.into(),
                     tasks,
                     target,
+                    series: self.series,
                     constants: python::DriverConstants::get(),
                 };
                 self.compile(driver, interpreter);
