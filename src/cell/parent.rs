@@ -115,8 +115,8 @@ pub fn run_with(
     let mut timed_out = false;
     let exit = loop {
         let sample = sampler.sample();
-        if let Some(series) = &mut series {
-            series.push(sample);
+        if let Some(series) = series.as_mut().filter(|_| sample.threads > 0) {
+            series.push(sample); // (a tree with no live thread has exited: nothing to keep)
         }
         match rx.recv_timeout(interval_after(started.elapsed())) {
             Ok(exit) => break exit,
@@ -177,9 +177,9 @@ pub fn run_with(
     result.series = series.map(|s| {
         let every = s.every_ns();
         let report = report.as_ref().and_then(|r| r.as_ref().ok());
-        let ready = report.map(|r| r.ready_ns);
+        let marks = report.map(|r| (r.ready_ns, r.finished_ns));
         let bins = report.and_then(|r| r.task_bins.as_ref());
-        assemble(&s.finish(), every, spawn_ns, ready, bins)
+        assemble(&s.finish(), every, spawn_ns, marks, bins)
     });
 
     let oom_moved = match (oom_before, oom_kills()) {

@@ -10,15 +10,16 @@ use crate::measure::bins::TaskBinsWire;
 use crate::measure::series::Sample;
 use crate::results::{CellSeries, SeriesPoint};
 
-/// The series of a cell spawned at `spawn_ns`, from its kept samples, its ready mark and
-/// its bins (either absent when the cell sent no report or no bins).
+/// The series of a cell spawned at `spawn_ns`, from its kept samples, its ready and
+/// finished marks and its bins (absent when the cell sent no report or no bins).
 pub fn assemble(
     samples: &[Sample],
     every_ns: u64,
     spawn_ns: u64,
-    ready_ns: Option<u64>,
+    marks: Option<(u64, u64)>,
     bins: Option<&TaskBinsWire>,
 ) -> CellSeries {
+    let ready_ns = marks.map(|m| m.0);
     let ms = |ns: i64| ns as f64 / 1e6;
     let mut before = 0;
     let points = samples
@@ -46,6 +47,7 @@ pub fn assemble(
         .collect();
     CellSeries {
         ready_ms: ready_ns.map(|r| round3(ms(r as i64 - spawn_ns as i64))),
+        finished_ms: marks.map(|(_, f)| round3(ms(f as i64 - spawn_ns as i64))),
         every_ms: round3(every_ns as f64 / 1e6),
         points,
     }
@@ -82,8 +84,14 @@ mod tests {
             completed: vec![0, 0, 1, 0, 0, 2, 0, 0, 0, 1],
         };
         let samples = [at(5), at(12), at(14), at(16), at(30)];
-        let s = assemble(&samples, 2 * MS, 1_000 * MS, Some(1_010 * MS), Some(&bins));
-        assert_eq!(s.ready_ms, Some(10.0));
+        let s = assemble(
+            &samples,
+            2 * MS,
+            1_000 * MS,
+            Some((1_010 * MS, 1_019 * MS)),
+            Some(&bins),
+        );
+        assert_eq!((s.ready_ms, s.finished_ms), (Some(10.0), Some(19.0)));
         assert_eq!(s.every_ms, 2.0);
         let t: Vec<f64> = s.points.iter().map(|p| p.t_ms).collect();
         assert_eq!(t, vec![5.0, 12.0, 14.0, 16.0, 30.0]);

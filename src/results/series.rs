@@ -13,6 +13,9 @@ pub struct CellSeries {
     /// When the cell was ready to start its tasks, ms after its process was spawned
     /// (absent when it never reported).
     pub ready_ms: Option<f64>,
+    /// When its last task ended, ms after the spawn: a cell that exits at once has no
+    /// sample after it, so the chart marks it.
+    pub finished_ms: Option<f64>,
     /// The spacing the points were thinned to, ms (the last point may come sooner).
     pub every_ms: f64,
     /// The points, in time order; the first and last samples are always among them.
