@@ -204,10 +204,7 @@ mod tests {
         let svg = chart(&c, c.series.as_ref().unwrap(), "m0");
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches(r#"class="asked""#).count(), 2, "ready and last task");
-        assert!(
-            svg.contains(">101 MiB<") && svg.contains(">1,000<"),
-            "each panel's top"
-        );
+        assert!(svg.contains(">101 MiB<") && svg.contains(">1,000<"), "each panel's top");
         // The time axis ends at the last task's end (1.1 s), after the last sample.
         assert!(svg.contains(">1.10s<") && svg.contains(">550.0ms<"));
         let last_x = W - RIGHT;
