@@ -186,7 +186,7 @@ mod tests {
             points: (0..=100)
                 .map(|i| SeriesPoint {
                     t_ms: i as f64 * 10.0,
-                    rss_bytes: (i as u64 + 1) << 20,
+                    rss_bytes: (i + 1) << 20,
                     threads: 1 + i,
                     fds: 3,
                     procs: 1,

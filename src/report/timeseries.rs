@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn the_csv_has_a_row_per_point_with_its_cell() {
-        let mut cells = vec![cell("rs-thread", 3, 1, 1.0, 2), cell("py-asyncio", 3, 0, 1.0, 3)];
+        let mut cells = [cell("rs-thread", 3, 1, 1.0, 2), cell("py-asyncio", 3, 0, 1.0, 3)];
         cells[1].series.as_mut().unwrap().points[2].in_flight = None;
         let text = csv_of(cells.iter());
         let lines: Vec<&str> = text.lines().collect();
