@@ -76,7 +76,7 @@ pub fn run_with(
     crate::measure::lineage::die_with_parent(&mut cmd);
     let spawn_ns = mono_ns();
     let started = Instant::now();
-    let oom_before = oom_kills();
+    let oom_before = rusage::oom_kills();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(err) => {
@@ -111,7 +111,7 @@ pub fn run_with(
 
     let mut sampler = TreeSampler::new(pid);
     let mut series = (!talk.series_off).then(Thinned::default);
-    let cpu_before = thread_cpu_s();
+    let cpu_before = rusage::thread_cpu_s();
     let mut timed_out = false;
     let exit = loop {
         let sample = sampler.sample();
@@ -137,7 +137,7 @@ pub fn run_with(
         }
     };
     let wall_s = started.elapsed().as_secs_f64();
-    let sampler_cpu_s = thread_cpu_s() - cpu_before;
+    let sampler_cpu_s = rusage::thread_cpu_s() - cpu_before;
     // Workers the cell left behind share its process group: stop them too.
     let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     drop(child);
@@ -182,7 +182,7 @@ pub fn run_with(
         assemble(&s.finish(), every, spawn_ns, marks, bins)
     });
 
-    let oom_moved = match (oom_before, oom_kills()) {
+    let oom_moved = match (oom_before, rusage::oom_kills()) {
         (Some(a), Some(b)) => b > a,
         _ => true,
     };
@@ -527,27 +527,9 @@ fn meaningful_line(tail: &str) -> String {
         .to_string()
 }
 
-/// The kernel's count of OOM kills so far (/proc/vmstat `oom_kill`).
-fn oom_kills() -> Option<u64> {
-    std::fs::read_to_string("/proc/vmstat")
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
-}
-
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// CPU seconds (user + system) used so far by the calling thread, the one that samples.
-fn thread_cpu_s() -> f64 {
-    // SAFETY: an all-zero rusage is valid for getrusage to overwrite.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: ru is valid for writes; RUSAGE_THREAD is supported on Linux.
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
-    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    secs(ru.ru_utime) + secs(ru.ru_stime)
 }
 
 #[cfg(test)]
