@@ -115,8 +115,10 @@ pub fn run_with(
     let mut timed_out = false;
     let exit = loop {
         let sample = sampler.sample();
-        if let Some(series) = series.as_mut().filter(|_| sample.threads > 0) {
-            series.push(sample); // (a tree with no live thread has exited: nothing to keep)
+        // A tree with no live thread has exited; one with no resident memory is mid-exec
+        // (/proc shows no memory lines then): neither is a moment of the cell to keep.
+        if let Some(series) = series.as_mut().filter(|_| sample.threads > 0 && sample.rss > 0) {
+            series.push(sample);
         }
         match rx.recv_timeout(interval_after(started.elapsed())) {
             Ok(exit) => break exit,

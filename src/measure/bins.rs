@@ -55,11 +55,14 @@ impl TaskBins {
     }
 
     /// Count one task that started `start_ns` and ended `end_ns` after the ready mark.
+    /// (In the work's code section, as the recorder is: `bin/conlab-cell.ld`.)
+    #[link_section = ".text.hot.conlab"]
     pub fn record(&mut self, start_ns: u64, end_ns: u64) {
         self.add(start_ns, 1, 0);
         self.add(end_ns.max(start_ns), 0, 1);
     }
 
+    #[link_section = ".text.hot.conlab"]
     fn add(&mut self, at_ns: u64, started: u64, completed: u64) {
         while at_ns / self.width_ns >= MAX_BINS as u64 {
             self.coarsen();
