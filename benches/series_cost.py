@@ -8,7 +8,7 @@ order alternating per round, so drift hits both alike), of `sleep:1s` and
 cell. Prints per (workload, model) the median peak RSS and work time of each side, their
 difference, and the parent's sampler CPU per cell (the series' cost on the parent's side).
 
-Usage: python3 benches/series_cost.py [ROUNDS] [CONLAB]
+Usage: [SERIES_FIRST=off] python3 benches/series_cost.py [ROUNDS] [CONLAB]
    (CONLAB defaults to ./target/release/conlab, else ./target/debug/conlab)
 """
 import json
@@ -19,6 +19,9 @@ import sys
 import tempfile
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+# SERIES_FIRST=off starts the first round with the sweep without the series (an order
+# effect then shows as a flipped sign).
+ON_FIRST = os.environ.get("SERIES_FIRST", "on") != "off"
 CONLAB = sys.argv[2] if len(sys.argv) > 2 else next(
     p for p in ("./target/release/conlab", "./target/debug/conlab") if os.path.exists(p))
 WORKLOADS = ["sleep:1s", "http:latency=50ms"]
@@ -43,7 +46,7 @@ def main():
     runs = {True: [], False: []}
     with tempfile.TemporaryDirectory() as workdir:
         for r in range(ROUNDS):
-            for series in ((True, False) if r % 2 == 0 else (False, True)):
+            for series in ((True, False) if (r % 2 == 0) == ON_FIRST else (False, True)):
                 runs[series] += sweep(f"{workdir}/{r}-{'on' if series else 'off'}", series)
     print(f"{CONLAB}, {ROUNDS} rounds, medians")
     print(f"| workload | model | peak RSS on | off | work on (range) | off (range) | work on/off | sampler CPU on | off |")
