@@ -103,7 +103,7 @@ page = open(f"{work}/report.html").read()
 probe = """<script>
 (function () {
   var out = {width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
-             charts: 0, dots: 0, points: [], minText: 1e9, minTick: 1e9, smallest: "",
+             charts: 0, dots: 0, overtime: 0, points: [], minText: 1e9, minTick: 1e9, smallest: "",
              drawn: [], inPlot: [], overlaps: [], notDots: [], stops: []};
   var key = function (g) { return g.getAttribute("data-model") + " at " + g.getAttribute("data-tasks"); };
   document.querySelectorAll("svg.chart").forEach(function (svg, i) {
@@ -111,7 +111,8 @@ probe = """<script>
     var dots = svg.classList.contains("dots");
     if (dots) { out.dots++; }
     var points = svg.querySelectorAll("g.pt");
-    out.points.push(points.length);
+    // A cell-over-time chart draws lines of samples, not points of cells.
+    if (svg.classList.contains("overtime")) { out.overtime++; } else { out.points.push(points.length); }
     // No data point for a cell that gave no value; a line chart's marks above its plot.
     var gaps = {};
     svg.querySelectorAll("g.nr").forEach(function (g) { gaps[key(g)] = 1; });
@@ -146,7 +147,7 @@ probe = """<script>
   // A workload whose table has one row of task counts is drawn as dot plots.
   document.querySelectorAll("section.workload").forEach(function (sec, i) {
     var rows = sec.querySelectorAll(".cells tr").length - 1;
-    var lines = sec.querySelectorAll("svg.chart:not(.dots)").length;
+    var lines = sec.querySelectorAll("svg.chart:not(.dots):not(.overtime)").length;
     if (rows === 1 && lines > 0) { out.notDots.push("workload " + i + ": " + lines + " line charts of one task count"); }
     sec.querySelectorAll(".stops li").forEach(function (li) { out.stops.push(li.textContent); });
   });
@@ -189,7 +190,7 @@ for what, found in [("a data point for a cell that gave no value", r["drawn"]),
     if found:
         problems.append(f"{what}: " + "; ".join(found[:8]))
 ticks = f"ticks >= {r['minTick']:.1f} px" if r["minTick"] < 1e9 else "no ticks"
-print(f"at {width} px: {r['charts']} charts ({r['dots']} dot plots), {sum(r['points'])} points; "
+print(f"at {width} px: {r['charts']} charts ({r['dots']} dot plots, {r['overtime']} over time), {sum(r['points'])} points; "
       f"chart text >= {r['minText']:.1f} px ({ticks}); page {r['scrollWidth']} px wide "
       f"in {r['width']} px; {len(r['overlaps'])} overlapping labels; {len(r['drawn'])} cells without a value drawn")
 for line in r["stops"]:

@@ -151,6 +151,15 @@ pub struct BenchArgs {
     /// Also write the finished sweep as Markdown tables to FILE.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,
+    /// Also write every cell's series over time as CSV to FILE: one row per point
+    /// (workload, model, tasks, repeat, t_ms, rss_bytes, threads, fds, procs, in_flight,
+    /// completed).
+    #[arg(long, value_name = "FILE")]
+    pub export_timeseries: Option<PathBuf>,
+    /// Keep no series over time: the parent keeps only peaks and the cells count no
+    /// tasks per time bin (to measure what the series costs).
+    #[arg(long)]
+    pub no_series: bool,
     /// No progress and no tables: only files are written. Warnings and errors still go
     /// to stderr.
     #[arg(short, long)]
@@ -232,6 +241,36 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// One cell over time instead of the report: MODEL,N (`py-thread,5000`), its median
+    /// run by work time on each workload, as a table (terminal), its points (csv, json)
+    /// or a chart (html).
+    #[arg(long, value_name = "MODEL,N", value_parser = parse_cell_pick)]
+    pub cell: Option<CellPick>,
+    /// Also write every cell's series over time as CSV to FILE (see bench).
+    #[arg(long, value_name = "FILE")]
+    pub export_timeseries: Option<PathBuf>,
+}
+
+/// `--cell MODEL,N`: a model as results name it and a task count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellPick {
+    pub model: String,
+    pub tasks: usize,
+}
+
+/// `MODEL,N`, split at the last comma (a model's parameters may hold commas).
+fn parse_cell_pick(s: &str) -> Result<CellPick, String> {
+    let (model, n) = s
+        .rsplit_once(',')
+        .ok_or_else(|| format!("`{s}` is not MODEL,N (e.g. py-thread,5000)"))?;
+    let tasks = units::parse_count(n.trim()).map_err(|e| e.to_string())?;
+    match model.trim() {
+        "" => Err(format!("`{s}` names no model (MODEL,N, e.g. py-thread,5000)")),
+        m => Ok(CellPick {
+            model: m.to_string(),
+            tasks,
+        }),
+    }
 }
 
 #[derive(Debug, Args, Clone)]

@@ -131,6 +131,8 @@ pub struct PlanRequest {
     pub shard: Option<Shard>,
     /// Where server cells listen and their generators run.
     pub placement: Placement,
+    /// Keep each cell's series over time (`--no-series` clears it).
+    pub series: bool,
 }
 
 impl PlanRequest {
@@ -151,6 +153,7 @@ impl PlanRequest {
             out: None,
             shard: None,
             placement: Placement::default(),
+            series: true,
         }
     }
 }
@@ -194,6 +197,9 @@ pub struct Plan {
     pub shard: Option<Shard>,
     /// Where server cells listen and their generators run.
     pub placement: Placement,
+    /// Keep each cell's series over time: the parent's thinned samples and the child's
+    /// task bins. A measurement option, not part of the plan's fingerprint.
+    pub series: bool,
 }
 
 /// One cell to run.
@@ -451,6 +457,7 @@ impl Plan {
             out: request.out,
             shard: request.shard,
             placement: request.placement,
+            series: request.series,
         })
     }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::measure::bins::TaskBinsWire;
 use crate::measure::latency::HistogramWire;
 use crate::measure::requests::RequestSummary;
 use crate::model::run::Snapshot;
@@ -32,6 +33,10 @@ pub struct CellSpec {
     /// Where I/O workloads send their traffic.
     #[serde(default)]
     pub target: Target,
+    /// Count tasks started and ended per time bin for the cell's series (`--no-series`
+    /// turns it off).
+    #[serde(default)]
+    pub series: bool,
 }
 
 /// Counters a child saw when a thread could not be created, for the parent to name the
@@ -136,6 +141,10 @@ pub struct ChildReport {
     /// Lateness of a 1 ms heartbeat on the event loop (async models), microseconds.
     #[serde(default)]
     pub loop_lag_us: Option<HistogramWire>,
+    /// Tasks started and ended per time bin from the ready mark, when the spec asked for
+    /// the series.
+    #[serde(default)]
+    pub task_bins: Option<TaskBinsWire>,
     /// The cell-level failure, when the cell could not run all its tasks.
     pub failure: Option<ChildFailure>,
     /// What importing the user's module and its setup cost (py-task).

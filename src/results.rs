@@ -15,8 +15,10 @@ pub use crate::task::ErrorKind;
 
 mod kinds;
 pub mod reading;
+pub mod series;
 pub use kinds::{FailureKind, Status};
 pub use reading::Reading;
+pub use series::{CellSeries, SeriesPoint};
 
 /// Identifies the document format; bumped on any incompatible change.
 pub const SCHEMA: &str = "conlab.results/1";
@@ -256,6 +258,10 @@ pub struct CellResult {
     /// Server cells: the connections as the server saw them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerSide>,
+    /// The cell over time: its process tree sampled (at most 200 points, evenly
+    /// thinned) with its tasks in flight and completed. Every repeat keeps its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<CellSeries>,
 }
 
 /// The load generator of a server cell: conlab's own client processes (the `http` or

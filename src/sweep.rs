@@ -114,7 +114,8 @@ struct Setup {
 
 impl Setup {
     fn start(plan: &Plan, conlab_exe: &Path) -> Result<Setup, SweepError> {
-        let launcher = Launcher::new(conlab_exe, plan.needs_python(), plan.runs_custom())?;
+        let mut launcher = Launcher::new(conlab_exe, plan.needs_python(), plan.runs_custom())?;
+        launcher.series = plan.series;
         let server = match plan.needs_own_server() {
             true => Some(OwnServer::start(conlab_exe)?),
             false => None,
@@ -330,7 +331,11 @@ impl Runner<'_> {
             format_count(meta.tasks)
         ));
         let timeout = self.plan.timeout_for(cell);
-        let mut result = parent::run(launch.command, launch.stdin, meta, timeout, self.stop);
+        let talk = parent::Talk {
+            series_off: !self.plan.series,
+            ..parent::Talk::default()
+        };
+        let mut result = parent::run_with(launch.command, launch.stdin, meta, timeout, self.stop, talk);
         if let Some(r) = &mut result {
             parent::judge_failed_tasks(r, self.plan.tolerate_failures);
         }

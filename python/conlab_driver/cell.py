@@ -30,6 +30,7 @@ class Cell:
         self.abandoned = None  # a process pool that must not be shut down (see model_process)
         self.shares = []  # each worker's share, for the models that split the tasks
         self.stack = None  # the library server stack that served (servers/stacks.py)
+        self.bins_on = False  # count tasks per time bin (the spec's `series`)
 
     def mark_ready(self):
         """The ready mark: the tasks start from here. The process's peak RSS starts again

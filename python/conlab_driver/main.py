@@ -39,6 +39,7 @@ def main():
             return report.setup_failed(str(exc))
         cell = Cell(0)
         cell.concurrency = tasks
+        cell.bins_on = bool(spec["series"])
         serve(server, cell, tasks, model, common.Stop())
         client = server.describe(asynchronous) if cell.stack is None else server.in_stack()
         tasks = len(cell.starts)  # connections accepted
@@ -56,6 +57,7 @@ def main():
         work.for_tasks(tasks)
         work.prepare(asynchronous)
         cell = Cell(tasks)
+        cell.bins_on = bool(spec["series"])
         registry.load(registry.MODELS[model["kind"], registry.split_of(model)])(work, cell, tasks, model)
         client = work.client(asynchronous)
         user_setup = work.setup_report

@@ -165,3 +165,34 @@ def in_flight(starts, ends):
         if running > peak:
             peak = running
     return peak, total
+
+
+MAX_BINS = 400  # src/measure/bins.rs MAX_BINS
+FIRST_WIDTH_NS = 1000000  # 1 ms, as there
+
+
+def task_bins(starts, ends, ready_ns):
+    """Tasks started and ended per time bin from the ready mark, as `measure::bins` counts
+    them in a Rust cell: 1 ms bins, doubled until the latest time fits MAX_BINS of them
+    (the same bins the Rust side's pairwise merging ends with). A task that never ran
+    (start 0) is skipped; one that never ended counts as started only. Two passes over the
+    arrays and no list per task (the parent still samples the cell's memory meanwhile);
+    before `in_flight`, which sorts them."""
+    latest, ran = 0, False
+    for s, e in zip(starts, ends):
+        if s:
+            ran = True
+            t = (e if e > s else s) - ready_ns
+            if t > latest:
+                latest = t
+    width = FIRST_WIDTH_NS
+    while latest // width >= MAX_BINS:
+        width *= 2
+    size = latest // width + 1 if ran else 0
+    started, completed = [0] * size, [0] * size
+    for s, e in zip(starts, ends):
+        if s:
+            started[max(s - ready_ns, 0) // width] += 1
+            if e:
+                completed[max((e if e > s else s) - ready_ns, 0) // width] += 1
+    return {"width_us": width // 1000, "started": started, "completed": completed}

@@ -5,7 +5,7 @@ import json
 import sys
 
 from .log import REQUESTS, merge_requests
-from .measure import in_flight, now_ns, proc_status, task_wires
+from .measure import in_flight, now_ns, proc_status, task_bins, task_wires
 
 
 def interpreter():
@@ -18,6 +18,7 @@ def line(cell, tasks, runner, client, requests, status, ran=True, user_setup=Non
     memory is not the cell's)."""
     finished = max(cell.ends) if tasks else now_ns() if ran else cell.ready_ns
     started = max(cell.starts) if tasks else cell.ready_ns
+    bins = task_bins(cell.starts, cell.ends, cell.ready_ns) if ran and cell.bins_on else None
     wires = task_wires(cell) if ran else ([], [], None)
     peak, total = in_flight(cell.starts, cell.ends) if ran else (None, None)
     return {
@@ -34,6 +35,7 @@ def line(cell, tasks, runner, client, requests, status, ran=True, user_setup=Non
         "peak_in_flight": peak,
         "task_ns_total": total,
         "loop_lag_us": cell.loop_lag.wire() if cell.loop_lag is not None else None,
+        "task_bins": bins,
         "workers": cell.shares or None,
         "failure": cell.failure,
         "user_setup": user_setup,

@@ -87,7 +87,8 @@ class Patched(unittest.TestCase):
     def test_a_gevent_cell_runs_over_the_patched_stdlib(self):
         spec = {"workload": {"kind": "http", "latency_ns": 0, "bytes": 1, "keepalive": True, "timeout_ns": 10 ** 9,
                              "requests": 0, "duration_ns": None, "rate": None},
-                "tasks": 0, "target": {"server": "http://127.0.0.1:9"}, "constants": dict(CONSTANTS, head_limit=16384),
+                "tasks": 0, "target": {"server": "http://127.0.0.1:9"}, "series": True,
+                "constants": dict(CONSTANTS, head_limit=16384),
                 "model": {"kind": "py-gevent", "lib": None, "workers": None, "limit": None, "procs": None,
                           "threads": None, "eager": False}}
         out = subprocess.run([sys.executable, "-c", PATCHED_AT_READY], input=json.dumps(spec) + "\n", cwd=PYTHON,

@@ -37,5 +37,26 @@ class InFlight(unittest.TestCase):
         self.assertEqual(sweep(list(reversed(pairs))), (3, 3 * n))
 
 
+class TaskBins(unittest.TestCase):
+    MS = 1000000
+
+    def bins(self, pairs, ready=0):
+        return measure.task_bins(array("q", [s for s, _ in pairs]), array("q", [e for _, e in pairs]), ready)
+
+    def test_starts_and_ends_fall_in_their_millisecond(self):
+        ms = self.MS
+        got = self.bins([(100 * ms + 1, 100 * ms + 3 * ms), (100 * ms + ms, 0), (0, 0)], ready=100 * ms)
+        # The task that never ran is left out; the one that never ended only started.
+        self.assertEqual(got, {"width_us": 1000, "started": [1, 1, 0, 0], "completed": [0, 0, 0, 1]})
+
+    def test_a_long_run_doubles_the_width(self):
+        got = self.bins([(1, 1000 * self.MS)])
+        self.assertEqual(got["width_us"], 4000)
+        self.assertEqual((sum(got["started"]), sum(got["completed"]), got["completed"][-1]), (1, 1, 1))
+
+    def test_none_ran(self):
+        self.assertEqual(self.bins([]), {"width_us": 1000, "started": [], "completed": []})
+
+
 if __name__ == "__main__":
     unittest.main()

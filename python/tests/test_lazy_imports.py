@@ -30,7 +30,7 @@ CONSTANTS = {"backlog": 2048, "listener_fd": 3, "buckets": {"top": 3600000000, "
 
 
 def modules_at_ready(workload, kind, **model):
-    spec = {"workload": workload, "tasks": 2, "target": {}, "constants": CONSTANTS,
+    spec = {"workload": workload, "tasks": 2, "target": {}, "series": True, "constants": CONSTANTS,
             "model": dict({"kind": kind, "lib": None, "workers": None, "limit": None, "procs": None,
                            "threads": None}, **model)}
     out = subprocess.run([sys.executable, "-c", AT_READY], input=json.dumps(spec) + "\n", cwd=PYTHON,

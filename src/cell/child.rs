@@ -32,6 +32,9 @@ pub fn run(input: impl Read + Send + 'static) -> i32 {
         crate::measure::libm::load();
     }
     let mut run = CellRun::new();
+    if spec.series {
+        run.rec.enable_bins();
+    }
     let (client, outcome) = match spec.workload.server() {
         Some(server) => {
             let Some(handler) = server.handler() else {
@@ -103,6 +106,7 @@ fn report(
         peak_in_flight: Some(inflight::peak().max(run.workers.peak_in_flight)),
         task_ns_total: Some(run.rec.busy_ns),
         loop_lag_us: run.loop_lag_us,
+        task_bins: run.rec.bins.as_ref().map(|b| b.to_wire()),
         workers: (!run.workers.shares.is_empty()).then_some(run.workers.shares),
         failure: failure.map(ChildFailure::from),
         user_setup: None,

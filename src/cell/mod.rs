@@ -11,4 +11,5 @@ pub mod child;
 mod contract;
 pub mod generators;
 pub mod parent;
+pub mod series;
 pub mod server;

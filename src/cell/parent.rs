@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
+use super::series::assemble;
 use crate::measure::clock::{mono_ns, secs_between};
 use crate::measure::latency::summarize_wire;
 use crate::measure::rusage::{self, Exit};
 use crate::measure::sampler::{interval_after, TreeSampler};
+use crate::measure::series::Thinned;
 use crate::measure::{inflight, limits};
 use crate::protocol::{ChildFailure, ChildReport};
 use crate::results::{CellResult, Failure, FailureKind, Histograms, Status};
@@ -54,6 +56,8 @@ pub struct Talk {
     /// Keep the cell's stdin open until this says so (or is dropped): its end of file is
     /// the server's signal to stop accepting.
     pub hold_stdin: Option<mpsc::Receiver<()>>,
+    /// Keep no series of the cell over time (`--no-series`: what it costs can be measured).
+    pub series_off: bool,
 }
 
 /// [`run`], talking to the cell as `talk` says.
@@ -72,7 +76,7 @@ pub fn run_with(
     crate::measure::lineage::die_with_parent(&mut cmd);
     let spawn_ns = mono_ns();
     let started = Instant::now();
-    let oom_before = oom_kills();
+    let oom_before = rusage::oom_kills();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(err) => {
@@ -106,10 +110,16 @@ pub fn run_with(
     });
 
     let mut sampler = TreeSampler::new(pid);
-    let cpu_before = thread_cpu_s();
+    let mut series = (!talk.series_off).then(Thinned::default);
+    let cpu_before = rusage::thread_cpu_s();
     let mut timed_out = false;
     let exit = loop {
-        sampler.sample();
+        let sample = sampler.sample();
+        // A tree with no live thread has exited; one with no resident memory is mid-exec
+        // (/proc shows no memory lines then): neither is a moment of the cell to keep.
+        if let Some(series) = series.as_mut().filter(|_| sample.threads > 0 && sample.rss > 0) {
+            series.push(sample);
+        }
         match rx.recv_timeout(interval_after(started.elapsed())) {
             Ok(exit) => break exit,
             Err(mpsc::RecvTimeoutError::Disconnected) => break Err(std::io::Error::other("waiter vanished")),
@@ -129,7 +139,7 @@ pub fn run_with(
         }
     };
     let wall_s = started.elapsed().as_secs_f64();
-    let sampler_cpu_s = thread_cpu_s() - cpu_before;
+    let sampler_cpu_s = rusage::thread_cpu_s() - cpu_before;
     // Workers the cell left behind share its process group: stop them too.
     let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     drop(child);
@@ -166,8 +176,15 @@ pub fn run_with(
         result.sampled_rss_bytes = Some(sampled);
         apply_report(&mut result, report, spawn_ns);
     }
+    result.series = series.map(|s| {
+        let every = s.every_ns();
+        let report = report.as_ref().and_then(|r| r.as_ref().ok());
+        let marks = report.map(|r| (r.ready_ns, r.finished_ns));
+        let bins = report.and_then(|r| r.task_bins.as_ref());
+        assemble(&s.finish(), every, spawn_ns, marks, bins)
+    });
 
-    let oom_moved = match (oom_before, oom_kills()) {
+    let oom_moved = match (oom_before, rusage::oom_kills()) {
         (Some(a), Some(b)) => b > a,
         _ => true,
     };
@@ -452,6 +469,7 @@ pub fn unrun(meta: CellMeta, status: Status, failure: impl Into<Option<Failure>>
         load: None,
         server: None,
         host: None,
+        series: None,
     }
 }
 
@@ -511,27 +529,9 @@ fn meaningful_line(tail: &str) -> String {
         .to_string()
 }
 
-/// The kernel's count of OOM kills so far (/proc/vmstat `oom_kill`).
-fn oom_kills() -> Option<u64> {
-    std::fs::read_to_string("/proc/vmstat")
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
-}
-
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// CPU seconds (user + system) used so far by the calling thread, the one that samples.
-fn thread_cpu_s() -> f64 {
-    // SAFETY: an all-zero rusage is valid for getrusage to overwrite.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: ru is valid for writes; RUSAGE_THREAD is supported on Linux.
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
-    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    secs(ru.ru_utime) + secs(ru.ru_stime)
 }
 
 #[cfg(test)]

@@ -147,6 +147,7 @@ impl ServerCell<'_> {
         let talk = Talk {
             ready: Some(ready_tx),
             hold_stdin: Some(close_rx),
+            series_off: !self.launcher.series,
         };
         let meta = self.meta.clone();
         let timeout = self.timeout + load_timeout;

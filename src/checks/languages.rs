@@ -1,5 +1,5 @@
-//! The Python driver held to the Rust code it mirrors, value for value: the cpu kernel and
-//! the latency buckets. Both sides run here, the driver from the package as cells get it
+//! The Python driver held to the Rust code it mirrors, value for value: the cpu kernel, the
+//! latency buckets and the task bins. Both sides run here, the driver from the package as cells get it
 //! (`python/tests/mirror.py` calls it).
 
 use std::io::Write;
@@ -64,4 +64,40 @@ fn rust_and_python_latencies_give_identical_percentiles() {
     assert_eq!(python_wire.len(), rust_wire.len(), "the same buckets");
     assert_eq!(summarize_wire(&python_wire), summarize(&h));
     assert_eq!(summarize_wire(&python_wire), summarize_wire(&rust_wire));
+}
+
+/// The driver's task bins are the Rust recorder's, bin for bin, on the same tasks: the
+/// series draws Rust and Python cells on one time axis.
+#[test]
+fn rust_and_python_bin_tasks_alike() {
+    use crate::measure::bins::{TaskBins, TaskBinsWire};
+    const READY: u64 = 5_000_000_000;
+    // 3,000 tasks over about 2.3 s: the bins widen from 1 ms to 8 ms on both sides.
+    let tasks: Vec<(u64, u64)> = (0..3000u64)
+        .map(|i| {
+            let start = READY + (i * 7919 % 1_500) * 1_000_000 + i;
+            (start, start + (i * 104_729 % 800) * 1_000_000)
+        })
+        .collect();
+    let mut rust = TaskBins::new();
+    for &(s, e) in &tasks {
+        rust.record(s - READY, e - READY);
+    }
+    let mut child = mirror(&["bins", &READY.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&tasks).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let python: TaskBinsWire = serde_json::from_slice(&out.stdout).unwrap();
+    let rust = rust.to_wire();
+    assert_eq!(rust.width_us, 8_000);
+    assert_eq!(python, rust);
 }

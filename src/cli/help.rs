@@ -37,6 +37,8 @@ EXAMPLES:
       your own Python task: def fetch(i) under threads and a pool, async def afetch(i) under asyncio
   conlab bench --quick --quiet --export-json run.json --export-csv run.csv --export-markdown run.md
       no progress or tables; the results directory plus three renderings of the sweep
+  conlab bench --quick --no-series
+      keep only peaks: no series over time (to measure what keeping it costs)
   conlab bench --quick --shard 1/4 --out /results/shard-1
       slice 1 of 4 of the plan (run 0/4 to 3/4 on four machines, then `conlab merge`)
   conlab bench --quick --shard 0/4 --plan-only
@@ -48,7 +50,11 @@ pub const REPORT: &str = "\
 EXAMPLES:
   conlab report results/RUN/results.json
   conlab report results/RUN/results.jsonl --format csv -o cells.csv
-  conlab report results/RUN/results.json --format html -o report.html";
+  conlab report results/RUN/results.json --format html -o report.html
+  conlab report results/RUN/results.json --cell py-thread,5000
+      that cell's median run over time: RSS, threads, descriptors, tasks in flight
+  conlab report results/RUN/results.json --export-timeseries series.csv
+      every run's points over time as CSV, beside the terminal report";
 
 pub const MERGE: &str = "\
 EXAMPLES:

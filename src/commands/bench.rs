@@ -59,6 +59,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
         std::fs::write(path, format.renderer().render(&results))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    if let Some(path) = &args.export_timeseries {
+        std::fs::write(path, report::timeseries::csv(&results))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if results.interrupted {
         eprintln!(
             "conlab: interrupted; {} finished cells kept in {}",
@@ -95,8 +99,20 @@ fn exports(args: &BenchArgs) -> anyhow::Result<Vec<(PathBuf, ReportFormat)>> {
         (&args.export_markdown, ReportFormat::Markdown),
     ];
     let mut out = Vec::new();
+    if let Some(path) = &args.export_timeseries {
+        export_path(path)?;
+    }
     for (path, format) in wanted {
         let Some(path) = path else { continue };
+        export_path(path)?;
+        out.push((path.clone(), format));
+    }
+    Ok(out)
+}
+
+/// An export file's path is usable: not a directory, in a directory that exists.
+fn export_path(path: &Path) -> anyhow::Result<()> {
+    {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -109,9 +125,8 @@ fn exports(args: &BenchArgs) -> anyhow::Result<Vec<(PathBuf, ReportFormat)>> {
             };
             return Err(UsageError(anyhow::anyhow!("cannot export to {}: it {why}", path.display())).into());
         }
-        out.push((path.clone(), format));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The typed request behind the options.
@@ -166,6 +181,7 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
         listen: args.listen.unwrap_or(hosts::LOOPBACK),
         hosts: args.generator_hosts.clone().map(|h| h.0).unwrap_or_default(),
     };
+    request.series = !args.no_series;
     Ok(request)
 }
 

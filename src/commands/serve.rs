@@ -71,6 +71,7 @@ fn serve_model(args: &ServeArgs, model: &str, workload: &str) -> anyhow::Result<
     let talk = Talk {
         ready: Some(ready_tx),
         hold_stdin: Some(close_rx),
+        series_off: false,
     };
     let meta = CellMeta {
         index: 1,

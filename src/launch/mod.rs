@@ -33,6 +33,8 @@ pub struct Launcher {
     driver: Option<PathBuf>,
     /// The interpreters (by path) the driver was compiled for so far, and whether it worked.
     compiled: Mutex<HashMap<String, bool>>,
+    /// Whether cells count their tasks per time bin (the series; `--no-series` clears it).
+    pub series: bool,
 }
 
 /// One cell ready to start: the command, and the spec for its stdin.
@@ -61,6 +63,7 @@ impl Launcher {
             cell_exe,
             driver,
             compiled: Mutex::default(),
+            series: true,
         })
     }
 
@@ -90,6 +93,7 @@ impl Launcher {
                     lib: *lib,
                     tasks,
                     target: target.clone(),
+                    series: self.series,
                 };
                 let mut cmd = Command::new(&self.cell_exe);
                 cmd.arg("cell");
@@ -106,6 +110,7 @@ impl Launcher {
                     model: m.into(),
                     tasks,
                     target,
+                    series: self.series,
                     constants: python::DriverConstants::get(),
                 };
                 self.compile(driver, interpreter);

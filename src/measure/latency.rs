@@ -12,6 +12,7 @@ use hdrhistogram::Histogram;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::bins::TaskBins;
 use crate::task::{ErrorKind, TaskResult};
 
 /// One finished task, as a model hands it to the recorder.
@@ -133,6 +134,9 @@ pub struct Recorder {
     pub first_error: Option<String>,
     pub last_start_ns: u64,
     pub checksum: u64,
+    /// Tasks started and ended per time bin from the origin, when the cell keeps its
+    /// series (`enable_bins`).
+    pub bins: Option<TaskBins>,
 }
 
 pub fn new_histogram() -> Histogram<u32> {
@@ -157,7 +161,13 @@ impl Recorder {
             first_error: None,
             last_start_ns: 0,
             checksum: 0,
+            bins: None,
         }
+    }
+
+    /// Count tasks per time bin too (the cell's series is on).
+    pub fn enable_bins(&mut self) {
+        self.bins.get_or_insert_with(TaskBins::new);
     }
 
     /// Measure lag from `origin_ns` from now on.
@@ -175,6 +185,12 @@ impl Recorder {
         self.caller_us.record(caller_us);
         self.busy_ns += task.end_ns.saturating_sub(task.start_ns);
         self.last_start_ns = self.last_start_ns.max(task.start_ns);
+        if let Some(bins) = &mut self.bins {
+            bins.record(
+                task.start_ns.saturating_sub(self.origin_ns),
+                task.end_ns.saturating_sub(self.origin_ns),
+            );
+        }
         match task.result {
             Ok(sum) => {
                 self.ok += 1;
@@ -217,6 +233,9 @@ impl Recorder {
         }
         self.last_start_ns = self.last_start_ns.max(other.last_start_ns);
         self.checksum ^= other.checksum;
+        if let (Some(mine), Some(theirs)) = (&mut self.bins, &other.bins) {
+            mine.merge(&theirs.to_wire());
+        }
     }
 
     pub fn latency(&self) -> Option<LatencySummary> {

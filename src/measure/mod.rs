@@ -5,6 +5,7 @@
 //! are measured by the same code from outside, and the child side needs only a clock and
 //! a histogram.
 
+pub mod bins;
 pub mod ceiling;
 pub mod clock;
 pub mod env;
@@ -18,3 +19,4 @@ pub mod procfs;
 pub mod requests;
 pub mod rusage;
 pub mod sampler;
+pub mod series;

@@ -1,5 +1,6 @@
 //! Reaping a cell with wait4, which hands back the resource usage of the cell and of every
-//! descendant it reaped: CPU time, context switches and the largest resident set.
+//! descendant it reaped: CPU time, context switches and the largest resident set; and
+//! the two counters read around a cell (the kernel's OOM kills, the sampler's own CPU).
 
 use std::io;
 
@@ -52,6 +53,24 @@ pub fn signal_name(sig: i32) -> String {
     nix::sys::signal::Signal::try_from(sig)
         .map(|s| s.as_str().to_string())
         .unwrap_or_else(|_| format!("signal {sig}"))
+}
+
+/// The kernel's count of OOM kills so far (/proc/vmstat `oom_kill`).
+pub fn oom_kills() -> Option<u64> {
+    std::fs::read_to_string("/proc/vmstat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
+}
+
+/// CPU seconds (user + system) used so far by the calling thread, the one that samples.
+pub fn thread_cpu_s() -> f64 {
+    // SAFETY: an all-zero rusage is valid for getrusage to overwrite.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: ru is valid for writes; RUSAGE_THREAD is supported on Linux.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use super::procfs;
+use super::series::Sample;
 
 /// Peak figures over the life of a process tree.
 #[derive(Debug, Default, Clone, Copy)]
@@ -82,8 +83,8 @@ impl TreeSampler {
         &self.members
     }
 
-    /// Take one sample of the tree.
-    pub fn sample(&mut self) {
+    /// Take one sample of the tree; returns what it summed, for the cell's series.
+    pub fn sample(&mut self) -> Sample {
         let at_ns = super::clock::mono_ns();
         self.refresh_members();
         let (mut rss, mut vm, mut pte, mut threads, mut fds) = (0, 0, 0, 0, 0);
@@ -119,6 +120,13 @@ impl TreeSampler {
         p.hwm_sum = self.marks.iter().map(|m| m.1).sum();
         p.vm_peak_sum = self.marks.iter().map(|m| m.2).sum();
         p.samples += 1;
+        Sample {
+            at_ns,
+            rss,
+            threads,
+            fds,
+            processes: self.members.len() as u64,
+        }
     }
 
     fn refresh_members(&mut self) {

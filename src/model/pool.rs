@@ -62,12 +62,16 @@ impl Model for Pool {
         let tasks = cell.tasks;
         let origin = run.ready();
         let next = Arc::new(AtomicUsize::new(0));
+        let binned = run.rec.bins.is_some();
         let mut workers = Vec::new();
         let mut failure = None;
         for w in 0..self.width().min(tasks) {
             let (work, next) = (Arc::clone(&work), Arc::clone(&next));
             let spawned = Builder::new().name(format!("pool-{w}")).spawn(move || {
                 let mut rec = Recorder::new(origin);
+                if binned {
+                    rec.enable_bins();
+                }
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     if index >= tasks {

@@ -70,6 +70,9 @@ struct WorkerSpec {
     /// The cell's tasks (an open-loop rate is spread over all of them).
     #[serde(default)]
     tasks: usize,
+    /// Count tasks per time bin (the cell keeps its series).
+    #[serde(default)]
+    series: bool,
 }
 
 /// What one worker process reports back on stdout.
@@ -94,6 +97,9 @@ struct WorkerReport {
     /// A limit the worker met (a server worker out of descriptors).
     #[serde(default)]
     failure: Option<Failure>,
+    /// Its tasks per time bin from the cell's ready mark, when asked.
+    #[serde(default)]
+    bins: Option<crate::measure::bins::TaskBinsWire>,
 }
 
 impl Model for Processes {
@@ -150,6 +156,7 @@ impl Processes {
                 origin_ns,
                 asynchronous: self.asynchronous,
                 tasks,
+                series: run.rec.bins.is_some(),
             };
             let mut cmd = Command::new(&exe);
             cmd.arg("worker");
@@ -200,6 +207,9 @@ impl Processes {
                     rec.last_start_ns = r.last_start_ns;
                     rec.checksum = r.checksum;
                     run.rec.merge(&rec);
+                    if let (Some(mine), Some(theirs)) = (&mut run.rec.bins, &r.bins) {
+                        mine.merge(theirs);
+                    }
                     run.workers.hwm += r.hwm;
                     run.workers.peak_in_flight += r.peak_in_flight;
                     run.workers.requests.extend(r.requests);
@@ -252,6 +262,9 @@ pub fn run_worker(input: impl Read) -> i32 {
             return 2;
         };
         let mut run = CellRun::new();
+        if spec.series {
+            run.rec.enable_bins();
+        }
         let outcome = super::serve::worker(handler, spec.asynchronous, spec.origin_ns, &mut run);
         return report_worker(run.rec, run.loop_lag_us, outcome.err());
     }
@@ -269,6 +282,9 @@ pub fn run_worker(input: impl Read) -> i32 {
     let (rec, loop_lag_us) = if spec.asynchronous {
         let mut run = CellRun::new();
         run.rec = Recorder::new(spec.origin_ns);
+        if spec.series {
+            run.rec.enable_bins();
+        }
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
         if let Err(f) = super::tokio_rt::run_on(rt, work, share, &mut run, false) {
             eprintln!("conlab worker: {}", f.message);
@@ -277,6 +293,9 @@ pub fn run_worker(input: impl Read) -> i32 {
         (run.rec, run.loop_lag_us)
     } else {
         let mut rec = Recorder::new(spec.origin_ns);
+        if spec.series {
+            rec.enable_bins();
+        }
         for index in share {
             let _running = inflight::enter();
             let start_ns = mono_ns();
@@ -310,6 +329,7 @@ fn report_worker(rec: Recorder, loop_lag_us: Option<HistogramWire>, failure: Opt
         requests: requests::log().summary(),
         loop_lag_us,
         failure,
+        bins: rec.bins.as_ref().map(|b| b.to_wire()),
     };
     println!("{}", serde_json::to_string(&report).expect("report serializes"));
     0

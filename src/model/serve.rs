@@ -245,6 +245,7 @@ fn pool(
     run: &mut CellRun,
 ) -> Result<(), Failure> {
     let origin = run.ready();
+    let binned = run.rec.bins.is_some();
     let (send, receive) = mpsc::channel::<std::net::TcpStream>();
     let receive = Arc::new(Mutex::new(receive));
     let mut workers = Vec::new();
@@ -253,6 +254,9 @@ fn pool(
         let (handler, receive) = (Arc::clone(&handler), Arc::clone(&receive));
         let spawned = Builder::new().name(format!("pool-{w}")).spawn(move || {
             let mut rec = Recorder::new(origin);
+            if binned {
+                rec.enable_bins();
+            }
             loop {
                 let next = receive.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 let Ok(stream) = next else { return rec };
@@ -390,7 +394,11 @@ pub fn worker(handler: Arc<dyn Handler>, asynchronous: bool, origin_ns: u64, run
     let listener = listener()?;
     // The cell's watcher shuts the shared socket down; this process never raises its own.
     let stop = Stop::new();
+    let binned = run.rec.bins.is_some();
     run.rec = Recorder::new(origin_ns);
+    if binned {
+        run.rec.enable_bins();
+    }
     if asynchronous {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
         return tokio_accept(rt, listener, handler, 0, &stop, run, false);

@@ -22,6 +22,8 @@ pub struct DriverSpec<'a> {
     pub model: DriverModel,
     pub tasks: usize,
     pub target: &'a Target,
+    /// Count tasks per time bin for the cell's series.
+    pub series: bool,
     pub constants: &'static DriverConstants,
 }
 

@@ -19,6 +19,7 @@ use super::axis::Scale;
 use super::dots::dot_plot;
 use super::format::Format;
 use super::gaps;
+use super::overtime;
 use super::palette;
 use super::summary::{nb, ok_median, summarize, workload_label};
 use super::svg::{escape, line_chart, swatch, Chart, Series};
@@ -87,6 +88,26 @@ impl Format for Html {
         h.push_str("</body></html>\n");
         h
     }
+}
+
+/// `conlab report --cell MODEL,N --format html`: a page of that cell's runs over time,
+/// one figure per workload and repeat.
+pub fn cell_page(results: &Results, runs: &[&CellResult]) -> String {
+    let mut h = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab: a cell over time</title><style>{STYLE}{}</style></head><body><h1>A cell over time</h1><div class="charts">"#,
+        palette::css(&results.plan.models)
+    );
+    for c in runs {
+        let i = results.plan.models.iter().position(|m| m == &c.model).unwrap_or(0);
+        let _ = write!(
+            h,
+            r#"<section><p class="spec">{}</p>{}</section>"#,
+            escape(&c.workload),
+            overtime::figure(c, &palette::class(i))
+        );
+    }
+    h.push_str("</div></body></html>\n");
+    h
 }
 
 /// One machine's verdicts, claims, workload sections and environment.
@@ -276,6 +297,7 @@ fn workload_section(h: &mut String, results: &Results, wa: &WorkloadAnalysis) {
     }
     h.push_str("</div>");
     table(h, results, wa, &cells, &counts);
+    overtime::section(h, results, w);
     h.push_str("</section>");
 }
 

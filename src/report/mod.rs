@@ -18,6 +18,7 @@ pub mod labels;
 pub mod load;
 pub mod markdown;
 pub mod markup;
+pub mod overtime;
 pub mod palette;
 pub mod reading;
 pub mod screen;
@@ -26,6 +27,7 @@ pub mod snippets;
 pub mod summary;
 pub mod svg;
 pub mod terminal;
+pub mod timeseries;
 
 pub use format::Format;
 

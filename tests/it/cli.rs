@@ -309,22 +309,25 @@ fn an_export_with_nowhere_to_go_is_refused_before_the_sweep() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let nowhere = dir.path().join("missing").join("r.csv");
-    let output = bench(
-        &out,
-        &[
-            "--workload",
-            "sleep:1ms",
-            "--models",
-            "rs-async",
-            "--tasks",
-            "1",
-            "--export-csv",
-            nowhere.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert_eq!(stderr(&output).trim().lines().count(), 1, "{}", stderr(&output));
-    assert!(!out.exists(), "the out directory was created");
+    for export in ["--export-csv", "--export-timeseries"] {
+        let output = bench(
+            &out,
+            &[
+                "--workload",
+                "sleep:1ms",
+                "--models",
+                "rs-async",
+                "--tasks",
+                "1",
+                export,
+                nowhere.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(2), "{export}: {}", stderr(&output));
+        assert_eq!(stderr(&output).trim().lines().count(), 1, "{}", stderr(&output));
+        assert!(stderr(&output).contains("cannot export to"), "{}", stderr(&output));
+        assert!(!out.exists(), "{export}: the out directory was created");
+    }
 }
 
 /// Every error prints each cause once: no `: cause: cause` lines (the domain errors show

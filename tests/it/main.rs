@@ -20,6 +20,7 @@ mod k8s;
 mod netns;
 mod python;
 mod report;
+mod series;
 mod serve;
 mod server;
 mod shard;
