@@ -18,6 +18,7 @@ use crate::params::SpecError;
 use crate::report::compare::CompareFormat;
 use crate::report::ReportFormat;
 use crate::results::Shard;
+use crate::slo::Slo;
 use crate::units::{self, ValueError};
 use crate::workload::{PyTask, WorkloadSpec};
 
@@ -192,6 +193,17 @@ pub struct BenchArgs {
     /// threads) instead of skipping it; results record `adapt=true`.
     #[arg(long)]
     pub adapt: bool,
+    /// Find each server model's capacity at an objective instead of running each cell
+    /// once: the highest open-loop rate whose clients' quantile stays within it (p50=,
+    /// p99=, p999=; errors=PCT, default none), per model and connection count. Ramps ×2,
+    /// then bisects to within 5%; each probe runs at least 3 s (CONLAB_SLO_MIN_PROBE
+    /// lowers that, for tests); every probe is kept in results.json `capacity`.
+    #[arg(long, value_name = "p99=50ms[,errors=0.1%]", value_parser = parse_slo)]
+    pub slo: Option<Slo>,
+}
+
+fn parse_slo(text: &str) -> Result<Slo, String> {
+    Slo::parse(text)
 }
 
 #[derive(Debug, Args, Clone)]

@@ -24,6 +24,7 @@ use crate::launch::python::{self, PythonError};
 use crate::measure::env::Interpreter;
 use crate::model::{ModelSpec, REGISTRY};
 use crate::results::Shard;
+use crate::slo::Slo;
 use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 
 /// The workloads of the no-argument sweep.
@@ -87,6 +88,8 @@ pub enum PlanError {
     NoWorkloads,
     #[error("no task counts to run")]
     NoTasks,
+    #[error("{0}")]
+    Slo(String),
 }
 
 /// Where the I/O workloads send their traffic.
@@ -126,6 +129,9 @@ pub struct PlanRequest {
     pub out: Option<PathBuf>,
     /// The slice to run (`--shard K/N`); `None`: the whole plan.
     pub shard: Option<Shard>,
+    /// Search each server cell's capacity at this objective (`--slo`) instead of running
+    /// it once.
+    pub slo: Option<Slo>,
 }
 
 impl PlanRequest {
@@ -145,6 +151,7 @@ impl PlanRequest {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             out: None,
             shard: None,
+            slo: None,
         }
     }
 }
@@ -186,6 +193,8 @@ pub struct Plan {
     pub out: Option<PathBuf>,
     /// The slice this sweep runs; `None`: the whole plan.
     pub shard: Option<Shard>,
+    /// The objective each server cell's capacity is searched at (`--slo`).
+    pub slo: Option<Slo>,
 }
 
 /// One cell to run.
@@ -379,6 +388,9 @@ impl Plan {
         if workloads.is_empty() {
             return Err(PlanError::NoWorkloads);
         }
+        if let Some(why) = request.slo.as_ref().and_then(|_| crate::slo::refuse(&workloads)) {
+            return Err(PlanError::Slo(why));
+        }
         let defaults = request.models.is_none();
         let apps_only = workloads.iter().all(|w| matches!(w, WorkloadSpec::ServeApp(_)));
         let requested: Vec<ModelSpec> = match request.models {
@@ -441,6 +453,7 @@ impl Plan {
             command: request.command,
             out: request.out,
             shard: request.shard,
+            slo: request.slo,
         })
     }
 

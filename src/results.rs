@@ -13,8 +13,10 @@ use crate::measure::env::Environment;
 use crate::measure::latency::{HistogramWire, LatencySummary};
 pub use crate::task::ErrorKind;
 
+pub mod capacity;
 mod kinds;
 pub mod reading;
+pub use capacity::{Capacity, CapacitySearch, CapacityVerdict, Probe, SearchEnd};
 pub use kinds::{FailureKind, Status};
 pub use reading::Reading;
 
@@ -464,6 +466,8 @@ pub struct SweepHeader {
 pub enum JsonlRecord {
     Sweep(Box<SweepHeader>),
     Cell(Box<CellResult>),
+    /// One finished capacity search (`bench --slo`), with the objective it ran against.
+    Capacity(Box<Capacity>),
 }
 
 /// `results.json`: the whole sweep.
@@ -488,6 +492,10 @@ pub struct Results {
     /// Claims tested by `conlab claims`, with their verdicts (empty for a plain sweep).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
+    /// Capacity at an objective (`bench --slo`): every search and its probes; absent
+    /// without `--slo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
     /// Where a document written by `conlab merge` came from; absent for one sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<Merged>,

@@ -246,6 +246,7 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
         baselines,
         analysis,
         claims: Vec::new(),
+        capacity: None,
         merged: Some(Merged {
             sources,
             hosts: match several {

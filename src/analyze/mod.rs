@@ -10,6 +10,7 @@
 pub mod advice;
 mod analysis;
 pub mod answer;
+pub mod capacity;
 pub mod cells;
 pub mod claims;
 pub mod compare;

@@ -22,7 +22,7 @@ use crate::measure::{env::Environment, limits};
 use crate::plan::{self, Plan, PlanRequest, TargetChoice};
 use crate::report::json::{write_results, JsonlWriter};
 use crate::report::{self, screen, terminal, Format, ReportFormat};
-use crate::results::{CellResult, JsonlRecord, SweepHeader};
+use crate::results::{Capacity, CellResult, JsonlRecord, SweepHeader};
 use crate::sweep::{self, Observer};
 use crate::units::plural;
 use crate::workload::WorkloadSpec;
@@ -161,6 +161,7 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
     request.pythons.clone_from(&args.python);
     request.out = Some(out.to_path_buf());
     request.shard = args.shard;
+    request.slo.clone_from(&args.slo);
     Ok(request)
 }
 
@@ -304,6 +305,17 @@ impl Observer for Progress {
 
     fn cell_started(&mut self, label: &str) {
         self.bar.set_message(label.to_string());
+    }
+
+    fn search_done(&mut self, search: &Capacity, position: usize, total: usize) -> std::io::Result<()> {
+        self.append(&JsonlRecord::Capacity(Box::new(search.clone())))?;
+        if !self.quiet {
+            for s in &search.searches {
+                self.log(report::capacity::search_line(s, &search.slo, position, total));
+            }
+        }
+        self.bar.inc(1);
+        Ok(())
     }
 
     fn cell_done(&mut self, cell: &CellResult, position: usize, total: usize) -> std::io::Result<()> {

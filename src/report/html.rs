@@ -106,6 +106,7 @@ fn body(h: &mut String, results: &Results) {
         h.push_str("</ul>");
     }
     h.push_str("</section>");
+    h.push_str(&super::capacity::html(results));
     claims_section(h, results);
     for wa in &results.analysis.workloads {
         workload_section(h, results, wa);
