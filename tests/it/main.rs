@@ -23,6 +23,7 @@ mod report;
 mod serve;
 mod server;
 mod shard;
+mod slo;
 mod slurm;
 mod stacks;
 mod typed_core;
