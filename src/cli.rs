@@ -284,6 +284,17 @@ pub struct AdviseArgs {
     /// --tasks).
     #[arg(long, value_name = "file=PATH,fn=NAME", value_parser = parse_task)]
     pub task: Option<PyTask>,
+    /// With --side server: your own web app, `asgi=FILE:APP` or `wsgi=FILE:APP` (a bare
+    /// FILE:APP is ASGI when FILE has an `async def`, WSGI otherwise), measured under every
+    /// installed stack that serves its interface and ranked by capacity at --slo.
+    #[arg(long, value_name = "[asgi=|wsgi=]FILE:APP", conflicts_with_all = ["task", "from"])]
+    pub app: Option<String>,
+    /// With --app: the objective the stacks are ranked by (see bench --slo).
+    #[arg(long, value_name = "p99=100ms", default_value = "p99=100ms", value_parser = parse_slo)]
+    pub slo: Slo,
+    /// With --app: the path the clients request (repeatable) [default: /].
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<String>,
 }
 
 /// `--task file=PATH,fn=NAME`: a py-task spec without its name.

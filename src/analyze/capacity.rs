@@ -146,6 +146,35 @@ pub fn verdicts(capacity: &Capacity) -> Vec<CapacityVerdict> {
         .collect()
 }
 
+/// `advise --side server --app`: the stacks ranked by what they held within the
+/// objective, the one to use when it clears the noise rule, and the verdict in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerAdvice {
+    /// Most load first; a stack that held no rate last, at 0.
+    pub ranked: Vec<Held>,
+    /// The stack that holds the most beyond the noise; `None` when none held any load or
+    /// the best two are too close to call (then either of them).
+    pub pick: Option<String>,
+    pub line: String,
+}
+
+/// Rank the stacks searched on `workload` at `tasks`.
+pub fn advise(capacity: &Capacity, workload: &str, tasks: usize) -> ServerAdvice {
+    let ranked = ranking(&capacity.searches, workload, tasks);
+    let verdict = verdicts(capacity)
+        .into_iter()
+        .find(|v| v.workload == workload && v.tasks == tasks);
+    let line = verdict
+        .as_ref()
+        .map(|v| v.line.clone())
+        .unwrap_or_else(|| format!("nothing measured at {}", plural(tasks, "connection")));
+    let pick = match &ranked[..] {
+        [only] if only.median_rps > 0.0 => Some(only.model.clone()),
+        _ => verdict.and_then(|v| v.most),
+    };
+    ServerAdvice { ranked, pick, line }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +245,33 @@ mod tests {
             search("b", 8, 1, Some(1105.0)),
         ]));
         assert_eq!(tight[0].most.as_deref(), Some("a"), "{}", tight[0].line);
+    }
+
+    #[test]
+    fn advice_picks_the_stack_that_holds_the_most_and_none_on_a_tie() {
+        let w = "serve-http:latency=10ms,bytes=128,duration=3s";
+        let clear = advise(
+            &doc(vec![
+                search("py-pool+gunicorn", 64, 0, Some(900.0)),
+                search("py-asyncio+uvicorn", 64, 0, Some(2400.0)),
+                search("py-gevent+gunicorn", 64, 0, None),
+            ]),
+            w,
+            64,
+        );
+        let order: Vec<&str> = clear.ranked.iter().map(|h| h.model.as_str()).collect();
+        assert_eq!(order, ["py-asyncio+uvicorn", "py-pool+gunicorn", "py-gevent+gunicorn"]);
+        assert_eq!(clear.pick.as_deref(), Some("py-asyncio+uvicorn"));
+        let tie = advise(
+            &doc(vec![search("a", 64, 0, Some(1000.0)), search("b", 64, 0, Some(1050.0))]),
+            w,
+            64,
+        );
+        assert_eq!(tie.pick, None);
+        assert!(tie.line.starts_with("too close to call"), "{}", tie.line);
+        let alone = advise(&doc(vec![search("a", 64, 0, Some(10.0))]), w, 64);
+        assert_eq!(alone.pick.as_deref(), Some("a"));
+        assert_eq!(advise(&doc(vec![]), w, 64).pick, None);
     }
 
     #[test]

@@ -9,10 +9,10 @@ use std::fmt::Write;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
 use super::axis::{Axis, Scale};
-use super::labels::FONT;
+use super::labels::{dodge, FONT, LINE};
 use super::markup::escape;
 use super::{palette, screen};
-use crate::analyze::capacity::{ranking, rps};
+use crate::analyze::capacity::{ranking, rps, ServerAdvice};
 use crate::results::{Capacity, CapacitySearch, Probe, Results};
 use crate::units::{format_count, format_duration, plural};
 
@@ -179,6 +179,32 @@ fn budget(share: f64) -> String {
     }
 }
 
+/// `advise --side server --app`: the stacks ranked by capacity, those not measured and
+/// why, and the one to use (or why none is named).
+pub fn advice(c: &Capacity, a: &ServerAdvice, skipped: &[(String, String)], width: usize) -> String {
+    let mut out = format!("\n{}, measured just now:\n", heading(c));
+    for (i, h) in a.ranked.iter().enumerate() {
+        let held = match h.median_rps {
+            0.0 => "held no rate within the objective".to_string(),
+            v => rps(v),
+        };
+        let _ = writeln!(out, "  {}. {:<24} {held}", i + 1, h.model);
+    }
+    for (model, why) in skipped {
+        let _ = writeln!(
+            out,
+            "{}",
+            screen::wrap(&format!("  -  {model}: not measured ({why})"), width, 5)
+        );
+    }
+    let pick = match &a.pick {
+        Some(m) => format!("\nUse {m}: {}.", a.line),
+        None => format!("\nNo stack is named: {}.", a.line),
+    };
+    let _ = writeln!(out, "{}", screen::wrap(&pick, width, 0));
+    out
+}
+
 /// The HTML section: verdicts, a table and a knee chart per workload and connection
 /// count; empty without `--slo`.
 pub fn html(results: &Results) -> String {
@@ -237,6 +263,28 @@ fn quantile(c: &Capacity, p: &Probe) -> Option<f64> {
         "p999" => p.p999_ms,
         _ => p.p99_ms,
     }
+}
+
+/// A model's name in lines of at most 12 characters, broken before each `+` or `:`
+/// (`py-pool` / `+gunicorn` / `:size=16`), so a stack's long name fits the margin.
+fn name_lines(name: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut piece = String::new();
+    let mut pieces = Vec::new();
+    for ch in name.chars() {
+        if (ch == '+' || ch == ':') && !piece.is_empty() {
+            pieces.push(std::mem::take(&mut piece));
+        }
+        piece.push(ch);
+    }
+    pieces.push(piece);
+    for p in pieces {
+        match lines.last_mut() {
+            Some(last) if last.chars().count() + p.chars().count() <= 12 => last.push_str(&p),
+            _ => lines.push(p),
+        }
+    }
+    lines
 }
 
 const W: f64 = 420.0;
@@ -369,14 +417,30 @@ pub fn knee(results: &Results, c: &Capacity, workload: &str, tasks: usize) -> St
                 if pass { "held" } else { "not held" }
             );
         }
-        let last = pts[pts.len() - 1];
+        svg.push_str("</g>");
+    }
+    // Names in the right margin, level with each line's last probe, spread apart where
+    // lines end close together.
+    let names: Vec<Vec<String>> = lines.iter().map(|l| name_lines(l.1)).collect();
+    let wanted: Vec<(f64, usize)> = lines
+        .iter()
+        .zip(&names)
+        .map(|(l, n)| (py(l.2[l.2.len() - 1].1), n.len()))
+        .collect();
+    let placed = dodge(&wanted, TOP + FONT * 0.35, TOP + PLOT_H - FONT * 0.5);
+    for (((i, _, _), name), y) in lines.iter().zip(&names).zip(placed) {
+        let x = left + pw + 8.0;
         let _ = write!(
             svg,
-            r#"<text x="{:.1}" y="{:.1}" class="name halo" fill="currentColor">{}</text></g>"#,
-            px(last.0) + 6.0,
-            py(last.1) + FONT * 0.35,
-            escape(model)
+            r#"<g class="{}"><text x="{x:.1}" y="{:.1}" class="name" fill="currentColor">"#,
+            palette::class(*i),
+            y + FONT * 0.35
         );
+        for (k, line) in name.iter().enumerate() {
+            let dy = if k == 0 { 0.0 } else { LINE };
+            let _ = write!(svg, r#"<tspan x="{x:.1}" dy="{dy:.1}">{}</tspan>"#, escape(line));
+        }
+        svg.push_str("</text></g>");
     }
     svg.push_str("</svg>");
     svg
@@ -437,6 +501,16 @@ mod tests {
         c.verdicts = crate::analyze::capacity::verdicts(&c);
         r.capacity = Some(c);
         r
+    }
+
+    #[test]
+    fn long_stack_names_break_before_plus_and_colon() {
+        assert_eq!(
+            name_lines("py-pool+gunicorn:size=16"),
+            ["py-pool", "+gunicorn", ":size=16"]
+        );
+        assert_eq!(name_lines("rs-async"), ["rs-async"]);
+        assert_eq!(name_lines("py-asyncio+uvicorn"), ["py-asyncio", "+uvicorn"]);
     }
 
     #[test]

@@ -91,6 +91,19 @@ impl Format for Html {
 
 /// One machine's verdicts, claims, workload sections and environment.
 fn body(h: &mut String, results: &Results) {
+    // A capacity search (`--slo`) runs no plain cells: its section is the verdict.
+    if !results.analysis.workloads.is_empty() || results.capacity.is_none() {
+        verdicts_section(h, results);
+    }
+    h.push_str(&super::capacity::html(results));
+    claims_section(h, results);
+    for wa in &results.analysis.workloads {
+        workload_section(h, results, wa);
+    }
+    environment_section(h, results);
+}
+
+fn verdicts_section(h: &mut String, results: &Results) {
     h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
     for wa in &results.analysis.workloads {
         let s = summarize(results, wa);
@@ -106,12 +119,6 @@ fn body(h: &mut String, results: &Results) {
         h.push_str("</ul>");
     }
     h.push_str("</section>");
-    h.push_str(&super::capacity::html(results));
-    claims_section(h, results);
-    for wa in &results.analysis.workloads {
-        workload_section(h, results, wa);
-    }
-    environment_section(h, results);
 }
 
 fn claims_section(h: &mut String, results: &Results) {
