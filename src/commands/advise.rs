@@ -100,9 +100,6 @@ fn own_task(a: &AdviseArgs, task: &PyTask) -> anyhow::Result<()> {
     answer(&q, &cells, &models, tasks, &source)
 }
 
-/// How long each capacity probe of the user's app runs.
-const APP_PROBE: &str = "3s";
-
 /// The connections an app is measured at when the question names none.
 const APP_CONNECTIONS: usize = 64;
 
@@ -118,7 +115,9 @@ fn own_app(a: &AdviseArgs, app: &str) -> anyhow::Result<()> {
         true => app.to_string(),
         false => format!("{}={app}", app_interface(app)),
     };
-    let mut spec = format!("serve-app:{target},duration={APP_PROBE}");
+    // Each probe runs the least time a probe may (3 s; CONLAB_SLO_MIN_PROBE in tests).
+    let probe = crate::units::format_duration(crate::slo::probe::min_probe());
+    let mut spec = format!("serve-app:{target},duration={probe}");
     for path in &a.paths {
         spec.push_str(&format!(",path={path}"));
     }
@@ -128,7 +127,7 @@ fn own_app(a: &AdviseArgs, app: &str) -> anyhow::Result<()> {
         "{}",
         report::screen::wrap(
             &format!(
-                "conlab advise: {workload} at {}, each stack's capacity at {} (probes of {APP_PROBE}, about a minute per stack)",
+                "conlab advise: {workload} at {}, each stack's capacity at {} (probes of {probe}, up to 12 per stack)",
                 crate::units::plural(tasks, "connection"),
                 a.slo
             ),

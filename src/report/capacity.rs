@@ -89,7 +89,17 @@ fn figure(c: &Capacity, workload: &str, model: &str, tasks: usize) -> String {
             1 => String::new(),
             n => format!(" (median of {n})"),
         };
-        return format!("{}{}{runs}", if star { "★ " } else { "" }, rps(h.median_rps));
+        // A search that never failed found a lower bound, not the capacity.
+        let bound = c
+            .searches
+            .iter()
+            .any(|s| s.workload == workload && s.model == model && s.tasks == tasks && s.failed_at_rps.is_none());
+        return format!(
+            "{}{}{}{runs}",
+            if star { "★ " } else { "" },
+            if bound { "≥ " } else { "" },
+            rps(h.median_rps)
+        );
     }
     let why = c
         .searches
@@ -184,8 +194,13 @@ fn budget(share: f64) -> String {
 pub fn advice(c: &Capacity, a: &ServerAdvice, skipped: &[(String, String)], width: usize) -> String {
     let mut out = format!("\n{}, measured just now:\n", heading(c));
     for (i, h) in a.ranked.iter().enumerate() {
+        let never_failed = c
+            .searches
+            .iter()
+            .any(|s| s.model == h.model && s.capacity_rps.is_some() && s.failed_at_rps.is_none());
         let held = match h.median_rps {
             0.0 => "held no rate within the objective".to_string(),
+            v if never_failed => format!("≥ {} (every rate tried held)", rps(v)),
             v => rps(v),
         };
         let _ = writeln!(out, "  {}. {:<24} {held}", i + 1, h.model);
@@ -498,6 +513,7 @@ mod tests {
                 vec![probe(800, 300.0, false), probe(1, 400.0, false)],
             ),
         ];
+        c.searches[0].failed_at_rps = Some(6200.0);
         c.verdicts = crate::analyze::capacity::verdicts(&c);
         r.capacity = Some(c);
         r

@@ -46,16 +46,18 @@ pub struct Bounds {
 
 impl Bounds {
     /// For `connections` clients against a handler that waits `service` per request
-    /// (`None`: unknown), split over `generators`: one request in flight per connection
-    /// can carry at most connections / service per second; start at an eighth of that,
-    /// stop at twice that (where the achieved-rate check fails for sure).
+    /// (`None`: unknown, the user's app), split over `generators`: one request in flight
+    /// per connection carries at most connections / service per second. Start at an
+    /// eighth of that (a 10 ms wait assumed when unknown) and stop at twice it (where
+    /// the achieved-rate check fails for sure; for an unknown handler, twice what a
+    /// 100 us one could carry, so a fast app is not capped at a guess).
     pub fn for_load(connections: usize, service: Option<Duration>, generators: usize) -> Bounds {
-        let service = service.unwrap_or(ASSUMED_SERVICE).max(LEAST_SERVICE);
-        let carried = (connections.max(1) as f64 / service.as_secs_f64()).round() as u64;
+        let carried =
+            |wait: Duration| (connections.max(1) as f64 / wait.max(LEAST_SERVICE).as_secs_f64()).round() as u64;
         let min = generators.max(1) as u64;
-        let max = (2 * carried).clamp(min, RATE_CEILING);
+        let max = (2 * carried(service.unwrap_or(LEAST_SERVICE))).clamp(min, RATE_CEILING);
         Bounds {
-            start: (carried / 8).clamp(min, max),
+            start: (carried(service.unwrap_or(ASSUMED_SERVICE)) / 8).clamp(min, max),
             min,
             max,
             max_probes: MAX_PROBES,
@@ -372,7 +374,8 @@ mod tests {
         let b = Bounds::for_load(64, Some(Duration::from_millis(10)), 1);
         assert_eq!((b.start, b.max, b.min), (800, 12_800, 1));
         let app = Bounds::for_load(64, None, 2);
-        assert_eq!((app.start, app.min), (800, 2));
+        assert_eq!((app.start, app.min, app.max), (800, 2, RATE_CEILING));
+        assert_eq!(Bounds::for_load(8, None, 1).max, 160_000);
         let fast = Bounds::for_load(100_000, Some(Duration::ZERO), 1);
         assert_eq!(fast.max, RATE_CEILING);
     }

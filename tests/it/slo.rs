@@ -87,3 +87,33 @@ fn a_workload_without_an_open_loop_is_refused_in_one_line() {
     assert!(err.contains("--slo needs a server workload"), "{err}");
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn advise_app_wants_the_server_side_and_a_valid_app() {
+    let out = crate::common::conlab()
+        .args([
+            "advise",
+            "--app",
+            "examples/python/asgi_app.py:app",
+            "--connections",
+            "8",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("goes with --side server"), "{}", stderr(&out));
+    let out = crate::common::conlab()
+        .args([
+            "advise",
+            "--side",
+            "server",
+            "--app",
+            "asgi=app.py",
+            "--slo",
+            "p99=100ms",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expected FILE:APP"), "{}", stderr(&out));
+}
