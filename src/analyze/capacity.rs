@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::noise;
 use super::numbers::median;
-use crate::results::{Capacity, CapacitySearch, CapacityVerdict};
+use crate::results::{Capacity, CapacitySearch, CapacityVerdict, SearchEnd, Verdict};
 use crate::units::{format_count, plural};
 
 /// Put `capacity` (with its verdicts) into `results`. A sweep that searched capacity ran
@@ -81,11 +81,7 @@ pub fn verdicts(capacity: &Capacity) -> Vec<CapacityVerdict> {
             keys.push((&s.workload, s.tasks));
         }
     }
-    let within = format!(
-        "within {} ≤ {}",
-        capacity.quantile,
-        crate::units::format_duration(std::time::Duration::from_secs_f64(capacity.limit_ms / 1e3))
-    );
+    let within = within(capacity);
     keys.into_iter()
         .map(|(workload, tasks)| {
             let held = ranking(&capacity.searches, workload, tasks);
@@ -175,10 +171,125 @@ pub fn advise(capacity: &Capacity, workload: &str, tasks: usize) -> ServerAdvice
     ServerAdvice { ranked, pick, line }
 }
 
+/// One model's capacity for a claim, or why there is none to judge.
+fn held_for(c: &Capacity, workload: &str, tasks: usize, model: &str) -> Result<Held, String> {
+    let searched: Vec<&CapacitySearch> = c
+        .searches
+        .iter()
+        .filter(|s| s.workload == workload && s.tasks == tasks && s.model == model)
+        .filter(|s| s.end != SearchEnd::Interrupted)
+        .collect();
+    if searched.is_empty() {
+        return Err(format!(
+            "{model} was not searched at {} (not run)",
+            plural(tasks, "connection")
+        ));
+    }
+    ranking(c.searches.as_slice(), workload, tasks)
+        .into_iter()
+        .find(|h| h.model == model)
+        .ok_or_else(|| format!("{model} was not searched"))
+}
+
+/// `3,900 req/s (one run)`, `≥ 1,600 req/s` when no probe failed (a lower bound).
+fn shown(c: &Capacity, workload: &str, tasks: usize, h: &Held) -> String {
+    let bound = c
+        .searches
+        .iter()
+        .any(|s| s.workload == workload && s.tasks == tasks && s.model == h.model && s.failed_at_rps.is_none());
+    let runs = match h.runs {
+        1 => "one run".to_string(),
+        n => format!("median of {n}"),
+    };
+    format!("{}{} ({runs})", if bound { "≥ " } else { "" }, rps(h.median_rps))
+}
+
+/// The verdict on "`more` holds more load within the objective than `less`, by at least
+/// `by` (0.25: a quarter more)": holds beyond the noise and by the margin, partly when
+/// beyond the noise by less, does not hold when `less` holds more beyond the noise, too
+/// close to call otherwise. `Err`: why the claim cannot be judged.
+pub fn judge_more(
+    c: &Capacity,
+    workload: &str,
+    tasks: usize,
+    more: &str,
+    less: &str,
+    by: f64,
+) -> Result<(String, Verdict), String> {
+    let (m, l) = (held_for(c, workload, tasks, more)?, held_for(c, workload, tasks, less)?);
+    if m.median_rps == 0.0 && l.median_rps == 0.0 {
+        return Err(format!("neither {more} nor {less} held any rate {}", within(c)));
+    }
+    let verdict = match (clears(&m, &l), clears(&l, &m)) {
+        (true, _) if m.median_rps >= l.median_rps * (1.0 + by) => Verdict::Holds,
+        (true, _) => Verdict::Partly,
+        (_, true) => Verdict::DoesNotHold,
+        _ => Verdict::TooClose,
+    };
+    let ratio = m.median_rps / l.median_rps.max(1e-9);
+    let text = format!(
+        "{} {more} {} vs {less} {} ({})",
+        within(c),
+        shown(c, workload, tasks, &m),
+        shown(c, workload, tasks, &l),
+        match l.median_rps {
+            0.0 => format!("{less} held none"),
+            _ => format!("{ratio:.2}x"),
+        }
+    );
+    Ok((text, verdict))
+}
+
+/// The verdict on "`a` holds about as much load within the objective as `b`, within
+/// `within` (0.25 = 25%)".
+pub fn judge_similar(
+    c: &Capacity,
+    workload: &str,
+    tasks: usize,
+    a: &str,
+    b: &str,
+    within_share: f64,
+) -> Result<(String, Verdict), String> {
+    let (ha, hb) = (held_for(c, workload, tasks, a)?, held_for(c, workload, tasks, b)?);
+    if ha.median_rps == 0.0 && hb.median_rps == 0.0 {
+        return Err(format!("neither {a} nor {b} held any rate {}", within(c)));
+    }
+    let ratio = ha.median_rps.max(hb.median_rps) / ha.median_rps.min(hb.median_rps).max(1e-9);
+    let apart = clears(&ha, &hb) || clears(&hb, &ha);
+    let verdict = if ratio <= 1.0 + within_share {
+        Verdict::Holds
+    } else if !apart {
+        Verdict::TooClose
+    } else if ratio <= 1.0 + 2.0 * within_share {
+        Verdict::Partly
+    } else {
+        Verdict::DoesNotHold
+    };
+    let text = format!(
+        "{} {a} {} vs {b} {} ({})",
+        within(c),
+        shown(c, workload, tasks, &ha),
+        shown(c, workload, tasks, &hb),
+        match ha.median_rps.min(hb.median_rps) {
+            0.0 => "one held none".to_string(),
+            _ => format!("{ratio:.2}x apart"),
+        }
+    );
+    Ok((text, verdict))
+}
+
+/// `within p99 ≤ 100ms`.
+fn within(c: &Capacity) -> String {
+    format!(
+        "within {} ≤ {}",
+        c.quantile,
+        crate::units::format_duration(std::time::Duration::from_secs_f64(c.limit_ms / 1e3))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::SearchEnd;
 
     fn search(model: &str, tasks: usize, repeat: usize, capacity: Option<f64>) -> CapacitySearch {
         CapacitySearch {
@@ -272,6 +383,47 @@ mod tests {
         let alone = advise(&doc(vec![search("a", 64, 0, Some(10.0))]), w, 64);
         assert_eq!(alone.pick.as_deref(), Some("a"));
         assert_eq!(advise(&doc(vec![]), w, 64).pick, None);
+    }
+
+    #[test]
+    fn capacity_claims_are_judged_by_the_noise_rule_and_say_why_not_measured() {
+        let w = "serve-http:latency=10ms,bytes=128,duration=3s";
+        let c = doc(vec![
+            search("py-asyncio+uvicorn", 1000, 0, Some(3900.0)),
+            search("py-pool+gunicorn", 1000, 0, Some(1150.0)),
+            search("py-gevent+gunicorn", 1000, 0, Some(3700.0)),
+        ]);
+        let more = |a: &str, b: &str, by: f64| judge_more(&c, w, 1000, a, b, by).map(|j| j.1);
+        assert_eq!(more("py-asyncio+uvicorn", "py-pool+gunicorn", 0.25), Ok(Verdict::Holds));
+        assert_eq!(more("py-asyncio+uvicorn", "py-pool+gunicorn", 4.0), Ok(Verdict::Partly));
+        assert_eq!(
+            more("py-pool+gunicorn", "py-asyncio+uvicorn", 0.25),
+            Ok(Verdict::DoesNotHold)
+        );
+        assert_eq!(
+            more("py-gevent+gunicorn", "py-asyncio+uvicorn", 0.0),
+            Ok(Verdict::TooClose)
+        );
+        let (text, _) = judge_more(&c, w, 1000, "py-asyncio+uvicorn", "py-pool+gunicorn", 0.25).unwrap();
+        assert!(
+            text.contains("3,900 req/s (one run)") && text.contains("3.39x"),
+            "{text}"
+        );
+        let similar = |a: &str, b: &str| judge_similar(&c, w, 1000, a, b, 0.25).map(|j| j.1);
+        assert_eq!(similar("py-gevent+gunicorn", "py-asyncio+uvicorn"), Ok(Verdict::Holds));
+        assert_eq!(
+            similar("py-pool+gunicorn", "py-asyncio+uvicorn"),
+            Ok(Verdict::DoesNotHold)
+        );
+        let missing = judge_more(&c, w, 1000, "py-asyncio+uvicorn", "py-thread+http.server", 0.25).unwrap_err();
+        assert!(
+            missing.contains("py-thread+http.server was not searched at 1,000 connections"),
+            "{missing}"
+        );
+        let none = doc(vec![search("a", 8, 0, None), search("b", 8, 0, None)]);
+        assert!(judge_similar(&none, w, 8, "a", "b", 0.25)
+            .unwrap_err()
+            .starts_with("neither a nor b held"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod analysis;
 pub mod answer;
 pub mod capacity;
 pub mod cells;
+mod claim_spec;
 pub mod claims;
 pub mod compare;
 pub mod merge;
