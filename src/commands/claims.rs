@@ -47,7 +47,7 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
             // installed): their claims are not judged, with this reason.
             Err(PlanError::NoModels(why)) => {
                 eprintln!("conlab claims: not run: {why}");
-                notes.push(why);
+                notes.extend(why.split("; ").map(String::from));
                 continue;
             }
             other => other.map_err(usage)?,
@@ -67,16 +67,22 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
             Some(m) => merge(m, results),
         });
     }
-    let mut results = merged.context("no claim could be measured here; see the lines above")?;
+    let (cells, baselines) = merged
+        .as_ref()
+        .map_or((&[][..], &[][..]), |r| (&r.cells[..], &r.baselines[..]));
     let verdicts: Vec<ClaimResult> = claims
         .iter()
-        .map(|c| {
-            with_notes(
-                claims::judge(c, &results.cells, &results.baselines, &capacities),
-                &notes,
-            )
-        })
+        .map(|c| with_notes(claims::judge(c, cells, baselines, &capacities), &notes))
         .collect();
+    let json = out.join("claims.json");
+    let Some(mut results) = merged else {
+        // Nothing could run here (every model missing): the verdicts say why, and there
+        // are no cells for a results document or a report.
+        print_out(&report::claims::render(&verdicts))?;
+        std::fs::write(&json, serde_json::to_string_pretty(&verdicts)? + "\n")
+            .with_context(|| format!("cannot write {}", json.display()))?;
+        return print_out(&format!("claims: {}\n", json.display()));
+    };
     results.analysis = crate::analyze::analyze(
         &results.cells,
         &results.baselines,
@@ -88,7 +94,6 @@ pub fn run(a: &ClaimsArgs) -> anyhow::Result<()> {
     results.claims.clone_from(&verdicts);
 
     print_out(&report::claims::render(&verdicts))?;
-    let json = out.join("claims.json");
     std::fs::write(&json, serde_json::to_string_pretty(&verdicts)? + "\n")
         .with_context(|| format!("cannot write {}", json.display()))?;
     // The cells behind the verdicts, for `conlab report` and `conlab answer --claims`.
