@@ -318,12 +318,10 @@ impl Runner<'_> {
         })?;
         let stopped = found.end == SearchEnd::Interrupted;
         let capacity = self.capacity.as_mut().expect("searches run only with an objective");
-        let one = Capacity {
-            searches: vec![found.clone()],
-            verdicts: Vec::new(),
-            ..capacity.clone()
-        };
-        capacity.searches.push(found);
+        let searches = std::mem::replace(&mut capacity.searches, vec![found]);
+        let one = capacity.clone();
+        let found = std::mem::replace(&mut capacity.searches, searches);
+        capacity.searches.extend(found);
         self.position += 1;
         self.observer
             .search_done(&one, self.position, self.total)

@@ -185,6 +185,7 @@ fn plan_json(plan: &Plan) -> String {
         "workloads": plan.workloads.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         "models": plan.models.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "baselines": plan.baseline_models().iter().map(|&m| plan.models[m].name()).collect::<Vec<_>>(),
+        "slo": plan.slo.as_ref().map(|s| s.to_string()),
         "cells": cells,
         "notes": plan.notes,
     });

@@ -220,6 +220,40 @@ pub fn advice(c: &Capacity, a: &ServerAdvice, skipped: &[(String, String)], widt
     out
 }
 
+/// The Markdown section: a table per workload and the verdicts; empty without `--slo`.
+pub fn markdown(results: &Results) -> String {
+    let Some(c) = &results.capacity else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for w in workloads(c) {
+        let counts = counts(c, w);
+        let _ = writeln!(out, "## {}: {w}\n", heading(c));
+        let _ = write!(out, "| model |");
+        for n in &counts {
+            let _ = write!(out, " n={} |", format_count(*n));
+        }
+        let _ = write!(out, "\n|---|");
+        out.push_str(&"---:|".repeat(counts.len()));
+        out.push('\n');
+        for m in models(results, c, w) {
+            let _ = write!(out, "| {m} |");
+            for &n in &counts {
+                let _ = write!(out, " {} |", figure(c, w, m, n).replace('|', "\\|"));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    for v in &c.verdicts {
+        let _ = writeln!(out, "- {}", v.line);
+    }
+    if !c.verdicts.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 /// The HTML section: verdicts, a table and a knee chart per workload and connection
 /// count; empty without `--slo`.
 pub fn html(results: &Results) -> String {
@@ -555,6 +589,8 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches(r#"class="slo""#).count(), 1);
         assert!(svg.contains("not held") && svg.contains("held"));
+        let md = markdown(&r);
+        assert!(md.contains("| rs-async | ★ 6,000 req/s |"), "{md}");
         let html = html(&r);
         assert!(
             html.contains("<h2>capacity at p99 ≤ 50ms</h2>") && html.contains("<td>★ 6,000 req/s</td>"),

@@ -64,10 +64,13 @@ impl Format for Html {
         let mut h = String::new();
         let _ = write!(
             h,
-            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab report</title><style>{STYLE}{}</style></head><body><h1>conlab report</h1><p>{} · {} cells{}</p>"#,
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab report</title><style>{STYLE}{}</style></head><body><h1>conlab report</h1><p>{} · {}{}</p>"#,
             palette::css(&results.plan.models),
             escape(&results.started_at),
-            results.cells.len(),
+            match &results.capacity {
+                Some(c) => format!("{} cells · {} capacity searches", results.cells.len(), c.searches.len()),
+                None => format!("{} cells", results.cells.len()),
+            },
             if results.interrupted {
                 " · <strong>interrupted</strong>"
             } else {
