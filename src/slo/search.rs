@@ -26,6 +26,11 @@ pub const MIN_ACHIEVED: f64 = 0.95;
 /// Never try more than this many requests per second.
 const RATE_CEILING: u64 = 1_000_000;
 
+/// The highest rate a search starts at: many connections could carry far more than a
+/// Python stack serves, and a first probe far beyond capacity costs its whole backlog's
+/// drain (every intended request is sent, late); from here the ramp doubles.
+const START_CEILING: u64 = 2_000;
+
 /// The per-request time assumed when the handler's is not known (the user's own app).
 const ASSUMED_SERVICE: Duration = Duration::from_millis(10);
 
@@ -48,7 +53,8 @@ impl Bounds {
     /// For `connections` clients against a handler that waits `service` per request
     /// (`None`: unknown, the user's app), split over `generators`: one request in flight
     /// per connection carries at most connections / service per second. Start at an
-    /// eighth of that (a 10 ms wait assumed when unknown) and stop at twice it (where
+    /// eighth of that (a 10 ms wait assumed when unknown; at most [`START_CEILING`]) and
+    /// stop at twice it (where
     /// the achieved-rate check fails for sure; for an unknown handler, twice what a
     /// 100 us one could carry, so a fast app is not capped at a guess).
     pub fn for_load(connections: usize, service: Option<Duration>, generators: usize) -> Bounds {
@@ -57,7 +63,9 @@ impl Bounds {
         let min = generators.max(1) as u64;
         let max = (2 * carried(service.unwrap_or(LEAST_SERVICE))).clamp(min, RATE_CEILING);
         Bounds {
-            start: (carried(service.unwrap_or(ASSUMED_SERVICE)) / 8).clamp(min, max),
+            start: (carried(service.unwrap_or(ASSUMED_SERVICE)) / 8)
+                .clamp(min, START_CEILING.max(min))
+                .min(max),
             min,
             max,
             max_probes: MAX_PROBES,
@@ -377,6 +385,10 @@ mod tests {
         assert_eq!((app.start, app.min, app.max), (800, 2, RATE_CEILING));
         assert_eq!(Bounds::for_load(8, None, 1).max, 160_000);
         let fast = Bounds::for_load(100_000, Some(Duration::ZERO), 1);
-        assert_eq!(fast.max, RATE_CEILING);
+        assert_eq!((fast.start, fast.max), (START_CEILING, RATE_CEILING));
+        assert_eq!(
+            Bounds::for_load(1000, Some(Duration::from_millis(10)), 1).start,
+            START_CEILING
+        );
     }
 }

@@ -71,6 +71,17 @@ fn a_search_keeps_every_probe_and_finds_the_highest_rate_that_passed() {
     let rebuilt: serde_json::Value = serde_json::from_slice(&rebuilt.stdout).unwrap();
     assert_eq!(rebuilt["capacity"]["searches"], capacity["searches"]);
     assert_eq!(rebuilt["interrupted"], false);
+    // A merged document keeps the searches.
+    let merged = dir.path().join("merged.json");
+    let out = crate::common::conlab()
+        .arg("merge")
+        .arg(dir.path())
+        .arg("-o")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_json(&merged)["capacity"]["searches"], capacity["searches"]);
 }
 
 #[test]
