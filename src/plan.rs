@@ -580,6 +580,10 @@ impl Plan {
         if let Some(budget) = self.skip_beyond {
             canonical["skip_beyond_s"] = serde_json::json!(budget.as_secs_f64());
         }
+        // A capacity search answers another question than a plain run of the same cells.
+        if let Some(slo) = &self.slo {
+            canonical["slo"] = serde_json::json!(slo.to_string());
+        }
         let digest = sha2::Sha256::digest(canonical.to_string().as_bytes());
         digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -311,7 +311,7 @@ impl Runner<'_> {
             tasks: cell.tasks,
             repeat: cell.repeat,
         };
-        let found = slo::run(slo, &target, |spec, _rate| {
+        let found = slo::run(slo, &target, |spec| {
             let mut meta = self.meta(cell, index, false);
             meta.workload = spec.to_string();
             self.serve(cell, meta, spec)

@@ -48,11 +48,12 @@ pub struct Target<'a> {
 }
 
 /// Search `target`'s capacity at `slo`, running each probe with `run_cell` (the probe's
-/// workload in, its cell out; `None` when the sweep was stopped, which ends the search).
+/// workload, `rate=R` in it, in; its cell out; `None` when the sweep was stopped, which
+/// ends the search).
 pub fn run<E>(
     slo: &Slo,
     target: &Target,
-    mut run_cell: impl FnMut(&WorkloadSpec, u64) -> Result<Option<CellResult>, E>,
+    mut run_cell: impl FnMut(&WorkloadSpec) -> Result<Option<CellResult>, E>,
 ) -> Result<CapacitySearch, E> {
     let w = target.workload;
     let generators = w.server().map(|s| s.generators()).unwrap_or(1);
@@ -61,7 +62,7 @@ pub fn run<E>(
     let mut failed: Option<E> = None;
     let found = search::search(slo, &bounds, |rate| {
         let spec = probe::at_rate(w, rate, duration)?;
-        match run_cell(&spec, rate) {
+        match run_cell(&spec) {
             Ok(cell) => cell.map(|c| probe::measured(&c)),
             Err(e) => {
                 failed = Some(e);

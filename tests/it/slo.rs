@@ -128,3 +128,22 @@ fn advise_app_wants_the_server_side_and_a_valid_app() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("expected FILE:APP"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_objective_is_part_of_the_plan() {
+    let plan = |slo: Option<&str>| {
+        let mut cmd = crate::common::conlab();
+        cmd.args(["bench", "--workload", "serve-http:latency=10ms", "--models", "rs-async"])
+            .args(["--tasks", "4", "--plan-only"]);
+        if let Some(s) = slo {
+            cmd.args(["--slo", s]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (plain, searched) = (plan(None), plan(Some("p99=50ms")));
+    assert_eq!(searched["slo"], "p99=50ms");
+    assert!(plain["slo"].is_null());
+    assert_ne!(plain["fingerprint"], searched["fingerprint"]);
+}
