@@ -20,6 +20,7 @@ use crate::params::SpecError;
 use crate::report::compare::CompareFormat;
 use crate::report::ReportFormat;
 use crate::results::Shard;
+use crate::slo::Slo;
 use crate::units::{self, ValueError};
 use crate::workload::{PyTask, WorkloadSpec};
 
@@ -214,6 +215,17 @@ pub struct BenchArgs {
     /// threads) instead of skipping it; results record `adapt=true`.
     #[arg(long)]
     pub adapt: bool,
+    /// Find each server model's capacity at an objective instead of running each cell
+    /// once: the highest open-loop rate whose clients' quantile stays within it (p50=,
+    /// p99=, p999=; errors=PCT, default none), per model and connection count. Ramps ×2,
+    /// then bisects to within 5%; each probe runs at least 3 s (CONLAB_SLO_MIN_PROBE
+    /// lowers that, for tests); every probe is kept in results.json `capacity`.
+    #[arg(long, value_name = "p99=50ms[,errors=0.1%]", value_parser = parse_slo)]
+    pub slo: Option<Slo>,
+}
+
+fn parse_slo(text: &str) -> Result<Slo, String> {
+    Slo::parse(text)
 }
 
 #[derive(Debug, Args, Clone)]
@@ -324,6 +336,17 @@ pub struct AdviseArgs {
     /// --tasks).
     #[arg(long, value_name = "file=PATH,fn=NAME", value_parser = parse_task)]
     pub task: Option<PyTask>,
+    /// With --side server: your own web app, `asgi=FILE:APP` or `wsgi=FILE:APP` (a bare
+    /// FILE:APP is ASGI when FILE has an `async def`, WSGI otherwise), measured under every
+    /// installed stack that serves its interface and ranked by capacity at --slo.
+    #[arg(long, value_name = "[asgi=|wsgi=]FILE:APP", conflicts_with_all = ["task", "from"])]
+    pub app: Option<String>,
+    /// With --app: the objective the stacks are ranked by (see bench --slo).
+    #[arg(long, value_name = "p99=100ms", default_value = "p99=100ms", value_parser = parse_slo)]
+    pub slo: Slo,
+    /// With --app: the path the clients request (repeatable) [default: /].
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<String>,
 }
 
 /// `--task file=PATH,fn=NAME`: a py-task spec without its name.

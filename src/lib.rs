@@ -30,6 +30,7 @@ pub mod protocol;
 pub mod report;
 pub mod results;
 pub mod server;
+pub mod slo;
 pub mod sweep;
 pub mod task;
 pub mod units;

@@ -25,6 +25,7 @@ use crate::launch::python::{self, PythonError};
 use crate::measure::env::Interpreter;
 use crate::model::{ModelSpec, REGISTRY};
 use crate::results::Shard;
+use crate::slo::Slo;
 use crate::workload::{self, Needs, UrlError, WorkloadSpec};
 
 /// The workloads of the no-argument sweep.
@@ -90,6 +91,8 @@ pub enum PlanError {
     NoTasks,
     #[error("{0}")]
     Placement(String),
+    #[error("{0}")]
+    Slo(String),
 }
 
 /// Where the I/O workloads send their traffic.
@@ -133,6 +136,9 @@ pub struct PlanRequest {
     pub placement: Placement,
     /// Keep each cell's series over time (`--no-series` clears it).
     pub series: bool,
+    /// Search each server cell's capacity at this objective (`--slo`) instead of running
+    /// it once.
+    pub slo: Option<Slo>,
 }
 
 impl PlanRequest {
@@ -154,6 +160,7 @@ impl PlanRequest {
             shard: None,
             placement: Placement::default(),
             series: true,
+            slo: None,
         }
     }
 }
@@ -200,6 +207,8 @@ pub struct Plan {
     /// Keep each cell's series over time: the parent's thinned samples and the child's
     /// task bins. A measurement option, not part of the plan's fingerprint.
     pub series: bool,
+    /// The objective each server cell's capacity is searched at (`--slo`).
+    pub slo: Option<Slo>,
 }
 
 /// One cell to run.
@@ -394,6 +403,9 @@ impl Plan {
             return Err(PlanError::NoWorkloads);
         }
         request.placement.check(&workloads).map_err(PlanError::Placement)?;
+        if let Some(why) = request.slo.as_ref().and_then(|_| crate::slo::refuse(&workloads)) {
+            return Err(PlanError::Slo(why));
+        }
         let defaults = request.models.is_none();
         let apps_only = workloads.iter().all(|w| matches!(w, WorkloadSpec::ServeApp(_)));
         let requested: Vec<ModelSpec> = match request.models {
@@ -458,6 +470,7 @@ impl Plan {
             shard: request.shard,
             placement: request.placement,
             series: request.series,
+            slo: request.slo,
         })
     }
 
@@ -589,6 +602,10 @@ impl Plan {
         if !self.placement.is_default() {
             canonical["listen"] = serde_json::json!(self.placement.listen.ip().to_string());
             canonical["generator_hosts"] = serde_json::json!(self.placement.host_names());
+        }
+        // A capacity search answers another question than a plain run of the same cells.
+        if let Some(slo) = &self.slo {
+            canonical["slo"] = serde_json::json!(slo.to_string());
         }
         let digest = sha2::Sha256::digest(canonical.to_string().as_bytes());
         digest[..8].iter().map(|b| format!("{b:02x}")).collect()

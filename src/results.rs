@@ -13,9 +13,11 @@ use crate::measure::env::Environment;
 use crate::measure::latency::{HistogramWire, LatencySummary};
 pub use crate::task::ErrorKind;
 
+pub mod capacity;
 mod kinds;
 pub mod reading;
 pub mod series;
+pub use capacity::{Capacity, CapacitySearch, CapacityVerdict, Probe, SearchEnd};
 pub use kinds::{FailureKind, Status};
 pub use reading::Reading;
 pub use series::{CellSeries, SeriesPoint};
@@ -483,6 +485,8 @@ pub struct SweepHeader {
 pub enum JsonlRecord {
     Sweep(Box<SweepHeader>),
     Cell(Box<CellResult>),
+    /// One finished capacity search (`bench --slo`), with the objective it ran against.
+    Capacity(Box<Capacity>),
 }
 
 /// `results.json`: the whole sweep.
@@ -507,6 +511,10 @@ pub struct Results {
     /// Claims tested by `conlab claims`, with their verdicts (empty for a plain sweep).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
+    /// Capacity at an objective (`bench --slo`): every search and its probes; absent
+    /// without `--slo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
     /// Where a document written by `conlab merge` came from; absent for one sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<Merged>,

@@ -18,10 +18,13 @@ use crate::cell::server::ServerCell;
 use crate::launch::{LaunchError, Launcher};
 use crate::measure::env::Environment;
 use crate::plan::{mismatch, Plan, PlannedCell};
-use crate::results::{self, CellResult, Failure, FailureKind, PlanInfo, Results, Status, SweepHeader, Tool};
+use crate::results::{
+    self, Capacity, CellResult, Failure, FailureKind, PlanInfo, Results, SearchEnd, Status, SweepHeader, Tool,
+};
 use crate::server::own::OwnServer;
+use crate::slo;
 use crate::units::{format_count, format_duration, format_secs};
-use crate::workload::Target;
+use crate::workload::{Target, WorkloadSpec};
 
 /// What a sweep tells whoever runs it, as it happens.
 pub trait Observer {
@@ -35,6 +38,11 @@ pub trait Observer {
     fn cell_started(&mut self, _label: &str) {}
     /// A cell ended (or was skipped): its result, and where it stands in the sweep.
     fn cell_done(&mut self, _cell: &CellResult, _position: usize, _total: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// A capacity search ended (`--slo`): the document section so far holding just this
+    /// search, and where it stands in the sweep.
+    fn search_done(&mut self, _search: &Capacity, _position: usize, _total: usize) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -94,13 +102,17 @@ pub fn run(
         stop,
         position: 0,
         total,
+        capacity: plan.slo.as_ref().map(slo::capacity),
     };
     let (baselines, mut interrupted) = runner.baselines()?;
     let mut measured = Vec::new();
     if !interrupted {
         (measured, interrupted) = runner.cells(&cells)?;
     }
-    Ok(finish(header, measured, baselines, interrupted))
+    let capacity = runner.capacity.take();
+    let mut results = finish(header, measured, baselines, interrupted);
+    analyze::capacity::attach(&mut results, capacity);
+    Ok(results)
 }
 
 /// What the cells need from outside: the target and the launcher.
@@ -201,6 +213,8 @@ struct Runner<'a> {
     stop: &'a AtomicBool,
     position: usize,
     total: usize,
+    /// The capacity searches so far, with `--slo`.
+    capacity: Option<Capacity>,
 }
 
 impl Runner<'_> {
@@ -251,6 +265,10 @@ impl Runner<'_> {
                     failure,
                     self.plan.timeout_for(cell),
                 ),
+                None if self.capacity.is_some() => match self.search(cell, i + 1)? {
+                    true => return Ok((out, true)),
+                    false => continue,
+                },
                 None => match self.run(cell, i + 1, false)? {
                     Some(r) => r,
                     None => return Ok((out, true)),
@@ -285,42 +303,48 @@ impl Runner<'_> {
         }
     }
 
+    /// Search one server cell's capacity at the sweep's objective, each probe a server
+    /// cell at its rate; true when the sweep was stopped meanwhile.
+    fn search(&mut self, cell: &PlannedCell, index: usize) -> Result<bool, SweepError> {
+        let plan = self.plan;
+        let slo = plan.slo.as_ref().expect("searches run only with an objective");
+        let target = slo::Target {
+            workload: &plan.workloads[cell.workload],
+            model: plan.models[cell.model].name(),
+            tasks: cell.tasks,
+            repeat: cell.repeat,
+        };
+        let found = slo::run(slo, &target, |spec| {
+            let mut meta = self.meta(cell, index, false);
+            meta.workload = spec.to_string();
+            self.serve(cell, meta, spec)
+        })?;
+        let stopped = found.end == SearchEnd::Interrupted;
+        let capacity = self.capacity.as_mut().expect("searches run only with an objective");
+        let searches = std::mem::replace(&mut capacity.searches, vec![found]);
+        let one = capacity.clone();
+        let found = std::mem::replace(&mut capacity.searches, searches);
+        capacity.searches.extend(found);
+        self.position += 1;
+        self.observer
+            .search_done(&one, self.position, self.total)
+            .map_err(SweepError::Record)?;
+        Ok(stopped)
+    }
+
     /// Launch and measure one cell; `None` when the sweep was stopped meanwhile.
     fn run(&mut self, cell: &PlannedCell, index: usize, baseline: bool) -> Result<Option<CellResult>, SweepError> {
         let meta = self.meta(cell, index, baseline);
-        let model = &self.plan.models[cell.model];
-        let workload = &self.plan.workloads[cell.workload];
-        if let Some(server) = workload.server() {
-            let generators = match server.generators().min(meta.tasks) {
-                0 | 1 => "load generator".to_string(),
-                k => format!("{k} load generators"),
-            };
-            self.observer.cell_started(&format!(
-                "{} {} n={} (+ {generators})",
-                meta.workload,
-                meta.model,
-                format_count(meta.tasks)
-            ));
-            let served = ServerCell {
-                launcher: &self.setup.launcher,
-                model: &model.spec,
-                interpreter: model.interpreter.as_ref(),
-                workload,
-                server,
-                placement: &self.plan.placement,
-                meta,
-                timeout: self.plan.timeout_for(cell),
-            }
-            .run(self.stop)?;
-            return Ok(served.map(|mut r| {
-                parent::judge_failed_tasks(&mut r, self.plan.tolerate_failures);
-                r
-            }));
+        let plan = self.plan;
+        let workload = &plan.workloads[cell.workload];
+        if workload.server().is_some() {
+            return self.serve(cell, meta, workload);
         }
+        let model = &plan.models[cell.model];
         let launch = self.setup.launcher.cell(
             &model.spec,
             model.interpreter.as_ref(),
-            &self.plan.workloads[cell.workload],
+            workload,
             cell.tasks,
             &self.setup.target,
         )?;
@@ -337,9 +361,46 @@ impl Runner<'_> {
         };
         let mut result = parent::run_with(launch.command, launch.stdin, meta, timeout, self.stop, talk);
         if let Some(r) = &mut result {
-            parent::judge_failed_tasks(r, self.plan.tolerate_failures);
+            parent::judge_failed_tasks(r, plan.tolerate_failures);
         }
         Ok(result)
+    }
+
+    /// Run `workload` (the cell's, or a capacity probe's) as a server cell with its load
+    /// generators; `None` when the sweep was stopped meanwhile.
+    fn serve(
+        &mut self,
+        cell: &PlannedCell,
+        meta: CellMeta,
+        workload: &WorkloadSpec,
+    ) -> Result<Option<CellResult>, SweepError> {
+        let server = workload.server().expect("a server workload");
+        let model = &self.plan.models[cell.model];
+        let generators = match server.generators().min(meta.tasks) {
+            0 | 1 => "load generator".to_string(),
+            k => format!("{k} load generators"),
+        };
+        self.observer.cell_started(&format!(
+            "{} {} n={} (+ {generators})",
+            meta.workload,
+            meta.model,
+            format_count(meta.tasks)
+        ));
+        let served = ServerCell {
+            launcher: &self.setup.launcher,
+            model: &model.spec,
+            interpreter: model.interpreter.as_ref(),
+            workload,
+            server,
+            placement: &self.plan.placement,
+            meta,
+            timeout: self.plan.timeout_for(cell),
+        }
+        .run(self.stop)?;
+        Ok(served.map(|mut r| {
+            parent::judge_failed_tasks(&mut r, self.plan.tolerate_failures);
+            r
+        }))
     }
 
     fn record(&mut self, result: &CellResult) -> Result<(), SweepError> {

@@ -46,6 +46,7 @@ pub fn document(
         baselines,
         analysis,
         claims: Vec::new(),
+        capacity: None,
         merged: None,
     }
 }

@@ -1,231 +1,17 @@
-//! Claims as data, judged against measured cells: a claim names a scenario (a workload
-//! and a task count) and a check (two models similar, one faster than another, a figure
-//! in a range); the verdict is holds, partly or does not hold, with the figures it rests
-//! on. Pure functions: the `claims` command measures, this module judges.
+//! Claims judged against measured cells: a claim names a scenario (a workload and a task
+//! count) and a check (two models similar, one faster than another, a figure in a range,
+//! one server holding more load within an objective); the verdict is holds, partly or
+//! does not hold, with the figures it rests on. Pure functions: the `claims` command
+//! measures, this module judges (`claim_spec` reads the file).
 
-use serde::Deserialize;
-
+use super::capacity;
 use super::cells::{cell_time, in_flight, reached};
+pub use super::claim_spec::{parse_claims, Check, Claim, ClaimsError, Metric, ARTICLE};
 use super::numbers::median;
 use crate::model::ModelSpec;
-use crate::results::{CellResult, ClaimResult, Status, Verdict};
+use crate::results::{Capacity, CellResult, ClaimResult, Status, Verdict};
+use crate::slo::Slo;
 use crate::units::{format_bytes, format_count, format_secs, plural};
-use crate::workload::WorkloadSpec;
-
-/// The seed article's claims, shipped with conlab.
-pub const ARTICLE: &str = include_str!("../../claims/article.json");
-
-/// One claim, checked on load: its workload and models are typed, its range ordered.
-#[derive(Debug, Clone)]
-pub struct Claim {
-    pub id: String,
-    pub text: String,
-    pub source: String,
-    pub workload: WorkloadSpec,
-    pub tasks: usize,
-    pub check: Check,
-}
-
-/// What must be true of the measurements for the claim to hold.
-#[derive(Debug, Clone)]
-pub enum Check {
-    /// `a` and `b` finish within `within` (0.25 = 25%) of each other.
-    Similar { a: ModelSpec, b: ModelSpec, within: f64 },
-    /// `faster` beats `slower` by at least `by` (1.0 = twice as fast).
-    Faster {
-        faster: ModelSpec,
-        slower: ModelSpec,
-        by: f64,
-    },
-    /// `leaner` uses less peak RSS than `fatter` by at least `by` (1.0 = half as much).
-    Leaner {
-        leaner: ModelSpec,
-        fatter: ModelSpec,
-        by: f64,
-    },
-    /// `model` runs every task, all at once, without a failed task.
-    Completes { model: ModelSpec },
-    /// `metric` of `model` lies in [min, max].
-    Range {
-        model: ModelSpec,
-        metric: Metric,
-        min: f64,
-        max: f64,
-    },
-}
-
-/// The figures a range claim can be about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    PeakRssBytes,
-    PeakVmBytes,
-    /// Peak RSS above the model's baseline (0 tasks), per task.
-    RssPerTaskBytes,
-    /// Peak virtual size above the model's baseline, per task.
-    VmPerTaskBytes,
-}
-
-impl Metric {
-    fn label(self) -> &'static str {
-        match self {
-            Metric::PeakRssBytes => "RSS",
-            Metric::PeakVmBytes => "virtual",
-            Metric::RssPerTaskBytes => "RSS per task",
-            Metric::VmPerTaskBytes => "virtual per task",
-        }
-    }
-}
-
-/// A claims file that cannot be used: one line naming the claim and the field.
-#[derive(Debug, thiserror::Error)]
-pub enum ClaimsError {
-    #[error("{file} is not a JSON list of claims: {error}")]
-    NotAList {
-        file: String,
-        /// In the message, so not also the source: each cause prints once.
-        error: serde_json::Error,
-    },
-    #[error("{file}: claim {number} (id '{id}'): {why}")]
-    Bad {
-        file: String,
-        number: usize,
-        id: String,
-        why: String,
-    },
-    #[error("{0} holds no claims")]
-    Empty(String),
-}
-
-/// A claim as written in the file, before its specs are parsed.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawClaim {
-    id: String,
-    text: String,
-    source: String,
-    workload: String,
-    tasks: usize,
-    check: RawCheck,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-enum RawCheck {
-    Similar {
-        a: String,
-        b: String,
-        within: f64,
-    },
-    Faster {
-        faster: String,
-        slower: String,
-        by: f64,
-    },
-    Leaner {
-        leaner: String,
-        fatter: String,
-        by: f64,
-    },
-    Completes {
-        model: String,
-    },
-    Range {
-        model: String,
-        metric: Metric,
-        min: f64,
-        max: f64,
-    },
-}
-
-/// Parse a claims file's text (`file` names it in errors).
-pub fn parse_claims(text: &str, file: &str) -> Result<Vec<Claim>, ClaimsError> {
-    let entries: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|error| ClaimsError::NotAList {
-        file: file.into(),
-        error,
-    })?;
-    if entries.is_empty() {
-        return Err(ClaimsError::Empty(file.into()));
-    }
-    entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let id = v.get("id").and_then(|x| x.as_str()).unwrap_or("?").to_string();
-            let bad = |why: String| ClaimsError::Bad {
-                file: file.into(),
-                number: i + 1,
-                id: id.clone(),
-                why,
-            };
-            let raw: RawClaim = serde_json::from_value(v).map_err(|e| bad(format!("malformed: {e}")))?;
-            let workload = raw.workload.parse().map_err(|e| bad(format!("workload: {e}")))?;
-            let model = |field: &str, text: &str| {
-                text.parse::<ModelSpec>()
-                    .map_err(|e| bad(format!("check.{field}: {e}")))
-            };
-            let check = match raw.check {
-                RawCheck::Similar { a, b, within } => Check::Similar {
-                    a: model("a", &a)?,
-                    b: model("b", &b)?,
-                    within,
-                },
-                RawCheck::Faster { faster, slower, by } => Check::Faster {
-                    faster: model("faster", &faster)?,
-                    slower: model("slower", &slower)?,
-                    by,
-                },
-                RawCheck::Leaner { leaner, fatter, by } => Check::Leaner {
-                    leaner: model("leaner", &leaner)?,
-                    fatter: model("fatter", &fatter)?,
-                    by,
-                },
-                RawCheck::Completes { model: m } => Check::Completes {
-                    model: model("model", &m)?,
-                },
-                RawCheck::Range {
-                    model: m,
-                    metric,
-                    min,
-                    max,
-                } => {
-                    if min > max {
-                        return Err(bad(format!("check.min ({min}) is larger than check.max ({max})")));
-                    }
-                    Check::Range {
-                        model: model("model", &m)?,
-                        metric,
-                        min,
-                        max,
-                    }
-                }
-            };
-            if raw.tasks == 0 {
-                return Err(bad("tasks must be at least 1".into()));
-            }
-            Ok(Claim {
-                id: raw.id,
-                text: raw.text,
-                source: raw.source,
-                workload,
-                tasks: raw.tasks,
-                check,
-            })
-        })
-        .collect()
-}
-
-impl Claim {
-    /// The models the claim's check compares.
-    pub fn models(&self) -> Vec<&ModelSpec> {
-        match &self.check {
-            Check::Similar { a, b, .. } => vec![a, b],
-            Check::Faster { faster, slower, .. } => vec![faster, slower],
-            Check::Leaner { leaner, fatter, .. } => vec![leaner, fatter],
-            Check::Completes { model } | Check::Range { model, .. } => vec![model],
-        }
-    }
-}
 
 /// Decimal units, as claims are written: `1 GB`, `50 MB`, `12 KB`.
 fn si(bytes: f64) -> String {
@@ -239,9 +25,13 @@ fn si(bytes: f64) -> String {
 }
 
 /// The verdict on one claim from the cells (and the baselines, for per-task figures)
-/// measured for it.
-pub fn judge(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> ClaimResult {
-    let (measured, verdict) = match judge_figures(c, cells, baselines) {
+/// measured for it, and for a capacity claim the searches at its objective.
+pub fn judge(c: &Claim, cells: &[CellResult], baselines: &[CellResult], capacities: &[Capacity]) -> ClaimResult {
+    let judged = match c.slo() {
+        Some(slo) => judge_capacity(c, slo, capacities),
+        None => judge_figures(c, cells, baselines),
+    };
+    let (measured, verdict) = match judged {
         Ok(judged) => judged,
         Err(why) => (why, Verdict::NotMeasured),
     };
@@ -351,6 +141,24 @@ fn short_of(runs: &[&CellResult], tasks: usize) -> Option<String> {
     })
 }
 
+/// A capacity claim, on the searches run at its objective.
+fn judge_capacity(c: &Claim, slo: &Slo, capacities: &[Capacity]) -> Result<(String, Verdict), String> {
+    let objective = slo.to_string();
+    // No search at this objective at all: judged on none, so the reason names the model.
+    let none = crate::slo::capacity(slo);
+    let found = capacities.iter().find(|k| k.slo == objective).unwrap_or(&none);
+    let (w, n) = (c.workload.to_string(), c.tasks);
+    match &c.check {
+        Check::HoldsMore { more, less, by, .. } => {
+            capacity::judge_more(found, &w, n, &more.to_string(), &less.to_string(), *by)
+        }
+        Check::HoldsAsMuch { a, b, within, .. } => {
+            capacity::judge_similar(found, &w, n, &a.to_string(), &b.to_string(), *within)
+        }
+        _ => Err("not a capacity claim".into()),
+    }
+}
+
 fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> Result<(String, Verdict), String> {
     let time = |r: &[&CellResult]| Figure::of(r, &|x| cell_time(x));
     let secs = |v: f64| format_secs(v);
@@ -424,6 +232,7 @@ fn judge_figures(c: &Claim, cells: &[CellResult], baselines: &[CellResult]) -> R
             );
             Ok((with_short(text, &[]), verdict))
         }
+        Check::HoldsMore { .. } | Check::HoldsAsMuch { .. } => Err("a capacity claim needs its searches".into()),
         Check::Range {
             model,
             metric,
@@ -485,36 +294,6 @@ mod tests {
         assert_eq!(si(3.1e7), "31 MB");
     }
 
-    #[test]
-    fn the_article_claims_parse() {
-        let claims = parse_claims(ARTICLE, "article").unwrap();
-        assert!(claims.len() >= 8);
-        assert!(claims.iter().any(|c| c.id == "thousand-threads-1-8gb-virtual"));
-    }
-
-    fn one(check: &str) -> String {
-        let text = format!(r#"[{{"id":"c","text":"t","source":"s","workload":"sleep:1s","tasks":1,"check":{check}}}]"#);
-        parse_claims(&text, "f.json")
-            .map(|_| "ok".into())
-            .unwrap_or_else(|e| e.to_string())
-    }
-
-    #[test]
-    fn bad_claims_name_the_claim_and_the_field() {
-        let range = |metric: &str, min: u32, max: u32, model: &str| {
-            format!(r#"{{"kind":"range","model":"{model}","metric":"{metric}","min":{min},"max":{max}}}"#)
-        };
-        assert_eq!(one(&range("peak_rss_bytes", 1, 2, "rs-async")), "ok");
-        let metric = one(&range("peak_cpu", 1, 2, "rs-async"));
-        assert!(
-            metric.contains("claim 1 (id 'c')") && metric.contains("peak_cpu"),
-            "{metric}"
-        );
-        assert!(one(&range("peak_rss_bytes", 3, 2, "rs-async")).contains("check.min (3) is larger"));
-        let model = one(&range("peak_rss_bytes", 1, 2, "go-routine"));
-        assert!(model.contains("check.model") && !model.contains("--models"), "{model}");
-    }
-
     fn cell(model: &str, work_s: f64, failed: usize) -> CellResult {
         let meta = crate::cell::parent::CellMeta {
             index: 1,
@@ -537,7 +316,7 @@ mod tests {
         let text = r#"[{"id":"c","text":"t","source":"s","workload":"sleep:1s","tasks":1,"check":{"kind":"faster","faster":"rs-async","slower":"rs-thread","by":0.5}}]"#;
         let claims = parse_claims(text, "f").unwrap();
         let claim = &claims[0];
-        let verdict = |cells: &[CellResult]| judge(claim, cells, &[]).verdict;
+        let verdict = |cells: &[CellResult]| judge(claim, cells, &[], &[]).verdict;
         assert_eq!(
             verdict(&[cell("rs-async", 1.0, 0), cell("rs-thread", 2.0, 0)]),
             Verdict::Holds
@@ -555,5 +334,47 @@ mod tests {
             verdict(&[cell("rs-async", 0.01, 1), cell("rs-thread", 2.0, 0)]),
             Verdict::NotMeasured
         );
+    }
+
+    #[test]
+    fn capacity_claims_parse_their_objective_and_are_judged_on_its_searches() {
+        let claim = |workload: &str, slo: &str| {
+            format!(
+                r#"[{{"id":"c","text":"t","source":"s","workload":"{workload}","tasks":8,"check":{{"kind":"holds-more","more":"rs-async","less":"rs-thread","by":0.25,"slo":"{slo}"}}}}]"#
+            )
+        };
+        let bad_slo = parse_claims(&claim("serve-http:latency=10ms", "p95=1ms"), "f").unwrap_err();
+        assert!(bad_slo.to_string().contains("check.slo"), "{bad_slo}");
+        let not_server = parse_claims(&claim("sleep:1s", "p99=100ms"), "f").unwrap_err();
+        assert!(
+            not_server.to_string().contains("--slo needs a server workload"),
+            "{not_server}"
+        );
+        let claims = parse_claims(&claim("serve-http:latency=10ms,duration=3s", "p99=100ms"), "f").unwrap();
+        let c = &claims[0];
+        assert_eq!(c.slo().map(|s| s.to_string()).as_deref(), Some("p99=100ms"));
+        let none = judge(c, &[], &[], &[]);
+        assert_eq!(none.verdict, Verdict::NotMeasured);
+        assert!(
+            none.measured.starts_with("rs-async was not searched at 8"),
+            "{}",
+            none.measured
+        );
+        let mut found = crate::slo::capacity(c.slo().unwrap());
+        for (model, rps) in [("rs-async", 6000.0), ("rs-thread", 3000.0)] {
+            found.searches.push(crate::results::CapacitySearch {
+                workload: c.workload.to_string(),
+                model: model.into(),
+                tasks: 8,
+                repeat: 0,
+                capacity_rps: Some(rps),
+                failed_at_rps: Some(rps * 1.05),
+                end: crate::results::SearchEnd::Converged,
+                probes: Vec::new(),
+            });
+        }
+        assert_eq!(judge(c, &[], &[], &[found.clone()]).verdict, Verdict::Holds);
+        found.slo = "p99=50ms".into();
+        assert_eq!(judge(c, &[], &[], &[found]).verdict, Verdict::NotMeasured);
     }
 }

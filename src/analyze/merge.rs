@@ -231,7 +231,7 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
         .collect();
     let starts = inputs.iter().map(|i| i.results.started_at.clone());
     let ends = inputs.iter().map(|i| i.results.finished_at.clone());
-    Results {
+    let mut joined = Results {
         schema: SCHEMA.into(),
         tool: crate::results::Tool {
             name: "conlab".into(),
@@ -246,6 +246,7 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
         baselines,
         analysis,
         claims: Vec::new(),
+        capacity: None,
         merged: Some(Merged {
             sources,
             hosts: match several {
@@ -258,7 +259,20 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
             missing_shards,
             mixed,
         }),
+    };
+    super::capacity::attach(&mut joined, capacity(inputs));
+    joined
+}
+
+/// The capacity searches of every input run at the first one's objective, together
+/// (the others' searches answer another question, so they are left out).
+fn capacity(inputs: &[&Input]) -> Option<crate::results::Capacity> {
+    let mut all = inputs.iter().filter_map(|i| i.results.capacity.as_ref());
+    let mut first = all.next()?.clone();
+    for c in all.filter(|c| c.slo == first.slo) {
+        first.searches.extend(c.searches.iter().cloned());
     }
+    Some(first)
 }
 
 /// The machines of one document by name: its `merged.hosts` when it has them, else its

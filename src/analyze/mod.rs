@@ -10,7 +10,9 @@
 pub mod advice;
 mod analysis;
 pub mod answer;
+pub mod capacity;
 pub mod cells;
+mod claim_spec;
 pub mod claims;
 pub mod compare;
 pub mod merge;

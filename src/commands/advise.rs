@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use super::shared::{conlab_exe, load_results, print_out, usage};
-use crate::analyze::advice::{self, closest_workload, Connections, Lang, Question};
+use crate::analyze::advice::{self, closest_workload, Connections, Lang, Question, Side};
 use crate::cli::{AdviseArgs, ConnectionsArg};
 use crate::launch::python;
 use crate::measure::{env::Environment, limits};
@@ -28,6 +28,9 @@ const MEASURED_TASKS: usize = 10_000;
 pub fn run(a: &AdviseArgs) -> anyhow::Result<()> {
     if let Some(task) = &a.task {
         return own_task(a, task);
+    }
+    if let Some(app) = &a.app {
+        return own_app(a, app);
     }
     let q = question(a)?;
     print_out(&report::advice::question(&q, report::screen::width()))?;
@@ -95,6 +98,96 @@ fn own_task(a: &AdviseArgs, task: &PyTask) -> anyhow::Result<()> {
     let tasks = tasks.min(MEASURED_TASKS);
     let (cells, source) = measure(WorkloadSpec::PyTask(task.clone()), &models, tasks)?;
     answer(&q, &cells, &models, tasks, &source)
+}
+
+/// The connections an app is measured at when the question names none.
+const APP_CONNECTIONS: usize = 64;
+
+/// `advise --side server --app`: the user's web app under every installed stack of its
+/// interface, each stack's capacity at the objective searched, ranked.
+fn own_app(a: &AdviseArgs, app: &str) -> anyhow::Result<()> {
+    if a.side != Side::Server {
+        return Err(usage(Missing(
+            "advise --app measures a web app; it goes with --side server",
+        )));
+    }
+    let target = match app.starts_with("asgi=") || app.starts_with("wsgi=") {
+        true => app.to_string(),
+        false => format!("{}={app}", app_interface(app)),
+    };
+    // Each probe runs the least time a probe may (3 s; CONLAB_SLO_MIN_PROBE in tests).
+    let probe = crate::units::format_duration(crate::slo::probe::min_probe());
+    let mut spec = format!("serve-app:{target},duration={probe}");
+    for path in &a.paths {
+        spec.push_str(&format!(",path={path}"));
+    }
+    let workload: WorkloadSpec = spec.parse().map_err(usage)?;
+    let tasks = a.tasks.or(held(a)).unwrap_or(APP_CONNECTIONS);
+    eprintln!(
+        "{}",
+        report::screen::wrap(
+            &format!(
+                "conlab advise: {workload} at {}, each stack's capacity at {} (probes of {probe}, up to 12 per stack)",
+                crate::units::plural(tasks, "connection"),
+                a.slo
+            ),
+            report::screen::width(),
+            2
+        )
+    );
+    let mut request = PlanRequest::new(vec![workload.clone()], None, vec![tasks]);
+    request.slo = Some(a.slo.clone());
+    let plan = Plan::new(request).map_err(usage)?;
+    let env = Environment::probe(limits::raise_nofile());
+    let results = sweep::run(&plan, env, &conlab_exe()?, &mut Searches, &AtomicBool::new(false))?;
+    let capacity = results.capacity.clone().unwrap_or_else(|| crate::slo::capacity(&a.slo));
+    let advice = crate::analyze::capacity::advise(&capacity, &workload.to_string(), tasks);
+    let skipped: Vec<(String, String)> = results
+        .cells
+        .iter()
+        .filter(|c| c.status == crate::results::Status::Skipped)
+        .map(|c| {
+            (
+                c.model.clone(),
+                c.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    print_out(&report::capacity::advice(
+        &capacity,
+        &advice,
+        &skipped,
+        report::screen::width(),
+    ))?;
+    if advice.ranked.is_empty() {
+        bail!("no stack that serves this app could be measured; see the lines above");
+    }
+    Ok(())
+}
+
+/// ASGI when the app's file defines a coroutine (`async def`), WSGI otherwise; a file
+/// that cannot be read is left to the spec's own check.
+fn app_interface(app: &str) -> &'static str {
+    let file = app.rsplit_once(':').map_or(app, |(f, _)| f);
+    match std::fs::read_to_string(file) {
+        Ok(text) if text.contains("async def") => "asgi",
+        _ => "wsgi",
+    }
+}
+
+/// Each finished capacity search as a line on stderr, so a minute per stack is not silent.
+struct Searches;
+
+impl sweep::Observer for Searches {
+    fn note(&mut self, line: &str) {
+        eprintln!("conlab advise: {line}");
+    }
+    fn search_done(&mut self, c: &crate::results::Capacity, position: usize, total: usize) -> std::io::Result<()> {
+        for s in &c.searches {
+            eprintln!("{}", report::capacity::search_line(s, &c.slo, position, total));
+        }
+        Ok(())
+    }
 }
 
 /// A quiet sweep of `models` on `workload` at `tasks`: its cells and where they came from.

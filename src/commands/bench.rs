@@ -23,7 +23,7 @@ use crate::measure::{env::Environment, limits};
 use crate::plan::{self, Plan, PlanRequest, TargetChoice};
 use crate::report::json::{write_results, JsonlWriter};
 use crate::report::{self, screen, terminal, Format, ReportFormat};
-use crate::results::{CellResult, JsonlRecord, SweepHeader};
+use crate::results::{Capacity, CellResult, JsonlRecord, SweepHeader};
 use crate::sweep::{self, Observer};
 use crate::units::plural;
 use crate::workload::WorkloadSpec;
@@ -182,6 +182,7 @@ fn request(args: &BenchArgs, out: &Path) -> anyhow::Result<PlanRequest> {
         hosts: args.generator_hosts.clone().map(|h| h.0).unwrap_or_default(),
     };
     request.series = !args.no_series;
+    request.slo.clone_from(&args.slo);
     Ok(request)
 }
 
@@ -205,6 +206,7 @@ fn plan_json(plan: &Plan) -> String {
         "workloads": plan.workloads.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         "models": plan.models.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "baselines": plan.baseline_models().iter().map(|&m| plan.models[m].name()).collect::<Vec<_>>(),
+        "slo": plan.slo.as_ref().map(|s| s.to_string()),
         "cells": cells,
         "notes": plan.notes,
     });
@@ -325,6 +327,17 @@ impl Observer for Progress {
 
     fn cell_started(&mut self, label: &str) {
         self.bar.set_message(label.to_string());
+    }
+
+    fn search_done(&mut self, search: &Capacity, position: usize, total: usize) -> std::io::Result<()> {
+        self.append(&JsonlRecord::Capacity(Box::new(search.clone())))?;
+        if !self.quiet {
+            for s in &search.searches {
+                self.log(report::capacity::search_line(s, &search.slo, position, total));
+            }
+        }
+        self.bar.inc(1);
+        Ok(())
     }
 
     fn cell_done(&mut self, cell: &CellResult, position: usize, total: usize) -> std::io::Result<()> {

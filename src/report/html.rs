@@ -65,10 +65,13 @@ impl Format for Html {
         let mut h = String::new();
         let _ = write!(
             h,
-            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab report</title><style>{STYLE}{}</style></head><body><h1>conlab report</h1><p>{} · {} cells{}</p>"#,
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>conlab report</title><style>{STYLE}{}</style></head><body><h1>conlab report</h1><p>{} · {}{}</p>"#,
             palette::css(&results.plan.models),
             escape(&results.started_at),
-            results.cells.len(),
+            match &results.capacity {
+                Some(c) => format!("{} cells · {} capacity searches", results.cells.len(), c.searches.len()),
+                None => format!("{} cells", results.cells.len()),
+            },
             if results.interrupted {
                 " · <strong>interrupted</strong>"
             } else {
@@ -112,6 +115,19 @@ pub fn cell_page(results: &Results, runs: &[&CellResult]) -> String {
 
 /// One machine's verdicts, claims, workload sections and environment.
 fn body(h: &mut String, results: &Results) {
+    // A capacity search (`--slo`) runs no plain cells: its section is the verdict.
+    if !results.analysis.workloads.is_empty() || results.capacity.is_none() {
+        verdicts_section(h, results);
+    }
+    h.push_str(&super::capacity::html(results));
+    claims_section(h, results);
+    for wa in &results.analysis.workloads {
+        workload_section(h, results, wa);
+    }
+    environment_section(h, results);
+}
+
+fn verdicts_section(h: &mut String, results: &Results) {
     h.push_str(r#"<section class="verdicts"><h2>Verdicts</h2>"#);
     for wa in &results.analysis.workloads {
         let s = summarize(results, wa);
@@ -127,11 +143,6 @@ fn body(h: &mut String, results: &Results) {
         h.push_str("</ul>");
     }
     h.push_str("</section>");
-    claims_section(h, results);
-    for wa in &results.analysis.workloads {
-        workload_section(h, results, wa);
-    }
-    environment_section(h, results);
 }
 
 fn claims_section(h: &mut String, results: &Results) {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analyze;
-use crate::results::{CellResult, JsonlRecord, Results, SCHEMA};
+use crate::results::{Capacity, CellResult, JsonlRecord, Results, SCHEMA};
 
 /// A file that cannot be read as results, said in one line.
 #[derive(Debug, thiserror::Error)]
@@ -72,12 +72,15 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             let plan = &results.plan;
             results.analysis =
                 analyze::analyze_hosts(&results.cells, &results.baselines, &plan.workloads, &plan.models);
+            let capacity = results.capacity.take();
+            analyze::capacity::attach(&mut results, capacity);
             return Ok(Loaded { results, note: None });
         }
     }
     let lines: Vec<&str> = text.lines().collect();
     let mut header = None;
     let mut cells: Vec<CellResult> = Vec::new();
+    let mut capacity: Option<Capacity> = None;
     let mut note = None;
     let mut foreign = 0;
     for (i, line) in lines.iter().enumerate() {
@@ -94,6 +97,11 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             Ok(JsonlRecord::Sweep(h)) if header.is_none() => header = Some(*h),
             Ok(JsonlRecord::Sweep(_)) => return Err(line_error(i, "a second sweep header".into())),
             Ok(JsonlRecord::Cell(c)) => cells.push(*c),
+            // One record per capacity search, each with the objective.
+            Ok(JsonlRecord::Capacity(c)) => match &mut capacity {
+                Some(all) => all.searches.extend(c.searches),
+                None => capacity = Some(*c),
+            },
             Err(_) if i + 1 == lines.len() && header.is_some() => {
                 note = Some(format!(
                     "{}:{}: the last line is incomplete (the sweep was cut off while writing it); it was left out",
@@ -117,7 +125,9 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let plan = &header.plan;
     let rounds = plan.rounds();
     let planned = plan.shard.map_or(rounds, |s| s.rounds_of(rounds)) * plan.models.len();
-    let interrupted = cells.len() < planned;
-    let results = analyze::document(header, cells, baselines, String::new(), interrupted);
+    let searched = capacity.as_ref().map_or(0, |c| c.searches.len());
+    let interrupted = cells.len() + searched < planned;
+    let mut results = analyze::document(header, cells, baselines, String::new(), interrupted);
+    analyze::capacity::attach(&mut results, capacity);
     Ok(Loaded { results, note })
 }

@@ -48,6 +48,7 @@ fn body(results: &Results) -> String {
         env.kernel,
         env.rustc_version
     );
+    out.push_str(&super::capacity::markdown(results));
     for wa in &results.analysis.workloads {
         let med = analyze::medians(&results.cells, &wa.workload);
         let peaks = analyze::peaks(&results.cells, &wa.workload);

@@ -5,6 +5,7 @@
 pub mod advice;
 pub mod answer;
 pub mod axis;
+pub mod capacity;
 pub mod claims;
 pub mod compare;
 pub mod csv;

@@ -178,6 +178,7 @@ pub fn render_with(results: &Results, colour: bool, width: usize) -> String {
             let _ = writeln!(out, "{}", screen::wrap(&line, width, 2));
         }
     }
+    out.push_str(&super::capacity::terminal(results, width));
     let readings: Vec<_> = results
         .analysis
         .workloads

@@ -24,6 +24,7 @@ mod series;
 mod serve;
 mod server;
 mod shard;
+mod slo;
 mod slurm;
 mod stacks;
 mod typed_core;
