@@ -37,7 +37,7 @@ fn every_model_holds_the_connections_and_says_what_each_cost() {
         dir.path(),
         &[
             "--workload",
-            "serve-tcp:interval=200ms,duration=1s",
+            "serve-tcp:interval=100ms,duration=500ms",
             "--models",
             models,
             "--tasks",
