@@ -402,10 +402,14 @@ pub fn knee(results: &Results, c: &Capacity, workload: &str, tasks: usize) -> St
     let px = |x: f64| left + xa.at(x, pw);
     let py = |y: f64| TOP + PLOT_H - ya.at(y, PLOT_H);
     for v in &xa.ticks {
+        let label = Scale::Count.label(*v);
+        // A rate label centred on the plot's left edge would run into the lowest time label:
+        // it starts at the edge instead.
+        let anchor = if px(*v) - super::svg::room(&label) / 2.0 < left { "start" } else { "middle" };
         let _ = write!(
             svg,
-            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b:.1}" class="grid"/><text x="{x:.1}" y="{ty:.1}" text-anchor="middle" class="tick">{}</text>"#,
-            escape(&Scale::Count.label(*v)),
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b:.1}" class="grid"/><text x="{x:.1}" y="{ty:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
+            escape(&label),
             x = px(*v),
             b = TOP + PLOT_H,
             ty = TOP + PLOT_H + FONT + 2.0
