@@ -46,11 +46,13 @@ impl Default for TaskBins {
 }
 
 impl TaskBins {
+    /// Both counts at their full size up front: counting never allocates during the work,
+    /// where a first allocation on a runtime's worker thread costs the cell a malloc arena.
     pub fn new() -> Self {
         Self {
             width_ns: FIRST_WIDTH_NS,
-            started: Vec::new(),
-            completed: Vec::new(),
+            started: Vec::with_capacity(MAX_BINS),
+            completed: Vec::with_capacity(MAX_BINS),
         }
     }
 
@@ -79,8 +81,12 @@ impl TaskBins {
     /// Merge neighbouring bins pairwise: half as many, twice as wide.
     fn coarsen(&mut self) {
         for v in [&mut self.started, &mut self.completed] {
-            let merged: Vec<u64> = v.chunks(2).map(|c| c.iter().sum()).collect();
-            *v = merged;
+            // In place, for the same reason as `new`.
+            let half = v.len().div_ceil(2);
+            for i in 0..half {
+                v[i] = v[2 * i] + v.get(2 * i + 1).copied().unwrap_or(0);
+            }
+            v.truncate(half);
         }
         self.width_ns *= 2;
     }

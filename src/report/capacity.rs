@@ -405,7 +405,11 @@ pub fn knee(results: &Results, c: &Capacity, workload: &str, tasks: usize) -> St
         let label = Scale::Count.label(*v);
         // A rate label centred on the plot's left edge would run into the lowest time label:
         // it starts at the edge instead.
-        let anchor = if px(*v) - super::svg::room(&label) / 2.0 < left { "start" } else { "middle" };
+        let anchor = if px(*v) - super::svg::room(&label) / 2.0 < left {
+            "start"
+        } else {
+            "middle"
+        };
         let _ = write!(
             svg,
             r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b:.1}" class="grid"/><text x="{x:.1}" y="{ty:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
