@@ -71,13 +71,16 @@ def serve(server, cell, n, model, stop):
     procs = model.get("procs")
     if procs:
         return _serve_workers(app, uvicorn, cell, int(procs), stop)
-    # uvicorn on a host and port gets TCP_NODELAY on its connections from the loop that
-    # made the listener; on a descriptor it was handed (`--fd`), it does not, and a
-    # response's two writes (head, then body) meet the client's delayed ACK: 40 ms each.
-    # Set on the listener, every accepted connection inherits it (Linux), as on a port.
+    # The listener goes to uvicorn as a socket object (`Server.run(sockets=...)`, the way
+    # gunicorn's UvicornWorker hands over its own), not as `Config(fd=3)`: uvicorn wraps a
+    # bare descriptor as AF_UNIX, so the loop serves it as a Unix socket, which uvicorn on
+    # a port is not. Two differences followed: no TCP_NODELAY on the connections (each
+    # answer's two writes met the client's delayed ACK, 40 ms), and uvloop accepting a
+    # pipe's connections at once where on TCP it accepts one per loop iteration (a
+    # connection arriving under load waits seconds for its first answer, as it does for
+    # `uvicorn --port` loaded by wrk). As a TCP socket both are uvicorn's own.
     _, sock = inherited_listener()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    config = uvicorn.Config(app, fd=common.LISTENER_FD, loop="auto", http="auto", lifespan="on",
+    config = uvicorn.Config(app, loop="auto", http="auto", lifespan="on",
                             log_level="warning", access_log=False, backlog=common.BACKLOG,
                             timeout_graceful_shutdown=5)
     config.load()  # the protocol and the loop imported before the ready line
@@ -94,7 +97,7 @@ def serve(server, cell, n, model, stop):
 
     uv = Server(config)
     stop.actions.append(lambda: setattr(uv, "should_exit", True))
-    uv.run()
+    uv.run(sockets=[sock])
     take_own(cell, cell.stack)
 
 
