@@ -8,7 +8,6 @@ One process: `uvicorn.Config` and `uvicorn.Server` on fd 3 in this process, stop
 long recommended; each worker's loop and parser are what it reports at its exit."""
 
 import asyncio
-import socket
 import time
 import warnings
 
@@ -73,12 +72,9 @@ def serve(server, cell, n, model, stop):
         return _serve_workers(app, uvicorn, cell, int(procs), stop)
     # The listener goes to uvicorn as a socket object (`Server.run(sockets=...)`, the way
     # gunicorn's UvicornWorker hands over its own), not as `Config(fd=3)`: uvicorn wraps a
-    # bare descriptor as AF_UNIX, so the loop serves it as a Unix socket, which uvicorn on
-    # a port is not. Two differences followed: no TCP_NODELAY on the connections (each
-    # answer's two writes met the client's delayed ACK, 40 ms), and uvloop accepting a
-    # pipe's connections at once where on TCP it accepts one per loop iteration (a
-    # connection arriving under load waits seconds for its first answer, as it does for
-    # `uvicorn --port` loaded by wrk). As a TCP socket both are uvicorn's own.
+    # bare descriptor as AF_UNIX, so its connections got no TCP_NODELAY (each answer's two
+    # writes met the client's delayed ACK, 40 ms) unless set on the listener by hand. As
+    # the TCP socket it is, the loop sets TCP_NODELAY itself, as for `uvicorn --port`.
     _, sock = inherited_listener()
     config = uvicorn.Config(app, loop="auto", http="auto", lifespan="on",
                             log_level="warning", access_log=False, backlog=common.BACKLOG,
