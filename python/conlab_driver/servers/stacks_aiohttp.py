@@ -5,6 +5,7 @@ people deploy without uvicorn."""
 import asyncio
 import time
 
+from . import common
 from .common import announce_ready, inherited_listener
 from .stacks import REQUESTS, TASKS, Answer, loop_of, record, take_own
 
@@ -50,7 +51,10 @@ def serve(server, cell, n, model, stop):
         closed = asyncio.Event()
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        await web.SockSite(runner, sock).start()
+        # SockSite listens again with its backlog (128 unless told), shrinking conlab's
+        # 2048: at 1,000 simultaneous connects the queue overflowed, and asyncio accepts at
+        # most a backlog's worth per loop iteration. The same backlog as every model's.
+        await web.SockSite(runner, sock, backlog=common.BACKLOG).start()
         cell.stack = record("aiohttp.web", aiohttp.__version__, "AppRunner + SockSite (one event loop)",
                             parser=_parser(), loop=loop_of(loop))
         cell.runner = "aiohttp.web on %s, a task per connection; %s" % (cell.stack["loop"], TASKS)
