@@ -157,6 +157,12 @@ pub struct BenchArgs {
     /// completed).
     #[arg(long, value_name = "FILE")]
     pub export_timeseries: Option<PathBuf>,
+    /// With --slo: also write every capacity probe as CSV to FILE, one row each (slo,
+    /// workload, model, tasks, repeat, the search's capacity_rps, failed_at_rps and end,
+    /// then the probe's rate, achieved_rps, p50/p99/p999_ms, requests, error_rate,
+    /// status, pass, reason).
+    #[arg(long, value_name = "FILE")]
+    pub export_capacity: Option<PathBuf>,
     /// Keep no series over time: the parent keeps only peaks and the cells count no
     /// tasks per time bin (to measure what the series costs).
     #[arg(long)]
@@ -261,6 +267,9 @@ pub struct ReportArgs {
     /// Also write every cell's series over time as CSV to FILE (see bench).
     #[arg(long, value_name = "FILE")]
     pub export_timeseries: Option<PathBuf>,
+    /// Also write every capacity probe of `bench --slo` as CSV to FILE (see bench).
+    #[arg(long, value_name = "FILE")]
+    pub export_capacity: Option<PathBuf>,
 }
 
 /// `--cell MODEL,N`: a model as results name it and a task count.

@@ -135,7 +135,11 @@ pub fn merge(inputs: Vec<Input>, allow_mixed: bool) -> Result<Outcome, MergeErro
             .iter()
             .map(|m| format!("missing slices of the plan: {m}")),
     );
-    let results = join(&kept, mixed, missing_shards(&kept));
+    let (capacity, left_out) = capacity(&kept);
+    warnings.extend(left_out.iter().cloned());
+    mixed.extend(left_out);
+    let mut results = join(&kept, mixed, missing_shards(&kept));
+    super::capacity::attach(&mut results, capacity);
     Ok(Outcome { results, warnings })
 }
 
@@ -231,7 +235,7 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
         .collect();
     let starts = inputs.iter().map(|i| i.results.started_at.clone());
     let ends = inputs.iter().map(|i| i.results.finished_at.clone());
-    let mut joined = Results {
+    let joined = Results {
         schema: SCHEMA.into(),
         tool: crate::results::Tool {
             name: "conlab".into(),
@@ -260,19 +264,34 @@ fn join(inputs: &[&Input], mixed: Vec<String>, missing_shards: Vec<String>) -> R
             mixed,
         }),
     };
-    super::capacity::attach(&mut joined, capacity(inputs));
     joined
 }
 
-/// The capacity searches of every input run at the first one's objective, together
-/// (the others' searches answer another question, so they are left out).
-fn capacity(inputs: &[&Input]) -> Option<crate::results::Capacity> {
-    let mut all = inputs.iter().filter_map(|i| i.results.capacity.as_ref());
-    let mut first = all.next()?.clone();
-    for c in all.filter(|c| c.slo == first.slo) {
-        first.searches.extend(c.searches.iter().cloned());
+/// The capacity searches of every input run at the first one's objective, together,
+/// and one line per input whose searches answer another objective: those are left out
+/// (one document holds one objective), and the line says so where a person reads it.
+fn capacity(inputs: &[&Input]) -> (Option<crate::results::Capacity>, Vec<String>) {
+    let mut all = inputs.iter().filter_map(|i| Some((i, i.results.capacity.as_ref()?)));
+    let Some((first_input, first)) = all.next() else {
+        return (None, Vec::new());
+    };
+    let mut joined = first.clone();
+    let mut left_out = Vec::new();
+    for (input, c) in all {
+        if c.slo == joined.slo {
+            joined.searches.extend(c.searches.iter().cloned());
+        } else {
+            left_out.push(format!(
+                "{}: its {} capacity searches at {} left out; the merged capacity is at {} ({}); merge them apart",
+                input.path,
+                c.searches.len(),
+                c.slo,
+                joined.slo,
+                first_input.path
+            ));
+        }
     }
-    Some(first)
+    (Some(joined), left_out)
 }
 
 /// The machines of one document by name: its `merged.hosts` when it has them, else its
@@ -366,3 +385,6 @@ fn renumber(cells: Vec<(usize, CellResult)>) -> Vec<CellResult> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -63,6 +63,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
         std::fs::write(path, report::timeseries::csv(&results))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    if let (Some(path), Some(capacity)) = (&args.export_capacity, &results.capacity) {
+        std::fs::write(path, report::csv::capacity(capacity))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if results.interrupted {
         eprintln!(
             "conlab: interrupted; {} finished cells kept in {}",
@@ -100,6 +104,15 @@ fn exports(args: &BenchArgs) -> anyhow::Result<Vec<(PathBuf, ReportFormat)>> {
     ];
     let mut out = Vec::new();
     if let Some(path) = &args.export_timeseries {
+        export_path(path)?;
+    }
+    if let Some(path) = &args.export_capacity {
+        if args.slo.is_none() {
+            return Err(UsageError(anyhow::anyhow!(
+                "--export-capacity writes the probes of --slo: give --slo too"
+            ))
+            .into());
+        }
         export_path(path)?;
     }
     for (path, format) in wanted {

@@ -1,10 +1,11 @@
 //! `conlab report FILE --format F [-o OUT]`: any format, rebuilt from results.json or a
 //! (possibly cut-off) results.jsonl; `--cell MODEL,N` shows one cell over time instead,
-//! and `--export-timeseries FILE` writes every series as CSV beside it.
+//! `--export-timeseries FILE` writes every series as CSV beside it, `--export-capacity
+//! FILE` every probe of `bench --slo`.
 
 use super::shared::{load_results, print_out, user_path, UsageError};
 use crate::cli::{CellPick, ReportArgs};
-use crate::report::{html, timeseries, ReportFormat};
+use crate::report::{csv, html, timeseries, ReportFormat};
 use crate::results::{CellResult, Results};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
@@ -12,6 +13,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let results = &loaded.results;
     if let Some(path) = &args.export_timeseries {
         user_path(std::fs::write(path, timeseries::csv(results)), "cannot write", path)?;
+    }
+    if let Some(path) = &args.export_capacity {
+        let Some(capacity) = &results.capacity else {
+            let why = format!(
+                "{} has no capacity searches (bench --slo runs them)",
+                args.file.display()
+            );
+            return Err(UsageError(anyhow::anyhow!(why)).into());
+        };
+        user_path(std::fs::write(path, csv::capacity(capacity)), "cannot write", path)?;
     }
     let text = match &args.cell {
         Some(pick) => cell_text(results, pick, args.format)?,

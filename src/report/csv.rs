@@ -1,9 +1,11 @@
 //! `--format csv`: one row per cell (baselines included, marked), a header row, the
 //! contract fields flattened, for spreadsheets and data frames. A document from several
-//! machines gets a last column, `host`, naming each row's.
+//! machines gets a last column, `host`, naming each row's. `--export-capacity` is the
+//! same for `bench --slo`'s searches: one row per probe, its search's answer repeated on
+//! each, so the knee can be drawn from the file alone.
 
 use super::format::Format;
-use crate::results::{CellResult, Results};
+use crate::results::{Capacity, CellResult, Probe, Results};
 
 pub struct Csv;
 
@@ -133,6 +135,73 @@ impl Format for Csv {
     }
 }
 
+/// The columns of the `--export-capacity` CSV.
+pub const CAPACITY_HEADER: &[&str] = &[
+    "slo",
+    "workload",
+    "model",
+    "tasks",
+    "repeat",
+    "capacity_rps",
+    "failed_at_rps",
+    "end",
+    "probe",
+    "rate",
+    "achieved_rps",
+    "p50_ms",
+    "p99_ms",
+    "p999_ms",
+    "requests_ok",
+    "requests_failed",
+    "error_rate",
+    "status",
+    "pass",
+    "reason",
+];
+
+/// Every probe of every capacity search, one row each (a search that ran none: one row
+/// with the probe's columns empty).
+pub fn capacity(c: &Capacity) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(CAPACITY_HEADER).expect("CSV into memory");
+    for s in &c.searches {
+        let head = [
+            c.slo.clone(),
+            s.workload.clone(),
+            s.model.clone(),
+            s.tasks.to_string(),
+            s.repeat.to_string(),
+            opt(s.capacity_rps),
+            opt(s.failed_at_rps),
+            s.end.as_str().to_string(),
+        ];
+        let probe = |i: usize, p: &Probe| {
+            vec![
+                i.to_string(),
+                p.rate.to_string(),
+                opt(p.achieved_rps),
+                opt(p.p50_ms),
+                opt(p.p99_ms),
+                opt(p.p999_ms),
+                p.requests_ok.to_string(),
+                p.requests_failed.to_string(),
+                p.error_rate.to_string(),
+                p.status.as_str().to_string(),
+                p.pass.to_string(),
+                opt(p.reason.clone()),
+            ]
+        };
+        let mut rows: Vec<Vec<String>> = s.probes.iter().enumerate().map(|(i, p)| probe(i + 1, p)).collect();
+        if rows.is_empty() {
+            rows.push(vec![String::new(); CAPACITY_HEADER.len() - head.len()]);
+        }
+        for r in rows {
+            w.write_record(head.iter().cloned().chain(r)).expect("CSV into memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("CSV into memory")).expect("CSV of UTF-8 text is UTF-8")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +229,62 @@ mod tests {
             std::time::Duration::from_secs(1),
         );
         assert_eq!(row(&cell).len(), HEADER.len());
+    }
+
+    #[test]
+    fn capacity_has_a_row_per_probe_and_one_for_a_search_without_any() {
+        use crate::results::{CapacitySearch, SearchEnd, Status};
+        let probe = |rate: u64, p99: f64, pass: bool| Probe {
+            rate,
+            achieved_rps: Some(rate as f64 * 0.99),
+            p50_ms: Some(p99 / 4.0),
+            p99_ms: Some(p99),
+            p999_ms: None,
+            requests_ok: rate * 3,
+            requests_failed: 0,
+            error_rate: 0.0,
+            status: Status::Ok,
+            pass,
+            reason: (!pass).then(|| format!("p99 {p99}ms > 50ms")),
+        };
+        let search = |model: &str, probes: Vec<Probe>| CapacitySearch {
+            workload: "serve-http:latency=10ms,bytes=128,duration=3s".into(),
+            model: model.into(),
+            tasks: 64,
+            repeat: 0,
+            capacity_rps: probes.iter().filter(|p| p.pass).map(|p| p.rate as f64).reduce(f64::max),
+            failed_at_rps: None,
+            end: SearchEnd::Converged,
+            probes,
+        };
+        let doc = Capacity {
+            slo: "p99=50ms".into(),
+            quantile: "p99".into(),
+            limit_ms: 50.0,
+            error_budget: 0.0,
+            min_achieved: 0.95,
+            probe_s: 3.0,
+            searches: vec![
+                search("rs-async", vec![probe(1000, 12.0, true), probe(2000, 80.5, false)]),
+                search("py-asyncio", Vec::new()),
+            ],
+            verdicts: Vec::new(),
+        };
+        let text = capacity(&doc);
+        let mut rows = ::csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(rows.headers().unwrap().iter().collect::<Vec<_>>(), CAPACITY_HEADER);
+        let rows: Vec<::csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 3);
+        let col = |name: &str| CAPACITY_HEADER.iter().position(|h| *h == name).unwrap();
+        assert_eq!(&rows[0][col("model")], "rs-async");
+        assert_eq!(&rows[0][col("capacity_rps")], "1000");
+        assert_eq!((&rows[1][col("probe")], &rows[1][col("rate")]), ("2", "2000"));
+        assert_eq!(
+            (&rows[1][col("pass")], &rows[1][col("reason")]),
+            ("false", "p99 80.5ms > 50ms")
+        );
+        assert_eq!(&rows[2][col("model")], "py-asyncio");
+        assert_eq!(&rows[2][col("probe")], "");
+        assert!(rows.iter().all(|r| r.len() == CAPACITY_HEADER.len()));
     }
 }

@@ -82,6 +82,51 @@ fn a_search_keeps_every_probe_and_finds_the_highest_rate_that_passed() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(read_json(&merged)["capacity"]["searches"], capacity["searches"]);
+    // Every probe as a CSV row, written from the document.
+    let csv = dir.path().join("probes.csv");
+    let out = crate::common::conlab()
+        .arg("report")
+        .arg(dir.path().join("results.json"))
+        .arg("--export-capacity")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("slo,workload,model,tasks,repeat,capacity_rps"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), probes.len() + 1, "{csv}");
+    assert!(lines[1].starts_with(r#""p99=50ms,errors=1%","serve-http:"#), "{csv}");
+}
+
+#[test]
+fn export_capacity_without_searches_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("probes.csv");
+    let no_slo = crate::common::conlab()
+        .args(["bench", "--workload", "serve-http:latency=10ms", "--models", "rs-async"])
+        .args(["--tasks", "4", "--export-capacity"])
+        .arg(&csv)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-sweep.json");
+    let no_capacity = crate::common::conlab()
+        .args(["report", fixture, "--export-capacity"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    for (out, says) in [(no_slo, "give --slo too"), (no_capacity, "has no capacity searches")] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    assert!(!csv.exists() && !dir.path().join("out").exists());
 }
 
 #[test]
