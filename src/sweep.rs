@@ -93,15 +93,16 @@ pub fn run(
         observer.note(note);
     }
     let cells = plan.shard_cells();
-    let total = cells.len() + plan.baseline_models().len();
-    observer.begin(&header, total).map_err(SweepError::Record)?;
+    observer
+        .begin(&header, cells.len() + plan.baseline_models().len())
+        .map_err(SweepError::Record)?;
     let mut runner = Runner {
         plan,
         setup: &setup,
         observer,
         stop,
         position: 0,
-        total,
+        total: cells.len(),
         capacity: plan.slo.as_ref().map(slo::capacity),
     };
     let (baselines, mut interrupted) = runner.baselines()?;
@@ -211,6 +212,8 @@ struct Runner<'a> {
     setup: &'a Setup,
     observer: &'a mut dyn Observer,
     stop: &'a AtomicBool,
+    /// The measured cells done (and searches ended) so far, and how many there are:
+    /// baselines are in neither.
     position: usize,
     total: usize,
     /// The capacity searches so far, with `--slo`.
@@ -404,7 +407,11 @@ impl Runner<'_> {
     }
 
     fn record(&mut self, result: &CellResult) -> Result<(), SweepError> {
-        self.position += 1;
+        // Lines say "[k/N]" over the measured cells: the baselines run first and print
+        // no line of their own, so counting them would start the lines at "[5/8]".
+        if !result.baseline {
+            self.position += 1;
+        }
         self.observer
             .cell_done(result, self.position, self.total)
             .map_err(SweepError::Record)

@@ -58,6 +58,8 @@ fn a_search_keeps_every_probe_and_finds_the_highest_rate_that_passed() {
     // The search's record in results.jsonl, and the same section rebuilt from it.
     let jsonl = std::fs::read_to_string(dir.path().join("results.jsonl")).unwrap();
     assert_eq!(jsonl.matches(r#""record":"capacity""#).count(), 1);
+    // The search's progress line counts the measured cells only, not the baseline.
+    assert!(stderr(&out).contains("[1/1] serve-http"), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("capacity at p99 ≤ 50ms: serve-http"), "{text}");
     assert!(text.contains(&format!("{} probe", probes.len())), "{text}");
@@ -172,6 +174,43 @@ fn advise_app_wants_the_server_side_and_a_valid_app() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("expected FILE:APP"), "{}", stderr(&out));
+}
+
+#[test]
+fn advise_app_ranks_the_asgi_stacks_by_capacity() {
+    if !crate::common::importable("uvicorn") {
+        println!("skipped: uvicorn is not installed (pip install uvicorn)");
+        return;
+    }
+    // A generous objective, so the search ramps to the app's throughput in a few 200 ms
+    // probes; 2 connections keep it seconds long.
+    let out = crate::common::conlab()
+        .env("CONLAB_SLO_MIN_PROBE", "200ms")
+        .args(["advise", "--side", "server", "--app", "examples/python/asgi_app.py:app"])
+        .args(["--connections", "2", "--slo", "p99=10s"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (text, err) = (stdout(&out), stderr(&out));
+    // An `async def` app is ASGI: only the ASGI stacks are searched, numbered among
+    // themselves, at the objective given.
+    assert!(err.contains("serve-app:asgi=examples/python/asgi_app.py:app"), "{err}");
+    assert!(
+        err.contains("[1/") && err.contains("py-asyncio+uvicorn n=2 at p99=10s: capacity"),
+        "{err}"
+    );
+    assert!(text.contains("capacity at p99 ≤ 10s"), "{text}");
+    let first = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("1. "))
+        .unwrap_or_default();
+    assert!(first.contains("req/s"), "{text}");
+    assert!(
+        text.contains("py-asyncio+uvicorn") && text.contains("Use py-"),
+        "{text}"
+    );
+    assert!(!text.contains("gunicorn") && !err.contains("[0/"), "{text}");
 }
 
 #[test]
